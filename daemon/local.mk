@@ -1,0 +1,1 @@
+# daemon/local.mk: build rules for daemon/ (included by the top Makefile.am).

@@ -1,0 +1,1 @@
+# guest/local.mk: build rules for guest/ (included by the top Makefile.am).

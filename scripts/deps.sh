@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# deps.sh: installs the Debian packages glint needs to build, run and test
+# (only those missing). Needs root or sudo when something is missing.
+set -euo pipefail
+
+pkgs=(autoconf automake libtool pkg-config make gcc libc6-dev linux-libc-dev
+      libuv1-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev check
+      curl)
+if [ "${1:-}" = "--test" ]; then
+	pkgs+=(clang-format wrk prometheus)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+sudo=
+[ "$(id -u)" -ne 0 ] && sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,65 @@
+/* image.h: validation and parsing of guest images (static x86-64 ELF). */
+#ifndef GLINT_IMAGE_H
+#define GLINT_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A guest image is a static x86-64 ELF executable (ET_EXEC) built with the
+ * guest SDK. image_parse() checks everything about it that does not depend
+ * on the VM's memory size and never crashes on any input; the memory-size
+ * checks (segments outside memory, image larger than memory) are made by
+ * vm_boot() when the layout is known.
+ *
+ * Failures return -EINVAL (or -ENOMEM) with a one-line, human-readable
+ * reason in err (for example "segment 2 is writable and executable").
+ */
+
+#define IMAGE_MAX_SEGMENTS 16
+
+enum image_perm {
+	IMAGE_PERM_R = 1,
+	IMAGE_PERM_W = 2,
+	IMAGE_PERM_X = 4,
+};
+
+struct image_segment {
+	uint64_t gpa;	     /* page aligned, >= GLINT_IMAGE_BASE */
+	uint64_t mem_bytes;  /* bytes in memory (memsz) */
+	uint64_t file_bytes; /* bytes copied from the file (filesz <= memsz) */
+	uint64_t file_offset;
+	unsigned perm; /* enum image_perm bits; never W and X together */
+};
+
+/* Plain data after a successful parse; data points at the caller's buffer
+ * for image_parse() and at the image's own copy for image_load(). */
+struct image {
+	const uint8_t *data;
+	size_t len_bytes;
+	uint64_t entry_gpa;
+	uint64_t end_gpa; /* end of the highest segment, page aligned */
+	uint32_t abi_version;
+	unsigned nsegments;
+	struct image_segment segments[IMAGE_MAX_SEGMENTS];
+	void *owned; /* non-NULL when the image owns a copy of the bytes */
+};
+
+/* Parses and validates buf[0..len) into *img without copying: img->data
+ * points into buf, which must outlive img. */
+int image_parse(const void *buf, size_t len, struct image *img, char *err,
+		size_t err_len);
+
+/* Like image_parse but copies the bytes; release with image_release().
+ * Thread-safe; the result is immutable and may be shared across threads. */
+int image_load(const void *buf, size_t len, struct image *img, char *err,
+	       size_t err_len);
+
+/* Reads the file at path (at most max_bytes) and image_load()s it. */
+int image_load_file(const char *path, size_t max_bytes, struct image *img,
+		    char *err, size_t err_len);
+
+/* Frees what image_load() allocated; safe on a zeroed or parsed image. */
+void image_release(struct image *img);
+
+#endif /* GLINT_IMAGE_H */

@@ -1,0 +1,171 @@
+/* vm.h: micro-VMs of one function: boot to a snapshot, call, restore, clone. */
+#ifndef GLINT_VM_H
+#define GLINT_VM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "glint_abi.h"
+#include "image.h"
+
+/*
+ * Lifecycle:
+ *
+ *   vmm_open()                      once per process (/dev/kvm, capabilities)
+ *   vm_boot(image, config)          runs the guest's init to READY and takes
+ *                                   the snapshot; also returns the booted VM
+ *   vm_clone(snapshot)              more VMs from the snapshot, no init
+ *   vm_call(vm, input) -> result    one KVM_RUN (plus host calls)
+ *   ...reply with result.output...  valid until vm_restore()
+ *   vm_restore(vm)                  back to the snapshot, ready for a call
+ *   vm_destroy(vm), vm_snapshot_unref(snapshot)
+ *
+ * Threads: a struct vm is used by one thread at a time (any thread); the
+ * caller serialises vm_call/vm_restore/vm_destroy. vm_interrupt() may be
+ * called from any thread at any time while the VM exists. Snapshots are
+ * immutable and reference counted; vm_clone() is thread-safe.
+ *
+ * Errors: functions return 0 or a negative errno. Failures that the guest
+ * caused, or that a caller should show to a user, also fill struct vm_error
+ * with a kind and a one-line message. Nothing the guest does can crash,
+ * block or leak in the host; after any vm_call() outcome, vm_restore()
+ * makes the VM pristine again.
+ */
+
+struct vmm;
+struct vm;
+struct vm_snapshot;
+
+enum vm_error_kind {
+	VM_ERR_NONE = 0,
+	VM_ERR_EXCEPTION,    /* guest CPU exception: vector, rip, addr */
+	VM_ERR_TRIPLE_FAULT, /* KVM_EXIT_SHUTDOWN */
+	VM_ERR_ABORT,	     /* guest called abort; message is its text */
+	VM_ERR_TIMEOUT,	     /* deadline passed or vm_interrupt() */
+	VM_ERR_OUTPUT_TOO_LARGE,
+	VM_ERR_PROTOCOL, /* unknown port, bad length, exit at the wrong time */
+	VM_ERR_HOST,  /* KVM or host resources failed (errno in host_errno) */
+	VM_ERR_IMAGE, /* image does not fit this configuration */
+};
+
+struct vm_error {
+	enum vm_error_kind kind;
+	int host_errno;	     /* VM_ERR_HOST: the errno that failed */
+	uint8_t vector;	     /* VM_ERR_EXCEPTION: x86 vector (14 = #PF) */
+	uint32_t error_code; /* VM_ERR_EXCEPTION: error code or 0 */
+	uint64_t rip;	     /* EXCEPTION / TRIPLE_FAULT: faulting rip */
+	uint64_t addr;	     /* #PF: CR2 */
+	char message[256];   /* always set when kind != VM_ERR_NONE */
+};
+
+/* Short stable name of a kind: "exception", "timeout", ... */
+const char *vm_error_kind_name(enum vm_error_kind kind);
+
+struct vm_config {
+	uint64_t mem_bytes;	   /* GLINT_MEM_MIN_BYTES..GLINT_MEM_MAX_BYTES,
+	                              a multiple of 4 KiB */
+	uint64_t stack_bytes;	   /* multiple of 4 KiB */
+	uint64_t input_max_bytes;  /* input area size */
+	uint64_t output_max_bytes; /* output area size */
+	uint32_t init_timeout_ms;  /* limit on the guest's init in vm_boot */
+};
+
+/* Fills cfg with the defaults for a VM of mem_bytes bytes. */
+void vm_config_default(struct vm_config *cfg, uint64_t mem_bytes);
+
+/* Checks cfg; on failure returns -EINVAL and says why in err. */
+int vm_config_check(const struct vm_config *cfg, char *err, size_t err_len);
+
+/* Guest log lines: called on the calling thread of vm_call/vm_boot, once per
+ * line, with a sanitised line (printable ASCII, no newline, <= 1 KiB).
+ * level is 0-7 (syslog levels; 6 = info when the guest gave none). */
+typedef void (*vm_log_fn)(void *opaque, uint64_t call_id, int level,
+			  const char *line, size_t len);
+
+/* ---- process-wide KVM handle ----------------------------------------- */
+
+/* Opens /dev/kvm, checks the API version and every capability glint relies
+ * on. On failure returns a negative errno and writes a message naming what
+ * is missing into err. */
+int vmm_open(struct vmm **out, char *err, size_t err_len);
+void vmm_close(struct vmm *vmm); /* after every VM is destroyed; NULL ok */
+
+/* ---- boot and snapshot ----------------------------------------------- */
+
+struct vm_boot_stats {
+	uint64_t create_ns;	/* VM, memory, vCPU, page tables, image load */
+	uint64_t init_ns;	/* running the guest's init to READY */
+	uint64_t snapshot_ns;	/* taking the snapshot */
+	uint64_t touched_pages; /* pages written before READY */
+};
+
+/* Boots img with cfg: builds memory, runs the SDK start-up and the
+ * function's init hook until READY, and snapshots. On success *snap_out
+ * holds one reference and *vm_out (if vm_out is not NULL) is a VM ready for
+ * vm_call. log receives the init's log lines (call_id 0). */
+int vm_boot(struct vmm *vmm, const struct image *img,
+	    const struct vm_config *cfg, vm_log_fn log, void *log_opaque,
+	    struct vm_snapshot **snap_out, struct vm **vm_out,
+	    struct vm_boot_stats *stats, struct vm_error *err);
+
+void vm_snapshot_ref(struct vm_snapshot *snap);
+void vm_snapshot_unref(struct vm_snapshot *snap); /* NULL ok */
+const struct vm_config *vm_snapshot_config(const struct vm_snapshot *snap);
+/* Guest layout the snapshot was built with (plain data). */
+const struct glint_boot_info *vm_snapshot_layout(const struct vm_snapshot *s);
+
+/* A new VM from the snapshot, sharing its memory copy-on-write. */
+int vm_clone(struct vm_snapshot *snap, struct vm **out, struct vm_error *err);
+
+/* ---- calls ------------------------------------------------------------ */
+
+struct vm_call_args {
+	const void *input;
+	size_t input_len;
+	uint64_t call_id;    /* shown to the guest and passed to log */
+	uint32_t timeout_ms; /* 0 = no deadline */
+	vm_log_fn log;	     /* NULL: guest log lines are discarded */
+	void *log_opaque;
+};
+
+struct vm_call_result {
+	enum glint_status status; /* OK: output is the body;
+	                             ERROR: output is the function's message */
+	const uint8_t *output;	  /* points into guest memory; valid until
+	                             vm_restore() or vm_destroy() */
+	size_t output_len;
+	char content_type[GLINT_CONTENT_TYPE_MAX]; /* never empty */
+	uint64_t run_ns; /* time inside KVM_RUN, all exits included */
+	uint32_t exits;	 /* VM exits during the call (1 when no host calls) */
+	uint32_t log_lines;
+	uint32_t log_dropped;
+};
+
+/* Runs one call. Returns 0 when the guest finished the call (status OK or
+ * ERROR, see res); returns -EIO when the call failed and err says how
+ * (exception, abort, timeout, ...); other negative errnos for bad arguments
+ * (-E2BIG: input larger than the input area; -EBUSY: VM not restored). */
+int vm_call(struct vm *vm, const struct vm_call_args *args,
+	    struct vm_call_result *res, struct vm_error *err);
+
+struct vm_restore_stats {
+	uint64_t restore_ns;
+	uint32_t dirty_pages; /* pages copied back from the snapshot */
+	int full_copy;	      /* 1 when the whole memory was copied */
+};
+
+/* Rolls the VM back to its snapshot. Cheap (dirty pages only) and safe after
+ * any call outcome. Returns 0, or a negative errno when the VM can no
+ * longer be used (the caller should destroy it). */
+int vm_restore(struct vm *vm, struct vm_restore_stats *stats);
+
+/* Stops the vm_call running on vm, if any, within tens of microseconds; it
+ * returns -EIO with VM_ERR_TIMEOUT. A call that starts after vm_interrupt()
+ * returned is not affected. Any thread; not async-signal-safe. */
+void vm_interrupt(struct vm *vm);
+
+void vm_destroy(struct vm *vm); /* NULL ok */
+
+struct vm_snapshot *vm_get_snapshot(struct vm *vm); /* borrowed */
+
+#endif /* GLINT_VM_H */
