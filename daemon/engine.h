@@ -1,0 +1,168 @@
+/* engine.h: deployed functions, their VM pools and the workers that run calls. */
+#ifndef GLINT_ENGINE_H
+#define GLINT_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <uv.h>
+
+/*
+ * The engine is the daemon below HTTP: the registry of deployed functions
+ * and their on-disk state, one pool of prewarmed VMs per function, the wait
+ * queues, and the worker threads that run VMs. The HTTP layer (api.c) only
+ * parses requests, calls in here and turns results into responses.
+ *
+ * Threads: every engine_* function is called on the loop thread, and every
+ * callback runs on the loop thread. VM creation, boot, calls, restores and
+ * teardown run on worker threads and never on the loop.
+ *
+ * Memory: a struct engine_invocation / engine_deploy is owned by the caller
+ * and must stay valid until its callback has run; the callback is called
+ * exactly once (possibly before engine_invoke returns is NOT allowed: it is
+ * always called from a later loop iteration, so the caller may finish its
+ * own bookkeeping first).
+ */
+
+struct engine;
+struct metrics;
+
+/* Per-function settings, from deploy query parameters or stored state. */
+struct function_settings {
+	uint32_t memory_mb;	   /* guest memory; 1..1024 */
+	uint32_t timeout_ms;	   /* per-call deadline; 1..600000 */
+	uint32_t max_concurrency;  /* VMs of this function at once; 1..1024 */
+	uint32_t min_warm;	   /* VMs kept ready; 0..max_concurrency */
+	uint32_t queue_max;	   /* requests waiting beyond max_concurrency */
+	uint32_t queue_timeout_ms; /* longest wait in that queue */
+	uint32_t idle_ms; /* VMs above min_warm are reclaimed after this */
+};
+
+/* Sets one setting from a query parameter; -EINVAL with a message naming
+ * the key and its valid range when the key is unknown or the value bad.
+ * Values are decimal integers without sign or spaces. */
+int function_settings_set(struct function_settings *s, const char *key,
+			  const char *value, char *err, size_t err_len);
+
+/* Checks cross-field rules (min_warm <= max_concurrency, ...). */
+int function_settings_check(const struct function_settings *s, char *err,
+			    size_t err_len);
+
+/* Function names: [a-z0-9_-]{1,63}. */
+int function_name_valid(const char *name, size_t len);
+
+struct engine_config {
+	const char *state_dir;	/* created if missing */
+	unsigned workers;	/* worker threads; 0 = one per CPU */
+	size_t max_image_bytes; /* deploy body limit */
+	struct function_settings defaults;
+};
+
+void engine_config_default(struct engine_config *cfg);
+
+/* Outcomes of an invocation; each maps to one HTTP status and a stable
+ * error code string (engine_outcome_code / engine_outcome_http_status). */
+enum engine_outcome {
+	ENGINE_OK = 0,		/* 200 */
+	ENGINE_FUNCTION_ERROR,	/* 500 "function_error": the function failed */
+	ENGINE_GUEST_CRASHED,	/* 502 "guest_crashed": exception, triple
+	                             fault, protocol violation, output too big */
+	ENGINE_GUEST_ABORTED,	/* 502 "guest_aborted" */
+	ENGINE_DEADLINE,	/* 504 "deadline_exceeded" */
+	ENGINE_NOT_FOUND,	/* 404 "function_not_found" */
+	ENGINE_INPUT_TOO_LARGE, /* 413 "payload_too_large" (input area) */
+	ENGINE_QUEUE_FULL,	/* 429 "queue_full" */
+	ENGINE_QUEUE_TIMEOUT,	/* 503 "queue_timeout" */
+	ENGINE_UNAVAILABLE,	/* 503 "unavailable": shutting down, not ready,
+	                             function being deleted */
+	ENGINE_INTERNAL,	/* 500 "internal_error": host failure */
+};
+
+const char *engine_outcome_code(enum engine_outcome o);
+unsigned engine_outcome_http_status(enum engine_outcome o);
+
+struct engine_invocation;
+typedef void (*engine_invoke_fn)(struct engine_invocation *inv);
+
+struct engine_invocation {
+	/* set by the caller */
+	char function[64];
+	const void *input; /* borrowed until the callback */
+	size_t input_len;
+	uint64_t request_id;
+	engine_invoke_fn done;
+	void *opaque;
+
+	/* set by the engine before done() */
+	enum engine_outcome outcome;
+	char message[512]; /* error text for the client; "" on success */
+	uint8_t *output;   /* malloc'd body (OK) or NULL; caller frees */
+	size_t output_len;
+	char content_type[64];	/* for OK */
+	uint64_t queue_ns;	/* waiting for a VM */
+	uint64_t run_ns;	/* vm_call */
+	uint64_t total_ns;	/* engine_invoke to done() */
+	uint32_t retry_after_s; /* for QUEUE_FULL */
+
+	void *engine_private;
+};
+
+/* Starts an invocation; inv->done is always called later on the loop. */
+void engine_invoke(struct engine *e, struct engine_invocation *inv);
+
+struct engine_deploy;
+typedef void (*engine_deploy_fn)(struct engine_deploy *d);
+
+struct engine_deploy {
+	/* set by the caller */
+	char function[64];
+	const void *image; /* borrowed until the callback */
+	size_t image_len;
+	struct function_settings settings; /* filled from defaults + query */
+	uint64_t request_id;
+	engine_deploy_fn done;
+	void *opaque;
+
+	/* set by the engine before done() */
+	int status;    /* 201, 400, 422 (image or init failed),
+	                          500, 503, 507 (state directory full) */
+	char code[32]; /* stable error code, "" on success */
+	char message[512];
+	json_t *description; /* 201: the function's description; caller
+	                          owns the reference */
+	void *engine_private;
+};
+
+void engine_deploy(struct engine *e, struct engine_deploy *d);
+
+/* Synchronous queries on the loop thread. Return new references, or NULL
+ * (not found). */
+json_t *engine_list(struct engine *e);
+json_t *engine_describe(struct engine *e, const char *name);
+
+/* Removes a function: new calls get 404 at once, in-flight calls finish,
+ * its VMs are released on workers, its state is removed from disk.
+ * Returns 0 or -ENOENT. */
+int engine_delete(struct engine *e, const char *name);
+
+/* Creates the engine on loop; opens KVM, starts workers and loads the
+ * stored functions in the background. */
+int engine_create(uv_loop_t *loop, const struct engine_config *cfg,
+		  struct metrics *metrics, struct engine **out, char *err,
+		  size_t err_len);
+
+/* 1 once KVM is usable and every stored function has been loaded (or
+ * skipped as corrupt). */
+int engine_ready(const struct engine *e);
+
+/* Stops taking new work (invocations get ENGINE_UNAVAILABLE), lets
+ * in-flight calls finish for at most grace_ms, then interrupts them;
+ * calls done() on the loop when every worker has stopped. */
+void engine_shutdown(struct engine *e, uint32_t grace_ms,
+		     void (*done)(void *opaque), void *opaque);
+
+/* After engine_shutdown's callback; NULL ok. */
+void engine_destroy(struct engine *e);
+
+#endif /* GLINT_ENGINE_H */

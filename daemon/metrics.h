@@ -1,0 +1,50 @@
+/* metrics.h: the daemon's counters, gauges and histograms, rendered for Prometheus. */
+#ifndef GLINT_METRICS_H
+#define GLINT_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Threads: metrics_create/destroy/render and metrics_fn_get/forget on the
+ * loop thread; every metrics_*_record / metrics_*_inc function may be called
+ * from any thread (lock-free atomics), so workers record VM timings
+ * directly.
+ *
+ * Histograms use fixed log-spaced buckets from 10 µs to 10 s for latencies
+ * (values in ns, exposed in seconds) and powers of two for page counts.
+ */
+
+struct metrics;
+struct metrics_fn; /* the series of one function */
+
+int metrics_create(struct metrics **out);
+void metrics_destroy(struct metrics *m); /* NULL ok */
+
+/* Series of function name, created on first use; valid until
+ * metrics_destroy (a deleted function's series stay, so counters never go
+ * backwards). */
+struct metrics_fn *metrics_fn_get(struct metrics *m, const char *name);
+
+/* outcome: the engine's stable code ("ok", "function_error", ...). */
+void metrics_invocation_record(struct metrics_fn *f, const char *outcome,
+			       uint64_t total_ns, uint64_t run_ns,
+			       uint64_t queue_ns);
+void metrics_restore_record(struct metrics_fn *f, uint32_t dirty_pages,
+			    uint64_t restore_ns);
+void metrics_vm_created_inc(struct metrics_fn *f);
+void metrics_vm_destroyed_inc(struct metrics_fn *f);
+void metrics_pool_set(struct metrics_fn *f, uint32_t ready, uint32_t busy,
+		      uint32_t queued);
+
+/* outcome: "ok" or the deploy error code. */
+void metrics_deploy_inc(struct metrics *m, const char *outcome);
+/* route: a fixed label ("invoke", "functions", "metrics", ...). */
+void metrics_http_inc(struct metrics *m, const char *route, unsigned code);
+
+/* Renders the Prometheus text exposition format (version 0.0.4), including
+ * the standard process_* metrics. Returns a malloc'd NUL-terminated string
+ * (caller frees) or NULL on allocation failure. */
+char *metrics_render(struct metrics *m, size_t *len_out);
+
+#endif /* GLINT_METRICS_H */
