@@ -1,1 +1,3 @@
-# bench/local.mk: build rules for bench/ (included by the top Makefile.am).
+# bench/local.mk: benchmarks (programs that print numbers; not run by make check).
+include bench/vmm.mk
+include bench/http.mk

@@ -1,1 +1,3 @@
-# daemon/local.mk: build rules for daemon/ (included by the top Makefile.am).
+# daemon/local.mk: glintd = the HTTP layer (http.mk) over the engine (engine.mk).
+include daemon/engine.mk
+include daemon/http.mk

@@ -1,1 +1,6 @@
-# tests/local.mk: build rules for tests/ (included by the top Makefile.am).
+# tests/local.mk: every test suite; each directory has its own fragment.
+include tests/guests/local.mk
+include tests/unit/local.mk
+include tests/vmm/local.mk
+include tests/daemon/local.mk
+include tests/e2e/local.mk

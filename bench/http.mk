@@ -1,0 +1,1 @@
+# bench/http.mk: the HTTP benchmark.

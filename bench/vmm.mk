@@ -1,0 +1,1 @@
+# bench/vmm.mk: the VMM benchmark.

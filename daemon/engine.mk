@@ -1,0 +1,1 @@
+# daemon/engine.mk: the engine library (registry, state, pools, workers).

@@ -1,0 +1,1 @@
+# daemon/http.mk: glintd itself (main, HTTP server, API routes, metrics, logging).

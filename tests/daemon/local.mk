@@ -1,0 +1,1 @@
+# tests/daemon/local.mk: tests/daemon build and test rules.

@@ -1,0 +1,1 @@
+# tests/e2e/local.mk: tests/e2e build and test rules.

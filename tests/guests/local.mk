@@ -1,0 +1,1 @@
+# tests/guests/local.mk: tests/guests build and test rules.

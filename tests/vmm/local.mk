@@ -1,0 +1,1 @@
+# tests/vmm/local.mk: tests/vmm build and test rules.

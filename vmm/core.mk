@@ -1,0 +1,1 @@
+# vmm/core.mk: KVM, memory, page tables and VM lifecycle sources of libglintvmm.a.

@@ -1,0 +1,1 @@
+# vmm/runner.mk: glint-run, the local runner.
