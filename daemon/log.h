@@ -1,0 +1,45 @@
+/* log.h: level-filtered one-line logging to stderr, shared by every daemon module. */
+#ifndef GLINT_LOG_H
+#define GLINT_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Usage: log_msg(LOG_LEVEL_INFO, "deployed %s", name);
+ *
+ * Each call writes exactly one line to stderr with a single write(2), so
+ * lines from different threads never interleave. Any thread may call any
+ * function here; the level is an atomic. A trailing newline in fmt is not
+ * needed (one is added); embedded control characters are escaped so one
+ * message is always one line.
+ */
+
+enum log_level {
+	LOG_LEVEL_ERROR = 0,
+	LOG_LEVEL_WARN = 1,
+	LOG_LEVEL_INFO = 2,
+	LOG_LEVEL_DEBUG = 3,
+};
+
+/* Messages above this level are dropped; the default is LOG_LEVEL_INFO. */
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+
+/* 1 when a message at level would be written (to skip costly formatting). */
+int log_enabled(enum log_level level);
+
+/* "error", "warn", "info", "debug" -> level; -EINVAL otherwise. */
+int log_level_parse(const char *name, enum log_level *out);
+const char *log_level_name(enum log_level level);
+
+void log_msg(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* One line a guest logged during request request_id of function fn. The
+ * line is untrusted bytes (not NUL-terminated): non-printable bytes are
+ * escaped as \xNN and it is cut at 1 KiB. Logged at LOG_LEVEL_INFO. */
+void log_guest(uint64_t request_id, const char *fn, const char *line,
+	       size_t len);
+
+#endif /* GLINT_LOG_H */
