@@ -1,0 +1,198 @@
+/* test_metrics.c: metrics rendering (counts, histogram buckets, escaping, promtool). */
+#include "config.h"
+
+#include <check.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "daemon/metrics.h"
+
+/* Value of the sample whose line starts with exactly `series `, or -1. */
+static double sample(const char *text, const char *series)
+{
+	size_t n = strlen(series);
+	const char *p = text;
+
+	while ((p = strstr(p, series))) {
+		if ((p == text || p[-1] == '\n') && p[n] == ' ')
+			return strtod(p + n + 1, NULL);
+		p += n;
+	}
+	return -1;
+}
+
+static char *render(struct metrics *m)
+{
+	size_t len = 0;
+	char *s = metrics_render(m, &len);
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(strlen(s), len);
+	return s;
+}
+
+START_TEST(counts_what_was_recorded)
+{
+	struct metrics *m;
+	struct metrics_fn *f;
+	char *s;
+
+	ck_assert_int_eq(metrics_create(&m), 0);
+	f = metrics_fn_get(m, "echo");
+	ck_assert_ptr_eq(f, metrics_fn_get(m, "echo"));
+	for (int i = 0; i < 3; i++)
+		metrics_invocation_record(f, "ok", 150000, 30000, 5000);
+	metrics_invocation_record(f, "deadline_exceeded", 2000000000, 1, 0);
+	metrics_restore_record(f, 5, 10000);
+	metrics_vm_created_inc(f);
+	metrics_vm_created_inc(f);
+	metrics_pool_set(f, 3, 1, 7);
+	metrics_deploy_inc(m, "ok");
+	metrics_http_inc(m, "invoke", 200);
+	metrics_http_inc(m, "invoke", 200);
+	metrics_http_inc(m, "invoke", 504);
+	s = render(m);
+	ck_assert_double_eq(sample(s,
+				   "glint_invocations_total{function=\"echo\","
+				   "outcome=\"ok\"}"),
+			    3);
+	ck_assert_double_eq(sample(s,
+				   "glint_invocations_total{function=\"echo\","
+				   "outcome=\"deadline_exceeded\"}"),
+			    1);
+	ck_assert_double_eq(sample(s, "glint_invocation_duration_seconds_count"
+				      "{function=\"echo\"}"),
+			    4);
+	/* 150 µs lands in the 200 µs bucket, not the 100 µs one. */
+	ck_assert_double_eq(sample(s, "glint_invocation_duration_seconds_bucket"
+				      "{function=\"echo\",le=\"0.000100000\"}"),
+			    0);
+	ck_assert_double_eq(sample(s, "glint_invocation_duration_seconds_bucket"
+				      "{function=\"echo\",le=\"0.000200000\"}"),
+			    3);
+	ck_assert_double_eq(
+		sample(s, "glint_restore_dirty_pages_bucket{function=\"echo\","
+			  "le=\"8\"}"),
+		1);
+	ck_assert_double_eq(
+		sample(s, "glint_restores_total{function=\"echo\"}"), 1);
+	ck_assert_double_eq(
+		sample(s, "glint_vm_creations_total{function=\"echo\"}"), 2);
+	ck_assert_double_eq(
+		sample(s, "glint_pool_vms{function=\"echo\",state=\"ready\"}"),
+		3);
+	ck_assert_double_eq(sample(s, "glint_queue_depth{function=\"echo\"}"),
+			    7);
+	ck_assert_double_eq(sample(s, "glint_deploys_total{outcome=\"ok\"}"),
+			    1);
+	ck_assert_double_eq(sample(s, "glint_http_requests_total{route="
+				      "\"invoke\",code=\"200\"}"),
+			    2);
+	ck_assert(sample(s, "process_resident_memory_bytes") > 0);
+	ck_assert(sample(s, "process_open_fds") > 0);
+	free(s);
+	metrics_destroy(m);
+}
+END_TEST
+
+START_TEST(buckets_are_cumulative)
+{
+	struct metrics *m;
+	struct metrics_fn *f;
+	const char *key = "glint_vm_run_duration_seconds_bucket{function=\"h\"";
+	double prev = -1, v;
+	char *s, *p;
+	int n = 0;
+
+	ck_assert_int_eq(metrics_create(&m), 0);
+	f = metrics_fn_get(m, "h");
+	for (uint64_t ns = 1000; ns < 100000000000ULL; ns = ns * 3 + 7)
+		metrics_invocation_record(f, "ok", ns, ns, ns);
+	s = render(m);
+	for (p = strstr(s, key); p; p = strstr(p + 1, key)) {
+		v = strtod(strchr(p, '}') + 2, NULL);
+		ck_assert(v >= prev);
+		prev = v;
+		n++;
+	}
+	ck_assert_int_ge(n, 19); /* 10 µs .. 10 s, 3 a decade, and +Inf */
+	ck_assert_double_eq(
+		prev,
+		sample(s,
+		       "glint_vm_run_duration_seconds_count{function=\"h\"}"));
+	free(s);
+	metrics_destroy(m);
+}
+END_TEST
+
+START_TEST(label_values_escaped)
+{
+	struct metrics *m;
+	char *s;
+
+	ck_assert_int_eq(metrics_create(&m), 0);
+	metrics_http_inc(m, "a\"b\\c\nd", 404);
+	s = render(m);
+	ck_assert_ptr_nonnull(
+		strstr(s, "route=\"a\\\"b\\\\c\\nd\",code=\"404\"} 1\n"));
+	free(s);
+	metrics_destroy(m);
+}
+END_TEST
+
+START_TEST(promtool_accepts_output)
+{
+	const char *promtool = getenv("PROMTOOL");
+	struct metrics *m;
+	struct metrics_fn *f;
+	char cmd[512];
+	FILE *p;
+	char *s;
+	int st;
+
+	/* Required: a missing promtool fails (Debian package prometheus). */
+	if (!promtool || !*promtool)
+		promtool = "promtool";
+	ck_assert_int_eq(metrics_create(&m), 0);
+	f = metrics_fn_get(m, "echo");
+	metrics_invocation_record(f, "ok", 1000, 500, 100);
+	metrics_restore_record(f, 3, 2000);
+	metrics_fn_get(m, "other");
+	metrics_deploy_inc(m, "invalid_image");
+	metrics_http_inc(m, "metrics", 200);
+	s = render(m);
+	snprintf(cmd, sizeof(cmd), "'%s' check metrics", promtool);
+	p = popen(cmd, "w");
+	ck_assert_ptr_nonnull(p);
+	fputs(s, p);
+	st = pclose(p);
+	ck_assert_msg(!(WIFEXITED(st) && WEXITSTATUS(st) == 127),
+		      "promtool not found (Debian package prometheus)");
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "promtool check metrics failed on:\n%s", s);
+	free(s);
+	metrics_destroy(m);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("metrics");
+	TCase *tc = tcase_create("render");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, counts_what_was_recorded);
+	tcase_add_test(tc, buckets_are_cumulative);
+	tcase_add_test(tc, label_values_escaped);
+	tcase_add_test(tc, promtool_accepts_output);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
