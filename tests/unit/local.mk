@@ -1,1 +1,17 @@
-# tests/unit/local.mk: tests/unit build and test rules.
+# tests/unit/local.mk: unit tests that need no KVM (image validator, ABI layout).
+unit_image_fixture = tests/unit/image_fixture.c tests/unit/image_fixture.h
+
+check_PROGRAMS += tests/unit/test_image tests/unit/test_image_mutate
+TESTS += tests/unit/test_image tests/unit/test_image_mutate
+
+# The validator is compiled in directly, so these tests do not wait for the
+# KVM half of libglintvmm.a.
+tests_unit_test_image_SOURCES = tests/unit/test_image.c $(unit_image_fixture) \
+	vmm/image.c
+tests_unit_test_image_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_image_LDADD = $(CHECK_LIBS)
+
+tests_unit_test_image_mutate_SOURCES = tests/unit/test_image_mutate.c \
+	$(unit_image_fixture) vmm/image.c
+tests_unit_test_image_mutate_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_image_mutate_LDADD = $(CHECK_LIBS)
