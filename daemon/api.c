@@ -1,0 +1,483 @@
+/* api.c: routes and JSON responses; parses requests, calls the engine, maps results to HTTP. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "api.h"
+#include "log.h"
+
+#define SMALL_BODY_LIMIT (64u << 10) /* routes that take no body */
+
+struct api {
+	struct engine *engine;
+	struct metrics *metrics;
+	const struct glintd_config *cfg;
+	int shutting_down;
+};
+
+/* One per HTTP request, from begin() to done(). */
+struct api_req {
+	struct api *api;
+	struct http_request *http;
+	enum api_route route;
+	char name[64];
+	int in_engine; /* the engine holds inv/dep until its callback */
+	int orphaned;  /* HTTP request ended first: the callback frees */
+	union {
+		struct engine_invocation inv;
+		struct engine_deploy dep;
+	} u;
+};
+
+static const struct {
+	const char *label, *allow;
+} routes[] = {
+	[API_ROUTE_UNKNOWN] = {"unknown", ""},
+	[API_ROUTE_HEALTHZ] = {"healthz", "GET"},
+	[API_ROUTE_READYZ] = {"readyz", "GET"},
+	[API_ROUTE_METRICS] = {"metrics", "GET"},
+	[API_ROUTE_FUNCTIONS] = {"functions", "GET"},
+	[API_ROUTE_FUNCTION] = {"function", "GET, PUT, DELETE"},
+	[API_ROUTE_INVOKE] = {"invoke", "POST"},
+};
+
+enum api_route api_route_parse(const char *path, const char **name_out)
+{
+	static const struct {
+		const char *path;
+		enum api_route route;
+		int prefix;
+	} table[] = {
+		{"/healthz", API_ROUTE_HEALTHZ, 0},
+		{"/readyz", API_ROUTE_READYZ, 0},
+		{"/metrics", API_ROUTE_METRICS, 0},
+		{"/functions", API_ROUTE_FUNCTIONS, 0},
+		{"/functions/", API_ROUTE_FUNCTION, 1},
+		{"/invoke/", API_ROUTE_INVOKE, 1},
+	};
+
+	*name_out = NULL;
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		size_t n = strlen(table[i].path);
+
+		if (table[i].prefix && strncmp(path, table[i].path, n) == 0) {
+			*name_out = path + n;
+			return table[i].route;
+		}
+		if (!table[i].prefix && strcmp(path, table[i].path) == 0)
+			return table[i].route;
+	}
+	return API_ROUTE_UNKNOWN;
+}
+
+/* ---- responses ---- */
+
+static void respond(struct api_req *q, unsigned status, const char *ctype,
+		    const void *body, size_t len, enum http_body_mode mode)
+{
+	metrics_http_inc(q->api->metrics, routes[q->route].label, status);
+	http_respond(q->http, status, ctype, body, len, mode);
+}
+
+static void respond_json(struct api_req *q, unsigned status, json_t *obj)
+{
+	char *s = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+
+	json_decref(obj);
+	if (!s) {
+		static const char oom[] =
+			"{\"error\":{\"code\":\"internal_error\","
+			"\"message\":\"out of memory\"}}";
+		respond(q, 500, "application/json", oom, sizeof(oom) - 1,
+			HTTP_BODY_STATIC);
+		return;
+	}
+	respond(q, status, "application/json", s, strlen(s), HTTP_BODY_TAKE);
+}
+
+static void respond_error(struct api_req *q, unsigned status, const char *code,
+			  const char *message)
+{
+	json_t *o =
+		json_pack("{s:{s:s,s:s,s:s}}", "error", "code", code, "message",
+			  message, "request_id", http_request_id_str(q->http));
+
+	log_msg(LOG_LEVEL_DEBUG, "request_id=%s %s %s -> %u %s: %s",
+		http_request_id_str(q->http), http_request_method(q->http),
+		http_request_path(q->http), status, code, message);
+	respond_json(q, status, o);
+}
+
+/* ---- begin: route, method and name, before any body is read ---- */
+
+static size_t body_limit(struct api_req *q, const char *method)
+{
+	if (q->route == API_ROUTE_INVOKE)
+		return q->api->cfg->max_invoke_bytes;
+	if (q->route == API_ROUTE_FUNCTION && strcmp(method, "PUT") == 0)
+		return q->api->cfg->engine.max_image_bytes;
+	return SMALL_BODY_LIMIT;
+}
+
+static int method_allowed(enum api_route route, const char *method)
+{
+	const char *allow = routes[route].allow;
+	size_t n = strlen(method);
+
+	for (const char *p = allow; (p = strstr(p, method)); p += n)
+		if ((p == allow || p[-1] == ' ') && (p[n] == ',' || !p[n]))
+			return 1;
+	return 0;
+}
+
+/* [a-z0-9_-]{1,63}: no dots or slashes, so no path tricks reach the
+ * engine's on-disk state. */
+static int name_ok(const char *name)
+{
+	size_t n = 0;
+
+	for (; name[n]; n++) {
+		char c = name[n];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_'))
+			return 0;
+	}
+	return n >= 1 && n <= 63;
+}
+
+static size_t on_begin(void *opaque, struct http_request *http)
+{
+	struct api_req *q = calloc(1, sizeof(*q));
+	const char *method = http_request_method(http), *name;
+	char msg[160];
+
+	if (!q) {
+		http_respond(http, 500, NULL, "", 0, HTTP_BODY_STATIC);
+		return 0;
+	}
+	q->api = opaque;
+	q->http = http;
+	http_request_set_user(http, q);
+	q->route = api_route_parse(http_request_path(http), &name);
+	if (q->route == API_ROUTE_UNKNOWN) {
+		respond_error(q, 404, "not_found", "no such route");
+		return 0;
+	}
+	if (!method_allowed(q->route, method)) {
+		http_request_add_header(http, "Allow", routes[q->route].allow);
+		snprintf(msg, sizeof(msg), "method %.16s not allowed; use %s",
+			 method, routes[q->route].allow);
+		respond_error(q, 405, "method_not_allowed", msg);
+		return 0;
+	}
+	if (name && !name_ok(name)) {
+		respond_error(q, 400, "invalid_function_name",
+			      "function names are 1-63 characters of a-z, "
+			      "0-9, '-' and '_'");
+		return 0;
+	}
+	if (name)
+		memcpy(q->name, name, strlen(name) + 1);
+	return body_limit(q, method);
+}
+
+/* ---- invoke ---- */
+
+static void log_invocation(struct api_req *q, unsigned status,
+			   const struct engine_invocation *inv)
+{
+	if (!log_enabled(LOG_LEVEL_INFO))
+		return;
+	log_msg(LOG_LEVEL_INFO,
+		"invoke request_id=%s function=%s status=%u outcome=%s "
+		"queue_us=%" PRIu64 " run_us=%" PRIu64 " total_us=%" PRIu64,
+		http_request_id_str(q->http), q->name, status,
+		engine_outcome_code(inv->outcome), inv->queue_ns / 1000,
+		inv->run_ns / 1000,
+		(http_now_ns() - http_request_start_ns(q->http)) / 1000);
+}
+
+static void on_invoked(struct engine_invocation *inv)
+{
+	struct api_req *q = inv->opaque;
+	unsigned status = engine_outcome_http_status(inv->outcome);
+	char retry[16];
+
+	q->in_engine = 0;
+	if (q->orphaned) {
+		free(inv->output);
+		free(q);
+		return;
+	}
+	http_request_set_timing(q->http, inv->queue_ns, inv->run_ns);
+	log_invocation(q, status, inv);
+	if (inv->outcome == ENGINE_OK) {
+		respond(q, 200,
+			inv->content_type[0] ? inv->content_type
+					     : "application/octet-stream",
+			inv->output ? (void *)inv->output : (void *)"",
+			inv->output_len,
+			inv->output ? HTTP_BODY_TAKE : HTTP_BODY_STATIC);
+		inv->output = NULL;
+		return;
+	}
+	free(inv->output);
+	inv->output = NULL;
+	if (inv->outcome == ENGINE_QUEUE_FULL) {
+		snprintf(retry, sizeof(retry), "%u",
+			 inv->retry_after_s ? inv->retry_after_s : 1);
+		http_request_add_header(q->http, "Retry-After", retry);
+	}
+	inv->message[sizeof(inv->message) - 1] = '\0';
+	respond_error(q, status, engine_outcome_code(inv->outcome),
+		      inv->message[0] ? inv->message
+				      : engine_outcome_code(inv->outcome));
+}
+
+static void handle_invoke(struct api_req *q)
+{
+	struct engine_invocation *inv = &q->u.inv;
+
+	memcpy(inv->function, q->name, sizeof(inv->function));
+	inv->input = http_request_body(q->http, &inv->input_len);
+	inv->request_id = http_request_id(q->http);
+	inv->done = on_invoked;
+	inv->opaque = q;
+	q->in_engine = 1;
+	engine_invoke(q->api->engine, inv);
+}
+
+/* ---- functions ---- */
+
+static void on_deployed(struct engine_deploy *d)
+{
+	struct api_req *q = d->opaque;
+	char loc[96];
+
+	q->in_engine = 0;
+	if (q->orphaned) {
+		json_decref(d->description);
+		free(q);
+		return;
+	}
+	log_msg(LOG_LEVEL_INFO, "deploy request_id=%s function=%s status=%d %s",
+		http_request_id_str(q->http), q->name, d->status,
+		d->status == 201 ? "" : d->message);
+	if (d->status == 201) {
+		snprintf(loc, sizeof(loc), "/functions/%s", q->name);
+		http_request_add_header(q->http, "Location", loc);
+		respond_json(q, 201,
+			     d->description ? d->description : json_object());
+		d->description = NULL;
+		return;
+	}
+	json_decref(d->description);
+	d->description = NULL;
+	d->code[sizeof(d->code) - 1] = '\0';
+	d->message[sizeof(d->message) - 1] = '\0';
+	respond_error(q,
+		      d->status >= 400 && d->status < 600 ? (unsigned)d->status
+							  : 500,
+		      d->code[0] ? d->code : "deploy_failed",
+		      d->message[0] ? d->message : "deploy failed");
+}
+
+struct settings_ctx {
+	struct function_settings *s;
+	char err[200];
+};
+
+static int apply_setting(void *opaque, const char *key, const char *value)
+{
+	struct settings_ctx *c = opaque;
+
+	if (function_settings_set(c->s, key, value ? value : "", c->err,
+				  sizeof(c->err)) == 0)
+		return 0;
+	if (!c->err[0])
+		snprintf(c->err, sizeof(c->err), "bad setting '%.64s'", key);
+	return -EINVAL;
+}
+
+static void handle_deploy(struct api_req *q)
+{
+	struct engine_deploy *d = &q->u.dep;
+	struct settings_ctx c = {.s = &d->settings};
+
+	d->settings = q->api->cfg->engine.defaults;
+	if (http_request_query_foreach(q->http, apply_setting, &c) ||
+	    function_settings_check(&d->settings, c.err, sizeof(c.err))) {
+		respond_error(q, 400, "invalid_setting",
+			      c.err[0] ? c.err : "invalid settings");
+		return;
+	}
+	memcpy(d->function, q->name, sizeof(d->function));
+	d->image = http_request_body(q->http, &d->image_len);
+	d->request_id = http_request_id(q->http);
+	d->done = on_deployed;
+	d->opaque = q;
+	q->in_engine = 1;
+	engine_deploy(q->api->engine, d);
+}
+
+static void not_found(struct api_req *q)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "function '%s' is not deployed", q->name);
+	respond_error(q, 404, "function_not_found", msg);
+}
+
+static void handle_function(struct api_req *q)
+{
+	const char *method = http_request_method(q->http);
+	json_t *j;
+
+	if (strcmp(method, "PUT") == 0) {
+		handle_deploy(q);
+	} else if (strcmp(method, "DELETE") == 0) {
+		if (engine_delete(q->api->engine, q->name) == 0) {
+			log_msg(LOG_LEVEL_INFO, "deleted function=%s", q->name);
+			respond(q, 204, NULL, "", 0, HTTP_BODY_STATIC);
+		} else {
+			not_found(q);
+		}
+	} else if ((j = engine_describe(q->api->engine, q->name))) {
+		respond_json(q, 200, j);
+	} else {
+		not_found(q);
+	}
+}
+
+static void handle_functions(struct api_req *q)
+{
+	json_t *list = engine_list(q->api->engine);
+
+	if (!list)
+		list = json_array();
+	if (json_is_array(list))
+		list = json_pack("{s:o}", "functions", list);
+	respond_json(q, 200, list);
+}
+
+/* ---- the rest, and dispatch ---- */
+
+static void handle_metrics(struct api_req *q)
+{
+	size_t len = 0;
+	char *text = metrics_render(q->api->metrics, &len);
+
+	if (!text) {
+		respond_error(q, 500, "internal_error", "out of memory");
+		return;
+	}
+	respond(q, 200, "text/plain; version=0.0.4; charset=utf-8", text, len,
+		HTTP_BODY_TAKE);
+}
+
+static void handle_readyz(struct api_req *q)
+{
+	static const char ready[] = "{\"status\":\"ready\"}";
+
+	if (q->api->shutting_down)
+		respond_error(q, 503, "unavailable", "shutting down");
+	else if (!engine_ready(q->api->engine))
+		respond_error(q, 503, "unavailable", "not ready");
+	else
+		respond(q, 200, "application/json", ready, sizeof(ready) - 1,
+			HTTP_BODY_STATIC);
+}
+
+static void on_handle(void *opaque, struct http_request *http)
+{
+	static const char ok[] = "{\"status\":\"ok\"}";
+	struct api_req *q = http_request_user(http);
+	char msg[96];
+
+	(void)opaque;
+	if (http_request_body_too_large(http)) {
+		snprintf(msg, sizeof(msg), "request body exceeds %zu bytes",
+			 body_limit(q, http_request_method(http)));
+		respond_error(q, 413, "payload_too_large", msg);
+		return;
+	}
+	switch (q->route) {
+	case API_ROUTE_INVOKE:
+		handle_invoke(q);
+		break;
+	case API_ROUTE_FUNCTION:
+		handle_function(q);
+		break;
+	case API_ROUTE_FUNCTIONS:
+		handle_functions(q);
+		break;
+	case API_ROUTE_METRICS:
+		handle_metrics(q);
+		break;
+	case API_ROUTE_READYZ:
+		handle_readyz(q);
+		break;
+	case API_ROUTE_HEALTHZ:
+		respond(q, 200, "application/json", ok, sizeof(ok) - 1,
+			HTTP_BODY_STATIC);
+		break;
+	case API_ROUTE_UNKNOWN:
+		respond_error(q, 404, "not_found", "no such route");
+		break;
+	}
+}
+
+static void on_done(void *opaque, struct http_request *http)
+{
+	struct api_req *q = http_request_user(http);
+
+	(void)opaque;
+	if (!q)
+		return;
+	if (q->in_engine) {
+		q->orphaned = 1; /* the engine callback frees it */
+		return;
+	}
+	free(q);
+}
+
+/* ---- life cycle ---- */
+
+int api_create(struct engine *e, struct metrics *m,
+	       const struct glintd_config *cfg, struct api **out)
+{
+	struct api *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return -ENOMEM;
+	a->engine = e;
+	a->metrics = m;
+	a->cfg = cfg;
+	*out = a;
+	return 0;
+}
+
+void api_destroy(struct api *a)
+{
+	free(a);
+}
+
+void api_http_handlers(struct api *a, struct http_handlers *out)
+{
+	out->begin = on_begin;
+	out->handle = on_handle;
+	out->done = on_done;
+	out->opaque = a;
+}
+
+void api_set_shutting_down(struct api *a)
+{
+	a->shutting_down = 1;
+}

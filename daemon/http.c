@@ -1,0 +1,653 @@
+/* http.c: libmicrohttpd in external-loop mode on libuv: epoll fd as uv_poll, timeout as uv_timer. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "http.h"
+#include "log.h"
+
+#define HDR_MAX 4
+
+struct pending_header {
+	char name[32];
+	char value[96];
+};
+
+struct http_request {
+	struct http_server *srv;
+	struct MHD_Connection *conn;
+	const char *method, *path; /* MHD's, valid for the whole request */
+	uint64_t id, start_ns, queue_ns, run_ns;
+	char id_str[17];
+	size_t limit;
+	uint8_t *body;
+	size_t body_len, body_cap;
+	int too_large;
+	int handled;   /* handle() has been called */
+	int suspended; /* waiting for http_respond */
+	int queued;    /* response handed to MHD */
+	struct MHD_Response *response;
+	unsigned status;
+	struct pending_header hdr[HDR_MAX];
+	unsigned nhdr;
+	void *user;
+};
+
+struct http_server {
+	uv_loop_t *loop;
+	struct MHD_Daemon *mhd;
+	struct http_handlers h;
+	uv_poll_t poll;	  /* MHD's epoll fd */
+	uv_timer_t timer; /* MHD's timeout */
+	uv_check_t soon;  /* run MHD after this loop iteration's callbacks */
+	uv_timer_t drain_timer;
+	unsigned open_handles;
+	uint16_t port;
+	uint64_t next_id;
+	unsigned inflight; /* requests begun and not yet completed */
+	void (*drain_done)(void *opaque);
+	void *drain_opaque;
+	int quiesced;
+};
+
+uint64_t http_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- driving MHD from the loop ---- */
+
+static void finish_drain(struct http_server *s)
+{
+	void (*done)(void *) = s->drain_done;
+
+	s->drain_done = NULL;
+	uv_timer_stop(&s->drain_timer);
+	if (done)
+		done(s->drain_opaque);
+}
+
+static void on_timer(uv_timer_t *t);
+
+/* Never called from inside MHD's own callbacks. */
+static void run_mhd(struct http_server *s)
+{
+	MHD_UNSIGNED_LONG_LONG timeout_ms;
+
+	MHD_run(s->mhd);
+	if (MHD_get_timeout(s->mhd, &timeout_ms) == MHD_YES)
+		uv_timer_start(&s->timer, on_timer, (uint64_t)timeout_ms, 0);
+	else
+		uv_timer_stop(&s->timer);
+	if (s->drain_done && s->inflight == 0)
+		finish_drain(s);
+}
+
+static void on_poll(uv_poll_t *p, int status, int events)
+{
+	(void)status;
+	(void)events;
+	run_mhd(p->data);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	run_mhd(t->data);
+}
+
+static void on_soon(uv_check_t *c)
+{
+	uv_check_stop(c);
+	run_mhd(c->data);
+}
+
+static void on_drain_timeout(uv_timer_t *t)
+{
+	struct http_server *s = t->data;
+
+	log_msg(LOG_LEVEL_WARN, "http: %u request(s) still open at shutdown",
+		s->inflight);
+	finish_drain(s);
+}
+
+/* ---- MHD callbacks ---- */
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_msg(LOG_LEVEL_WARN, "http: %s", msg);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes %HH except %00, which stays as text: a NUL would silently cut a
+ * path ("/invoke/echo%00x" must not reach "echo"). */
+static size_t mhd_unescape(void *cls, struct MHD_Connection *c, char *str)
+{
+	char *o = str;
+	const char *i = str;
+
+	(void)cls;
+	(void)c;
+	while (*i) {
+		int hi, lo;
+
+		if (i[0] == '%' && (hi = hexval(i[1])) >= 0 &&
+		    (lo = hexval(i[2])) >= 0 && (hi | lo) != 0) {
+			*o++ = (char)(hi * 16 + lo);
+			i += 3;
+		} else {
+			*o++ = *i++;
+		}
+	}
+	*o = '\0';
+	return (size_t)(o - str);
+}
+
+static enum MHD_Result queue_response(struct http_request *r)
+{
+	enum MHD_Result ret;
+
+	ret = MHD_queue_response(r->conn, r->status, r->response);
+	MHD_destroy_response(r->response);
+	r->response = NULL;
+	r->queued = 1;
+	return ret;
+}
+
+static struct http_request *request_new(struct http_server *s,
+					struct MHD_Connection *conn,
+					const char *url, const char *method)
+{
+	struct http_request *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->srv = s;
+	r->conn = conn;
+	r->path = url;
+	r->method = method;
+	r->start_ns = http_now_ns();
+	r->id = s->next_id++;
+	snprintf(r->id_str, sizeof(r->id_str), "%016" PRIx64, r->id);
+	s->inflight++;
+	return r;
+}
+
+static int has_body(struct http_request *r)
+{
+	const char *cl = MHD_lookup_connection_value(
+		r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	if (MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+					MHD_HTTP_HEADER_TRANSFER_ENCODING))
+		return 1;
+	return cl && strcmp(cl, "0") != 0;
+}
+
+/* Reserves the body buffer from Content-Length, or rejects it early. */
+static void start_body(struct http_request *r)
+{
+	const char *cl = MHD_lookup_connection_value(
+		r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long n;
+	char *end;
+
+	if (!cl)
+		return;
+	errno = 0;
+	n = strtoull(cl, &end, 10);
+	if (errno || *end || n > r->limit) {
+		r->too_large = 1;
+		return;
+	}
+	r->body = malloc(n ? n : 1);
+	if (r->body)
+		r->body_cap = n;
+}
+
+static void append_body(struct http_request *r, const char *data, size_t len)
+{
+	size_t cap;
+	uint8_t *p;
+
+	if (r->too_large || r->response)
+		return;
+	if (len > r->limit - r->body_len) {
+		r->too_large = 1;
+		free(r->body);
+		r->body = NULL;
+		r->body_len = r->body_cap = 0;
+		return;
+	}
+	if (r->body_len + len > r->body_cap) {
+		cap = r->body_cap ? r->body_cap * 2 : 4096;
+		while (cap < r->body_len + len)
+			cap *= 2;
+		if (cap > r->limit)
+			cap = r->limit;
+		p = realloc(r->body, cap);
+		if (!p) {
+			r->too_large = 1; /* reported as 413; logged below */
+			log_msg(LOG_LEVEL_ERROR,
+				"http: out of memory for body");
+			return;
+		}
+		r->body = p;
+		r->body_cap = cap;
+	}
+	memcpy(r->body + r->body_len, data, len);
+	r->body_len += len;
+}
+
+/* Calls handle() once the body is complete; suspends when it answers later. */
+static enum MHD_Result dispatch(struct http_request *r)
+{
+	struct http_server *s = r->srv;
+
+	if (!r->handled && !r->response) {
+		r->handled = 1;
+		s->h.handle(s->h.opaque, r);
+	}
+	if (r->response)
+		return queue_response(r);
+	if (!r->queued && !r->suspended) {
+		r->suspended = 1;
+		MHD_suspend_connection(r->conn);
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
+				 const char *url, const char *method,
+				 const char *version, const char *upload_data,
+				 size_t *upload_data_size, void **con_cls)
+{
+	struct http_server *s = cls;
+	struct http_request *r = *con_cls;
+
+	(void)version;
+	if (!r) {
+		r = request_new(s, conn, url, method);
+		if (!r)
+			return MHD_NO;
+		*con_cls = r;
+		r->limit = s->h.begin(s->h.opaque, r);
+		/* Answered from the headers: with no body to come, wait for
+		 * the final call so the connection can be kept alive. */
+		if (r->response)
+			return has_body(r) ? queue_response(r) : MHD_YES;
+		start_body(r);
+		/* Over the limit by Content-Length: answer before the body. */
+		if (r->too_large)
+			return dispatch(r);
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		append_body(r, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (r->queued)
+		return MHD_YES;
+	return dispatch(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode why)
+{
+	struct http_server *s = cls;
+	struct http_request *r = *con_cls;
+
+	(void)conn;
+	(void)why;
+	if (!r)
+		return;
+	*con_cls = NULL;
+	s->h.done(s->h.opaque, r);
+	if (r->response)
+		MHD_destroy_response(r->response);
+	free(r->body);
+	free(r);
+	s->inflight--;
+}
+
+/* ---- server lifecycle ---- */
+
+static struct MHD_Daemon *start_mhd(struct http_server *s,
+				    const struct http_config *cfg,
+				    const struct sockaddr_in *sin)
+{
+	/* Epoll in external-loop mode: MHD_run never blocks and no thread is
+	 * started; suspend/resume lets a connection wait for its VM. */
+	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+
+	return MHD_start_daemon(
+		flags, cfg->port, NULL, NULL, on_access, s,
+		MHD_OPTION_SOCK_ADDR, sin, MHD_OPTION_CONNECTION_LIMIT,
+		cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+		cfg->connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		cfg->connection_memory_bytes, MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
+		MHD_OPTION_UNESCAPE_CALLBACK, mhd_unescape, s,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+}
+
+static int start_handles(struct http_server *s, char *err, size_t err_len)
+{
+	const union MHD_DaemonInfo *info;
+	int rc;
+
+	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	if (!info) {
+		snprintf(err, err_len, "http: no epoll fd from libmicrohttpd");
+		return -EINVAL;
+	}
+	rc = uv_poll_init(s->loop, &s->poll, info->epoll_fd);
+	if (rc < 0) {
+		snprintf(err, err_len, "http: uv_poll_init: %s",
+			 uv_strerror(rc));
+		return rc;
+	}
+	uv_timer_init(s->loop, &s->timer);
+	uv_check_init(s->loop, &s->soon);
+	uv_timer_init(s->loop, &s->drain_timer);
+	s->poll.data = s->timer.data = s->soon.data = s->drain_timer.data = s;
+	s->open_handles = 4;
+	uv_poll_start(&s->poll, UV_READABLE, on_poll);
+	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : 0;
+	/* Arm the first timeout. */
+	uv_check_start(&s->soon, on_soon);
+	return 0;
+}
+
+int http_create(uv_loop_t *loop, const struct http_config *cfg,
+		const struct http_handlers *h, struct http_server **out,
+		char *err, size_t err_len)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct http_server *s;
+	int rc;
+
+	if (inet_pton(AF_INET, cfg->host, &sin.sin_addr) != 1) {
+		snprintf(err, err_len, "http: bad IPv4 address '%s'",
+			 cfg->host);
+		return -EINVAL;
+	}
+	sin.sin_port = htons(cfg->port);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->loop = loop;
+	s->h = *h;
+	/* A random start keeps ids unique across restarts in shared logs. */
+	if (getrandom(&s->next_id, sizeof(s->next_id), GRND_NONBLOCK) < 0)
+		s->next_id = http_now_ns();
+	s->mhd = start_mhd(s, cfg, &sin);
+	if (!s->mhd) {
+		snprintf(err, err_len, "http: cannot listen on %s:%u",
+			 cfg->host, (unsigned)cfg->port);
+		rc = -EADDRNOTAVAIL;
+		goto fail_free;
+	}
+	rc = start_handles(s, err, err_len);
+	if (rc < 0)
+		goto fail_stop;
+	*out = s;
+	return 0;
+
+fail_stop:
+	MHD_stop_daemon(s->mhd);
+fail_free:
+	free(s);
+	return rc;
+}
+
+uint16_t http_port(const struct http_server *s)
+{
+	return s->port;
+}
+
+void http_quiesce(struct http_server *s)
+{
+	MHD_socket fd;
+
+	if (s->quiesced)
+		return;
+	s->quiesced = 1;
+	fd = MHD_quiesce_daemon(s->mhd);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+}
+
+void http_drain(struct http_server *s, uint32_t timeout_ms,
+		void (*done)(void *opaque), void *opaque)
+{
+	s->drain_done = done;
+	s->drain_opaque = opaque;
+	uv_timer_start(&s->drain_timer, on_drain_timeout, timeout_ms, 0);
+	uv_check_start(&s->soon, on_soon);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+	struct http_server *s = h->data;
+
+	if (--s->open_handles == 0)
+		free(s);
+}
+
+void http_destroy(struct http_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->mhd);
+	s->mhd = NULL;
+	uv_close((uv_handle_t *)&s->poll, on_handle_closed);
+	uv_close((uv_handle_t *)&s->timer, on_handle_closed);
+	uv_close((uv_handle_t *)&s->soon, on_handle_closed);
+	uv_close((uv_handle_t *)&s->drain_timer, on_handle_closed);
+}
+
+/* ---- the request ---- */
+
+const char *http_request_method(const struct http_request *r)
+{
+	return r->method;
+}
+
+const char *http_request_path(const struct http_request *r)
+{
+	return r->path;
+}
+
+const char *http_request_header(const struct http_request *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+struct query_iter {
+	int (*fn)(void *opaque, const char *key, const char *value);
+	void *opaque;
+	int ret;
+};
+
+static enum MHD_Result query_cb(void *cls, enum MHD_ValueKind kind,
+				const char *key, const char *value)
+{
+	struct query_iter *it = cls;
+
+	(void)kind;
+	it->ret = it->fn(it->opaque, key, value);
+	return it->ret ? MHD_NO : MHD_YES;
+}
+
+int http_request_query_foreach(struct http_request *r,
+			       int (*fn)(void *opaque, const char *key,
+					 const char *value),
+			       void *opaque)
+{
+	struct query_iter it = {fn, opaque, 0};
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_cb,
+				  &it);
+	return it.ret;
+}
+
+const uint8_t *http_request_body(const struct http_request *r, size_t *len_out)
+{
+	*len_out = r->body_len;
+	return r->body ? r->body : (const uint8_t *)"";
+}
+
+int http_request_body_too_large(const struct http_request *r)
+{
+	return r->too_large;
+}
+
+uint64_t http_request_id(const struct http_request *r)
+{
+	return r->id;
+}
+
+const char *http_request_id_str(const struct http_request *r)
+{
+	return r->id_str;
+}
+
+uint64_t http_request_start_ns(const struct http_request *r)
+{
+	return r->start_ns;
+}
+
+void http_request_set_user(struct http_request *r, void *user)
+{
+	r->user = user;
+}
+
+void *http_request_user(const struct http_request *r)
+{
+	return r->user;
+}
+
+void http_request_set_timing(struct http_request *r, uint64_t queue_ns,
+			     uint64_t run_ns)
+{
+	r->queue_ns = queue_ns;
+	r->run_ns = run_ns;
+}
+
+int http_request_add_header(struct http_request *r, const char *name,
+			    const char *value)
+{
+	struct pending_header *ph;
+
+	if (r->nhdr == HDR_MAX || strlen(name) >= sizeof(ph->name) ||
+	    strlen(value) >= sizeof(ph->value))
+		return -ENOSPC;
+	ph = &r->hdr[r->nhdr++];
+	memcpy(ph->name, name, strlen(name) + 1);
+	memcpy(ph->value, value, strlen(value) + 1);
+	return 0;
+}
+
+static struct MHD_Response *make_response(const void *body, size_t len,
+					  enum http_body_mode mode)
+{
+	switch (mode) {
+	case HTTP_BODY_TAKE:
+		return MHD_create_response_from_buffer_with_free_callback(
+			len, (void *)body, free);
+	case HTTP_BODY_STATIC:
+		return MHD_create_response_from_buffer(len, (void *)body,
+						       MHD_RESPMEM_PERSISTENT);
+	case HTTP_BODY_COPY:
+		break;
+	}
+	return MHD_create_response_from_buffer(len, (void *)body,
+					       MHD_RESPMEM_MUST_COPY);
+}
+
+static void add_timing(struct http_request *r, struct MHD_Response *resp)
+{
+	uint64_t total_ns = http_now_ns() - r->start_ns;
+	char v[128];
+
+	snprintf(v, sizeof(v),
+		 "queue;dur=%" PRIu64 ".%03" PRIu64 ", run;dur=%" PRIu64
+		 ".%03" PRIu64 ", total;dur=%" PRIu64 ".%03" PRIu64,
+		 r->queue_ns / 1000000, r->queue_ns / 1000 % 1000,
+		 r->run_ns / 1000000, r->run_ns / 1000 % 1000,
+		 total_ns / 1000000, total_ns / 1000 % 1000);
+	MHD_add_response_header(resp, "Server-Timing", v);
+}
+
+int http_respond(struct http_request *r, unsigned status,
+		 const char *content_type, const void *body, size_t len,
+		 enum http_body_mode mode)
+{
+	struct MHD_Response *resp;
+	int rc = 0;
+
+	if (r->response || r->queued) {
+		if (mode == HTTP_BODY_TAKE)
+			free((void *)body);
+		return -EALREADY;
+	}
+	resp = make_response(body, len, mode);
+	if (!resp) {
+		if (mode == HTTP_BODY_TAKE)
+			free((void *)body);
+		/* Still answer: a static 500 needs no allocation of ours. */
+		status = 500;
+		content_type = NULL;
+		resp = MHD_create_response_from_buffer(0, NULL,
+						       MHD_RESPMEM_PERSISTENT);
+		if (!resp)
+			return -ENOMEM;
+		rc = -ENOMEM;
+	}
+	if (content_type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+					content_type);
+	MHD_add_response_header(resp, "X-Request-Id", r->id_str);
+	add_timing(r, resp);
+	for (unsigned i = 0; i < r->nhdr; i++)
+		MHD_add_response_header(resp, r->hdr[i].name, r->hdr[i].value);
+	r->response = resp;
+	r->status = status;
+	if (r->suspended) {
+		r->suspended = 0;
+		MHD_resume_connection(r->conn);
+		uv_check_start(&r->srv->soon, on_soon);
+	}
+	return rc;
+}
