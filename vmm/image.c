@@ -259,12 +259,12 @@ static int check_load(struct parse *p, unsigned i, const Elf64_Phdr *ph,
 	return 0;
 }
 
-static int collect_loads(struct parse *p, struct load *loads, unsigned *n)
+/* Rejects what glint cannot run at all before looking at the layout, so a
+ * foreign executable is told what is wrong with it, not with its segments. */
+static int check_kind(struct parse *p)
 {
 	unsigned i;
-	int rc;
 
-	*n = 0;
 	for (i = 0; i < p->eh.e_phnum; i++) {
 		Elf64_Phdr ph;
 
@@ -278,6 +278,20 @@ static int collect_loads(struct parse *p, struct load *loads, unsigned *n)
 			return fail(p, "image uses thread-local storage "
 				       "(PT_TLS), which glint does not "
 				       "support");
+	}
+	return 0;
+}
+
+static int collect_loads(struct parse *p, struct load *loads, unsigned *n)
+{
+	unsigned i;
+	int rc;
+
+	*n = 0;
+	for (i = 0; i < p->eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		read_phdr(p, i, &ph);
 		/* An empty PT_LOAD maps nothing; linkers rarely emit one. */
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
@@ -367,9 +381,11 @@ int image_parse(const void *buf, size_t len, struct image *img, char *err,
 		return fail(&p, "no image data");
 	rc = check_header(&p);
 	if (!rc)
-		rc = collect_loads(&p, loads, &n);
+		rc = check_kind(&p);
 	if (!rc)
 		rc = check_abi_note(&p, &version);
+	if (!rc)
+		rc = collect_loads(&p, loads, &n);
 	if (!rc)
 		rc = check_layout(&p, loads, n);
 	if (!rc)
