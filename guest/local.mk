@@ -1,1 +1,81 @@
-# guest/local.mk: build rules for guest/ (included by the top Makefile.am).
+# guest/local.mk: the guest SDK (runtime, libc, JSON), its examples and pkg-config files.
+#
+# Guest code is built with $(GUEST_CC) and the GUEST_* flags below only: the
+# user's CFLAGS/CPPFLAGS/LDFLAGS (sanitizers, coverage) never reach it.
+#
+# Other fragments build an image from one C file with:
+#
+#   tests/foo/bar.elf: tests/foo/bar.c $(GUEST_IMAGE_DEPS)
+#   	$(GUEST_LINK_IMAGE)
+#
+# GUEST_LINK_IMAGE compiles and links its first prerequisite ($<) into $@;
+# extra objects or flags can be passed through GUEST_IMAGE_EXTRA (target-
+# specific variable). Add the image to CLEANFILES and the .c to EXTRA_DIST.
+
+# gcc's own freestanding headers (stdint.h, stddef.h, stdarg.h, limits.h...).
+GUEST_CC_INCLUDE := $(shell $(GUEST_CC) -print-file-name=include)
+
+GUEST_WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wundef -Wpointer-arith -Wno-missing-field-initializers
+GUEST_CPP_FLAGS = -nostdinc -isystem $(GUEST_CC_INCLUDE) \
+	-I$(top_srcdir)/guest/include -I$(top_srcdir)/vmm
+GUEST_C_FLAGS = -std=gnu11 -O2 -ffreestanding -fno-pic -fno-pie \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-fcf-protection=none -ffunction-sections -fdata-sections \
+	-fno-tree-loop-distribute-patterns -mno-red-zone $(GUEST_WARN)
+GUEST_LD_FLAGS = -static -nostdlib -no-pie -Wl,-T,$(top_srcdir)/guest/glint.ld \
+	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,--build-id=none \
+	-Wl,--gc-sections -Wl,-z,norelro
+GUEST_LIBS = guest/libglint-guest.a -lgcc
+
+guestincludedir = $(includedir)/glint
+guestinclude_HEADERS = \
+	guest/include/glint.h guest/include/glint_json.h \
+	guest/include/assert.h guest/include/ctype.h guest/include/errno.h \
+	guest/include/limits.h \
+	guest/include/stdio.h guest/include/stdlib.h guest/include/string.h \
+	vmm/glint_abi.h
+
+GUEST_IMAGE_DEPS = guest/libglint-guest.a $(top_srcdir)/guest/glint.ld \
+	$(guestinclude_HEADERS:%=$(top_srcdir)/%)
+
+GUEST_LINK_IMAGE = $(AM_V_GEN)$(MKDIR_P) $(@D) && \
+	$(GUEST_CC) $(GUEST_CPP_FLAGS) $(GUEST_C_FLAGS) $(GUEST_LD_FLAGS) \
+	-o $@ $(GUEST_IMAGE_EXTRA) $< $(GUEST_LIBS)
+
+# ---- the runtime library ---------------------------------------------------
+
+GUEST_LIB_SRCS = \
+	guest/src/start.S guest/src/note.c guest/src/runtime.c \
+	guest/src/string.c guest/src/malloc.c guest/src/stdlib.c \
+	guest/src/printf.c guest/src/stdio.c guest/src/json.c
+GUEST_LIB_OBJS = $(patsubst %.c,%.guest.o,$(patsubst %.S,%.guest.o,$(GUEST_LIB_SRCS)))
+GUEST_LIB_HDRS = guest/src/internal.h $(guestinclude_HEADERS)
+
+guest/src/%.guest.o: guest/src/%.c $(GUEST_LIB_HDRS)
+	$(AM_V_CC)$(MKDIR_P) $(@D) && \
+	$(GUEST_CC) $(GUEST_CPP_FLAGS) $(GUEST_C_FLAGS) -c -o $@ $<
+guest/src/%.guest.o: guest/src/%.S $(GUEST_LIB_HDRS)
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
+	$(GUEST_CC) $(GUEST_CPP_FLAGS) -ffreestanding -c -o $@ $<
+
+guest/libglint-guest.a: $(GUEST_LIB_OBJS)
+	$(AM_V_AR)rm -f $@ && $(AR) cr $@ $(GUEST_LIB_OBJS) && $(RANLIB) $@
+
+guestlibdir = $(libdir)
+guestlib_DATA = guest/libglint-guest.a
+guestlddir = $(libdir)/glint
+dist_guestld_DATA = guest/glint.ld
+
+# ---- examples ----------------------------------------------------------------
+
+GUEST_EXAMPLES = guest/examples/echo.elf guest/examples/hello.elf
+noinst_DATA += $(GUEST_EXAMPLES)
+guestexamplesdir = $(pkgdatadir)/examples
+dist_guestexamples_DATA = $(GUEST_EXAMPLES:.elf=.c)
+
+guest/examples/%.elf: guest/examples/%.c $(GUEST_IMAGE_DEPS)
+	$(GUEST_LINK_IMAGE)
+
+EXTRA_DIST += $(GUEST_LIB_SRCS) guest/src/internal.h
+CLEANFILES += $(GUEST_LIB_OBJS) guest/libglint-guest.a $(GUEST_EXAMPLES)

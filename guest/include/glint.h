@@ -1,0 +1,123 @@
+/* glint.h: the API a glint function is written against (guest side). */
+#ifndef GLINT_H
+#define GLINT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A glint function is a freestanding C program with no main(). It defines
+ *
+ *     void glint_handle(const char *input, size_t input_len);
+ *
+ * and optionally
+ *
+ *     void glint_init(void);
+ *
+ * glint_init runs once, when the function's VM boots. Everything it leaves
+ * in memory (globals, heap) is captured in a snapshot, and every call starts
+ * from exactly that snapshot: calls never see each other's changes, and
+ * expensive set-up done in glint_init is paid once, not per call.
+ *
+ * glint_handle runs once per call. input points at the request body (not
+ * NUL-terminated, read-only). What the handler writes with glint_write(),
+ * glint_printf() (or printf/puts) becomes the response body. Returning
+ * normally means success; glint_fail() ends the call with an error message
+ * instead, and glint_abort() ends it as a crash.
+ *
+ * Everything here is single-threaded: a VM has one vCPU and no interrupts.
+ */
+
+/* ---- the function's entry points (defined by the function) ----------- */
+
+void glint_handle(const char *input, size_t input_len);
+void glint_init(void); /* optional */
+
+/* ---- output ------------------------------------------------------------ */
+
+/* Appends bytes to the response body. Output beyond the host's output area
+ * is not stored, but counted: the call then fails with "output too large"
+ * (the host knows the size that was asked for). */
+void glint_write(const void *buf, size_t len);
+void glint_write_str(const char *s);
+/* printf-style append to the response body; returns the bytes formatted. */
+int glint_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int glint_vprintf(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0)));
+/* Bytes appended so far in this call (may exceed the output area). */
+size_t glint_output_len(void);
+/* Forgets everything written so far in this call. */
+void glint_output_reset(void);
+/* Sets the response's content type, e.g. "text/plain; charset=utf-8".
+ * The default (or NULL/"") is application/json. Longer names are cut to
+ * 63 bytes. */
+void glint_set_content_type(const char *content_type);
+
+/* ---- ending a call ----------------------------------------------------- */
+
+/* Ends the call as a function error: the output is replaced by the
+ * formatted message, which the client receives as the error text. */
+__attribute__((noreturn, format(printf, 1, 2))) void glint_fail(const char *fmt,
+								...);
+
+/* Ends the call (or the init) as a crash, with a message for the operator.
+ * For broken invariants; use glint_fail for bad input. */
+__attribute__((noreturn, format(printf, 1, 2))) void
+glint_abort(const char *fmt, ...);
+
+/* ---- logging ----------------------------------------------------------- */
+
+/* Levels are syslog's. */
+enum glint_log_level {
+	GLINT_LOG_ERR = 3,
+	GLINT_LOG_WARNING = 4,
+	GLINT_LOG_NOTICE = 5,
+	GLINT_LOG_INFO = 6,
+	GLINT_LOG_DEBUG = 7,
+};
+
+/* Appends one line to the call's log (the host forwards it with the call
+ * id). Lines are at most 1 KiB; newlines inside a line become spaces. The
+ * log holds 16 KiB per call: when it is full, lines are dropped and
+ * counted, never blocking. Logging never leaves the VM, so it is cheap. */
+void glint_log(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void glint_vlog(int level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+#define glint_log_error(...) glint_log(GLINT_LOG_ERR, __VA_ARGS__)
+#define glint_log_warn(...) glint_log(GLINT_LOG_WARNING, __VA_ARGS__)
+#define glint_log_info(...) glint_log(GLINT_LOG_INFO, __VA_ARGS__)
+#define glint_log_debug(...) glint_log(GLINT_LOG_DEBUG, __VA_ARGS__)
+
+/* ---- about the call ---------------------------------------------------- */
+
+/* The host's id of this call (0 during init); it tags the call's logs. */
+uint64_t glint_call_id(void);
+/* Wall clock (CLOCK_REALTIME, ns since the epoch) when the call started. */
+int64_t glint_wall_ns(void);
+/* Wall-clock deadline of the call in ns, or 0 when it has none. */
+int64_t glint_deadline_ns(void);
+/* Random numbers seeded freshly by the host for every call (never the same
+ * in two calls, even though memory is restored between them). Not for
+ * secrets beyond the call's lifetime; good for ids, sampling, shuffles. */
+uint64_t glint_random_u64(void);
+/* Uniform in [0, bound); bound 0 returns 0. */
+uint64_t glint_random_below(uint64_t bound);
+/* CPU time-stamp counter: cheap, monotonic, for measuring durations. */
+static inline uint64_t glint_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* ---- memory ------------------------------------------------------------ */
+
+/* The heap the host gave this VM (malloc draws from it). */
+void glint_heap_range(uintptr_t *start, size_t *len_bytes);
+
+#endif /* GLINT_H */

@@ -1,0 +1,24 @@
+/* internal.h: interfaces between the pieces of the guest runtime (not installed). */
+#ifndef GLINT_GUEST_INTERNAL_H
+#define GLINT_GUEST_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Receives formatted text piece by piece. */
+typedef void (*glint__sink_fn)(void *ctx, const char *buf, size_t len);
+
+/* The printf engine behind snprintf, glint_printf and glint_log: formats
+ * into sink; returns the number of bytes produced (saturating at INT_MAX),
+ * or -1 for an invalid conversion. */
+int glint__vformat(glint__sink_fn sink, void *ctx, const char *fmt, va_list ap);
+
+/* Hands the heap [base, base + len_bytes) to malloc; called once at
+ * start-up (and by host tests over a buffer). */
+void glint__heap_init(void *base, size_t len_bytes);
+
+/* Reseeds rand() for a call. */
+void glint__rand_seed(uint64_t seed);
+
+#endif /* GLINT_GUEST_INTERNAL_H */

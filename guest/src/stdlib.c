@@ -1,0 +1,324 @@
+/* stdlib.c: number parsing, sorting, rand() and abort() for the guest libc. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "glint.h"
+#include "internal.h"
+
+int errno;
+
+static int digit_value(int c)
+{
+	if (isdigit(c))
+		return c - '0';
+	if (islower(c))
+		return c - 'a' + 10;
+	if (isupper(c))
+		return c - 'A' + 10;
+	return 99;
+}
+
+/* Parses an optionally signed integer into a magnitude; *neg gets the sign.
+ * Saturates at UINT64_MAX with errno = ERANGE. */
+static uint64_t parse_uint(const char *s, char **end, int base, int *neg)
+{
+	const char *p = s, *digits;
+	uint64_t v = 0;
+	int overflow = 0;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	*neg = *p == '-';
+	if (*p == '-' || *p == '+')
+		p++;
+	if ((base == 0 || base == 16) && p[0] == '0' &&
+	    (p[1] == 'x' || p[1] == 'X') && isxdigit((unsigned char)p[2])) {
+		p += 2;
+		base = 16;
+	} else if (base == 0) {
+		base = p[0] == '0' ? 8 : 10;
+	}
+	if (base < 2 || base > 36) {
+		errno = EINVAL;
+		if (end)
+			*end = (char *)(uintptr_t)s;
+		return 0;
+	}
+	for (digits = p; digit_value((unsigned char)*p) < base; p++) {
+		unsigned d = (unsigned)digit_value((unsigned char)*p);
+
+		if (v > (UINT64_MAX - d) / (unsigned)base)
+			overflow = 1;
+		else
+			v = v * (unsigned)base + d;
+	}
+	if (end)
+		*end = (char *)(uintptr_t)(p == digits ? s : p);
+	if (overflow) {
+		errno = ERANGE;
+		return UINT64_MAX;
+	}
+	return v;
+}
+
+long long strtoll(const char *restrict s, char **restrict end, int base)
+{
+	int neg;
+	uint64_t v = parse_uint(s, end, base, &neg);
+
+	if (!neg && v > (uint64_t)LLONG_MAX) {
+		errno = ERANGE;
+		return LLONG_MAX;
+	}
+	if (neg && v > (uint64_t)LLONG_MAX + 1) {
+		errno = ERANGE;
+		return LLONG_MIN;
+	}
+	return neg ? (long long)(0 - v) : (long long)v;
+}
+
+unsigned long long strtoull(const char *restrict s, char **restrict end,
+			    int base)
+{
+	int neg;
+	uint64_t v = parse_uint(s, end, base, &neg);
+
+	if (v == UINT64_MAX && errno == ERANGE)
+		return ULLONG_MAX;
+	return neg ? 0 - v : v;
+}
+
+long strtol(const char *restrict s, char **restrict end, int base)
+{
+	return strtoll(s, end, base);
+}
+
+unsigned long strtoul(const char *restrict s, char **restrict end, int base)
+{
+	return strtoull(s, end, base);
+}
+
+int atoi(const char *s)
+{
+	return (int)strtol(s, NULL, 10);
+}
+
+long atol(const char *s)
+{
+	return strtol(s, NULL, 10);
+}
+
+long long atoll(const char *s)
+{
+	return strtoll(s, NULL, 10);
+}
+
+int abs(int v)
+{
+	return v < 0 ? -v : v;
+}
+
+long labs(long v)
+{
+	return v < 0 ? -v : v;
+}
+
+long long llabs(long long v)
+{
+	return v < 0 ? -v : v;
+}
+
+/* ---- strtod ------------------------------------------------------------ */
+
+/* 10^e as long double, by squaring; exact for e <= 27. */
+static long double pow10l_(int e)
+{
+	long double r = 1.0L, b = 10.0L;
+	unsigned u = (unsigned)(e < 0 ? -e : e);
+
+	for (; u; u >>= 1, b *= b)
+		if (u & 1)
+			r *= b;
+	return e < 0 ? 1.0L / r : r;
+}
+
+static int match_word(const char *p, const char *word)
+{
+	size_t n = strlen(word);
+
+	return strncasecmp(p, word, n) == 0 ? (int)n : 0;
+}
+
+double strtod(const char *restrict s, char **restrict end)
+{
+	const char *p = s;
+	uint64_t mant = 0;
+	int neg, digits = 0, exp10 = 0, any = 0, n;
+	long double v;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	neg = *p == '-';
+	if (*p == '-' || *p == '+')
+		p++;
+	if ((n = match_word(p, "infinity")) || (n = match_word(p, "inf"))) {
+		if (end)
+			*end = (char *)(uintptr_t)(p + n);
+		return neg ? -__builtin_inf() : __builtin_inf();
+	}
+	if ((n = match_word(p, "nan"))) {
+		if (end)
+			*end = (char *)(uintptr_t)(p + n);
+		return neg ? -__builtin_nan("") : __builtin_nan("");
+	}
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		return (double)strtoll(s, end, 16);
+	for (; isdigit((unsigned char)*p); p++, any = 1) {
+		if (digits < 19) {
+			mant = mant * 10 + (unsigned)(*p - '0');
+			digits += mant != 0;
+		} else {
+			exp10++;
+		}
+	}
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p); p++, any = 1) {
+			if (digits < 19) {
+				mant = mant * 10 + (unsigned)(*p - '0');
+				digits += mant != 0;
+				exp10--;
+			}
+		}
+	}
+	if (!any) {
+		if (end)
+			*end = (char *)(uintptr_t)s;
+		return 0.0;
+	}
+	if (*p == 'e' || *p == 'E') {
+		char *e_end;
+		long e = strtol(p + 1, &e_end, 10);
+
+		if (e_end != p + 1) {
+			p = e_end;
+			e = e > 100000 ? 100000 : e < -100000 ? -100000 : e;
+			exp10 += (int)e;
+		}
+	}
+	if (end)
+		*end = (char *)(uintptr_t)p;
+	v = (long double)mant;
+	/* Two steps keep 10^e finite in long double for subnormal results. */
+	if (exp10 < -4000)
+		v = 0;
+	else if (exp10 < -300)
+		v = v * pow10l_(-300) * pow10l_(exp10 + 300);
+	else if (exp10 > 4000)
+		v = mant ? __builtin_infl() : 0;
+	else
+		v *= pow10l_(exp10);
+	if (mant && (v > 1.7976931348623157e308L || v < 4.9e-324L))
+		errno = ERANGE;
+	return neg ? -(double)v : (double)v;
+}
+
+double atof(const char *s)
+{
+	return strtod(s, NULL);
+}
+
+/* ---- sorting and searching -------------------------------------------- */
+
+static void swap_bytes(char *a, char *b, size_t size)
+{
+	while (size--) {
+		char t = *a;
+		*a++ = *b;
+		*b++ = t;
+	}
+}
+
+/* Heapsort: O(n log n) in the worst case and no recursion, so hostile
+ * inputs can neither slow it down quadratically nor overflow the stack. */
+static void sift_down(char *base, size_t root, size_t n, size_t size,
+		      int (*cmp)(const void *, const void *))
+{
+	for (;;) {
+		size_t child = 2 * root + 1;
+
+		if (child >= n)
+			return;
+		if (child + 1 < n &&
+		    cmp(base + child * size, base + (child + 1) * size) < 0)
+			child++;
+		if (cmp(base + root * size, base + child * size) >= 0)
+			return;
+		swap_bytes(base + root * size, base + child * size, size);
+		root = child;
+	}
+}
+
+void qsort(void *base, size_t nmemb, size_t size,
+	   int (*cmp)(const void *, const void *))
+{
+	char *b = base;
+	size_t i;
+
+	if (nmemb < 2 || size == 0)
+		return;
+	for (i = nmemb / 2; i-- > 0;)
+		sift_down(b, i, nmemb, size, cmp);
+	for (i = nmemb - 1; i > 0; i--) {
+		swap_bytes(b, b + i * size, size);
+		sift_down(b, 0, i, size, cmp);
+	}
+}
+
+void *bsearch(const void *key, const void *base, size_t nmemb, size_t size,
+	      int (*cmp)(const void *, const void *))
+{
+	const char *b = base;
+
+	while (nmemb > 0) {
+		const char *mid = b + (nmemb / 2) * size;
+		int c = cmp(key, mid);
+
+		if (c == 0)
+			return (void *)(uintptr_t)mid;
+		if (c > 0) {
+			b = mid + size;
+			nmemb -= nmemb / 2 + 1;
+		} else {
+			nmemb /= 2;
+		}
+	}
+	return NULL;
+}
+
+/* ---- rand and abort ------------------------------------------------------ */
+
+static uint64_t rand_state;
+
+void glint__rand_seed(uint64_t seed)
+{
+	rand_state = seed;
+}
+
+int rand(void)
+{
+	/* splitmix64: good enough for rand(), and seeded per call. */
+	uint64_t z = (rand_state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return (int)((z ^ (z >> 31)) >> 33);
+}
+
+void abort(void)
+{
+	glint_abort("abort() called");
+}
