@@ -106,10 +106,11 @@ struct glint_boot_info {
 	uint64_t heap_bytes; /* heap size; ends at the guard page */
 	uint64_t stack_top;  /* initial rsp; the stack grows down from here */
 	uint64_t stack_bytes;
-	uint64_t in_gpa;  /* input area: read-only to the guest */
-	uint64_t in_cap;  /* input area size in bytes */
-	uint64_t out_gpa; /* output area */
-	uint64_t out_cap; /* output area size in bytes */
+	uint64_t in_gpa;    /* input area: read-only to the guest */
+	uint64_t in_cap;    /* input area size in bytes */
+	uint64_t out_gpa;   /* output area */
+	uint64_t out_cap;   /* output area size in bytes */
+	uint64_t reserved1; /* 0; pads the struct to the documented 96 bytes */
 };
 
 /* Written by the host before every call (after the restore). */
