@@ -69,7 +69,8 @@ dist_guestld_DATA = guest/glint.ld
 
 # ---- examples ----------------------------------------------------------------
 
-GUEST_EXAMPLES = guest/examples/echo.elf guest/examples/hello.elf
+GUEST_EXAMPLES = guest/examples/echo.elf guest/examples/hello.elf \
+	guest/examples/primes.elf guest/examples/table.elf
 noinst_DATA += $(GUEST_EXAMPLES)
 guestexamplesdir = $(pkgdatadir)/examples
 dist_guestexamples_DATA = $(GUEST_EXAMPLES:.elf=.c)
