@@ -1,0 +1,218 @@
+/* boot.c: vm_boot: build memory, run the guest's init to READY, snapshot. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "cpu_x86_64.h"
+#include "deadline.h"
+#include "vm_internal.h"
+
+static int load_image(struct vm *vm, const struct image *img)
+{
+	struct glint_call_page *cp;
+	void *p;
+
+	for (unsigned i = 0; i < img->nsegments; i++) {
+		const struct image_segment *s = &img->segments[i];
+
+		/* image_parse() bounded the file range and layout_compute()
+		 * the memory range; the checked helper guards both again. */
+		if (s->file_bytes > s->mem_bytes ||
+		    s->file_offset > img->len_bytes ||
+		    s->file_bytes > img->len_bytes - s->file_offset ||
+		    guestmem_ptr(&vm->gm, s->gpa, s->mem_bytes, &p))
+			return -EINVAL;
+		memcpy(p, img->data + s->file_offset, s->file_bytes);
+	}
+	if (guestmem_ptr(&vm->gm, GLINT_CALL_PAGE_GPA, sizeof(*cp), &p))
+		return -EINVAL;
+	cp = p;
+	cp->boot = vm->snap->boot;
+	return 0;
+}
+
+/* Initial CPU state through sync_regs: the vCPU's reset sregs (one
+ * KVM_GET_SREGS, boot only) turned into the CPL 3 entry state. */
+static int set_entry_state(struct vm *vm, uint64_t entry_gpa,
+			   struct vm_error *err)
+{
+	struct kvm_sregs sregs;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs))
+		return vm_host_error(err, errno, "KVM_GET_SREGS");
+	cpu_entry_sregs(&sregs, vm->vmm->umip);
+	vm->run->s.regs.sregs = sregs;
+	cpu_entry_regs(&vm->run->s.regs.regs, &vm->snap->boot, entry_gpa);
+	vm->run->kvm_dirty_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+	return 0;
+}
+
+/* Runs init until READY or failure; err says which failure. */
+static int run_init(struct vm *vm, uint32_t timeout_ms, vm_log_fn log,
+		    void *opaque, struct vm_error *err)
+{
+	struct exit_state x;
+	struct exit_done done;
+	uint32_t exits = 0, dropped;
+	int rc;
+
+	vm->run->immediate_exit = 0;
+	rc = deadline_begin(vm->run, timeout_ms);
+	if (rc)
+		return vm_host_error(err, -rc, "timer");
+	rc = vm_run(vm, &x, &exits);
+	deadline_end();
+	vm_take_logs(vm, 0, log, opaque, &dropped);
+	if (rc == -EINTR) {
+		exit_fail(err, VM_ERR_TIMEOUT,
+			  "init did not signal READY within %u ms "
+			  "(deadline of %u ms exceeded)",
+			  timeout_ms, timeout_ms);
+		return -EIO;
+	}
+	if (rc)
+		return vm_host_error(err, -rc, "KVM_RUN");
+	if (exit_decode(&x, EXIT_PHASE_BOOT, &vm->gm, &vm->snap->boot, &done,
+			err) != EXIT_READY) {
+		/* prefix so a user sees this happened during init */
+		char msg[sizeof(err->message)];
+
+		memcpy(msg, err->message, sizeof(msg));
+		snprintf(err->message, sizeof(err->message),
+			 "init failed: %.*s", (int)sizeof(msg) - 14, msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* The READY `out` is complete only when the vCPU next enters: a KVM_RUN
+ * with immediate_exit set finishes the pending I/O (advancing rip past the
+ * `out`) and returns -EINTR without entering the guest (KVM API doc 5,
+ * "immediate_exit"), so the snapshot resumes after the `out`. */
+static int take_cpu_snapshot(struct vm *vm, struct vm_error *err)
+{
+	struct vm_snapshot *s = vm->snap;
+
+	vm->run->immediate_exit = 1;
+	if (ioctl(vm->vcpu_fd, KVM_RUN, 0) == 0 || errno != EINTR) {
+		vm->run->immediate_exit = 0;
+		return vm_host_error(err, errno ? errno : EIO,
+				     "completing READY");
+	}
+	vm->run->immediate_exit = 0;
+	s->regs = vm->run->s.regs.regs;
+	s->sregs = vm->run->s.regs.sregs;
+	return 0;
+}
+
+/* The memfd now is the snapshot: give the booted VM a private view of it
+ * like any clone (MAP_FIXED over the shared one; KVM's MMU notifier drops
+ * stale mappings), seal it, and keep a read-only view to restore from. */
+static int seal_memory(struct vm *vm, struct vm_error *err)
+{
+	struct vm_snapshot *s = vm->snap;
+	uint64_t mem = s->boot.mem_bytes;
+	struct glint_call_page *cp = (void *)(vm->ram + GLINT_CALL_PAGE_GPA);
+	void *p;
+
+	/* Init's log lines were delivered: calls start with an empty log. */
+	memset(&cp->result, 0, sizeof(cp->result));
+	p = mmap(vm->ram, mem, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, s->memfd, 0);
+	if (p != vm->ram)
+		return vm_host_error(err, errno, "remap snapshot");
+	if (fcntl(s->memfd, F_ADD_SEALS,
+		  F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
+		return vm_host_error(err, errno, "sealing snapshot");
+	p = mmap(NULL, mem, PROT_READ, MAP_SHARED, s->memfd, 0);
+	if (p == MAP_FAILED)
+		return vm_host_error(err, errno, "mmap snapshot view");
+	s->view = p;
+	return 0;
+}
+
+static int boot_vm(struct vm *vm, const struct image *img,
+		   const struct vm_config *cfg, vm_log_fn log, void *opaque,
+		   struct vm_boot_stats *st, struct vm_error *err)
+{
+	uint64_t t0 = vm_now_ns(), t1, t2, touched = 0;
+	void *p;
+	int rc;
+
+	p = mmap(NULL, cfg->mem_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 vm->snap->memfd, 0);
+	if (p == MAP_FAILED)
+		return vm_host_error(err, errno, "mmap guest memory");
+	vm->ram = p;
+	rc = vm_create_kvm(vm, err);
+	if (rc)
+		return rc;
+	if (load_image(vm, img))
+		return vm_host_error(err, EINVAL, "loading image");
+	rc = set_entry_state(vm, img->entry_gpa, err);
+	if (rc)
+		return rc;
+	t1 = vm_now_ns();
+	rc = run_init(vm, cfg->init_timeout_ms, log, opaque, err);
+	if (rc)
+		return rc;
+	t2 = vm_now_ns();
+	rc = take_cpu_snapshot(vm, err);
+	if (!rc)
+		rc = seal_memory(vm, err);
+	if (!rc && (rc = vm_restore_reset_log(vm, &touched)))
+		vm_host_error(err, -rc, "resetting the dirty log");
+	if (rc)
+		return rc;
+	vm->pristine = 1;
+	if (st) {
+		st->create_ns = t1 - t0;
+		st->init_ns = t2 - t1;
+		st->snapshot_ns = vm_now_ns() - t2;
+		st->touched_pages = touched;
+	}
+	return 0;
+}
+
+int vm_boot(struct vmm *vmm, const struct image *img,
+	    const struct vm_config *cfg, vm_log_fn log, void *log_opaque,
+	    struct vm_snapshot **snap_out, struct vm **vm_out,
+	    struct vm_boot_stats *stats, struct vm_error *err)
+{
+	struct vm_snapshot *snap = NULL;
+	struct vm_error local;
+	struct vm *vm;
+	int rc;
+
+	if (!err)
+		err = &local;
+	memset(err, 0, sizeof(*err));
+	if (stats)
+		memset(stats, 0, sizeof(*stats));
+	rc = vm_snap_new(vmm, img, cfg, &snap, err);
+	if (rc)
+		return rc;
+	vm = vm_alloc(snap);
+	if (!vm) {
+		vm_snapshot_unref(snap);
+		return vm_host_error(err, ENOMEM, "vm_boot");
+	}
+	rc = boot_vm(vm, img, cfg, log, log_opaque, stats, err);
+	if (rc) {
+		vm_destroy(vm);
+		vm_snapshot_unref(snap);
+		return rc;
+	}
+	*snap_out = snap;
+	if (vm_out)
+		*vm_out = vm;
+	else
+		vm_destroy(vm);
+	return 0;
+}

@@ -1,0 +1,241 @@
+/* call.c: vm_call (one KVM_RUN per call), its results, and vm_interrupt. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+
+#include "deadline.h"
+#include "guestlog.h"
+#include "vm_internal.h"
+
+uint64_t vm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+void vm_copy_exit(const struct kvm_run *run, struct exit_state *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->reason = run->exit_reason;
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		x->io_out = run->io.direction == KVM_EXIT_IO_OUT;
+		x->io_size = run->io.size;
+		x->io_port = run->io.port;
+		x->io_count = run->io.count;
+		break;
+	case KVM_EXIT_MMIO:
+		x->mmio_gpa = run->mmio.phys_addr;
+		x->mmio_write = run->mmio.is_write;
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		x->detail = run->fail_entry.hardware_entry_failure_reason;
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		x->detail = run->internal.suberror;
+		break;
+	default:
+		break;
+	}
+	x->rax = run->s.regs.regs.rax;
+	x->rdi = run->s.regs.regs.rdi;
+	x->rsi = run->s.regs.regs.rsi;
+	x->rip = run->s.regs.regs.rip;
+	x->rsp = run->s.regs.regs.rsp;
+	x->cs = run->s.regs.sregs.cs.selector;
+	x->cr2 = run->s.regs.sregs.cr2;
+}
+
+int vm_run(struct vm *vm, struct exit_state *x, uint32_t *exits)
+{
+	volatile struct kvm_run *run = vm->run;
+
+	for (;;) {
+		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) == 0) {
+			(*exits)++;
+			vm_copy_exit(vm->run, x);
+			return 0;
+		}
+		/* errno, not exit_reason: with immediate_exit the guest may
+		 * not have been entered and exit_reason is stale. */
+		if (errno == EINTR && run->immediate_exit)
+			return -EINTR;
+		if (errno != EINTR && errno != EAGAIN)
+			return -errno;
+	}
+}
+
+uint32_t vm_take_logs(struct vm *vm, uint64_t call_id, vm_log_fn log,
+		      void *opaque, uint32_t *dropped)
+{
+	const struct glint_call_page *cp;
+	const void *p, *buf;
+	uint32_t len;
+
+	*dropped = 0;
+	if (guestmem_cptr(&vm->gm, GLINT_CALL_PAGE_GPA, sizeof(*cp), &p) ||
+	    guestmem_cptr(&vm->gm, GLINT_LOG_GPA, GLINT_LOG_BYTES, &buf))
+		return 0;
+	cp = p;
+	/* Read once: the guest owns this field and may have lied in it. */
+	len = *(const volatile uint32_t *)&cp->result.log_len;
+	*dropped = *(const volatile uint32_t *)&cp->result.log_dropped;
+	if (len > GLINT_LOG_BYTES)
+		len = GLINT_LOG_BYTES;
+	return guestlog_emit(buf, len, call_id, log, opaque);
+}
+
+static int write_call(struct vm *vm, const struct vm_call_args *args)
+{
+	const struct glint_boot_info *boot = &vm->snap->boot;
+	struct glint_call_page *cp;
+	void *p, *in;
+
+	if (guestmem_ptr(&vm->gm, GLINT_CALL_PAGE_GPA, sizeof(*cp), &p) ||
+	    guestmem_ptr(&vm->gm, boot->in_gpa, args->input_len, &in))
+		return -EFAULT;
+	cp = p;
+	if (args->input_len)
+		memcpy(in, args->input, args->input_len);
+	vm->host_in_bytes = args->input_len;
+	cp->call.call_id = args->call_id;
+	cp->call.in_len = args->input_len;
+	if (getrandom(cp->call.seed, sizeof(cp->call.seed), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(cp->call.seed))
+		return -errno;
+	cp->call.wall_ns = wall_ns();
+	cp->call.deadline_ns =
+		args->timeout_ms
+			? cp->call.wall_ns + (int64_t)args->timeout_ms * 1000000
+			: 0;
+	return 0;
+}
+
+/* The only KVM_RUN of a call, bracketed by the interrupt hand-shake. */
+static int run_call(struct vm *vm, const struct vm_call_args *args,
+		    struct exit_state *x, struct vm_call_result *res,
+		    int *interrupted)
+{
+	uint64_t t0;
+	int rc;
+
+	vm->run->immediate_exit = 0;
+	pthread_mutex_lock(&vm->lock);
+	vm->in_call = 1;
+	vm->interrupted = 0;
+	vm->thread = pthread_self();
+	pthread_mutex_unlock(&vm->lock);
+	rc = deadline_begin(vm->run, args->timeout_ms);
+	if (!rc) {
+		t0 = vm_now_ns();
+		rc = vm_run(vm, x, &res->exits);
+		res->run_ns = vm_now_ns() - t0;
+		deadline_end();
+	}
+	pthread_mutex_lock(&vm->lock);
+	vm->in_call = 0;
+	*interrupted = vm->interrupted;
+	pthread_mutex_unlock(&vm->lock);
+	return rc;
+}
+
+static int finish_done(struct vm *vm, const struct exit_done *done,
+		       struct vm_call_result *res, struct vm_error *err)
+{
+	const struct glint_boot_info *boot = &vm->snap->boot;
+	const struct glint_call_page *cp =
+		(const void *)(vm->ram + GLINT_CALL_PAGE_GPA);
+	const void *out;
+	uint8_t ct[GLINT_CONTENT_TYPE_MAX];
+
+	if (guestmem_cptr(&vm->gm, boot->out_gpa, done->out_len, &out)) {
+		exit_fail(err, VM_ERR_PROTOCOL, "output outside memory");
+		return -EIO;
+	}
+	res->status = done->status;
+	res->output = out;
+	res->output_len = done->out_len;
+	memcpy(ct, cp->result.content_type, sizeof(ct));
+	if (!guestlog_sanitize(res->content_type, sizeof(res->content_type), ct,
+			       sizeof(ct)))
+		snprintf(res->content_type, sizeof(res->content_type),
+			 "application/json");
+	return 0;
+}
+
+int vm_call(struct vm *vm, const struct vm_call_args *args,
+	    struct vm_call_result *res, struct vm_error *err)
+{
+	struct vm_error local;
+	struct exit_state x;
+	struct exit_done done;
+	int rc, interrupted = 0;
+
+	if (!err)
+		err = &local;
+	memset(res, 0, sizeof(*res));
+	memset(err, 0, sizeof(*err));
+	if (!vm->pristine)
+		return -EBUSY;
+	if (args->input_len > vm->snap->boot.in_cap)
+		return -E2BIG;
+	if (args->input_len && !args->input)
+		return -EINVAL;
+	vm->pristine = 0;
+	vm->needs_reset = 1;
+	rc = write_call(vm, args);
+	if (rc)
+		return vm_host_error(err, -rc, "preparing the call");
+	rc = run_call(vm, args, &x, res, &interrupted);
+	res->log_lines = vm_take_logs(vm, args->call_id, args->log,
+				      args->log_opaque, &res->log_dropped);
+	if (rc == -EINTR) {
+		if (interrupted)
+			exit_fail(err, VM_ERR_TIMEOUT,
+				  "call interrupted by the host");
+		else
+			exit_fail(err, VM_ERR_TIMEOUT,
+				  "deadline of %u ms exceeded",
+				  args->timeout_ms);
+		return -EIO;
+	}
+	if (rc)
+		return vm_host_error(err, -rc, "KVM_RUN");
+	if (exit_decode(&x, EXIT_PHASE_CALL, &vm->gm, &vm->snap->boot, &done,
+			err) != EXIT_DONE)
+		return -EIO;
+	rc = finish_done(vm, &done, res, err);
+	if (rc == 0)
+		vm->needs_reset = 0;
+	return rc;
+}
+
+void vm_interrupt(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (vm->in_call) {
+		vm->interrupted = 1;
+		/* Set before the signal: if it lands before KVM_RUN enters
+		 * the guest, KVM_RUN still returns at once. */
+		((volatile struct kvm_run *)vm->run)->immediate_exit = 1;
+		pthread_kill(vm->thread, deadline_signo());
+	}
+	pthread_mutex_unlock(&vm->lock);
+}

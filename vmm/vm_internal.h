@@ -1,0 +1,107 @@
+/* vm_internal.h: the VMM's private state shared by its modules. */
+#ifndef GLINT_VM_INTERNAL_H
+#define GLINT_VM_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <linux/kvm.h>
+
+#include "exit.h"
+#include "guestmem.h"
+#include "vm.h"
+
+#define VM_SLOT_RAM 0
+#define VM_SLOT_SYS 1
+#define VM_HOT_MAX 64 /* pages never write-protected again */
+
+struct vmm {
+	int kvm_fd;
+	size_t run_bytes; /* KVM_GET_VCPU_MMAP_SIZE */
+	struct kvm_cpuid2 *cpuid;
+	int umip; /* the CPU and KVM support CR4.UMIP */
+};
+
+/* Immutable once vm_boot() returns, except refs. */
+struct vm_snapshot {
+	atomic_uint refs;
+	struct vmm *vmm;
+	struct vm_config cfg;
+	struct glint_boot_info boot;
+	int memfd;	     /* RAM at READY, sealed against writes */
+	const uint8_t *view; /* read-only MAP_SHARED view of memfd */
+	uint8_t *sys;	     /* system slot, PROT_READ after building */
+	uint64_t sys_bytes;
+	struct kvm_regs regs; /* vCPU state right after READY */
+	struct kvm_sregs sregs;
+};
+
+struct vm {
+	struct vmm *vmm;
+	struct vm_snapshot *snap; /* one reference */
+	int vm_fd;
+	int vcpu_fd;
+	struct kvm_run *run;
+	uint8_t *ram;
+	struct guestmem gm;
+	uint64_t npages;
+
+	/* vm_call/vm_interrupt hand-shake, under lock */
+	pthread_mutex_t lock;
+	pthread_t thread;
+	int in_call;
+	int interrupted;
+
+	int pristine;	 /* restored; a call may start */
+	int needs_reset; /* last exit left vCPU state that sync_regs alone
+	                    cannot fix (fault, timeout, MMIO, ...) */
+	uint64_t host_in_bytes; /* input bytes the host wrote this call */
+
+	/* restore state (restore.c) */
+	uint64_t *dirty;      /* KVM_GET_DIRTY_LOG bitmap */
+	uint64_t *prev_dirty; /* pages dirty in the previous call */
+	uint64_t *clear;      /* pages to write-protect again */
+	uint64_t *hot_map;    /* the hot pages as a bitmap */
+	uint64_t bm_words;
+	unsigned nhot;
+	int logging;	     /* dirty logging on the RAM slot */
+	int full_copy;	     /* whole-copy mode */
+	unsigned full_calls; /* calls since whole-copy mode began */
+};
+
+/* kvm.c */
+int vmm_set_slot(int vm_fd, uint32_t slot, uint32_t flags, uint64_t gpa,
+		 uint64_t bytes, const void *hva);
+
+/* vm.c: a snapshot with layout, memfd and system slot, not yet booted. */
+int vm_snap_new(struct vmm *vmm, const struct image *img,
+		const struct vm_config *cfg, struct vm_snapshot **out,
+		struct vm_error *err);
+/* vm.c: a VM shell holding a reference to snap; no KVM objects yet. */
+struct vm *vm_alloc(struct vm_snapshot *snap);
+/* vm.c: creates the KVM VM, vCPU and slots for ram (already mapped). */
+int vm_create_kvm(struct vm *vm, struct vm_error *err);
+/* vm.c: fills err as VM_ERR_HOST from errno value e and returns -e. */
+int vm_host_error(struct vm_error *err, int e, const char *what);
+
+/* call.c: one KVM_RUN (restarted on stray signals); copies the exit into
+ * *x. Returns 0, -EINTR when the deadline or vm_interrupt stopped it, or
+ * another negative errno when KVM failed. */
+int vm_run(struct vm *vm, struct exit_state *x, uint32_t *exits);
+/* call.c: hands the guest's buffered log lines to log; returns the count
+ * and sets *dropped to the lines the guest dropped. */
+uint32_t vm_take_logs(struct vm *vm, uint64_t call_id, vm_log_fn log,
+		      void *opaque, uint32_t *dropped);
+uint64_t vm_now_ns(void);
+void vm_copy_exit(const struct kvm_run *run, struct exit_state *x);
+
+/* restore.c */
+int vm_restore_init(struct vm *vm);
+void vm_restore_free(struct vm *vm);
+/* After boot: forget pages dirtied before READY; returns how many. */
+int vm_restore_reset_log(struct vm *vm, uint64_t *dirty_pages);
+/* Points the vCPU back at the snapshot registers. */
+int vm_restore_cpu(struct vm *vm);
+
+#endif /* GLINT_VM_INTERNAL_H */
