@@ -15,8 +15,8 @@
 # gcc's own freestanding headers (stdint.h, stddef.h, stdarg.h, limits.h...).
 GUEST_CC_INCLUDE := $(shell $(GUEST_CC) -print-file-name=include)
 
-GUEST_WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-	-Wformat=2 -Wundef -Wpointer-arith -Wno-missing-field-initializers
+# The project's warnings (with -Werror when configured so).
+GUEST_WARN = $(WARN_CFLAGS)
 GUEST_CPP_FLAGS = -nostdinc -isystem $(GUEST_CC_INCLUDE) \
 	-I$(top_srcdir)/guest/include -I$(top_srcdir)/vmm
 GUEST_C_FLAGS = -std=gnu11 -O2 -ffreestanding -fno-pic -fno-pie \
