@@ -1,1 +1,15 @@
-# tests/daemon/local.mk: tests/daemon build and test rules.
+# tests/daemon/local.mk: the engine's Check suites (unit without KVM, and on KVM).
+ENGINE_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon $(UV_CFLAGS) \
+	$(JANSSON_CFLAGS) $(CHECK_CFLAGS)
+ENGINE_TEST_LDADD = $(ENGINE_LIBS) $(OBS_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/daemon/test_engine_unit tests/daemon/test_engine_kvm
+TESTS += tests/daemon/test_engine_unit tests/daemon/test_engine_kvm
+
+tests_daemon_test_engine_unit_SOURCES = tests/daemon/test_engine_unit.c
+tests_daemon_test_engine_unit_CPPFLAGS = $(ENGINE_TEST_CPPFLAGS)
+tests_daemon_test_engine_unit_LDADD = $(ENGINE_TEST_LDADD)
+
+tests_daemon_test_engine_kvm_SOURCES = tests/daemon/test_engine_kvm.c
+tests_daemon_test_engine_kvm_CPPFLAGS = $(ENGINE_TEST_CPPFLAGS)
+tests_daemon_test_engine_kvm_LDADD = $(ENGINE_TEST_LDADD)

@@ -1,0 +1,436 @@
+/* engine.c: engine lifetime, the function registry, queries and shutdown. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine_internal.h"
+#include "log.h"
+#include "metrics.h"
+
+#define IDLE_SCAN_MS 100
+#define DEFAULT_SPIN_US 50
+
+uint64_t engine_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The engine's single way to the daemon log, so it can be redirected. */
+void engine_log(int level, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	if (!log_enabled((enum log_level)level))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_msg((enum log_level)level, "%s", buf);
+}
+
+void engine_guest_log(void *opaque, uint64_t call_id, int level,
+		      const char *line, size_t len)
+{
+	const struct fn *fn = opaque;
+
+	(void)level;
+	log_guest(call_id, fn->name, line, len);
+}
+
+/* ---- results decided on the loop ------------------------------------- */
+
+static void deliver_immediate(struct worker_item *it)
+{
+	struct engine *e = container_of(it, struct engine, immediate_item);
+	struct engine_invocation *list = e->immediate, *rev = NULL, *next;
+
+	e->immediate = NULL;
+	e->immediate_scheduled = 0;
+	for (; list; list = next) { /* pushed LIFO; deliver in order */
+		next = list->engine_private;
+		list->engine_private = rev;
+		rev = list;
+	}
+	for (; rev; rev = next) {
+		next = rev->engine_private;
+		rev->engine_private = NULL;
+		rev->done(rev);
+	}
+	engine_check_shutdown(e);
+}
+
+void engine_finish_now(struct engine *e, struct engine_invocation *inv,
+		       enum engine_outcome o, const char *fmt, ...)
+{
+	va_list ap;
+
+	inv->outcome = o;
+	va_start(ap, fmt);
+	vsnprintf(inv->message, sizeof(inv->message), fmt, ap);
+	va_end(ap);
+	inv->total_ns = inv->queue_ns;
+	inv->engine_private = e->immediate;
+	e->immediate = inv;
+	if (!e->immediate_scheduled) {
+		e->immediate_scheduled = 1;
+		e->immediate_item.fn = deliver_immediate;
+		workers_post(e->workers, &e->immediate_item);
+	}
+}
+
+/* ---- registry ---------------------------------------------------------- */
+
+struct fn *engine_fn_find(struct engine *e, const char *name)
+{
+	for (struct dlist *l = e->fns.next; l != &e->fns; l = l->next) {
+		struct fn *fn = container_of(l, struct fn, link);
+		int c = strcmp(fn->name, name);
+
+		if (c == 0)
+			return fn;
+		if (c > 0)
+			break;
+	}
+	return NULL;
+}
+
+/* Finds or adds name (already validated), keeping the list sorted. */
+struct fn *engine_fn_get(struct engine *e, const char *name)
+{
+	struct dlist *pos = &e->fns;
+	struct fn *fn;
+
+	for (struct dlist *l = e->fns.next; l != &e->fns; l = l->next) {
+		fn = container_of(l, struct fn, link);
+		int c = strcmp(fn->name, name);
+
+		if (c == 0)
+			return fn;
+		if (c > 0) {
+			pos = l;
+			break;
+		}
+	}
+	fn = calloc(1, sizeof(*fn));
+	if (fn == NULL)
+		return NULL;
+	fn->e = e;
+	snprintf(fn->name, sizeof(fn->name), "%s", name);
+	dlist_init(&fn->waiters);
+	dlist_init(&fn->ops);
+	if (e->metrics)
+		fn->mf = metrics_fn_get(e->metrics, fn->name);
+	dlist_insert_after(pos->prev, &fn->link);
+	return fn;
+}
+
+void engine_fn_maybe_free(struct fn *fn)
+{
+	if (fn->visible || fn->live || fn->refs || fn->op_running ||
+	    !dlist_empty(&fn->ops) || !dlist_empty(&fn->waiters))
+		return;
+	dlist_remove(&fn->link);
+	free(fn);
+}
+
+/* ---- loading at start ------------------------------------------------ */
+
+struct scan {
+	struct worker_item item;
+	struct engine *e;
+	char **names;
+	size_t count;
+	int ret;
+};
+
+static void scan_done(struct worker_item *it)
+{
+	struct scan *sc = container_of(it, struct scan, item);
+	struct engine *e = sc->e;
+
+	if (sc->ret < 0)
+		engine_log(LOG_LEVEL_ERROR, "state: cannot list %s: %s",
+			   e->state_dir, strerror(-sc->ret));
+	for (size_t i = 0; i < sc->count && !e->shutting_down; i++)
+		deploy_start_load(e, sc->names[i]);
+	store_names_free(sc->names, sc->count);
+	free(sc);
+	e->scan_done = 1;
+	engine_check_shutdown(e);
+}
+
+static void scan_run(struct worker_item *it)
+{
+	struct scan *sc = container_of(it, struct scan, item);
+
+	sc->ret = store_scan(sc->e->dirfd, &sc->names, &sc->count);
+	sc->item.fn = scan_done;
+	workers_post(sc->e->workers, &sc->item);
+}
+
+static int start_scan(struct engine *e)
+{
+	struct scan *sc = calloc(1, sizeof(*sc));
+
+	if (sc == NULL)
+		return -ENOMEM;
+	sc->e = e;
+	sc->item.fn = scan_run;
+	workers_submit(e->workers, &sc->item, 0);
+	return 0;
+}
+
+/* ---- create, ready, destroy ------------------------------------------ */
+
+static void on_idle_timer(uv_timer_t *t)
+{
+	pool_reclaim_idle(t->data);
+}
+
+static unsigned spin_us_from_env(void)
+{
+	const char *v = getenv("GLINT_WORKER_SPIN_US");
+	char *end;
+	unsigned long n;
+
+	if (v == NULL || *v == '\0')
+		return DEFAULT_SPIN_US;
+	n = strtoul(v, &end, 10);
+	return (*end || n > 10000) ? DEFAULT_SPIN_US : (unsigned)n;
+}
+
+static int open_resources(struct engine *e, char *err, size_t err_len)
+{
+	unsigned n = e->cfg.workers;
+	int ret;
+
+	ret = store_open(e->state_dir, &e->dirfd, err, err_len);
+	if (ret < 0)
+		return ret;
+	ret = vmm_open(&e->vmm, err, err_len);
+	if (ret < 0)
+		return ret;
+	if (n == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		n = cpus > 0 ? (unsigned)cpus : 1;
+	}
+	ret = workers_create(e->loop, n, spin_us_from_env(), &e->workers);
+	if (ret < 0)
+		snprintf(err, err_len, "cannot start %u worker threads: %s", n,
+			 strerror(-ret));
+	return ret;
+}
+
+int engine_create(uv_loop_t *loop, const struct engine_config *cfg,
+		  struct metrics *metrics, struct engine **out, char *err,
+		  size_t err_len)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+	int ret = -ENOMEM;
+
+	if (e == NULL || (e->state_dir = strdup(cfg->state_dir)) == NULL) {
+		snprintf(err, err_len, "out of memory");
+		goto fail;
+	}
+	e->loop = loop;
+	e->cfg = *cfg;
+	e->cfg.state_dir = e->state_dir;
+	e->metrics = metrics;
+	e->dirfd = -1;
+	dlist_init(&e->fns);
+	dlist_init(&e->versions);
+	ret = open_resources(e, err, err_len);
+	if (ret < 0)
+		goto fail;
+	ret = start_scan(e);
+	if (ret < 0) {
+		snprintf(err, err_len, "out of memory");
+		goto fail_workers;
+	}
+	uv_timer_init(loop, &e->queue_timer);
+	uv_timer_init(loop, &e->idle_timer);
+	uv_timer_init(loop, &e->grace_timer);
+	e->queue_timer.data = e->idle_timer.data = e->grace_timer.data = e;
+	uv_timer_start(&e->idle_timer, on_idle_timer, IDLE_SCAN_MS,
+		       IDLE_SCAN_MS);
+	uv_unref((uv_handle_t *)&e->idle_timer);
+	*out = e;
+	return 0;
+
+fail_workers:
+	workers_stop(e->workers);
+	/* Its async handle is open: free it once the loop has closed that. */
+	workers_close(e->workers, (void (*)(void *))workers_destroy,
+		      e->workers);
+	e->workers = NULL;
+fail:
+	if (e) {
+		vmm_close(e->vmm);
+		store_close(e->dirfd);
+		free(e->state_dir);
+		free(e);
+	}
+	return ret;
+}
+
+int engine_ready(const struct engine *e)
+{
+	return e->vmm != NULL && e->scan_done && e->loads_pending == 0;
+}
+
+void engine_destroy(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	if (!e->shutdown_finished || e->handles_open) {
+		engine_log(LOG_LEVEL_ERROR, "engine_destroy before shutdown "
+					    "finished: leaking the engine");
+		return;
+	}
+	while (!dlist_empty(&e->fns)) {
+		struct fn *fn = container_of(e->fns.next, struct fn, link);
+
+		dlist_remove(&fn->link);
+		free(fn);
+	}
+	workers_destroy(e->workers);
+	vmm_close(e->vmm);
+	store_close(e->dirfd);
+	free(e->state_dir);
+	free(e);
+}
+
+/* ---- queries ----------------------------------------------------------- */
+
+json_t *engine_list(struct engine *e)
+{
+	json_t *arr = json_array();
+
+	if (arr == NULL)
+		return NULL;
+	for (struct dlist *l = e->fns.next; l != &e->fns; l = l->next) {
+		struct fn *fn = container_of(l, struct fn, link);
+
+		if (fn->visible && fn->live)
+			json_array_append_new(
+				arr, deploy_describe_version(fn->live));
+	}
+	return arr;
+}
+
+json_t *engine_describe(struct engine *e, const char *name)
+{
+	struct fn *fn = engine_fn_find(e, name);
+	struct fn_version *v;
+	json_t *d, *counts;
+
+	if (fn == NULL || !fn->visible || fn->live == NULL)
+		return NULL;
+	v = fn->live;
+	d = deploy_describe_version(v);
+	counts = json_object();
+	if (d == NULL || counts == NULL) {
+		json_decref(d);
+		json_decref(counts);
+		return NULL;
+	}
+	for (int o = 0; o < NOUTCOMES; o++)
+		json_object_set_new(counts, engine_outcome_code(o),
+				    json_integer((json_int_t)fn->counts[o]));
+	json_object_set_new(d, "invocations", counts);
+	json_object_set_new(
+		d, "pool",
+		json_pack("{s:I, s:I, s:I, s:I, s:I}", "ready",
+			  (json_int_t)v->nready, "busy", (json_int_t)v->nbusy,
+			  "creating", (json_int_t)v->ncreating, "queued",
+			  (json_int_t)fn->nwaiters, "total",
+			  (json_int_t)(v->nready + v->nbusy + v->ncreating)));
+	return d;
+}
+
+/* ---- shutdown ------------------------------------------------------------ */
+
+static void closed_one(struct engine *e)
+{
+	if (--e->handles_open == 0 && e->shutdown_cb)
+		e->shutdown_cb(e->shutdown_opaque);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+	closed_one(h->data);
+}
+
+static void on_workers_closed(void *opaque)
+{
+	closed_one(opaque);
+}
+
+void engine_check_shutdown(struct engine *e)
+{
+	if (!e->shutting_down || e->shutdown_finished)
+		return;
+	if (e->ncalls || e->npvms || e->nops || e->ndeferred || !e->scan_done ||
+	    e->immediate_scheduled || !dlist_empty(&e->versions))
+		return;
+	e->shutdown_finished = 1;
+	/* Every VM is gone: the threads have nothing left to do. */
+	workers_stop(e->workers);
+	vmm_close(e->vmm);
+	e->vmm = NULL;
+	e->handles_open = 4;
+	uv_close((uv_handle_t *)&e->queue_timer, on_handle_closed);
+	uv_close((uv_handle_t *)&e->idle_timer, on_handle_closed);
+	uv_close((uv_handle_t *)&e->grace_timer, on_handle_closed);
+	workers_close(e->workers, on_workers_closed, e);
+}
+
+static void on_grace_timer(uv_timer_t *t)
+{
+	struct engine *e = t->data;
+
+	engine_log(LOG_LEVEL_WARN,
+		   "shutdown: grace period over, interrupting %u calls",
+		   e->ncalls);
+	pool_interrupt_all(e);
+}
+
+void engine_shutdown(struct engine *e, uint32_t grace_ms,
+		     void (*done)(void *opaque), void *opaque)
+{
+	if (e->shutting_down)
+		return;
+	e->shutting_down = 1;
+	e->shutdown_cb = done;
+	e->shutdown_opaque = opaque;
+	uv_timer_stop(&e->idle_timer);
+	uv_timer_stop(&e->queue_timer);
+	for (struct dlist *l = e->fns.next; l != &e->fns;) {
+		struct fn *fn = container_of(l, struct fn, link);
+
+		l = l->next;
+		pool_fail_waiters(fn, ENGINE_UNAVAILABLE,
+				  "glintd is shutting down");
+		if (fn->live)
+			pool_retire(fn->live);
+		deploy_cancel_pending(fn); /* may free fn */
+	}
+	if (e->ncalls > 0) {
+		engine_log(LOG_LEVEL_INFO,
+			   "shutdown: waiting up to %u ms for %u calls",
+			   grace_ms, e->ncalls);
+		uv_timer_start(&e->grace_timer, on_grace_timer, grace_ms, 0);
+	}
+	engine_check_shutdown(e);
+}

@@ -1,0 +1,183 @@
+/* settings.c: per-function settings, function names and outcome codes. */
+#include "config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+/* One row per setting: where it lives and its inclusive range. */
+struct setting_desc {
+	const char *key;
+	size_t offset;
+	uint32_t min, max;
+};
+
+#define SETTING(k, lo, hi)                                                     \
+	{                                                                      \
+#k, offsetof(struct function_settings, k), lo, hi              \
+	}
+
+static const struct setting_desc settings_table[] = {
+	SETTING(memory_mb, 1, 1024),	   SETTING(timeout_ms, 1, 600000),
+	SETTING(max_concurrency, 1, 1024), SETTING(min_warm, 0, 1024),
+	SETTING(queue_max, 0, 100000),	   SETTING(queue_timeout_ms, 1, 600000),
+	SETTING(idle_ms, 100, 86400000),
+};
+
+#define NSETTINGS (sizeof(settings_table) / sizeof(settings_table[0]))
+
+static uint32_t *field(struct function_settings *s,
+		       const struct setting_desc *d)
+{
+	return (uint32_t *)((char *)s + d->offset);
+}
+
+static uint32_t field_get(const struct function_settings *s,
+			  const struct setting_desc *d)
+{
+	return *(const uint32_t *)((const char *)s + d->offset);
+}
+
+/* Strict decimal: digits only, at least one, no sign, no overflow. */
+static int parse_u32(const char *v, uint32_t *out)
+{
+	uint64_t n = 0;
+
+	if (v == NULL || *v == '\0')
+		return -EINVAL;
+	for (; *v; v++) {
+		if (*v < '0' || *v > '9')
+			return -EINVAL;
+		n = n * 10 + (uint64_t)(*v - '0');
+		if (n > UINT32_MAX)
+			return -ERANGE;
+	}
+	*out = (uint32_t)n;
+	return 0;
+}
+
+/* Client-supplied keys are echoed back: keep only printable ASCII and cut. */
+static void sanitise(char *dst, size_t dst_len, const char *src)
+{
+	size_t i = 0;
+
+	for (; src[i] && i + 1 < dst_len && i < 40; i++)
+		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+	dst[i] = '\0';
+}
+
+int function_settings_set(struct function_settings *s, const char *key,
+			  const char *value, char *err, size_t err_len)
+{
+	char shown[48];
+	uint32_t v;
+
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		const struct setting_desc *d = &settings_table[i];
+
+		if (strcmp(key, d->key) != 0)
+			continue;
+		if (parse_u32(value, &v) < 0 || v < d->min || v > d->max) {
+			snprintf(err, err_len,
+				 "%s must be an integer from %u to %u", d->key,
+				 d->min, d->max);
+			return -EINVAL;
+		}
+		*field(s, d) = v;
+		return 0;
+	}
+	sanitise(shown, sizeof(shown), key);
+	snprintf(err, err_len,
+		 "unknown setting \"%s\" (known: memory_mb, timeout_ms, "
+		 "max_concurrency, min_warm, queue_max, queue_timeout_ms, "
+		 "idle_ms)",
+		 shown);
+	return -EINVAL;
+}
+
+int function_settings_check(const struct function_settings *s, char *err,
+			    size_t err_len)
+{
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		const struct setting_desc *d = &settings_table[i];
+		uint32_t v = field_get(s, d);
+
+		if (v < d->min || v > d->max) {
+			snprintf(err, err_len,
+				 "%s must be an integer from %u to %u", d->key,
+				 d->min, d->max);
+			return -EINVAL;
+		}
+	}
+	if (s->min_warm > s->max_concurrency) {
+		snprintf(err, err_len,
+			 "min_warm (%u) must not exceed max_concurrency (%u)",
+			 s->min_warm, s->max_concurrency);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int function_name_valid(const char *name, size_t len)
+{
+	if (name == NULL || len < 1 || len > 63)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+void engine_config_default(struct engine_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->state_dir = "/var/lib/glint";
+	cfg->workers = 0;
+	cfg->max_image_bytes = 64u << 20;
+	cfg->defaults.memory_mb = 16;
+	cfg->defaults.timeout_ms = 1000;
+	cfg->defaults.max_concurrency = 8;
+	cfg->defaults.min_warm = 1;
+	cfg->defaults.queue_max = 256;
+	cfg->defaults.queue_timeout_ms = 5000;
+	cfg->defaults.idle_ms = 60000;
+}
+
+static const struct {
+	const char *code;
+	unsigned status;
+} outcomes[] = {
+	[ENGINE_OK] = {"ok", 200},
+	[ENGINE_FUNCTION_ERROR] = {"function_error", 500},
+	[ENGINE_GUEST_CRASHED] = {"guest_crashed", 502},
+	[ENGINE_GUEST_ABORTED] = {"guest_aborted", 502},
+	[ENGINE_DEADLINE] = {"deadline_exceeded", 504},
+	[ENGINE_NOT_FOUND] = {"function_not_found", 404},
+	[ENGINE_INPUT_TOO_LARGE] = {"payload_too_large", 413},
+	[ENGINE_QUEUE_FULL] = {"queue_full", 429},
+	[ENGINE_QUEUE_TIMEOUT] = {"queue_timeout", 503},
+	[ENGINE_UNAVAILABLE] = {"unavailable", 503},
+	[ENGINE_INTERNAL] = {"internal_error", 500},
+};
+
+const char *engine_outcome_code(enum engine_outcome o)
+{
+	if ((unsigned)o >= sizeof(outcomes) / sizeof(outcomes[0]))
+		return "internal_error";
+	return outcomes[o].code;
+}
+
+unsigned engine_outcome_http_status(enum engine_outcome o)
+{
+	if ((unsigned)o >= sizeof(outcomes) / sizeof(outcomes[0]))
+		return 500;
+	return outcomes[o].status;
+}

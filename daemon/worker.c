@@ -1,0 +1,246 @@
+/* worker.c: a small thread pool with an intrusive job queue and a loop mailbox. */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "worker.h"
+
+struct fifo {
+	struct worker_item *head, *tail;
+};
+
+struct workers {
+	uv_loop_t *loop;
+	uv_async_t async;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct fifo urgent, background;
+	unsigned sleepers;
+	unsigned pending; /* queued jobs; read without the lock by spinners */
+	int spinning;	  /* one spinner at a time */
+	int stop;
+	unsigned spin_us;
+
+	pthread_mutex_t mbox_lock;
+	struct fifo mbox; /* items for the loop */
+
+	unsigned nthreads;
+	pthread_t *threads;
+	void (*close_cb)(void *);
+	void *close_opaque;
+};
+
+static void fifo_push(struct fifo *f, struct worker_item *it)
+{
+	it->next = NULL;
+	if (f->tail)
+		f->tail->next = it;
+	else
+		f->head = it;
+	f->tail = it;
+}
+
+static struct worker_item *fifo_pop(struct fifo *f)
+{
+	struct worker_item *it = f->head;
+
+	if (it) {
+		f->head = it->next;
+		if (f->head == NULL)
+			f->tail = NULL;
+	}
+	return it;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Spins until a job is queued or spin_us passes; 1 when work appeared. */
+static int spin_for_work(struct workers *w)
+{
+	uint64_t until;
+	int found = 0;
+
+	if (w->spin_us == 0 ||
+	    __atomic_exchange_n(&w->spinning, 1, __ATOMIC_ACQUIRE) != 0)
+		return 0;
+	until = now_ns() + (uint64_t)w->spin_us * 1000u;
+	for (unsigned i = 0;; i++) {
+		if (__atomic_load_n(&w->pending, __ATOMIC_ACQUIRE) != 0 ||
+		    __atomic_load_n(&w->stop, __ATOMIC_RELAXED)) {
+			found = 1;
+			break;
+		}
+		__builtin_ia32_pause();
+		if ((i & 63) == 0 && now_ns() > until)
+			break;
+	}
+	__atomic_store_n(&w->spinning, 0, __ATOMIC_RELEASE);
+	return found;
+}
+
+static struct worker_item *take(struct workers *w)
+{
+	struct worker_item *it = fifo_pop(&w->urgent);
+
+	if (it == NULL)
+		it = fifo_pop(&w->background);
+	if (it)
+		__atomic_sub_fetch(&w->pending, 1, __ATOMIC_RELEASE);
+	return it;
+}
+
+static void *worker_main(void *arg)
+{
+	struct workers *w = arg;
+	struct worker_item *it;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		it = take(w);
+		if (it) {
+			pthread_mutex_unlock(&w->lock);
+			it->fn(it);
+			pthread_mutex_lock(&w->lock);
+			continue;
+		}
+		if (w->stop)
+			break;
+		pthread_mutex_unlock(&w->lock);
+		int found = spin_for_work(w);
+		pthread_mutex_lock(&w->lock);
+		if (found || w->pending || w->stop)
+			continue;
+		w->sleepers++;
+		pthread_cond_wait(&w->cond, &w->lock);
+		w->sleepers--;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+void workers_submit(struct workers *w, struct worker_item *it, int urgent)
+{
+	pthread_mutex_lock(&w->lock);
+	fifo_push(urgent ? &w->urgent : &w->background, it);
+	__atomic_add_fetch(&w->pending, 1, __ATOMIC_RELEASE);
+	/* A spinner picks the job up by itself; wake a sleeper otherwise. */
+	if (w->sleepers > 0 && !__atomic_load_n(&w->spinning, __ATOMIC_ACQUIRE))
+		pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void workers_post(struct workers *w, struct worker_item *it)
+{
+	pthread_mutex_lock(&w->mbox_lock);
+	fifo_push(&w->mbox, it);
+	pthread_mutex_unlock(&w->mbox_lock);
+	uv_async_send(&w->async);
+}
+
+static void on_async(uv_async_t *h)
+{
+	struct workers *w = h->data;
+	struct worker_item *it;
+	struct fifo batch;
+
+	pthread_mutex_lock(&w->mbox_lock);
+	batch = w->mbox;
+	w->mbox.head = w->mbox.tail = NULL;
+	pthread_mutex_unlock(&w->mbox_lock);
+	/* Items posted while this batch runs wait for the next callback. */
+	while ((it = fifo_pop(&batch)) != NULL)
+		it->fn(it);
+}
+
+int workers_create(uv_loop_t *loop, unsigned n, unsigned spin_us,
+		   struct workers **out)
+{
+	struct workers *w = calloc(1, sizeof(*w));
+	int ret;
+
+	if (w == NULL || n == 0) {
+		free(w);
+		return w ? -EINVAL : -ENOMEM;
+	}
+	w->loop = loop;
+	w->spin_us = spin_us;
+	w->threads = calloc(n, sizeof(*w->threads));
+	if (w->threads == NULL) {
+		free(w);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_mutex_init(&w->mbox_lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	/* Threads only touch the async handle once jobs exist, so it can be
+	 * initialised after them and a failure unwinds without closing it. */
+	for (ret = 0; w->nthreads < n; w->nthreads++) {
+		ret = -pthread_create(&w->threads[w->nthreads], NULL,
+				      worker_main, w);
+		if (ret < 0)
+			break;
+	}
+	if (w->nthreads > 0)
+		ret = uv_async_init(loop, &w->async, on_async);
+	w->async.data = w;
+	if (ret < 0) {
+		workers_destroy(w);
+		return ret;
+	}
+	*out = w;
+	return 0;
+}
+
+void workers_stop(struct workers *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->stop = 1;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	for (unsigned i = 0; i < w->nthreads; i++)
+		pthread_join(w->threads[i], NULL);
+	w->nthreads = 0;
+}
+
+static void on_closed(uv_handle_t *h)
+{
+	struct workers *w = h->data;
+
+	if (w->close_cb)
+		w->close_cb(w->close_opaque);
+}
+
+void workers_close(struct workers *w, void (*cb)(void *opaque), void *opaque)
+{
+	w->close_cb = cb;
+	w->close_opaque = opaque;
+	uv_close((uv_handle_t *)&w->async, on_closed);
+}
+
+void workers_destroy(struct workers *w)
+{
+	if (w == NULL)
+		return;
+	if (w->nthreads)
+		workers_stop(w);
+	pthread_cond_destroy(&w->cond);
+	pthread_mutex_destroy(&w->mbox_lock);
+	pthread_mutex_destroy(&w->lock);
+	free(w->threads);
+	free(w);
+}
+
+unsigned workers_count(const struct workers *w)
+{
+	return w->nthreads;
+}

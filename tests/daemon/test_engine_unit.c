@@ -1,0 +1,418 @@
+/* test_engine_unit.c: engine parts that need no KVM: settings, names, SHA-256, state store. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "sha256.h"
+#include "store.h"
+
+static void defaults(struct function_settings *s)
+{
+	struct engine_config cfg;
+
+	engine_config_default(&cfg);
+	*s = cfg.defaults;
+}
+
+START_TEST(settings_every_key_bounds)
+{
+	static const struct {
+		const char *key;
+		const char *min, *max, *below, *above;
+	} rows[] = {
+		{"memory_mb", "1", "1024", "0", "1025"},
+		{"timeout_ms", "1", "600000", "0", "600001"},
+		{"max_concurrency", "1", "1024", "0", "1025"},
+		{"min_warm", "0", "1024", NULL, "1025"},
+		{"queue_max", "0", "100000", NULL, "100001"},
+		{"queue_timeout_ms", "1", "600000", "0", "600001"},
+		{"idle_ms", "100", "86400000", "99", "86400001"},
+	};
+	struct function_settings s;
+	char err[256], want[128];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		defaults(&s);
+		ck_assert_int_eq(function_settings_set(&s, rows[i].key,
+						       rows[i].min, err,
+						       sizeof(err)),
+				 0);
+		ck_assert_int_eq(function_settings_set(&s, rows[i].key,
+						       rows[i].max, err,
+						       sizeof(err)),
+				 0);
+		snprintf(want, sizeof(want),
+			 "%s must be an integer from %s to %s", rows[i].key,
+			 rows[i].min, rows[i].max);
+		err[0] = '\0';
+		ck_assert_int_eq(function_settings_set(&s, rows[i].key,
+						       rows[i].above, err,
+						       sizeof(err)),
+				 -EINVAL);
+		ck_assert_str_eq(err, want);
+		if (rows[i].below) {
+			err[0] = '\0';
+			ck_assert_int_eq(function_settings_set(
+						 &s, rows[i].key, rows[i].below,
+						 err, sizeof(err)),
+					 -EINVAL);
+			ck_assert_str_eq(err, want);
+		}
+	}
+}
+END_TEST
+
+START_TEST(settings_values_applied)
+{
+	struct function_settings s;
+	char err[256];
+
+	defaults(&s);
+	ck_assert_int_eq(
+		function_settings_set(&s, "memory_mb", "64", err, sizeof(err)),
+		0);
+	ck_assert_int_eq(function_settings_set(&s, "timeout_ms", "0250", err,
+					       sizeof(err)),
+			 0);
+	ck_assert_uint_eq(s.memory_mb, 64);
+	ck_assert_uint_eq(s.timeout_ms, 250);
+	ck_assert_uint_eq(s.max_concurrency, 8);
+}
+END_TEST
+
+START_TEST(settings_garbage)
+{
+	static const char *const bad[] = {"",
+					  "-1",
+					  "+5",
+					  " 5",
+					  "5 ",
+					  "5x",
+					  "0x10",
+					  "1e3",
+					  "1.5",
+					  "４",
+					  "99999999999999999999",
+					  "4294967296",
+					  "4294967297"};
+	struct function_settings s, before;
+	char err[256];
+
+	defaults(&s);
+	before = s;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		ck_assert_int_eq(function_settings_set(&s, "memory_mb", bad[i],
+						       err, sizeof(err)),
+				 -EINVAL);
+		ck_assert_str_eq(err,
+				 "memory_mb must be an integer from 1 to 1024");
+		ck_assert_mem_eq(&s, &before, sizeof(s));
+	}
+}
+END_TEST
+
+START_TEST(settings_unknown_key)
+{
+	struct function_settings s;
+	char err[256];
+
+	defaults(&s);
+	ck_assert_int_eq(
+		function_settings_set(&s, "memory", "1", err, sizeof(err)),
+		-EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "unknown setting \"memory\""));
+	ck_assert_int_eq(
+		function_settings_set(&s, "a\nb\x01", "1", err, sizeof(err)),
+		-EINVAL);
+	ck_assert_ptr_null(strchr(err, '\n'));
+	ck_assert_ptr_nonnull(strstr(err, "\"a?b?\""));
+}
+END_TEST
+
+START_TEST(settings_cross_check)
+{
+	struct function_settings s;
+	char err[256];
+
+	defaults(&s);
+	ck_assert_int_eq(function_settings_check(&s, err, sizeof(err)), 0);
+	s.max_concurrency = 2;
+	s.min_warm = 3;
+	ck_assert_int_eq(function_settings_check(&s, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_str_eq(err,
+			 "min_warm (3) must not exceed max_concurrency (2)");
+	defaults(&s);
+	s.memory_mb = 0;
+	ck_assert_int_eq(function_settings_check(&s, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_str_eq(err, "memory_mb must be an integer from 1 to 1024");
+}
+END_TEST
+
+START_TEST(name_validation)
+{
+	char n63[64], n64[65];
+
+	memset(n63, 'a', 63);
+	n63[63] = '\0';
+	memset(n64, 'a', 64);
+	n64[64] = '\0';
+	ck_assert(function_name_valid("echo", 4));
+	ck_assert(function_name_valid("a-b_c9", 6));
+	ck_assert(function_name_valid(n63, 63));
+	ck_assert(!function_name_valid(n64, 64));
+	ck_assert(!function_name_valid("", 0));
+	ck_assert(!function_name_valid(NULL, 0));
+	ck_assert(!function_name_valid("..", 2));
+	ck_assert(!function_name_valid("../etc", 6));
+	ck_assert(!function_name_valid("a/b", 3));
+	ck_assert(!function_name_valid("Echo", 4));
+	ck_assert(!function_name_valid("a b", 3));
+	ck_assert(!function_name_valid("a.fn", 4));
+	ck_assert(!function_name_valid("ab\0c", 4));
+	ck_assert(!function_name_valid("\xc3\xa9", 2));
+}
+END_TEST
+
+static void hex_of(const void *data, size_t len, char out[SHA256_HEX_BYTES])
+{
+	uint8_t d[SHA256_DIGEST_BYTES];
+
+	sha256(data, len, d);
+	sha256_hex(d, out);
+}
+
+START_TEST(sha256_vectors)
+{
+	/* FIPS 180-4 examples (NIST CSRC) and the classic million 'a's. */
+	char hex[SHA256_HEX_BYTES];
+	const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnop"
+			  "nopq";
+	struct sha256_ctx c;
+	uint8_t d[SHA256_DIGEST_BYTES];
+	char *million = malloc(1000000);
+
+	hex_of("", 0, hex);
+	ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934c"
+			      "a495991b7852b855");
+	hex_of("abc", 3, hex);
+	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9c"
+			      "b410ff61f20015ad");
+	hex_of(two, strlen(two), hex);
+	ck_assert_str_eq(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167"
+			      "f6ecedd419db06c1");
+	ck_assert_ptr_nonnull(million);
+	memset(million, 'a', 1000000);
+	/* Odd chunk sizes exercise the partial-block path. */
+	sha256_init(&c);
+	for (size_t off = 0; off < 1000000;) {
+		size_t n = (off % 97) + 1;
+
+		if (n > 1000000 - off)
+			n = 1000000 - off;
+		sha256_update(&c, million + off, n);
+		off += n;
+	}
+	sha256_final(&c, d);
+	sha256_hex(d, hex);
+	ck_assert_str_eq(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e"
+			      "046d39ccc7112cd0");
+	free(million);
+}
+END_TEST
+
+/* ---- state store ------------------------------------------------------- */
+
+static char dir[256];
+static int dirfd_ = -1;
+
+static void store_setup(void)
+{
+	char err[256];
+
+	snprintf(dir, sizeof(dir), "/tmp/glint-store-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	strcat(dir, "/state/sub"); /* missing parents are created */
+	ck_assert_int_eq(store_open(dir, &dirfd_, err, sizeof(err)), 0);
+}
+
+static void store_teardown(void)
+{
+	char cmd[512];
+
+	store_close(dirfd_);
+	dirfd_ = -1;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)(strlen(dir) - 10),
+		 dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void make_record(struct store_record *r, const char *name, uint8_t *img,
+			size_t len, uint32_t version)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->version = version;
+	defaults(&r->settings);
+	r->settings.memory_mb = 32;
+	r->deployed_at_ms = 1700000000123;
+	for (size_t i = 0; i < len; i++)
+		img[i] = (uint8_t)(i * 7 + version);
+	sha256(img, len, r->sha256);
+	r->image = img;
+	r->image_len = len;
+}
+
+START_TEST(store_round_trip)
+{
+	uint8_t img[5000];
+	struct store_record w, r;
+	char err[256];
+
+	make_record(&w, "echo", img, sizeof(img), 3);
+	ck_assert_int_eq(store_write(dirfd_, &w, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+		store_read(dirfd_, "echo", 1 << 20, &r, err, sizeof(err)), 0);
+	ck_assert_str_eq(r.name, "echo");
+	ck_assert_uint_eq(r.version, 3);
+	ck_assert_uint_eq(r.settings.memory_mb, 32);
+	ck_assert_int_eq(r.deployed_at_ms, 1700000000123);
+	ck_assert_uint_eq(r.image_len, sizeof(img));
+	ck_assert_mem_eq(r.image, img, sizeof(img));
+	ck_assert_mem_eq(r.sha256, w.sha256, sizeof(w.sha256));
+	store_record_release(&r);
+
+	/* Replacing keeps exactly one file with the new contents. */
+	make_record(&w, "echo", img, 100, 4);
+	ck_assert_int_eq(store_write(dirfd_, &w, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+		store_read(dirfd_, "echo", 1 << 20, &r, err, sizeof(err)), 0);
+	ck_assert_uint_eq(r.version, 4);
+	ck_assert_uint_eq(r.image_len, 100);
+	ck_assert_mem_eq(r.image, img, 100);
+	store_record_release(&r);
+
+	ck_assert_int_eq(store_read(dirfd_, "echo", 99, &r, err, sizeof(err)),
+			 -EFBIG);
+	ck_assert_int_eq(store_remove(dirfd_, "echo"), 0);
+	ck_assert_int_eq(
+		store_read(dirfd_, "echo", 1 << 20, &r, err, sizeof(err)),
+		-ENOENT);
+	ck_assert_int_eq(store_remove(dirfd_, "echo"), -ENOENT);
+}
+END_TEST
+
+static void write_raw(const char *fname, const void *data, size_t len)
+{
+	int fd = openat(dirfd_, fname, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+static size_t read_raw(const char *fname, uint8_t *buf, size_t cap)
+{
+	int fd = openat(dirfd_, fname, O_RDONLY);
+	ssize_t n;
+
+	ck_assert_int_ge(fd, 0);
+	n = read(fd, buf, cap);
+	close(fd);
+	ck_assert_int_gt(n, 0);
+	return (size_t)n;
+}
+
+START_TEST(store_corrupt_skipped_and_temp_cleaned)
+{
+	uint8_t img[300], file[2048];
+	struct store_record w, r;
+	char err[256], **names;
+	size_t n, len;
+
+	make_record(&w, "good", img, sizeof(img), 1);
+	ck_assert_int_eq(store_write(dirfd_, &w, err, sizeof(err)), 0);
+	len = read_raw("good.fn", file, sizeof(file));
+
+	write_raw("truncated.fn", file, len - 40);
+	file[len / 2] ^= 1; /* one flipped bit */
+	write_raw("flipped.fn", file, len);
+	write_raw("garbage.fn", "hello", 5);
+	write_raw(".tmp.good.1.1", file, 10);
+	write_raw("Bad.fn", file, len);
+	write_raw("notes.txt", "x", 1);
+
+	ck_assert_int_eq(store_scan(dirfd_, &names, &n), 0);
+	/* good, truncated, flipped, garbage: valid names only, any order */
+	ck_assert_uint_eq(n, 4);
+	for (size_t i = 0; i < n; i++) {
+		int ret = store_read(dirfd_, names[i], 1 << 20, &r, err,
+				     sizeof(err));
+
+		if (strcmp(names[i], "good") == 0) {
+			ck_assert_int_eq(ret, 0);
+			ck_assert_mem_eq(r.image, img, sizeof(img));
+			store_record_release(&r);
+		} else {
+			ck_assert_int_eq(ret, -EINVAL);
+			ck_assert_str_ne(err, "");
+		}
+	}
+	store_names_free(names, n);
+	ck_assert_int_eq(faccessat(dirfd_, ".tmp.good.1.1", F_OK, 0), -1);
+	ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
+START_TEST(store_second_open_refused)
+{
+	char err[256];
+	int fd2;
+
+	ck_assert_int_eq(store_open(dir, &fd2, err, sizeof(err)), -EWOULDBLOCK);
+	ck_assert_ptr_nonnull(strstr(err, "in use by another glintd"));
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("engine_unit");
+	TCase *t = tcase_create("settings");
+
+	tcase_add_test(t, settings_every_key_bounds);
+	tcase_add_test(t, settings_values_applied);
+	tcase_add_test(t, settings_garbage);
+	tcase_add_test(t, settings_unknown_key);
+	tcase_add_test(t, settings_cross_check);
+	tcase_add_test(t, name_validation);
+	tcase_add_test(t, sha256_vectors);
+	suite_add_tcase(s, t);
+	t = tcase_create("store");
+	tcase_add_checked_fixture(t, store_setup, store_teardown);
+	tcase_add_test(t, store_round_trip);
+	tcase_add_test(t, store_corrupt_skipped_and_temp_cleaned);
+	tcase_add_test(t, store_second_open_refused);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
