@@ -1,1 +1,8 @@
-# bench/http.mk: the HTTP benchmark.
+# bench/http.mk: the HTTP benchmark (wrk against a real glintd): `make bench-http`.
+dist_noinst_SCRIPTS += bench/http_bench.sh
+dist_noinst_DATA += bench/http_bench.lua
+
+bench-http: glintd guest/examples/echo.elf
+	GLINT_BUILDDIR='$(abs_top_builddir)' WRK='$(WRK)' \
+		$(SHELL) $(top_srcdir)/bench/http_bench.sh $(BENCH_SECONDS)
+.PHONY: bench-http

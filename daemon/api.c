@@ -204,6 +204,19 @@ static void log_invocation(struct api_req *q, unsigned status,
 		(http_now_ns() - http_request_start_ns(q->http)) / 1000);
 }
 
+/* The content type comes from the guest: only printable ASCII may reach a
+ * header line, or a function could inject headers. */
+static const char *content_type_of(struct engine_invocation *inv)
+{
+	inv->content_type[sizeof(inv->content_type) - 1] = '\0';
+	if (!inv->content_type[0])
+		return "application/json"; /* the ABI's meaning of "" */
+	for (const char *p = inv->content_type; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return "application/octet-stream";
+	return inv->content_type;
+}
+
 static void on_invoked(struct engine_invocation *inv)
 {
 	struct api_req *q = inv->opaque;
@@ -219,9 +232,7 @@ static void on_invoked(struct engine_invocation *inv)
 	http_request_set_timing(q->http, inv->queue_ns, inv->run_ns);
 	log_invocation(q, status, inv);
 	if (inv->outcome == ENGINE_OK) {
-		respond(q, 200,
-			inv->content_type[0] ? inv->content_type
-					     : "application/octet-stream",
+		respond(q, 200, content_type_of(inv),
 			inv->output ? (void *)inv->output : (void *)"",
 			inv->output_len,
 			inv->output ? HTTP_BODY_TAKE : HTTP_BODY_STATIC);

@@ -5,3 +5,11 @@ noinst_LIBRARIES += daemon/libglintobs.a
 daemon_libglintobs_a_SOURCES = daemon/log.c daemon/log.h daemon/metrics.c \
 	daemon/metrics.h
 OBS_LIBS = daemon/libglintobs.a
+
+sbin_PROGRAMS += glintd
+glintd_SOURCES = daemon/main.c \
+	daemon/glintd_config.c daemon/glintd_config.h \
+	daemon/http.c daemon/http.h \
+	daemon/api.c daemon/api.h
+glintd_CPPFLAGS = $(AM_CPPFLAGS) $(UV_CFLAGS) $(MHD_CFLAGS) $(JANSSON_CFLAGS)
+glintd_LDADD = $(OBS_LIBS) $(ENGINE_LIBS) $(MHD_LIBS)

@@ -279,15 +279,30 @@ int harness_request(const struct glintd_proc *g, const char *method,
 		    const char *path, const void *body, size_t len,
 		    struct http_resp *out)
 {
-	struct growbuf b = {0}, h = {0};
-	char url[1024];
-	struct curl_slist *hdrs = NULL;
 	CURL *c = curl_easy_init();
-	CURLcode rc;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!c)
 		return -ENOMEM;
+	rc = harness_request_on(c, g, method, path, body, len, out);
+	curl_easy_cleanup(c);
+	return rc;
+}
+
+int harness_request_on(void *curl, const struct glintd_proc *g,
+		       const char *method, const char *path, const void *body,
+		       size_t len, struct http_resp *out)
+{
+	struct growbuf b = {0}, h = {0};
+	char url[1024];
+	struct curl_slist *hdrs = NULL;
+	CURL *c = curl;
+	CURLcode rc;
+
+	memset(out, 0, sizeof(*out));
+	curl_easy_setopt(c, CURLOPT_NOBODY, 0L);
+	curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	snprintf(url, sizeof(url), "%s%s", g->base_url, path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	/* Tests send "..": curl must not tidy the path first. */
@@ -311,8 +326,8 @@ int harness_request(const struct glintd_proc *g, const char *method,
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
 	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &out->total_s);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(c);
 	out->body = b.p ? b.p : strdup("");
 	out->len = b.len;
 	out->headers = h.p ? h.p : strdup("");

@@ -51,6 +51,11 @@ void harness_dump_log(const struct glintd_proc *g);
 int harness_request(const struct glintd_proc *g, const char *method,
 		    const char *path, const void *body, size_t len,
 		    struct http_resp *out);
+/* The same on a caller's CURL easy handle, whose connection is kept for
+ * the next request. */
+int harness_request_on(void *curl, const struct glintd_proc *g,
+		       const char *method, const char *path, const void *body,
+		       size_t len, struct http_resp *out);
 void http_resp_free(struct http_resp *r);
 /* Value of a response header (case-insensitive name), malloc'd, or NULL. */
 char *http_resp_header(const struct http_resp *r, const char *name);

@@ -6,3 +6,21 @@ TESTS += tests/e2e/test_metrics
 tests_e2e_test_metrics_SOURCES = tests/e2e/test_metrics.c
 tests_e2e_test_metrics_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CHECK_CFLAGS)
 tests_e2e_test_metrics_LDADD = $(OBS_LIBS) $(CHECK_LIBS)
+
+# The real glintd over HTTP (KVM): they need the daemon and guest images.
+E2E_DEPS = glintd$(EXEEXT) guest/examples/echo.elf guest/examples/hello.elf \
+	$(GUEST_TEST_IMAGES)
+check_PROGRAMS += tests/e2e/test_http tests/e2e/test_guests
+TESTS += tests/e2e/test_http tests/e2e/test_guests
+E2E_HARNESS = tests/e2e/harness.c tests/e2e/harness.h
+E2E_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CHECK_CFLAGS) \
+	$(CURL_CFLAGS) $(JANSSON_CFLAGS)
+E2E_LDADD = $(CHECK_LIBS) $(CURL_LIBS) $(JANSSON_LIBS)
+tests_e2e_test_http_SOURCES = tests/e2e/test_http.c $(E2E_HARNESS)
+tests_e2e_test_http_CPPFLAGS = $(E2E_CPPFLAGS)
+tests_e2e_test_http_LDADD = $(E2E_LDADD)
+tests_e2e_test_http_DEPENDENCIES = $(E2E_DEPS)
+tests_e2e_test_guests_SOURCES = tests/e2e/test_guests.c $(E2E_HARNESS)
+tests_e2e_test_guests_CPPFLAGS = $(E2E_CPPFLAGS)
+tests_e2e_test_guests_LDADD = $(E2E_LDADD)
+tests_e2e_test_guests_DEPENDENCIES = $(E2E_DEPS)
