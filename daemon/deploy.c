@@ -46,13 +46,8 @@ static void boot_failed(struct op *op, int ret, const struct vm_error *err,
 			   "init did not finish within %u ms",
 			   cfg->init_timeout_ms);
 		break;
-	case VM_ERR_ABORT:
-		set_status(op, 422, "init_failed", "function aborted: %s",
-			   err->message);
-		break;
 	default:
-		set_status(op, 422, "init_failed", "init failed: %s",
-			   err->message);
+		set_status(op, 422, "init_failed", "%s", err->message);
 		break;
 	}
 }
@@ -100,10 +95,10 @@ static void op_deploy_run(struct worker_item *it)
 	int ret;
 
 	sha256(op->image, op->image_len, op->rec.sha256);
-	op->rec.image = op->image;
 	op->rec.image_len = op->image_len;
 	if (op_boot(op, op->image, op->image_len) < 0)
 		goto out;
+	op->rec.image = op->image;
 	ret = store_write(op->e->dirfd, &op->rec, msg, sizeof(msg));
 	op->rec.image = NULL; /* borrowed from op->image */
 	if (ret < 0) {

@@ -1,5 +1,5 @@
 # tests/daemon/local.mk: the engine's Check suites (unit without KVM, and on KVM).
-ENGINE_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon $(UV_CFLAGS) \
+ENGINE_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon -I$(top_srcdir)/tests $(UV_CFLAGS) \
 	$(JANSSON_CFLAGS) $(CHECK_CFLAGS)
 ENGINE_TEST_LDADD = $(ENGINE_LIBS) $(OBS_LIBS) $(CHECK_LIBS)
 

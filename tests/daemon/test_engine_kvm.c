@@ -1,4 +1,660 @@
+/* test_engine_kvm.c: the engine on a real libuv loop and real KVM micro-VMs. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "kvm_required.h"
+#include "metrics.h"
+#include "sha256.h"
+
+static uv_loop_t loop;
+static struct engine *eng;
+static struct metrics *mets;
+static char state[256];
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static uint8_t *load(const char *rel, size_t *len)
+{
+	const char *b = getenv("GLINT_BUILDDIR");
+	char path[1024];
+	struct stat st;
+	uint8_t *buf;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", b ? b : ".", rel);
+	fd = open(path, O_RDONLY);
+	ck_assert_msg(fd >= 0, "cannot open %s", path);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	buf = malloc((size_t)st.st_size);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_eq(read(fd, buf, (size_t)st.st_size), st.st_size);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+static void run_until(const int *flag)
+{
+	while (!*flag)
+		uv_run(&loop, UV_RUN_ONCE);
+}
+
+static void engine_up(void)
+{
+	struct engine_config cfg;
+	char err[256];
+
+	engine_config_default(&cfg);
+	cfg.state_dir = state;
+	cfg.workers = 2;
+	ck_assert_int_eq(
+		engine_create(&loop, &cfg, mets, &eng, err, sizeof(err)), 0);
+	while (!engine_ready(eng))
+		uv_run(&loop, UV_RUN_ONCE);
+}
+
+static void shutdown_done(void *opaque)
+{
+	*(int *)opaque = 1;
+}
+
+static void engine_down(uint32_t grace_ms)
+{
+	int done = 0;
+
+	engine_shutdown(eng, grace_ms, shutdown_done, &done);
+	run_until(&done);
+	engine_destroy(eng);
+	eng = NULL;
+	ck_assert_int_eq(uv_run(&loop, UV_RUN_NOWAIT), 0);
+}
+
+static void setup(void)
+{
+	snprintf(state, sizeof(state), "/tmp/glint-engine-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(state));
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	ck_assert_int_eq(metrics_create(&mets), 0);
+	engine_up();
+}
+
+static void teardown(void)
+{
+	char cmd[300];
+
+	if (eng)
+		engine_down(1000);
+	metrics_destroy(mets);
+	ck_assert_int_eq(uv_loop_close(&loop), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", state);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+struct dep {
+	struct engine_deploy d;
+	int done;
+};
+
+static void deploy_done(struct engine_deploy *d)
+{
+	((struct dep *)d->opaque)->done = 1;
+}
+
+/* Deploys image (relative to the build dir) as name with settings given
+ * as "key=value" strings; returns the HTTP status. */
+static int deploy_kv(struct dep *dp, const char *name, const char *image,
+		     const char *const *kv)
+{
+	struct engine_config cfg;
+	char err[256], key[64];
+	size_t len;
+	uint8_t *img = load(image, &len);
+
+	memset(dp, 0, sizeof(*dp));
+	engine_config_default(&cfg);
+	dp->d.settings = cfg.defaults;
+	for (; kv && *kv; kv++) {
+		const char *eq = strchr(*kv, '=');
+
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - *kv), *kv);
+		ck_assert_int_eq(function_settings_set(&dp->d.settings, key,
+						       eq + 1, err,
+						       sizeof(err)),
+				 0);
+	}
+	snprintf(dp->d.function, sizeof(dp->d.function), "%s", name);
+	dp->d.image = img;
+	dp->d.image_len = len;
+	dp->d.done = deploy_done;
+	dp->d.opaque = dp;
+	engine_deploy(eng, &dp->d);
+	ck_assert_int_eq(dp->done, 0); /* never before engine_deploy returns */
+	run_until(&dp->done);
+	free(img);
+	return dp->d.status;
+}
+
+static int deploy(const char *name, const char *image, const char *const *kv)
+{
+	struct dep dp;
+	int status = deploy_kv(&dp, name, image, kv);
+
+	if (status != 201)
+		fprintf(stderr, "deploy %s: %d %s %s\n", name, status,
+			dp.d.code, dp.d.message);
+	json_decref(dp.d.description);
+	return status;
+}
+
+struct call {
+	struct engine_invocation inv;
+	int done;
+	int order;
+	char input[64];
+};
+
+static int finished;
+
+static void call_done(struct engine_invocation *inv)
+{
+	struct call *c = inv->opaque;
+
+	c->done = 1;
+	c->order = ++finished;
+}
+
+static void start(struct call *c, const char *name, const char *input)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->input, sizeof(c->input), "%s", input);
+	snprintf(c->inv.function, sizeof(c->inv.function), "%s", name);
+	c->inv.input = c->input;
+	c->inv.input_len = strlen(c->input);
+	c->inv.done = call_done;
+	c->inv.opaque = c;
+	engine_invoke(eng, &c->inv);
+	ck_assert_int_eq(c->done, 0);
+}
+
+static void wait_call(struct call *c)
+{
+	run_until(&c->done);
+}
+
+static void expect_output(struct call *c, const char *want)
+{
+	ck_assert_msg(c->inv.outcome == ENGINE_OK, "outcome %s: %s",
+		      engine_outcome_code(c->inv.outcome), c->inv.message);
+	ck_assert_uint_eq(c->inv.output_len, strlen(want));
+	ck_assert_mem_eq(c->inv.output, want, strlen(want));
+}
+
+static void invoke(struct call *c, const char *name, const char *input)
+{
+	start(c, name, input);
+	wait_call(c);
+}
+
+static void release(struct call *c)
+{
+	free(c->inv.output);
+	c->inv.output = NULL;
+}
+
+static json_int_t desc_int(json_t *d, const char *key)
+{
+	json_t *v = json_object_get(d, key);
+
+	ck_assert_msg(json_is_integer(v), "no integer %s", key);
+	return json_integer_value(v);
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+START_TEST(deploy_and_invoke_echo)
+{
+	struct dep dp;
+	struct call c;
+	char hex[SHA256_HEX_BYTES];
+	uint8_t sum[SHA256_DIGEST_BYTES];
+	size_t len;
+	uint8_t *img = load("guest/examples/echo.elf", &len);
+	json_t *d;
+
+	ck_assert_int_eq(deploy_kv(&dp, "echo", "guest/examples/echo.elf",
+				   (const char *const[]){"memory_mb=8", NULL}),
+			 201);
+	d = dp.d.description;
+	ck_assert_str_eq(json_string_value(json_object_get(d, "name")), "echo");
+	ck_assert_int_eq(desc_int(d, "version"), 1);
+	ck_assert_int_eq(desc_int(d, "memory_mb"), 8);
+	ck_assert_int_eq(desc_int(d, "image_bytes"), (json_int_t)len);
+	sha256(img, len, sum);
+	sha256_hex(sum, hex);
+	ck_assert_str_eq(json_string_value(json_object_get(d, "sha256")), hex);
+	ck_assert_ptr_nonnull(json_object_get(d, "deployed_at"));
+	ck_assert_ptr_nonnull(json_object_get(d, "boot_ms"));
+	json_decref(d);
+	free(img);
+
+	invoke(&c, "echo", "hello, glint");
+	expect_output(&c, "hello, glint");
+	ck_assert_str_eq(c.inv.content_type, "application/octet-stream");
+	ck_assert_uint_gt(c.inv.total_ns, 0);
+	release(&c);
+
+	invoke(&c, "nope", "x");
+	ck_assert_int_eq(c.inv.outcome, ENGINE_NOT_FOUND);
+	ck_assert_ptr_null(c.inv.output);
+
+	d = engine_describe(eng, "echo");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(desc_int(json_object_get(d, "invocations"), "ok"), 1);
+	ck_assert_int_ge(desc_int(json_object_get(d, "pool"), "ready"), 1);
+	json_decref(d);
+	d = engine_list(eng);
+	ck_assert_uint_eq(json_array_size(d), 1);
+	json_decref(d);
+}
+END_TEST
+
+START_TEST(input_too_large)
+{
+	struct engine_invocation inv;
+	struct call c;
+	json_t *d;
+	json_int_t cap;
+	char *big, want[160];
+
+	ck_assert_int_eq(deploy("echo", "guest/examples/echo.elf", NULL), 201);
+	d = engine_describe(eng, "echo");
+	cap = desc_int(d, "input_max_bytes");
+	json_decref(d);
+	big = calloc(1, (size_t)cap + 1);
+	memset(&c, 0, sizeof(c));
+	inv = (struct engine_invocation){.input = big,
+					 .input_len = (size_t)cap + 1,
+					 .done = call_done,
+					 .opaque = &c};
+	snprintf(inv.function, sizeof(inv.function), "echo");
+	engine_invoke(eng, &inv);
+	run_until(&c.done);
+	ck_assert_int_eq(inv.outcome, ENGINE_INPUT_TOO_LARGE);
+	snprintf(want, sizeof(want),
+		 "input of %lld bytes exceeds the function's %lld-byte input "
+		 "area",
+		 (long long)cap + 1, (long long)cap);
+	ck_assert_str_eq(inv.message, want);
+	free(big);
+}
+END_TEST
+
+#define NCONC 256
+
+START_TEST(concurrent_256)
+{
+	static struct call c[NCONC];
+	char in[32], out[32];
+	json_t *d;
+
+	ck_assert_int_eq(deploy("echo", "guest/examples/echo.elf",
+				(const char *const[]){"max_concurrency=4",
+						      "min_warm=1", NULL}),
+			 201);
+	for (int i = 0; i < NCONC; i++) {
+		snprintf(in, sizeof(in), "call %d", i);
+		start(&c[i], "echo", in);
+	}
+	d = engine_describe(eng, "echo");
+	ck_assert_int_le(desc_int(json_object_get(d, "pool"), "total"), 4);
+	ck_assert_int_gt(desc_int(json_object_get(d, "pool"), "queued"), 200);
+	json_decref(d);
+	for (int i = 0; i < NCONC; i++) {
+		wait_call(&c[i]);
+		snprintf(out, sizeof(out), "call %d", i);
+		expect_output(&c[i], out);
+		release(&c[i]);
+	}
+	d = engine_describe(eng, "echo");
+	ck_assert_int_le(desc_int(json_object_get(d, "pool"), "total"), 4);
+	ck_assert_int_eq(desc_int(json_object_get(d, "invocations"), "ok"),
+			 NCONC);
+	json_decref(d);
+}
+END_TEST
+
+START_TEST(queue_full_and_timeout)
+{
+	struct call a, b, full, late;
+
+	ck_assert_int_eq(
+		deploy("spin", "tests/guests/spin.elf",
+		       (const char *const[]){"max_concurrency=1", "queue_max=1",
+					     "timeout_ms=400",
+					     "queue_timeout_ms=100", NULL}),
+		201);
+	finished = 0;
+	start(&a, "spin", "100000000000");
+	start(&b, "spin", "10");
+	start(&full, "spin", "10");
+	wait_call(&full);
+	ck_assert_int_eq(full.inv.outcome, ENGINE_QUEUE_FULL);
+	ck_assert_uint_ge(full.inv.retry_after_s, 1);
+	ck_assert_ptr_nonnull(strstr(full.inv.message, "limit of 1"));
+	wait_call(&b);
+	ck_assert_int_eq(b.inv.outcome, ENGINE_QUEUE_TIMEOUT);
+	ck_assert_str_eq(b.inv.message,
+			 "no VM of spin became free within 100 ms");
+	ck_assert_uint_ge(b.inv.queue_ns, 90000000);
+	ck_assert_int_eq(a.done, 0);
+	wait_call(&a);
+	ck_assert_int_eq(a.inv.outcome, ENGINE_DEADLINE);
+	ck_assert_str_eq(a.inv.message, "deadline of 400 ms exceeded");
+	/* The VM was restored and serves again. */
+	invoke(&late, "spin", "1000");
+	expect_output(&late, "1000");
+	release(&late);
+}
+END_TEST
+
+START_TEST(deadline_then_ok)
+{
+	struct call c;
+
+	ck_assert_int_eq(deploy("spin", "tests/guests/spin.elf",
+				(const char *const[]){"timeout_ms=50", NULL}),
+			 201);
+	invoke(&c, "spin", "100000000000");
+	ck_assert_int_eq(c.inv.outcome, ENGINE_DEADLINE);
+	ck_assert_str_eq(c.inv.message, "deadline of 50 ms exceeded");
+	ck_assert_str_eq(engine_outcome_code(c.inv.outcome),
+			 "deadline_exceeded");
+	ck_assert_uint_eq(engine_outcome_http_status(c.inv.outcome), 504);
+	invoke(&c, "spin", "12345");
+	expect_output(&c, "12345");
+	release(&c);
+}
+END_TEST
+
+START_TEST(hostile_guest)
+{
+	static const struct {
+		const char *mode;
+		enum engine_outcome want;
+		const char *text;
+	} rows[] = {
+		{"null-read", ENGINE_GUEST_CRASHED, "#PF"},
+		{"div0", ENGINE_GUEST_CRASHED, NULL},
+		{"write-pt", ENGINE_GUEST_CRASHED, NULL},
+		{"big-output", ENGINE_GUEST_CRASHED, NULL},
+		{"abort", ENGINE_GUEST_ABORTED, "function aborted: boom"},
+		{"fail", ENGINE_FUNCTION_ERROR, "nope"},
+	};
+	struct call c;
+
+	ck_assert_int_eq(deploy("hostile", "tests/guests/hostile.elf", NULL),
+			 201);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		invoke(&c, "hostile", rows[i].mode);
+		ck_assert_msg(c.inv.outcome == rows[i].want,
+			      "%s: outcome %s: %s", rows[i].mode,
+			      engine_outcome_code(c.inv.outcome),
+			      c.inv.message);
+		ck_assert_str_ne(c.inv.message, "");
+		if (rows[i].text)
+			ck_assert_msg(strstr(c.inv.message, rows[i].text),
+				      "%s: message %s", rows[i].mode,
+				      c.inv.message);
+		ck_assert_ptr_null(c.inv.output);
+		invoke(&c, "hostile", "ok");
+		expect_output(&c, "ok");
+		release(&c);
+	}
+}
+END_TEST
+
+START_TEST(failed_deploy_keeps_previous)
+{
+	struct dep dp;
+	struct call c;
+	json_t *d;
+
+	ck_assert_int_eq(deploy("f", "guest/examples/echo.elf", NULL), 201);
+	ck_assert_int_eq(deploy_kv(&dp, "f", "tests/guests/initfail.elf", NULL),
+			 422);
+	ck_assert_str_eq(dp.d.code, "init_failed");
+	ck_assert_ptr_nonnull(strstr(dp.d.message, "init failed on purpose"));
+	ck_assert_ptr_null(dp.d.description);
+	ck_assert_int_eq(deploy_kv(&dp, "f", "tests/guests/badabi.elf", NULL),
+			 400);
+	ck_assert_str_eq(dp.d.code, "invalid_image");
+	ck_assert_int_eq(
+		deploy_kv(&dp, "f", "tests/daemon/test_engine_unit", NULL),
+		400);
+	ck_assert_str_eq(dp.d.code, "invalid_image");
+	invoke(&c, "f", "still echo");
+	expect_output(&c, "still echo");
+	release(&c);
+	d = engine_describe(eng, "f");
+	ck_assert_int_eq(desc_int(d, "version"), 1);
+	json_decref(d);
+	/* The stored file is the previous version too. */
+	engine_down(1000);
+	engine_up();
+	invoke(&c, "f", "after restart");
+	expect_output(&c, "after restart");
+	release(&c);
+}
+END_TEST
+
+#define NSTREAM 300
+
+START_TEST(redeploy_during_stream)
+{
+	static struct call c[NSTREAM];
+	struct dep dp = {0};
+	char in[32];
+	int next = 0, deployed = 0, redeploys = 0;
+	size_t len;
+	uint8_t *img = load("guest/examples/echo.elf", &len);
+	json_t *d;
+
+	ck_assert_int_eq(deploy("r", "guest/examples/echo.elf", NULL), 201);
+	/* Keep 4 calls in flight; redeploy three times along the way. */
+	while (next < NSTREAM) {
+		int inflight = 0;
+
+		for (int i = 0; i < next; i++)
+			inflight += !c[i].done;
+		if (inflight < 4) {
+			snprintf(in, sizeof(in), "s%d", next);
+			start(&c[next], "r", in);
+			next++;
+			continue;
+		}
+		if (redeploys < 3 && next > 50 * (redeploys + 1) && !deployed) {
+			memset(&dp, 0, sizeof(dp));
+			struct engine_config cfg;
+			engine_config_default(&cfg);
+			dp.d.settings = cfg.defaults;
+			snprintf(dp.d.function, sizeof(dp.d.function), "r");
+			dp.d.image = img;
+			dp.d.image_len = len;
+			dp.d.done = deploy_done;
+			dp.d.opaque = &dp;
+			engine_deploy(eng, &dp.d);
+			deployed = 1;
+		}
+		uv_run(&loop, UV_RUN_ONCE);
+		if (deployed && dp.done) {
+			ck_assert_int_eq(dp.d.status, 201);
+			json_decref(dp.d.description);
+			deployed = 0;
+			redeploys++;
+		}
+	}
+	if (deployed) {
+		run_until(&dp.done);
+		json_decref(dp.d.description);
+		redeploys++;
+	}
+	for (int i = 0; i < NSTREAM; i++) {
+		wait_call(&c[i]);
+		snprintf(in, sizeof(in), "s%d", i);
+		expect_output(&c[i], in);
+		release(&c[i]);
+	}
+	ck_assert_int_ge(redeploys, 1);
+	d = engine_describe(eng, "r");
+	ck_assert_int_eq(desc_int(d, "version"), 1 + redeploys);
+	json_decref(d);
+	free(img);
+}
+END_TEST
+
+START_TEST(delete_function)
+{
+	struct call c, inflight;
+	char path[300];
+	json_t *l;
+
+	ck_assert_int_eq(deploy("gone", "tests/guests/spin.elf", NULL), 201);
+	snprintf(path, sizeof(path), "%s/gone.fn", state);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	start(&inflight, "gone", "20000000");
+	ck_assert_int_eq(engine_delete(eng, "gone"), 0);
+	invoke(&c, "gone", "1");
+	ck_assert_int_eq(c.inv.outcome, ENGINE_NOT_FOUND);
+	ck_assert_int_eq(engine_delete(eng, "gone"), -ENOENT);
+	ck_assert_ptr_null(engine_describe(eng, "gone"));
+	l = engine_list(eng);
+	ck_assert_uint_eq(json_array_size(l), 0);
+	json_decref(l);
+	wait_call(&inflight); /* the in-flight call finishes normally */
+	expect_output(&inflight, "20000000");
+	release(&inflight);
+	engine_down(1000);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	engine_up();
+	invoke(&c, "gone", "1");
+	ck_assert_int_eq(c.inv.outcome, ENGINE_NOT_FOUND);
+	/* Deployable again under the same name. */
+	ck_assert_int_eq(deploy("gone", "guest/examples/echo.elf", NULL), 201);
+	invoke(&c, "gone", "back");
+	expect_output(&c, "back");
+	release(&c);
+}
+END_TEST
+
+START_TEST(persistence_and_corrupt_entries)
+{
+	struct call c;
+	char path[300];
+	json_t *l, *d;
+	int fd;
+
+	ck_assert_int_eq(deploy("p", "guest/examples/echo.elf",
+				(const char *const[]){"timeout_ms=777", NULL}),
+			 201);
+	ck_assert_int_eq(deploy("p", "guest/examples/echo.elf", NULL), 201);
+	ck_assert_int_eq(deploy("q", "tests/guests/counter.elf", NULL), 201);
+	engine_down(1000);
+	snprintf(path, sizeof(path), "%s/junk.fn", state);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	ck_assert_int_eq(write(fd, "GLINTFN", 7), 7);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/.tmp.p.1.2", state);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	engine_up();
+	ck_assert_int_eq(access(path, F_OK), -1);
+	l = engine_list(eng);
+	ck_assert_uint_eq(json_array_size(l), 2);
+	json_decref(l);
+	d = engine_describe(eng, "p");
+	ck_assert_int_eq(desc_int(d, "version"), 2);
+	ck_assert_int_eq(desc_int(d, "timeout_ms"), 1000);
+	json_decref(d);
+	invoke(&c, "p", "persisted");
+	expect_output(&c, "persisted");
+	release(&c);
+	invoke(&c, "q", "");
+	expect_output(&c, "1");
+	release(&c);
+	invoke(&c, "q", "");
+	expect_output(&c, "1");
+	release(&c);
+}
+END_TEST
+
+START_TEST(shutdown_interrupts_inflight)
+{
+	struct call c, late;
+	int done = 0;
+
+	ck_assert_int_eq(
+		deploy("spin", "tests/guests/spin.elf",
+		       (const char *const[]){"timeout_ms=60000", NULL}),
+		201);
+	start(&c, "spin", "100000000000000");
+	for (int i = 0; i < 20; i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	usleep(20000);
+	engine_shutdown(eng, 50, shutdown_done, &done);
+	start(&late, "spin", "1");
+	run_until(&done);
+	ck_assert_int_eq(c.done, 1);
+	ck_assert_int_eq(c.inv.outcome, ENGINE_UNAVAILABLE);
+	ck_assert_str_eq(c.inv.message,
+			 "call interrupted: glintd is shutting down");
+	ck_assert_int_eq(late.done, 1);
+	ck_assert_int_eq(late.inv.outcome, ENGINE_UNAVAILABLE);
+	engine_destroy(eng);
+	eng = NULL;
+	ck_assert_int_eq(uv_run(&loop, UV_RUN_NOWAIT), 0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("engine_kvm");
+	TCase *t = tcase_create("engine");
+
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_set_timeout(t, 60);
+	tcase_add_test(t, deploy_and_invoke_echo);
+	tcase_add_test(t, input_too_large);
+	tcase_add_test(t, concurrent_256);
+	tcase_add_test(t, queue_full_and_timeout);
+	tcase_add_test(t, deadline_then_ok);
+	tcase_add_test(t, hostile_guest);
+	tcase_add_test(t, failed_deploy_keeps_previous);
+	tcase_add_test(t, redeploy_during_stream);
+	tcase_add_test(t, delete_function);
+	tcase_add_test(t, persistence_and_corrupt_entries);
+	tcase_add_test(t, shutdown_interrupts_inflight);
+	suite_add_tcase(s, t);
+	return s;
+}
+
 int main(void)
 {
-	return 77;
+	SRunner *sr;
+	int failed;
+
+	kvm_required();
+	sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
