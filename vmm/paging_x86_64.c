@@ -130,7 +130,7 @@ int paging_walk(const uint8_t *sys, uint64_t sys_bytes, uint64_t va,
 	uint64_t e = 0;
 
 	memset(perm, 0, sizeof(*perm));
-	perm->user = perm->write = perm->exec = 1;
+	perm->user = perm->write = perm->exec = perm->accessed_dirty = 1;
 	for (int level = 3; level >= 0; level--) {
 		unsigned idx = (unsigned)(va >> (12 + 9 * level)) & 511;
 
@@ -143,6 +143,7 @@ int paging_walk(const uint8_t *sys, uint64_t sys_bytes, uint64_t va,
 		perm->user &= !!(e & PTE_US);
 		perm->write &= !!(e & PTE_RW);
 		perm->exec &= !(e & PTE_NX);
+		perm->accessed_dirty &= !!(e & PTE_A) && (level || (e & PTE_D));
 		table_pa = e & PTE_ADDR_MASK;
 	}
 	perm->present = 1;

@@ -36,9 +36,10 @@ uint64_t paging_cr3(void);
  * (SDM vol. 3A, 4.6): for tests and diagnostics. */
 struct paging_perm {
 	int present;
-	int user;  /* every level has U/S set */
-	int write; /* every level has R/W set */
-	int exec;  /* no level has XD set */
+	int user;	    /* every level has U/S set */
+	int write;	    /* every level has R/W set */
+	int exec;	    /* no level has XD set */
+	int accessed_dirty; /* A at every level and D in the leaf preset */
 	uint64_t pa;
 };
 

@@ -1,1 +1,19 @@
 # tests/vmm/local.mk: tests/vmm build and test rules.
+# test_vmm_unit needs no KVM; test_vmm_kvm runs hand-assembled guests;
+# test_vmm_guests runs the SDK-built example and test guests.
+VMM_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/tests/vmm
+VMM_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+VMM_TEST_LDADD = vmm/libglintvmm.a $(CHECK_LIBS)
+
+check_PROGRAMS += tests/vmm/test_vmm_unit tests/vmm/test_vmm_kvm
+TESTS += tests/vmm/test_vmm_unit tests/vmm/test_vmm_kvm
+
+tests_vmm_test_vmm_unit_SOURCES = tests/vmm/test_vmm_unit.c
+tests_vmm_test_vmm_unit_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
+tests_vmm_test_vmm_unit_CFLAGS = $(VMM_TEST_CFLAGS)
+tests_vmm_test_vmm_unit_LDADD = $(VMM_TEST_LDADD)
+
+tests_vmm_test_vmm_kvm_SOURCES = tests/vmm/test_vmm_kvm.c tests/vmm/tinyguest.h
+tests_vmm_test_vmm_kvm_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
+tests_vmm_test_vmm_kvm_CFLAGS = $(VMM_TEST_CFLAGS)
+tests_vmm_test_vmm_kvm_LDADD = $(VMM_TEST_LDADD)

@@ -1,0 +1,651 @@
+/* test_vmm_kvm.c: the VMM on real KVM with hand-assembled guests. */
+#include "config.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kvm_required.h"
+#include "tinyguest.h"
+#include "vm.h"
+
+#define MiB (1024ull * 1024ull)
+
+static struct vmm *vmm;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A guest whose code is READY followed by body, plus a 4 KiB RW data
+ * segment at 0x11000 (bss_bytes more when asked). */
+struct guest {
+	unsigned char code[256];
+	struct image img;
+	struct vm_snapshot *snap;
+	struct vm *vm;
+};
+
+static int boot_body(struct guest *g, const unsigned char *body, size_t n,
+		     uint64_t mem, uint64_t bss_bytes, struct vm_error *err)
+{
+	struct vm_config cfg;
+
+	memset(g, 0, sizeof(*g));
+	g->code[0] = 0xe6;
+	g->code[1] = GLINT_PORT_READY;
+	memcpy(g->code + 2, body, n);
+	tiny_image(&g->img, g->code, sizeof(g->code));
+	g->img.nsegments = 2;
+	g->img.segments[1].gpa = 0x11000;
+	g->img.segments[1].mem_bytes = 0x1000 + bss_bytes;
+	g->img.segments[1].perm = IMAGE_PERM_R | IMAGE_PERM_W;
+	g->img.end_gpa = 0x12000 + bss_bytes;
+	vm_config_default(&cfg, mem);
+	cfg.init_timeout_ms = 200;
+	return vm_boot(vmm, &g->img, &cfg, NULL, NULL, &g->snap, &g->vm, NULL,
+		       err);
+}
+
+static void guest_free(struct guest *g)
+{
+	vm_destroy(g->vm);
+	vm_snapshot_unref(g->snap);
+}
+
+static int call(struct vm *vm, const char *in, uint32_t timeout_ms,
+		struct vm_call_result *res, struct vm_error *err)
+{
+	struct vm_call_args a = {
+		.input = in,
+		.input_len = in ? strlen(in) : 0,
+		.call_id = 1,
+		.timeout_ms = timeout_ms,
+	};
+
+	return vm_call(vm, &a, res, err);
+}
+
+static void setup(void)
+{
+	char err[256];
+
+	ck_assert_msg(vmm_open(&vmm, err, sizeof(err)) == 0, "%s", err);
+}
+
+static void teardown(void)
+{
+	vmm_close(vmm);
+	vmm = NULL;
+}
+
+/* ---- calls -------------------------------------------------------------- */
+
+static const unsigned char echo_body[] = {
+	0x48, 0x8b, 0x0c, 0x25, 0x68, 0x20, 0x00, 0x00, 0x48, 0x8b,
+	0x34, 0x25, 0x38, 0x20, 0x00, 0x00, 0x48, 0x8b, 0x3c, 0x25,
+	0x48, 0x20, 0x00, 0x00, 0x48, 0x89, 0xca, 0xf3, 0xa4, 0x48,
+	0x89, 0xd6, 0x31, 0xff, 0xe6, 0x11, 0x0f, 0x0b};
+
+START_TEST(echo_many_calls)
+{
+	struct guest g;
+	struct vm_error err;
+	struct vm_call_result res;
+	struct vm_restore_stats rs;
+	char in[64];
+
+	ck_assert_int_eq(
+		boot_body(&g, echo_body, sizeof(echo_body), 4 * MiB, 0, &err),
+		0);
+	for (int i = 0; i < 200; i++) {
+		snprintf(in, sizeof(in), "call number %d", i);
+		ck_assert_int_eq(call(g.vm, in, 1000, &res, &err), 0);
+		ck_assert_int_eq(res.status, GLINT_STATUS_OK);
+		ck_assert_uint_eq(res.output_len, strlen(in));
+		ck_assert(memcmp(res.output, in, strlen(in)) == 0);
+		ck_assert_str_eq(res.content_type, "application/json");
+		ck_assert_uint_eq(res.exits, 1);
+		/* no restore yet: a second call is refused */
+		ck_assert_int_eq(call(g.vm, in, 0, &res, &err), -EBUSY);
+		ck_assert_int_eq(vm_restore(g.vm, &rs), 0);
+		ck_assert_int_eq(rs.full_copy, 0);
+	}
+	/* an empty call after long ones sees no leftover input */
+	ck_assert_int_eq(call(g.vm, "", 0, &res, &err), 0);
+	ck_assert_uint_eq(res.output_len, 0);
+	guest_free(&g);
+}
+END_TEST
+
+START_TEST(input_too_large)
+{
+	struct guest g;
+	struct vm_error err;
+	struct vm_call_result res;
+	const struct glint_boot_info *b;
+	struct vm_call_args a = {0};
+	char *big;
+
+	ck_assert_int_eq(
+		boot_body(&g, echo_body, sizeof(echo_body), 1 * MiB, 0, &err),
+		0);
+	b = vm_snapshot_layout(g.snap);
+	big = calloc(1, b->in_cap + 1);
+	memset(big, 'x', b->in_cap);
+	a.input = big;
+	a.input_len = b->in_cap + 1;
+	ck_assert_int_eq(vm_call(g.vm, &a, &res, &err), -E2BIG);
+	/* the largest input fits, and reaches the guest whole */
+	a.input_len = b->in_cap;
+	ck_assert_int_eq(vm_call(g.vm, &a, &res, &err), 0);
+	ck_assert_uint_eq(res.output_len, b->in_cap);
+	ck_assert(memcmp(res.output, big, b->in_cap) == 0);
+	free(big);
+	guest_free(&g);
+}
+END_TEST
+
+/* counter: incq 0x11000, output the 8-byte value */
+static const unsigned char counter_body[] = {
+	0x48, 0xff, 0x04, 0x25, 0x00, 0x10, 0x01, 0x00, 0x48, 0x8b, 0x04, 0x25,
+	0x00, 0x10, 0x01, 0x00, 0x48, 0x8b, 0x3c, 0x25, 0x48, 0x20, 0x00, 0x00,
+	0x48, 0x89, 0x07, 0xbe, 0x08, 0x00, 0x00, 0x00, 0x31, 0xff, 0xe6, 0x11};
+
+static uint64_t counter_value(const struct vm_call_result *res)
+{
+	uint64_t v;
+
+	ck_assert_uint_eq(res->output_len, 8);
+	memcpy(&v, res->output, 8);
+	return v;
+}
+
+START_TEST(no_state_leak_and_clone_isolation)
+{
+	struct guest g;
+	struct vm_error err;
+	struct vm_call_result res, res2;
+	struct vm *c1, *c2;
+
+	ck_assert_int_eq(boot_body(&g, counter_body, sizeof(counter_body),
+				   2 * MiB, 0, &err),
+			 0);
+	for (int i = 0; i < 20; i++) {
+		ck_assert_int_eq(call(g.vm, NULL, 0, &res, &err), 0);
+		ck_assert_uint_eq(counter_value(&res), 1);
+		ck_assert_int_eq(vm_restore(g.vm, NULL), 0);
+	}
+	ck_assert_int_eq(vm_clone(g.snap, &c1, &err), 0);
+	ck_assert_int_eq(vm_clone(g.snap, &c2, &err), 0);
+	ck_assert_ptr_eq(vm_get_snapshot(c1), g.snap);
+	/* c1 writes its counter; c2 and the booted VM do not see it */
+	ck_assert_int_eq(call(c1, NULL, 0, &res, &err), 0);
+	ck_assert_uint_eq(counter_value(&res), 1);
+	ck_assert_int_eq(call(c2, NULL, 0, &res2, &err), 0);
+	ck_assert_uint_eq(counter_value(&res2), 1);
+	ck_assert_uint_eq(counter_value(&res), 1);
+	ck_assert_int_eq(call(g.vm, NULL, 0, &res2, &err), 0);
+	ck_assert_uint_eq(counter_value(&res2), 1);
+	for (int i = 0; i < 10; i++) {
+		ck_assert_int_eq(vm_restore(c1, NULL), 0);
+		ck_assert_int_eq(call(c1, NULL, 0, &res, &err), 0);
+		ck_assert_uint_eq(counter_value(&res), 1);
+	}
+	vm_destroy(c1);
+	vm_destroy(c2);
+	guest_free(&g);
+}
+END_TEST
+
+/* spin: input empty -> jmp . forever; otherwise DONE with no output */
+static const unsigned char spin_body[] = {
+	0x48, 0x8b, 0x0c, 0x25, 0x68, 0x20, 0x00, 0x00, 0x48, 0x85, 0xc9,
+	0x74, 0x06, 0x31, 0xff, 0x31, 0xf6, 0xe6, 0x11, 0xeb, 0xfe};
+
+START_TEST(deadline)
+{
+	struct guest g;
+	struct vm_error err;
+	struct vm_call_result res;
+	uint64_t t0, dt;
+
+	ck_assert_int_eq(
+		boot_body(&g, spin_body, sizeof(spin_body), 1 * MiB, 0, &err),
+		0);
+	for (int i = 0; i < 3; i++) {
+		t0 = now_ms();
+		ck_assert_int_eq(call(g.vm, NULL, 50, &res, &err), -EIO);
+		dt = now_ms() - t0;
+		ck_assert_int_eq(err.kind, VM_ERR_TIMEOUT);
+		ck_assert_str_eq(err.message, "deadline of 50 ms exceeded");
+		ck_assert_uint_ge(dt, 49);
+		ck_assert_uint_lt(dt, 150);
+		ck_assert_int_eq(vm_restore(g.vm, NULL), 0);
+		ck_assert_int_eq(call(g.vm, "x", 50, &res, &err), 0);
+		ck_assert_int_eq(vm_restore(g.vm, NULL), 0);
+	}
+	guest_free(&g);
+}
+END_TEST
+
+struct killer {
+	struct vm *vm;
+	unsigned delay_ms;
+};
+
+static void *kill_later(void *p)
+{
+	struct killer *k = p;
+
+	usleep(k->delay_ms * 1000);
+	vm_interrupt(k->vm);
+	return NULL;
+}
+
+START_TEST(interrupt_from_other_thread)
+{
+	struct guest g;
+	struct vm_error err;
+	struct vm_call_result res;
+	struct killer k;
+	pthread_t th;
+	uint64_t t0, dt;
+
+	ck_assert_int_eq(
+		boot_body(&g, spin_body, sizeof(spin_body), 1 * MiB, 0, &err),
+		0);
+	/* no call running: a no-op that does not affect the next call */
+	vm_interrupt(g.vm);
+	ck_assert_int_eq(call(g.vm, "x", 0, &res, &err), 0);
+	ck_assert_int_eq(vm_restore(g.vm, NULL), 0);
+	for (int i = 0; i < 3; i++) {
+		k.vm = g.vm;
+		k.delay_ms = 30;
+		pthread_create(&th, NULL, kill_later, &k);
+		t0 = now_ms();
+		ck_assert_int_eq(call(g.vm, NULL, 0, &res, &err), -EIO);
+		dt = now_ms() - t0;
+		pthread_join(th, NULL);
+		ck_assert_int_eq(err.kind, VM_ERR_TIMEOUT);
+		ck_assert_ptr_nonnull(strstr(err.message, "interrupted"));
+		ck_assert_uint_lt(dt, 130);
+		ck_assert_int_eq(vm_restore(g.vm, NULL), 0);
+		ck_assert_int_eq(call(g.vm, "x", 0, &res, &err), 0);
+		ck_assert_int_eq(vm_restore(g.vm, NULL), 0);
+	}
+	guest_free(&g);
+}
+END_TEST
+
+/* ---- misbehaving guests -------------------------------------------------- */
+
+struct bad {
+	const char *name;
+	unsigned char body[32];
+	size_t n;
+	enum vm_error_kind kind;
+	const char *text;
+	int vector;
+};
+
+static const struct bad bads[] = {
+	{"null read",
+	 {0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0},
+	 8,
+	 VM_ERR_EXCEPTION,
+	 "accessing 0x0 (read, not present",
+	 14},
+	{"ud2", {0x0f, 0x0b}, 2, VM_ERR_EXCEPTION, "invalid opcode (#UD)", 6},
+	{"hlt", {0xf4}, 1, VM_ERR_EXCEPTION, "(#GP)", 13},
+	{"out to a port outside the ABI",
+	 {0xe6, 0x13},
+	 2,
+	 VM_ERR_EXCEPTION,
+	 "(#GP)",
+	 13},
+	{"out to the fault port",
+	 {0xe6, 0x1f},
+	 2,
+	 VM_ERR_EXCEPTION,
+	 "(#GP)",
+	 13},
+	{"in from an ABI port",
+	 {0xe4, 0x10},
+	 2,
+	 VM_ERR_PROTOCOL,
+	 "read I/O port 0x10",
+	 -1},
+	{"write to text",
+	 {0xc6, 0x04, 0x25, 0, 0, 1, 0, 0},
+	 8,
+	 VM_ERR_EXCEPTION,
+	 "accessing 0x10000 (write, protection violation)",
+	 14},
+	{"read the system slot",
+	 {0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0x40},
+	 8,
+	 VM_ERR_EXCEPTION,
+	 "accessing 0x40000000 (read, protection",
+	 14},
+	{"write the page tables",
+	 {0xc6, 0x04, 0x25, 0x00, 0x40, 0x00, 0x40, 0x00},
+	 8,
+	 VM_ERR_EXCEPTION,
+	 "accessing 0x40004000 (write, not present",
+	 14},
+	{"write the input area",
+	 {0x48, 0x8b, 0x3c, 0x25, 0x38, 0x20, 0, 0, 0xc6, 0x07, 0x01},
+	 11,
+	 VM_ERR_EXCEPTION,
+	 "(write, protection violation)",
+	 14},
+	{"divide by zero",
+	 {0x31, 0xc9, 0xf7, 0xf1},
+	 4,
+	 VM_ERR_EXCEPTION,
+	 "divide error (#DE)",
+	 0},
+	{"2-byte out",
+	 {0x66, 0xe7, 0x11},
+	 3,
+	 VM_ERR_PROTOCOL,
+	 "2-byte out",
+	 -1},
+	{"READY during a call",
+	 {0xe6, 0x10},
+	 2,
+	 VM_ERR_PROTOCOL,
+	 "READY during a call",
+	 -1},
+	{"abort message outside memory",
+	 {0x48, 0xbf, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xbe, 0x10, 0,
+	  0, 0, 0xe6, 0x12},
+	 17,
+	 VM_ERR_PROTOCOL,
+	 "outside guest memory",
+	 -1},
+	{"huge output",
+	 {0x31, 0xff, 0x48, 0xbe, 0, 0, 0, 0, 0, 1, 0, 0, 0xe6, 0x11},
+	 14,
+	 VM_ERR_OUTPUT_TOO_LARGE,
+	 "output of 1099511627776 bytes exceeds",
+	 -1},
+	{"bad status",
+	 {0xbf, 5, 0, 0, 0, 0x31, 0xf6, 0xe6, 0x11},
+	 9,
+	 VM_ERR_PROTOCOL,
+	 "unknown status 5",
+	 -1},
+	{"stack overflow",
+	 {0x50, 0xeb, 0xfd},
+	 3,
+	 VM_ERR_EXCEPTION,
+	 "stack overflow into the guard page",
+	 14},
+	{"jump to data",
+	 {0x48, 0xc7, 0xc0, 0, 0x10, 1, 0, 0xff, 0xe0},
+	 9,
+	 VM_ERR_EXCEPTION,
+	 "accessing 0x11000 (instruction fetch",
+	 14},
+};
+
+START_TEST(misbehaviour)
+{
+	const struct bad *b = &bads[_i];
+	struct guest g;
+	struct vm_error err;
+	struct vm_call_result res;
+	unsigned char body[64];
+
+	/* the bad instruction, then (never reached) the echo code */
+	memcpy(body, b->body, b->n);
+	ck_assert_int_eq(boot_body(&g, body, b->n, 1 * MiB, 0, &err), 0);
+	ck_assert_int_eq(call(g.vm, "a", 1000, &res, &err), -EIO);
+	ck_assert_msg(err.kind == b->kind, "%s: kind %s, message %s", b->name,
+		      vm_error_kind_name(err.kind), err.message);
+	ck_assert_msg(strstr(err.message, b->text), "%s: message %s", b->name,
+		      err.message);
+	if (b->vector >= 0)
+		ck_assert_int_eq(err.vector, b->vector);
+	if (b->vector >= 0)
+		ck_assert_uint_ge(err.rip, GLINT_IMAGE_BASE);
+	/* restore makes the VM usable again, many times over */
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(vm_restore(g.vm, NULL), 0);
+		ck_assert_int_eq(call(g.vm, "a", 1000, &res, &err), -EIO);
+		ck_assert_int_eq(err.kind, b->kind);
+	}
+	ck_assert_int_eq(vm_restore(g.vm, NULL), 0);
+	guest_free(&g);
+}
+END_TEST
+
+/* log: writes "<3>hi \nnod" to the log buffer, log_len 10, dropped 3, and
+ * finishes with status ERROR */
+static const unsigned char log_body[] = {
+	0xc7, 0x04, 0x25, 0x00, 0x30, 0x00, 0x00, 0x3c, 0x33, 0x3e, 0x00,
+	0xc7, 0x04, 0x25, 0x03, 0x30, 0x00, 0x00, 0x68, 0x69, 0x20, 0x0a,
+	0xc7, 0x04, 0x25, 0x07, 0x30, 0x00, 0x00, 0x6e, 0x6f, 0x64, 0x00,
+	0xc7, 0x04, 0x25, 0xe0, 0x20, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x00,
+	0xc7, 0x04, 0x25, 0xe4, 0x20, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00,
+	0xbf, 0x01, 0x00, 0x00, 0x00, 0x31, 0xf6, 0xe6, 0x11};
+
+struct seen {
+	int n;
+	int level[4];
+	char line[4][64];
+};
+
+static void seen_log(void *opaque, uint64_t call_id, int level,
+		     const char *line, size_t len)
+{
+	struct seen *s = opaque;
+
+	ck_assert_uint_eq(call_id, 4242);
+	if (s->n < 4) {
+		s->level[s->n] = level;
+		snprintf(s->line[s->n], sizeof(s->line[0]), "%.*s", (int)len,
+			 line);
+	}
+	s->n++;
+}
+
+START_TEST(log_lines_and_error_status)
+{
+	struct guest g;
+	struct vm_error err;
+	struct vm_call_result res;
+	struct seen s;
+	struct vm_call_args a = {.call_id = 4242, .log = seen_log};
+
+	ck_assert_int_eq(
+		boot_body(&g, log_body, sizeof(log_body), 1 * MiB, 0, &err), 0);
+	for (int i = 0; i < 2; i++) {
+		memset(&s, 0, sizeof(s));
+		a.log_opaque = &s;
+		ck_assert_int_eq(vm_call(g.vm, &a, &res, &err), 0);
+		ck_assert_int_eq(res.status, GLINT_STATUS_ERROR);
+		ck_assert_uint_eq(res.log_lines, 2);
+		ck_assert_uint_eq(res.log_dropped, 3);
+		ck_assert_int_eq(s.n, 2);
+		ck_assert_int_eq(s.level[0], 3);
+		ck_assert_str_eq(s.line[0], "hi ");
+		ck_assert_int_eq(s.level[1], 6);
+		ck_assert_str_eq(s.line[1], "nod");
+		ck_assert_int_eq(vm_restore(g.vm, NULL), 0);
+	}
+	guest_free(&g);
+}
+END_TEST
+
+/* ---- boot failures -------------------------------------------------------- */
+
+START_TEST(boot_noready_times_out)
+{
+	static const unsigned char spin[] = {0xeb, 0xfe};
+	struct vm_config cfg;
+	struct vm_snapshot *snap = NULL;
+	struct vm_error err;
+	struct image img;
+	uint64_t t0 = now_ms();
+
+	tiny_image(&img, spin, sizeof(spin));
+	vm_config_default(&cfg, 1 * MiB);
+	cfg.init_timeout_ms = 100;
+	ck_assert_int_eq(
+		vm_boot(vmm, &img, &cfg, NULL, NULL, &snap, NULL, NULL, &err),
+		-EIO);
+	ck_assert_int_eq(err.kind, VM_ERR_TIMEOUT);
+	ck_assert_ptr_nonnull(strstr(err.message, "within 100 ms"));
+	ck_assert_uint_lt(now_ms() - t0, 400);
+	ck_assert_ptr_null(snap);
+}
+END_TEST
+
+START_TEST(boot_image_too_big)
+{
+	struct guest g;
+	struct vm_error err;
+
+	ck_assert_int_eq(boot_body(&g, echo_body, sizeof(echo_body), 1 * MiB,
+				   4 * MiB, &err),
+			 -EINVAL);
+	ck_assert_int_eq(err.kind, VM_ERR_IMAGE);
+	ck_assert_ptr_nonnull(strstr(err.message, "image needs"));
+	ck_assert_ptr_nonnull(strstr(err.message, "VM has 1024 KiB"));
+}
+END_TEST
+
+START_TEST(boot_fault_in_init)
+{
+	static const unsigned char ud2[] = {0x0f, 0x0b};
+	struct vm_config cfg;
+	struct vm_snapshot *snap = NULL;
+	struct vm_error err;
+	struct image img;
+
+	tiny_image(&img, ud2, sizeof(ud2));
+	vm_config_default(&cfg, 1 * MiB);
+	ck_assert_int_eq(
+		vm_boot(vmm, &img, &cfg, NULL, NULL, &snap, NULL, NULL, &err),
+		-EIO);
+	ck_assert_int_eq(err.kind, VM_ERR_EXCEPTION);
+	ck_assert_ptr_nonnull(strstr(err.message,
+				     "init failed: invalid "
+				     "opcode (#UD) at rip 0x10000"));
+}
+END_TEST
+
+/* ---- resources -------------------------------------------------------- */
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	while ((e = readdir(d)))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static long rss_kib(void)
+{
+	long pages = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	ck_assert_int_eq(fscanf(f, "%ld %ld", &pages, &rss), 2);
+	fclose(f);
+	return rss * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+START_TEST(thousand_vms_do_not_leak)
+{
+	struct guest g;
+	struct vm_error err;
+	struct vm_call_result res;
+	struct vm *vm;
+	int fds0;
+	long rss0;
+
+	ck_assert_int_eq(boot_body(&g, counter_body, sizeof(counter_body),
+				   4 * MiB, 0, &err),
+			 0);
+	for (int i = 0; i < 50; i++) { /* warm up allocator and caches */
+		ck_assert_int_eq(vm_clone(g.snap, &vm, &err), 0);
+		vm_destroy(vm);
+	}
+	fds0 = count_fds();
+	rss0 = rss_kib();
+	for (int i = 0; i < 1000; i++) {
+		ck_assert_int_eq(vm_clone(g.snap, &vm, &err), 0);
+		if (i % 50 == 0) {
+			ck_assert_int_eq(call(vm, NULL, 0, &res, &err), 0);
+			ck_assert_uint_eq(counter_value(&res), 1);
+		}
+		vm_destroy(vm);
+	}
+	for (int i = 0; i < 20; i++) { /* whole boots too */
+		struct guest h;
+
+		ck_assert_int_eq(boot_body(&h, counter_body,
+					   sizeof(counter_body), 2 * MiB, 0,
+					   &err),
+				 0);
+		guest_free(&h);
+	}
+	ck_assert_int_eq(count_fds(), fds0);
+	ck_assert_msg(rss_kib() < rss0 + 2048, "RSS grew from %ld to %ld KiB",
+		      rss0, rss_kib());
+	guest_free(&g);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("vmm-kvm");
+	TCase *t = tcase_create("kvm");
+
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_set_timeout(t, 60);
+	tcase_add_test(t, echo_many_calls);
+	tcase_add_test(t, input_too_large);
+	tcase_add_test(t, no_state_leak_and_clone_isolation);
+	tcase_add_test(t, deadline);
+	tcase_add_test(t, interrupt_from_other_thread);
+	tcase_add_loop_test(t, misbehaviour, 0,
+			    (int)(sizeof(bads) / sizeof(bads[0])));
+	tcase_add_test(t, log_lines_and_error_status);
+	tcase_add_test(t, boot_noready_times_out);
+	tcase_add_test(t, boot_image_too_big);
+	tcase_add_test(t, boot_fault_in_init);
+	tcase_add_test(t, thousand_vms_do_not_leak);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	kvm_required();
+	sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
