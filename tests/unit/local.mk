@@ -1,8 +1,16 @@
-# tests/unit/local.mk: unit tests that need no KVM (image validator, ABI layout).
+# tests/unit/local.mk: unit tests that need no KVM (image validator, ABI layout)
+# and the tests of glint-run.
 unit_image_fixture = tests/unit/image_fixture.c tests/unit/image_fixture.h
 
-check_PROGRAMS += tests/unit/test_image tests/unit/test_image_mutate
-TESTS += tests/unit/test_image tests/unit/test_image_mutate
+check_PROGRAMS += tests/unit/test_image tests/unit/test_image_mutate \
+	tests/unit/test_abi
+TESTS += tests/unit/test_image tests/unit/test_image_mutate \
+	tests/unit/test_abi tests/unit/glint_run_usage.sh \
+	tests/unit/glint_run_kvm.sh
+EXTRA_DIST += tests/unit/glint_run_usage.sh tests/unit/glint_run_kvm.sh
+
+# test_image_mutate and the glint-run tests read the SDK's images.
+check_DATA += $(GUEST_EXAMPLES) $(GUEST_TEST_IMAGES)
 
 # The validator is compiled in directly, so these tests do not wait for the
 # KVM half of libglintvmm.a.
@@ -15,3 +23,7 @@ tests_unit_test_image_mutate_SOURCES = tests/unit/test_image_mutate.c \
 	$(unit_image_fixture) vmm/image.c
 tests_unit_test_image_mutate_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_image_mutate_LDADD = $(CHECK_LIBS)
+
+tests_unit_test_abi_SOURCES = tests/unit/test_abi.c
+tests_unit_test_abi_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_abi_LDADD = $(CHECK_LIBS)

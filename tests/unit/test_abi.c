@@ -1,0 +1,110 @@
+/* test_abi.c: the host-guest ABI layout (glint_abi.h) field by field. */
+#include "config.h"
+
+#include <check.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "glint_abi.h"
+
+/*
+ * The guest runtime and the host read these structures from the same bytes
+ * of guest memory, so every field's offset is part of the ABI: a change
+ * here must come with a new GLINT_ABI_VERSION.
+ */
+#define ck_offset(type, field, off)                                            \
+	ck_assert_uint_eq(offsetof(type, field), (off))
+
+START_TEST(test_boot_info)
+{
+	ck_offset(struct glint_boot_info, magic, 0);
+	ck_offset(struct glint_boot_info, abi_version, 8);
+	ck_offset(struct glint_boot_info, reserved0, 12);
+	ck_offset(struct glint_boot_info, mem_bytes, 16);
+	ck_offset(struct glint_boot_info, heap_gpa, 24);
+	ck_offset(struct glint_boot_info, heap_bytes, 32);
+	ck_offset(struct glint_boot_info, stack_top, 40);
+	ck_offset(struct glint_boot_info, stack_bytes, 48);
+	ck_offset(struct glint_boot_info, in_gpa, 56);
+	ck_offset(struct glint_boot_info, in_cap, 64);
+	ck_offset(struct glint_boot_info, out_gpa, 72);
+	ck_offset(struct glint_boot_info, out_cap, 80);
+	ck_offset(struct glint_boot_info, reserved1, 88);
+	ck_assert_uint_eq(sizeof(struct glint_boot_info), 96);
+}
+END_TEST
+
+START_TEST(test_call_header)
+{
+	ck_offset(struct glint_call_header, call_id, 0);
+	ck_offset(struct glint_call_header, in_len, 8);
+	ck_offset(struct glint_call_header, seed, 16);
+	ck_assert_uint_eq(sizeof(((struct glint_call_header *)0)->seed),
+			  GLINT_SEED_WORDS * 8);
+	ck_offset(struct glint_call_header, wall_ns, 48);
+	ck_offset(struct glint_call_header, deadline_ns, 56);
+	ck_assert_uint_eq(sizeof(struct glint_call_header), 64);
+}
+END_TEST
+
+START_TEST(test_call_result)
+{
+	ck_offset(struct glint_call_result, content_type, 0);
+	ck_assert_uint_eq(sizeof(((struct glint_call_result *)0)->content_type),
+			  GLINT_CONTENT_TYPE_MAX);
+	ck_offset(struct glint_call_result, log_len, 64);
+	ck_offset(struct glint_call_result, log_dropped, 68);
+	ck_assert_uint_eq(sizeof(struct glint_call_result), 72);
+}
+END_TEST
+
+START_TEST(test_call_page)
+{
+	ck_offset(struct glint_call_page, boot, GLINT_CALL_PAGE_BOOT_OFFSET);
+	ck_offset(struct glint_call_page, call, GLINT_CALL_PAGE_CALL_OFFSET);
+	ck_offset(struct glint_call_page, result,
+		  GLINT_CALL_PAGE_RESULT_OFFSET);
+	ck_assert_uint_eq(GLINT_CALL_PAGE_CALL_OFFSET,
+			  sizeof(struct glint_boot_info));
+	ck_assert_uint_eq(GLINT_CALL_PAGE_RESULT_OFFSET,
+			  GLINT_CALL_PAGE_CALL_OFFSET +
+				  sizeof(struct glint_call_header));
+	ck_assert_uint_le(sizeof(struct glint_call_page), GLINT_PAGE_SIZE);
+}
+END_TEST
+
+/* The fixed addresses do not overlap and sit where the map says. */
+START_TEST(test_address_map)
+{
+	ck_assert_uint_eq(GLINT_R0_STACK_TOP,
+			  GLINT_R0_STACK_GPA + GLINT_PAGE_SIZE);
+	ck_assert_uint_eq(GLINT_CALL_PAGE_GPA, GLINT_R0_STACK_TOP);
+	ck_assert_uint_eq(GLINT_LOG_GPA, GLINT_CALL_PAGE_GPA + GLINT_PAGE_SIZE);
+	ck_assert_uint_le(GLINT_LOG_GPA + GLINT_LOG_BYTES, GLINT_IMAGE_BASE);
+	ck_assert_uint_eq(GLINT_IMAGE_BASE % GLINT_PAGE_SIZE, 0);
+	ck_assert_uint_le(GLINT_MEM_MAX_BYTES, GLINT_SYS_GPA);
+	ck_assert_uint_le(GLINT_PORT_USER_FIRST, GLINT_PORT_READY);
+	ck_assert_uint_le(GLINT_PORT_ABORT, GLINT_PORT_USER_LAST);
+	ck_assert_uint_gt(GLINT_PORT_FAULT, GLINT_PORT_USER_LAST);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("abi");
+	TCase *tc = tcase_create("layout");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_boot_info);
+	tcase_add_test(tc, test_call_header);
+	tcase_add_test(tc, test_call_result);
+	tcase_add_test(tc, test_call_page);
+	tcase_add_test(tc, test_address_map);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
