@@ -49,7 +49,7 @@
  *   oom             malloc until NULL, then fail         function error
  *                                                        "out of memory after
  *                                                        <n> MiB"
- *   cpuid           1e5 cpuid instructions, then "ok"    success, body "ok"
+ *   cpuid           1e4 cpuid instructions, then "ok"    success, body "ok"
  *   rdtsc           1e6 rdtsc instructions, then "ok"    success, body "ok"
  */
 
@@ -72,7 +72,7 @@ static void jump_to(uintptr_t addr)
 	fn();
 }
 
-static volatile uintptr_t zero_addr; /* 0, hidden from the optimiser */
+static volatile uintptr_t zero_addr;  /* 0, hidden from the optimiser */
 static volatile unsigned never = ~0u; /* a recursion limit never reached */
 
 __attribute__((noinline)) static unsigned recurse(unsigned depth)
@@ -119,7 +119,7 @@ static void exec_data(void)
 
 static void storm(int cpuid)
 {
-	for (int i = 0; i < (cpuid ? 100000 : 1000000); i++) {
+	for (int i = 0; i < (cpuid ? 10000 : 1000000); i++) {
 		uint32_t a = 0, b, c = 0, d;
 
 		if (cpuid)

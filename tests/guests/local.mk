@@ -24,3 +24,35 @@ tests/guests/badabi.elf: guest/examples/echo.c tests/guests/badabi-note.guest.o 
 tests/guests/badabi.elf: GUEST_IMAGE_EXTRA = tests/guests/badabi-note.guest.o
 
 EXTRA_DIST += $(filter-out tests/guests/badabi.c,$(GUEST_TEST_IMAGES:.elf=.c))
+
+# ---- host tests of the guest libc and JSON (no KVM) ----------------------------
+# The guest sources are compiled for the host with their libc names renamed
+# (rename.h), so they link beside glibc and can be compared with it.
+noinst_LIBRARIES += tests/guests/libguest-host.a
+tests_guests_libguest_host_a_SOURCES = \
+	guest/src/string.c guest/src/malloc.c guest/src/stdlib.c \
+	guest/src/printf.c guest/src/json.c
+tests_guests_libguest_host_a_CPPFLAGS = \
+	-include $(top_srcdir)/tests/guests/rename.h \
+	-I$(top_srcdir)/guest/include -I$(top_srcdir)/guest/src \
+	-I$(top_srcdir)/vmm
+tests_guests_libguest_host_a_CFLAGS = $(AM_CFLAGS) -fno-builtin
+
+GUEST_HOST_TEST_CPPFLAGS = -I$(top_srcdir) -I$(top_srcdir)/tests/guests \
+	$(JANSSON_CFLAGS) \
+	$(CHECK_CFLAGS)
+GUEST_HOST_TEST_LIBS = tests/guests/libguest-host.a $(CHECK_LIBS) \
+	$(JANSSON_LIBS) -lm
+
+check_PROGRAMS += tests/guests/libc_test tests/guests/json_test
+TESTS += tests/guests/libc_test tests/guests/json_test
+tests_guests_libc_test_SOURCES = tests/guests/libc_test.c \
+	tests/guests/host_stubs.c tests/guests/host_stubs.h \
+	tests/guests/guest_libc.h
+tests_guests_libc_test_CPPFLAGS = $(GUEST_HOST_TEST_CPPFLAGS)
+tests_guests_libc_test_LDADD = $(GUEST_HOST_TEST_LIBS)
+tests_guests_json_test_SOURCES = tests/guests/json_test.c \
+	tests/guests/host_stubs.c tests/guests/host_stubs.h
+tests_guests_json_test_CPPFLAGS = $(GUEST_HOST_TEST_CPPFLAGS)
+tests_guests_json_test_LDADD = $(GUEST_HOST_TEST_LIBS)
+EXTRA_DIST += tests/guests/rename.h

@@ -1,0 +1,18 @@
+/* host_stubs.h: host stand-ins for the guest runtime, for libc and JSON tests. */
+#ifndef GLINT_TEST_HOST_STUBS_H
+#define GLINT_TEST_HOST_STUBS_H
+
+#include <setjmp.h>
+#include <stddef.h>
+
+/* glint_abort() longjmps here when stub_abort_armed is set (else exits 99),
+ * leaving its message in stub_abort_msg. */
+extern jmp_buf stub_abort_env;
+extern int stub_abort_armed;
+extern char stub_abort_msg[256];
+
+/* glint_write() appends here (the default sink of the JSON writer). */
+extern char stub_output[65536];
+extern size_t stub_output_len;
+
+#endif /* GLINT_TEST_HOST_STUBS_H */
