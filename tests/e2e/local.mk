@@ -24,3 +24,14 @@ tests_e2e_test_guests_SOURCES = tests/e2e/test_guests.c $(E2E_HARNESS)
 tests_e2e_test_guests_CPPFLAGS = $(E2E_CPPFLAGS)
 tests_e2e_test_guests_LDADD = $(E2E_LDADD)
 tests_e2e_test_guests_DEPENDENCIES = $(E2E_DEPS)
+
+# glintd flags and route parsing (no KVM).
+check_PROGRAMS += tests/e2e/test_config
+TESTS += tests/e2e/test_config
+tests_e2e_test_config_SOURCES = tests/e2e/test_config.c \
+	daemon/glintd_config.c daemon/api.c daemon/http.c
+tests_e2e_test_config_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) \
+	-I$(top_srcdir)/daemon $(CHECK_CFLAGS) $(UV_CFLAGS) $(MHD_CFLAGS) \
+	$(JANSSON_CFLAGS)
+tests_e2e_test_config_LDADD = $(OBS_LIBS) $(ENGINE_LIBS) $(MHD_LIBS) \
+	$(CHECK_LIBS)

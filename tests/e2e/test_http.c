@@ -250,6 +250,49 @@ START_TEST(body_too_large_413)
 }
 END_TEST
 
+/* Without Content-Length the limit is enforced while the body streams. */
+static size_t read_zeros(char *buf, size_t size, size_t n, void *opaque)
+{
+	size_t *left = opaque, k = size * n < *left ? size * n : *left;
+
+	memset(buf, 'z', k);
+	*left -= k;
+	return k;
+}
+
+START_TEST(chunked_body_too_large_413)
+{
+	size_t left = (6u << 20) + 4096;
+	struct curl_slist *h = NULL;
+	struct http_resp r = {0};
+	CURL *c = curl_easy_init();
+	char url[128], *body = NULL;
+	size_t blen = 0;
+	FILE *mem = open_memstream(&body, &blen);
+
+	snprintf(url, sizeof(url), "%s/invoke/echo", daemon_g.base_url);
+	h = curl_slist_append(h, "Transfer-Encoding: chunked");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "POST");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_zeros);
+	curl_easy_setopt(c, CURLOPT_READDATA, &left);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, mem);
+	curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+	fclose(mem);
+	r.body = body;
+	r.len = blen;
+	r.headers = strdup("");
+	ck_assert_int_eq(r.status, 413);
+	ck_assert_ptr_nonnull(strstr(body, "\"payload_too_large\""));
+	http_resp_free(&r);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+}
+END_TEST
+
 START_TEST(bad_settings_400_name_parameter)
 {
 	struct http_resp r;
@@ -512,6 +555,7 @@ static TCase *api_tcase(void)
 	tcase_add_test(tc, unknown_function_and_route);
 	tcase_add_test(tc, wrong_method_405_with_allow);
 	tcase_add_test(tc, body_too_large_413);
+	tcase_add_test(tc, chunked_body_too_large_413);
 	tcase_add_test(tc, bad_settings_400_name_parameter);
 	tcase_add_test(tc, delete_then_404);
 	tcase_add_test(tc, metrics_count_and_promtool);

@@ -1,0 +1,125 @@
+/* test_config.c: glintd flags (defaults, --listen parsing, usage errors) and API route parsing. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon/api.h"
+#include "daemon/glintd_config.h"
+
+static int parse(struct glintd_config *c, const char *a1, const char *a2)
+{
+	char *argv[] = {"glintd", (char *)a1, (char *)a2, NULL};
+	char err[256] = "";
+	FILE *saved = stdout;
+	int rc;
+
+	glintd_config_default(c);
+	stdout = fopen("/dev/null", "w"); /* --help text */
+	rc = glintd_config_parse_args(c, a2 ? 3 : (a1 ? 2 : 1), argv, err,
+				      sizeof(err));
+	fclose(stdout);
+	stdout = saved;
+	if (rc < 0)
+		ck_assert_msg(err[0], "usage error without a message");
+	return rc;
+}
+
+START_TEST(defaults)
+{
+	struct glintd_config c;
+
+	ck_assert_int_eq(parse(&c, NULL, NULL), 0);
+	ck_assert_str_eq(c.listen_host, "127.0.0.1");
+	ck_assert_uint_eq(c.listen_port, 8080);
+	ck_assert_str_eq(c.state_dir, "./var/glint");
+	ck_assert_ptr_eq(c.engine.state_dir, c.state_dir);
+	ck_assert_uint_eq(c.max_invoke_bytes, 6u << 20);
+	ck_assert_uint_eq(c.engine.max_image_bytes, 64u << 20);
+	ck_assert_int_eq(c.log_level, LOG_LEVEL_INFO);
+}
+END_TEST
+
+START_TEST(flags)
+{
+	struct glintd_config c;
+
+	ck_assert_int_eq(parse(&c, "--listen", "10.1.2.3:0"), 0);
+	ck_assert_str_eq(c.listen_host, "10.1.2.3");
+	ck_assert_uint_eq(c.listen_port, 0);
+	ck_assert_int_eq(parse(&c, "--workers", "3"), 0);
+	ck_assert_uint_eq(c.engine.workers, 3);
+	ck_assert_int_eq(parse(&c, "--log-level", "debug"), 0);
+	ck_assert_int_eq(c.log_level, LOG_LEVEL_DEBUG);
+	ck_assert_int_eq(parse(&c, "--state-dir", "/tmp/x"), 0);
+	ck_assert_str_eq(c.engine.state_dir, "/tmp/x");
+	ck_assert_int_eq(parse(&c, "--help", NULL), 1);
+	ck_assert_int_eq(parse(&c, "--version", NULL), 1);
+}
+END_TEST
+
+START_TEST(bad_flags)
+{
+	static const char *const bad[][2] = {
+		{"--listen", "localhost:80"},
+		{"--listen", "1.2.3.4"},
+		{"--listen", "1.2.3.4:65536"},
+		{"--listen", "1.2.3.4:-1"},
+		{"--listen", ":80"},
+		{"--workers", "-1"},
+		{"--workers", "many"},
+		{"--log-level", "loud"},
+		{"--bogus", NULL},
+		{"stray", NULL},
+		{"--listen", NULL},
+	};
+	struct glintd_config c;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(parse(&c, bad[i][0], bad[i][1]) == -EINVAL,
+			      "accepted %s %s", bad[i][0],
+			      bad[i][1] ? bad[i][1] : "");
+}
+END_TEST
+
+START_TEST(routes)
+{
+	const char *name;
+
+	ck_assert_int_eq(api_route_parse("/healthz", &name), API_ROUTE_HEALTHZ);
+	ck_assert_ptr_null(name);
+	ck_assert_int_eq(api_route_parse("/functions", &name),
+			 API_ROUTE_FUNCTIONS);
+	ck_assert_int_eq(api_route_parse("/functions/abc", &name),
+			 API_ROUTE_FUNCTION);
+	ck_assert_str_eq(name, "abc");
+	ck_assert_int_eq(api_route_parse("/invoke/a/../b", &name),
+			 API_ROUTE_INVOKE);
+	ck_assert_str_eq(name, "a/../b"); /* rejected later as a name */
+	ck_assert_int_eq(api_route_parse("/healthz/", &name),
+			 API_ROUTE_UNKNOWN);
+	ck_assert_int_eq(api_route_parse("/invoke", &name), API_ROUTE_UNKNOWN);
+	ck_assert_int_eq(api_route_parse("", &name), API_ROUTE_UNKNOWN);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("glintd-config");
+	TCase *tc = tcase_create("config");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, flags);
+	tcase_add_test(tc, bad_flags);
+	tcase_add_test(tc, routes);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
