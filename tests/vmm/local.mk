@@ -17,3 +17,12 @@ tests_vmm_test_vmm_kvm_SOURCES = tests/vmm/test_vmm_kvm.c tests/vmm/tinyguest.h
 tests_vmm_test_vmm_kvm_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
 tests_vmm_test_vmm_kvm_CFLAGS = $(VMM_TEST_CFLAGS)
 tests_vmm_test_vmm_kvm_LDADD = $(VMM_TEST_LDADD)
+
+check_PROGRAMS += tests/vmm/test_vmm_guests
+TESTS += tests/vmm/test_vmm_guests
+tests_vmm_test_vmm_guests_SOURCES = tests/vmm/test_vmm_guests.c
+tests_vmm_test_vmm_guests_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
+tests_vmm_test_vmm_guests_CFLAGS = $(VMM_TEST_CFLAGS)
+tests_vmm_test_vmm_guests_LDADD = $(VMM_TEST_LDADD)
+# The images are check_DATA (tests/guests/local.mk) and noinst_DATA
+# (guest/local.mk), so make check builds them first.
