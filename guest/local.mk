@@ -19,13 +19,15 @@ GUEST_CC_INCLUDE := $(shell $(GUEST_CC) -print-file-name=include)
 GUEST_WARN = $(WARN_CFLAGS)
 GUEST_CPP_FLAGS = -nostdinc -isystem $(GUEST_CC_INCLUDE) \
 	-I$(top_srcdir)/guest/include -I$(top_srcdir)/vmm
-GUEST_C_FLAGS = -std=gnu11 -O2 -ffreestanding -fno-pic -fno-pie \
+# Code generation for images; the .pc files carry the same flags.
+GUEST_CODEGEN = -std=gnu11 -O2 -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables \
-	-fcf-protection=none -ffunction-sections -fdata-sections \
-	-fno-tree-loop-distribute-patterns -mno-red-zone $(GUEST_WARN)
-GUEST_LD_FLAGS = -static -nostdlib -no-pie -Wl,-T,$(top_srcdir)/guest/glint.ld \
-	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,--build-id=none \
-	-Wl,--gc-sections -Wl,-z,norelro
+	-fcf-protection=none -ffunction-sections -fdata-sections -mno-red-zone
+GUEST_C_FLAGS = $(GUEST_CODEGEN) -fno-tree-loop-distribute-patterns \
+	$(GUEST_WARN)
+GUEST_LINK = -static -nostdlib -no-pie -Wl,-z,max-page-size=4096 \
+	-Wl,-z,noexecstack -Wl,--build-id=none -Wl,--gc-sections -Wl,-z,norelro
+GUEST_LD_FLAGS = $(GUEST_LINK) -Wl,-T,$(top_srcdir)/guest/glint.ld
 GUEST_LIBS = guest/libglint-guest.a -lgcc
 
 guestincludedir = $(includedir)/glint
@@ -80,3 +82,28 @@ guest/examples/%.elf: guest/examples/%.c $(GUEST_IMAGE_DEPS)
 
 EXTRA_DIST += $(GUEST_LIB_SRCS) guest/src/internal.h
 CLEANFILES += $(GUEST_LIB_OBJS) guest/libglint-guest.a $(GUEST_EXAMPLES)
+
+# ---- pkg-config ----------------------------------------------------------------
+# glint-guest.pc is installed; glint-guest-uninstalled.pc points into the
+# source and build trees, and pkg-config prefers it when PKG_CONFIG_PATH
+# includes <builddir>/guest:
+#   cc $$(pkg-config --cflags --libs glint-guest) fn.c -o fn.elf
+pkgconfigdir = $(libdir)/pkgconfig
+pkgconfig_DATA = guest/glint-guest.pc
+noinst_DATA += guest/glint-guest-uninstalled.pc
+
+# [@] keeps config.status from substituting the patterns themselves.
+GUEST_PC_SED = sed -e 's|@prefix[@]|$(prefix)|g' -e 's|@libdir[@]|$(libdir)|g' \
+	-e 's|@includedir[@]|$(includedir)|g' -e 's|@VERSION[@]|$(VERSION)|g' \
+	-e 's|@GUEST_CC_INCLUDE[@]|$(GUEST_CC_INCLUDE)|g' \
+	-e 's|@GUEST_PC_CFLAGS[@]|$(GUEST_CODEGEN) -nostdinc|g' \
+	-e 's|@GUEST_PC_LDFLAGS[@]|$(GUEST_LINK)|g' \
+	-e 's|@abs_top_srcdir[@]|$(abs_top_srcdir)|g' \
+	-e 's|@abs_top_builddir[@]|$(abs_top_builddir)|g'
+guest/glint-guest.pc: guest/glint-guest.pc.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(GUEST_PC_SED) $< > $@-t && mv $@-t $@
+guest/glint-guest-uninstalled.pc: guest/glint-guest-uninstalled.pc.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(GUEST_PC_SED) $< > $@-t && mv $@-t $@
+
+EXTRA_DIST += guest/glint-guest.pc.in guest/glint-guest-uninstalled.pc.in
+CLEANFILES += guest/glint-guest.pc guest/glint-guest-uninstalled.pc

@@ -43,9 +43,10 @@ void glint_init(void); /* optional */
 void glint_write(const void *buf, size_t len);
 void glint_write_str(const char *s);
 /* printf-style append to the response body; returns the bytes formatted. */
-int glint_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int glint_printf(const char *fmt, ...)
+	__attribute__((format(__printf__, 1, 2)));
 int glint_vprintf(const char *fmt, va_list ap)
-	__attribute__((format(printf, 1, 0)));
+	__attribute__((format(__printf__, 1, 0)));
 /* Bytes appended so far in this call (may exceed the output area). */
 size_t glint_output_len(void);
 /* Forgets everything written so far in this call. */
@@ -59,12 +60,12 @@ void glint_set_content_type(const char *content_type);
 
 /* Ends the call as a function error: the output is replaced by the
  * formatted message, which the client receives as the error text. */
-__attribute__((noreturn, format(printf, 1, 2))) void glint_fail(const char *fmt,
-								...);
+__attribute__((noreturn, format(__printf__, 1, 2))) void
+glint_fail(const char *fmt, ...);
 
 /* Ends the call (or the init) as a crash, with a message for the operator.
  * For broken invariants; use glint_fail for bad input. */
-__attribute__((noreturn, format(printf, 1, 2))) void
+__attribute__((noreturn, format(__printf__, 1, 2))) void
 glint_abort(const char *fmt, ...);
 
 /* ---- logging ----------------------------------------------------------- */
@@ -83,9 +84,9 @@ enum glint_log_level {
  * log holds 16 KiB per call: when it is full, lines are dropped and
  * counted, never blocking. Logging never leaves the VM, so it is cheap. */
 void glint_log(int level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+	__attribute__((format(__printf__, 2, 3)));
 void glint_vlog(int level, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+	__attribute__((format(__printf__, 2, 0)));
 
 #define glint_log_error(...) glint_log(GLINT_LOG_ERR, __VA_ARGS__)
 #define glint_log_warn(...) glint_log(GLINT_LOG_WARNING, __VA_ARGS__)

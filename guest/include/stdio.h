@@ -15,12 +15,13 @@
  * response body (like glint_printf); the log is glint_log.
  */
 int snprintf(char *restrict buf, size_t size, const char *restrict fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	__attribute__((format(__printf__, 3, 4)));
 int vsnprintf(char *restrict buf, size_t size, const char *restrict fmt,
-	      va_list ap) __attribute__((format(printf, 3, 0)));
-int printf(const char *restrict fmt, ...) __attribute__((format(printf, 1, 2)));
+	      va_list ap) __attribute__((format(__printf__, 3, 0)));
+int printf(const char *restrict fmt, ...)
+	__attribute__((format(__printf__, 1, 2)));
 int vprintf(const char *restrict fmt, va_list ap)
-	__attribute__((format(printf, 1, 0)));
+	__attribute__((format(__printf__, 1, 0)));
 int puts(const char *s); /* appends s and a newline */
 int putchar(int c);
 

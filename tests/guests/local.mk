@@ -56,3 +56,8 @@ tests_guests_json_test_SOURCES = tests/guests/json_test.c \
 tests_guests_json_test_CPPFLAGS = $(GUEST_HOST_TEST_CPPFLAGS)
 tests_guests_json_test_LDADD = $(GUEST_HOST_TEST_LIBS)
 EXTRA_DIST += tests/guests/rename.h
+
+# Building a function with pkg-config, as a user would.
+TESTS += tests/guests/pkgconfig.test
+dist_noinst_SCRIPTS += tests/guests/pkgconfig.test
+check_DATA += guest/glint-guest-uninstalled.pc guest/libglint-guest.a
