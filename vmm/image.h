@@ -14,6 +14,31 @@
  *
  * Failures return -EINVAL (or -ENOMEM) with a one-line, human-readable
  * reason in err (for example "segment 2 is writable and executable").
+ *
+ * Details of the checks (vmm/image.c):
+ *  - "segment N" is the index of the program header, as `readelf -l`
+ *    numbers them; struct image lists the PT_LOAD segments sorted by
+ *    address, so its indices may differ.
+ *  - The order is: ELF header, program header table, dynamic linking and
+ *    PT_TLS, the glint ABI note, then each PT_LOAD, overlaps, entry point.
+ *    A foreign executable is thus told it is not a glint image before
+ *    anything about its segments.
+ *  - A PT_LOAD with p_memsz 0 maps nothing and is ignored. Every other
+ *    PT_LOAD starts on a page (p_vaddr % 4096 == 0), with p_offset on a
+ *    page too when it has file bytes, and no two share a page after
+ *    rounding their ends up (permissions are per page). p_paddr is ignored:
+ *    guest memory is identity-mapped.
+ *  - perm always has IMAGE_PERM_R: x86 pages cannot be write- or
+ *    execute-only.
+ *  - The ABI note is looked for in every PT_NOTE; notes are 4-byte
+ *    aligned, or 8-byte aligned in a PT_NOTE whose p_align is 8.
+ *  - Limits that hold for any VM are checked here: segments start at or
+ *    above GLINT_IMAGE_BASE and end at or below GLINT_MEM_MAX_BYTES, so
+ *    end_gpa <= GLINT_MEM_MAX_BYTES and no segment arithmetic on a parsed
+ *    image can overflow. vm_boot() checks the image against its VM's size.
+ *  - image_load_file() fails with -EFBIG and "image file is larger than the
+ *    N MiB limit" (or "N-byte limit") above max_bytes, and with the
+ *    open()/read() errno and a message naming the file otherwise.
  */
 
 #define IMAGE_MAX_SEGMENTS 16
