@@ -61,3 +61,7 @@ EXTRA_DIST += tests/guests/rename.h
 TESTS += tests/guests/pkgconfig.test
 dist_noinst_SCRIPTS += tests/guests/pkgconfig.test
 check_DATA += guest/glint-guest-uninstalled.pc guest/libglint-guest.a
+
+# The examples and test guests in real VMs (skips without /dev/kvm).
+TESTS += tests/guests/examples.test
+dist_noinst_SCRIPTS += tests/guests/examples.test
