@@ -14,7 +14,7 @@
 #include "metrics.h"
 
 #define IDLE_SCAN_MS 100
-#define DEFAULT_SPIN_US 50
+#define DEFAULT_SPIN_US 20
 
 uint64_t engine_now_ns(void)
 {
@@ -197,16 +197,27 @@ static void on_idle_timer(uv_timer_t *t)
 	pool_reclaim_idle(t->data);
 }
 
-static unsigned spin_us_from_env(void)
+/*
+ * How long an idle worker spins for the next call before sleeping. Spinning
+ * saves the futex wake-up only when a core is spare: measured here (2 CPUs,
+ * 2 workers, wrk on the same host) 1-connection p50 over HTTP was 108-136 us
+ * without spinning and 166-190 us with 50 us of spinning, because the
+ * spinner takes the core the loop thread needs. GLINT_WORKER_SPIN_US
+ * overrides the choice.
+ */
+static unsigned spin_us_default(unsigned workers)
 {
 	const char *v = getenv("GLINT_WORKER_SPIN_US");
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	char *end;
 	unsigned long n;
 
-	if (v == NULL || *v == '\0')
-		return DEFAULT_SPIN_US;
-	n = strtoul(v, &end, 10);
-	return (*end || n > 10000) ? DEFAULT_SPIN_US : (unsigned)n;
+	if (v != NULL && *v != '\0') {
+		n = strtoul(v, &end, 10);
+		if (*end == '\0' && n <= 10000)
+			return (unsigned)n;
+	}
+	return cpus > (long)workers + 1 ? DEFAULT_SPIN_US : 0;
 }
 
 static int open_resources(struct engine *e, char *err, size_t err_len)
@@ -225,7 +236,7 @@ static int open_resources(struct engine *e, char *err, size_t err_len)
 
 		n = cpus > 0 ? (unsigned)cpus : 1;
 	}
-	ret = workers_create(e->loop, n, spin_us_from_env(), &e->workers);
+	ret = workers_create(e->loop, n, spin_us_default(n), &e->workers);
 	if (ret < 0)
 		snprintf(err, err_len, "cannot start %u worker threads: %s", n,
 			 strerror(-ret));

@@ -218,6 +218,36 @@ static json_int_t desc_int(json_t *d, const char *key)
 	return json_integer_value(v);
 }
 
+static void timer_fired(uv_timer_t *t)
+{
+	*(int *)t->data = 1;
+}
+
+/* Runs the loop for ms milliseconds. */
+static void run_for(unsigned ms)
+{
+	uv_timer_t t;
+	int fired = 0;
+
+	uv_timer_init(&loop, &t);
+	t.data = &fired;
+	uv_timer_start(&t, timer_fired, ms, 0);
+	run_until(&fired);
+	uv_close((uv_handle_t *)&t, NULL);
+	uv_run(&loop, UV_RUN_NOWAIT);
+}
+
+static json_int_t pool_int(const char *name, const char *key)
+{
+	json_t *d = engine_describe(eng, name);
+	json_int_t v;
+
+	ck_assert_ptr_nonnull(d);
+	v = desc_int(json_object_get(d, "pool"), key);
+	json_decref(d);
+	return v;
+}
+
 /* ---- tests -------------------------------------------------------------- */
 
 START_TEST(deploy_and_invoke_echo)
@@ -624,6 +654,40 @@ START_TEST(shutdown_interrupts_inflight)
 }
 END_TEST
 
+START_TEST(prewarm_grow_and_reclaim)
+{
+	struct call c[6];
+	char in[16];
+	int i;
+
+	ck_assert_int_eq(
+		deploy("w", "guest/examples/echo.elf",
+		       (const char *const[]){"min_warm=2", "max_concurrency=6",
+					     "idle_ms=100", NULL}),
+		201);
+	for (i = 0; i < 200 && pool_int("w", "ready") < 2; i++)
+		run_for(5);
+	ck_assert_int_eq(pool_int("w", "ready"), 2);
+	ck_assert_int_eq(pool_int("w", "total"), 2);
+	for (i = 0; i < 6; i++) {
+		snprintf(in, sizeof(in), "w%d", i);
+		start(&c[i], "w", in);
+	}
+	ck_assert_int_eq(pool_int("w", "total"), 6);
+	for (i = 0; i < 6; i++) {
+		wait_call(&c[i]);
+		snprintf(in, sizeof(in), "w%d", i);
+		expect_output(&c[i], in);
+		release(&c[i]);
+	}
+	ck_assert_int_gt(pool_int("w", "total"), 2);
+	for (i = 0; i < 100 && pool_int("w", "total") > 2; i++)
+		run_for(20);
+	ck_assert_int_eq(pool_int("w", "total"), 2);
+	ck_assert_int_eq(pool_int("w", "ready"), 2);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("engine_kvm");
@@ -642,6 +706,7 @@ static Suite *suite(void)
 	tcase_add_test(t, delete_function);
 	tcase_add_test(t, persistence_and_corrupt_entries);
 	tcase_add_test(t, shutdown_interrupts_inflight);
+	tcase_add_test(t, prewarm_grow_and_reclaim);
 	suite_add_tcase(s, t);
 	return s;
 }
