@@ -1,0 +1,302 @@
+/* vmbench.c: VMM benchmark: warm call, restore, clone, boot and the floor. */
+#include "config.h"
+
+#define _GNU_SOURCE 1
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+
+#include "vm.h"
+#include "vm_internal.h"
+
+/*
+ * Usage: vmbench [-c cpu] [-n samples] [builddir]
+ * Images come from builddir (default $GLINT_BUILDDIR or "."): echo and
+ * hello examples, tests/guests/dirty.elf. Every series prints median and
+ * p99 in microseconds over n samples (default 1000).
+ */
+
+#define MiB (1024ull * 1024ull)
+
+static int samples = 1000;
+static const char *builddir = ".";
+static struct vmm *vmm;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Prints and returns the median in microseconds. */
+static double report(const char *name, uint64_t *ns, int n)
+{
+	double med, p99;
+
+	qsort(ns, (size_t)n, sizeof(*ns), cmp_u64);
+	med = (double)ns[n / 2] / 1000.0;
+	p99 = (double)ns[(n * 99) / 100] / 1000.0;
+	printf("%-44s median %9.1f us   p99 %9.1f us   (n=%d)\n", name, med,
+	       p99, n);
+	return med;
+}
+
+static void die(const char *what, const struct vm_error *err)
+{
+	fprintf(stderr, "vmbench: %s: %s\n", what, err ? err->message : "");
+	exit(1);
+}
+
+static void load(const char *rel, struct image *img)
+{
+	char path[4096], err[256];
+
+	snprintf(path, sizeof(path), "%s/%s", builddir, rel);
+	if (image_load_file(path, 64 * MiB, img, err, sizeof(err))) {
+		fprintf(stderr, "vmbench: %s: %s\n", path, err);
+		exit(1);
+	}
+}
+
+static struct vm_snapshot *boot(const struct image *img, uint64_t mem,
+				struct vm **vm)
+{
+	struct vm_config cfg;
+	struct vm_snapshot *snap;
+	struct vm_error err;
+
+	vm_config_default(&cfg, mem);
+	if (vm_boot(vmm, img, &cfg, NULL, NULL, &snap, vm, NULL, &err))
+		die("vm_boot", &err);
+	return snap;
+}
+
+/* The floor: a warm vCPU whose guest is `1: outb $0x11; jmp 1b` at CPL 3:
+ * every KVM_RUN is one exit, nothing else. */
+static double bench_floor(uint64_t *ns)
+{
+	static const unsigned char code[] = {0xe6, 0x10, 0xe6,
+					     0x11, 0xeb, 0xfc};
+	struct image img;
+	struct vm *vm;
+	struct vm_snapshot *snap;
+	double med;
+
+	memset(&img, 0, sizeof(img));
+	img.data = code;
+	img.len_bytes = sizeof(code);
+	img.entry_gpa = img.segments[0].gpa = GLINT_IMAGE_BASE;
+	img.end_gpa = GLINT_IMAGE_BASE + GLINT_PAGE_SIZE;
+	img.abi_version = GLINT_ABI_VERSION;
+	img.nsegments = 1;
+	img.segments[0].mem_bytes = img.segments[0].file_bytes = sizeof(code);
+	img.segments[0].perm = IMAGE_PERM_R | IMAGE_PERM_X;
+	snap = boot(&img, 16 * MiB, &vm);
+	for (int i = -100; i < samples; i++) {
+		uint64_t t0 = now_ns();
+
+		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) ||
+		    vm->run->exit_reason != KVM_EXIT_IO)
+			die("floor KVM_RUN", NULL);
+		if (i >= 0)
+			ns[i] = now_ns() - t0;
+	}
+	med = report("floor: bare CPL3 exit (KVM_RUN->out->host)", ns, samples);
+	vm_destroy(vm);
+	vm_snapshot_unref(snap);
+	return med;
+}
+
+static double bench_warm(uint64_t *ns, uint64_t *ns_call)
+{
+	struct image img;
+	struct vm *vm;
+	struct vm_snapshot *snap;
+	struct vm_call_result res;
+	struct vm_error err;
+	char input[200];
+	struct vm_call_args a = {.input = input, .input_len = sizeof(input)};
+	double med;
+
+	memset(input, 'x', sizeof(input));
+	memcpy(input, "\"warm call\"", 11);
+	load("guest/examples/echo.elf", &img);
+	snap = boot(&img, 16 * MiB, &vm);
+	for (int i = -100; i < samples; i++) {
+		uint64_t t0 = now_ns(), t1;
+
+		a.call_id = (uint64_t)i;
+		if (vm_call(vm, &a, &res, &err) ||
+		    res.output_len != sizeof(input) ||
+		    memcmp(res.output, input, sizeof(input)))
+			die("warm call", &err);
+		t1 = now_ns();
+		if (vm_restore(vm, NULL))
+			die("restore", NULL);
+		if (i >= 0) {
+			ns[i] = now_ns() - t0;
+			ns_call[i] = t1 - t0;
+		}
+	}
+	med = report("warm call: echo 200 B (call + restore)", ns, samples);
+	report("  of which the call (reply can go out here)", ns_call, samples);
+	vm_destroy(vm);
+	vm_snapshot_unref(snap);
+	image_release(&img);
+	return med;
+}
+
+static void bench_restore(uint64_t *ns)
+{
+	static const int pages[] = {1, 16, 256};
+	struct image img;
+	struct vm *vm;
+	struct vm_snapshot *snap;
+	struct vm_call_result res;
+	struct vm_error err;
+	struct vm_restore_stats st;
+	char in[16], name[64];
+
+	load("tests/guests/dirty.elf", &img);
+	snap = boot(&img, 64 * MiB, &vm);
+	for (size_t k = 0; k < sizeof(pages) / sizeof(pages[0]); k++) {
+		struct vm_call_args a = {.input = in};
+
+		a.input_len = (size_t)snprintf(in, sizeof(in), "%d", pages[k]);
+		for (int i = -50; i < samples; i++) {
+			if (vm_call(vm, &a, &res, &err))
+				die("dirty call", &err);
+			if (vm_restore(vm, &st))
+				die("restore", NULL);
+			if (i >= 0)
+				ns[i] = st.restore_ns;
+		}
+		snprintf(name, sizeof(name),
+			 "restore after %d dirty pages (%u copied)", pages[k],
+			 st.dirty_pages);
+		report(name, ns, samples);
+	}
+	vm_destroy(vm);
+	vm_snapshot_unref(snap);
+	image_release(&img);
+}
+
+static void bench_clone(uint64_t *ns, uint64_t *ns_fresh)
+{
+	struct image img;
+	struct vm *vm, *c;
+	struct vm_snapshot *snap;
+	struct vm_call_result res;
+	struct vm_error err;
+	struct vm_call_args a = {.input = "x", .input_len = 1};
+
+	load("guest/examples/echo.elf", &img);
+	snap = boot(&img, 16 * MiB, &vm);
+	for (int i = -20; i < samples; i++) {
+		uint64_t t0 = now_ns(), t1, t2;
+
+		if (vm_clone(snap, &c, &err))
+			die("clone", &err);
+		t1 = now_ns();
+		if (vm_call(c, &a, &res, &err))
+			die("first call", &err);
+		t2 = now_ns();
+		vm_destroy(c);
+		if (i >= 0) {
+			ns[i] = t1 - t0;
+			ns_fresh[i] = now_ns() - t0;
+		}
+		(void)t2;
+	}
+	report("clone from snapshot", ns, samples);
+	report("fresh VM per call (clone+call+destroy)", ns_fresh, samples);
+	vm_destroy(vm);
+	vm_snapshot_unref(snap);
+	image_release(&img);
+}
+
+static void bench_boot(uint64_t *ns)
+{
+	struct image img;
+	struct vm *vm;
+	struct vm_snapshot *snap;
+	int n = samples;
+
+	load("guest/examples/hello.elf", &img);
+	for (int i = -5; i < n; i++) {
+		uint64_t t0 = now_ns();
+
+		snap = boot(&img, 16 * MiB, &vm);
+		if (i >= 0)
+			ns[i] = now_ns() - t0;
+		vm_destroy(vm);
+		vm_snapshot_unref(snap);
+	}
+	report("boot to snapshot: hello, 16 MiB", ns, n);
+	image_release(&img);
+}
+
+int main(int argc, char **argv)
+{
+	char err[256];
+	uint64_t *a, *b;
+	double floor_us, warm_us;
+	int opt, cpu = -1;
+
+	if (getenv("GLINT_BUILDDIR"))
+		builddir = getenv("GLINT_BUILDDIR");
+	while ((opt = getopt(argc, argv, "c:n:")) != -1) {
+		if (opt == 'c')
+			cpu = atoi(optarg);
+		else if (opt == 'n')
+			samples = atoi(optarg);
+		else {
+			fprintf(stderr,
+				"usage: %s [-c cpu] [-n samples] [builddir]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		builddir = argv[optind];
+	if (samples < 100)
+		samples = 100;
+	if (cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			perror("sched_setaffinity");
+	}
+	if (vmm_open(&vmm, err, sizeof(err))) {
+		fprintf(stderr, "vmbench: %s\n", err);
+		return 1;
+	}
+	a = calloc((size_t)samples, sizeof(*a));
+	b = calloc((size_t)samples, sizeof(*b));
+	floor_us = bench_floor(a);
+	warm_us = bench_warm(a, b);
+	printf("%-44s %.2fx\n", "warm call / floor", warm_us / floor_us);
+	bench_restore(a);
+	bench_clone(a, b);
+	bench_boot(a);
+	free(a);
+	free(b);
+	vmm_close(vmm);
+	return 0;
+}
