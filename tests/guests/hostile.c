@@ -51,6 +51,9 @@
  *                                                        <n> MiB"
  *   cpuid           1e4 cpuid instructions, then "ok"    success, body "ok"
  *   rdtsc           1e6 rdtsc instructions, then "ok"    success, body "ok"
+ *   fpu             prints MXCSR and the x87 control     success, "1f80/037f"
+ *                   word, then sets both to odd values   in every call (the
+ *                                                        runtime resets them)
  */
 
 #define CALL_PAGE ((volatile struct glint_call_page *)GLINT_CALL_PAGE_GPA)
@@ -131,6 +134,16 @@ static void storm(int cpuid)
 	glint_write_str("ok");
 }
 
+static void fpu(void)
+{
+	uint32_t mxcsr, odd_mxcsr = 0x7f80; /* round toward +inf */
+	uint16_t cw, odd_cw = 0x0c7f;	    /* x87 truncating */
+
+	__asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(mxcsr), "=m"(cw));
+	glint_printf("%04x/%04x", mxcsr, cw);
+	__asm__ volatile("ldmxcsr %0; fldcw %1" ::"m"(odd_mxcsr), "m"(odd_cw));
+}
+
 static void mode(const char *name)
 {
 	volatile struct glint_call_page *page = CALL_PAGE;
@@ -206,6 +219,8 @@ static void mode(const char *name)
 		storm(1);
 	else if (!strcmp(name, "rdtsc"))
 		storm(0);
+	else if (!strcmp(name, "fpu"))
+		fpu();
 	else
 		glint_fail("unknown mode \"%s\"", name);
 }
