@@ -51,7 +51,7 @@ struct http_server {
 	struct http_handlers h;
 	uv_poll_t poll;	  /* MHD's epoll fd */
 	uv_timer_t timer; /* MHD's timeout */
-	uv_check_t soon;  /* run MHD after this loop iteration's callbacks */
+	uv_idle_t soon;	  /* run MHD next iteration without blocking */
 	uv_timer_t drain_timer;
 	unsigned open_handles;
 	uint16_t port;
@@ -110,9 +110,9 @@ static void on_timer(uv_timer_t *t)
 	run_mhd(t->data);
 }
 
-static void on_soon(uv_check_t *c)
+static void on_soon(uv_idle_t *c)
 {
-	uv_check_stop(c);
+	uv_idle_stop(c);
 	run_mhd(c->data);
 }
 
@@ -377,7 +377,7 @@ static int start_handles(struct http_server *s, char *err, size_t err_len)
 		return rc;
 	}
 	uv_timer_init(s->loop, &s->timer);
-	uv_check_init(s->loop, &s->soon);
+	uv_idle_init(s->loop, &s->soon);
 	uv_timer_init(s->loop, &s->drain_timer);
 	s->poll.data = s->timer.data = s->soon.data = s->drain_timer.data = s;
 	s->open_handles = 4;
@@ -385,7 +385,7 @@ static int start_handles(struct http_server *s, char *err, size_t err_len)
 	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : 0;
 	/* Arm the first timeout. */
-	uv_check_start(&s->soon, on_soon);
+	uv_idle_start(&s->soon, on_soon);
 	return 0;
 }
 
@@ -454,7 +454,7 @@ void http_drain(struct http_server *s, uint32_t timeout_ms,
 	s->drain_done = done;
 	s->drain_opaque = opaque;
 	uv_timer_start(&s->drain_timer, on_drain_timeout, timeout_ms, 0);
-	uv_check_start(&s->soon, on_soon);
+	uv_idle_start(&s->soon, on_soon);
 }
 
 static void on_handle_closed(uv_handle_t *h)
@@ -647,7 +647,7 @@ int http_respond(struct http_request *r, unsigned status,
 	if (r->suspended) {
 		r->suspended = 0;
 		MHD_resume_connection(r->conn);
-		uv_check_start(&r->srv->soon, on_soon);
+		uv_idle_start(&r->srv->soon, on_soon);
 	}
 	return rc;
 }
