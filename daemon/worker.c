@@ -9,6 +9,8 @@
 
 #include "worker.h"
 
+#define URGENT_STREAK_MAX 4
+
 struct fifo {
 	struct worker_item *head, *tail;
 };
@@ -23,6 +25,7 @@ struct workers {
 	unsigned pending; /* queued jobs; read without the lock by spinners */
 	int spinning;	  /* one spinner at a time */
 	int stop;
+	unsigned urgent_streak; /* urgent jobs taken in a row */
 	unsigned spin_us;
 
 	pthread_mutex_t mbox_lock;
@@ -90,10 +93,17 @@ static int spin_for_work(struct workers *w)
 
 static struct worker_item *take(struct workers *w)
 {
-	struct worker_item *it = fifo_pop(&w->urgent);
+	struct worker_item *it = NULL;
 
-	if (it == NULL)
-		it = fifo_pop(&w->background);
+	/* Calls first, but every URGENT_STREAK_MAX-th job is a background
+	 * one when both wait, so a busy pool still grows, deploys still
+	 * boot and dead VMs are still torn down. */
+	if (w->urgent_streak < URGENT_STREAK_MAX || w->background.head == NULL)
+		it = fifo_pop(&w->urgent);
+	if (it)
+		w->urgent_streak++;
+	else if ((it = fifo_pop(&w->background)) != NULL)
+		w->urgent_streak = 0;
 	if (it)
 		__atomic_sub_fetch(&w->pending, 1, __ATOMIC_RELEASE);
 	return it;

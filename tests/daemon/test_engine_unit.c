@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "engine.h"
 #include "sha256.h"
 #include "store.h"
+#include "worker.h"
 
 static void defaults(struct function_settings *s)
 {
@@ -384,6 +386,71 @@ START_TEST(store_second_open_refused)
 }
 END_TEST
 
+/* ---- workers ------------------------------------------------------------ */
+
+#define NJOBS 200
+
+struct job {
+	struct worker_item item;
+	struct workers *w;
+	pthread_t ran_on;
+	int delivered;
+};
+
+static int delivered_total, closed;
+
+static void job_back(struct worker_item *it)
+{
+	struct job *j = (struct job *)it;
+
+	j->delivered++;
+	delivered_total++;
+}
+
+static void job_run(struct worker_item *it)
+{
+	struct job *j = (struct job *)it;
+
+	j->ran_on = pthread_self();
+	j->item.fn = job_back;
+	workers_post(j->w, &j->item);
+}
+
+static void on_closed(void *opaque)
+{
+	*(int *)opaque = 1;
+}
+
+START_TEST(workers_run_and_deliver)
+{
+	static struct job jobs[NJOBS];
+	struct workers *w;
+	uv_loop_t loop;
+
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	ck_assert_int_eq(workers_create(&loop, 3, (unsigned)_i * 20, &w), 0);
+	ck_assert_uint_eq(workers_count(w), 3);
+	delivered_total = closed = 0;
+	for (int i = 0; i < NJOBS; i++) {
+		jobs[i] = (struct job){.w = w};
+		jobs[i].item.fn = job_run;
+		workers_submit(w, &jobs[i].item, i % 3 == 0);
+	}
+	while (delivered_total < NJOBS)
+		uv_run(&loop, UV_RUN_ONCE);
+	for (int i = 0; i < NJOBS; i++) {
+		ck_assert_int_eq(jobs[i].delivered, 1);
+		ck_assert(!pthread_equal(jobs[i].ran_on, pthread_self()));
+	}
+	workers_stop(w);
+	workers_close(w, on_closed, &closed);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(closed, 1);
+	workers_destroy(w);
+	ck_assert_int_eq(uv_loop_close(&loop), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("engine_unit");
@@ -402,6 +469,10 @@ static Suite *suite(void)
 	tcase_add_test(t, store_round_trip);
 	tcase_add_test(t, store_corrupt_skipped_and_temp_cleaned);
 	tcase_add_test(t, store_second_open_refused);
+	suite_add_tcase(s, t);
+	t = tcase_create("workers");
+	tcase_add_loop_test(t, workers_run_and_deliver, 0,
+			    2); /* spin 0, 20 us */
 	suite_add_tcase(s, t);
 	return s;
 }
