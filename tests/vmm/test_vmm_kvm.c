@@ -14,6 +14,7 @@
 #include "kvm_required.h"
 #include "tinyguest.h"
 #include "vm.h"
+#include "vm_internal.h"
 
 #define MiB (1024ull * 1024ull)
 
@@ -490,6 +491,77 @@ START_TEST(log_lines_and_error_status)
 }
 END_TEST
 
+/* bigdirty: output = 1 + (byte at 0x80000) after counting; then fills
+ * in_len pages of bss from 0x12000 with 1s (0x80000 is page 110). */
+static const unsigned char bigdirty_body[] = {
+	0x48, 0x0f, 0xb6, 0x04, 0x25, 0x00, 0x00, 0x08, 0x00, 0x48, 0x01,
+	0x04, 0x25, 0x00, 0x10, 0x01, 0x00, 0x48, 0xff, 0x04, 0x25, 0x00,
+	0x10, 0x01, 0x00, 0x48, 0x8b, 0x0c, 0x25, 0x68, 0x20, 0x00, 0x00,
+	0x48, 0xc1, 0xe1, 0x0c, 0x48, 0xc7, 0xc7, 0x00, 0x20, 0x01, 0x00,
+	0xb0, 0x01, 0xf3, 0xaa, 0x48, 0x8b, 0x04, 0x25, 0x00, 0x10, 0x01,
+	0x00, 0x48, 0x8b, 0x3c, 0x25, 0x48, 0x20, 0x00, 0x00, 0x48, 0x89,
+	0x07, 0xbe, 0x08, 0x00, 0x00, 0x00, 0x31, 0xff, 0xe6, 0x11};
+
+static void bigdirty_call(struct vm *vm, size_t pages, int want_full)
+{
+	char in[512];
+	struct vm_call_args a = {.input = in, .input_len = pages};
+	struct vm_call_result res;
+	struct vm_restore_stats st;
+	struct vm_error err;
+
+	memset(in, 'p', sizeof(in));
+	ck_assert_int_eq(vm_call(vm, &a, &res, &err), 0);
+	ck_assert_uint_eq(counter_value(&res), 1);
+	ck_assert_int_eq(vm_restore(vm, &st), 0);
+	if (want_full >= 0)
+		ck_assert_int_eq(st.full_copy, want_full);
+	if (!st.full_copy)
+		ck_assert_uint_ge(st.dirty_pages, pages);
+}
+
+START_TEST(whole_copy_mode_and_back)
+{
+	struct guest g;
+	struct vm_error err;
+
+	/* 4 MiB = 1024 pages: 200 dirty pages are far above 7% */
+	ck_assert_int_eq(boot_body(&g, bigdirty_body, sizeof(bigdirty_body),
+				   4 * MiB, 1 * MiB, &err),
+			 0);
+	bigdirty_call(g.vm, 5, 0);
+	bigdirty_call(g.vm, 200, 1);
+	bigdirty_call(g.vm, 200, 1);
+	bigdirty_call(g.vm, 3, 1); /* stays in whole-copy mode for a while */
+	for (int i = 0; i < 70; i++)
+		bigdirty_call(g.vm, 1, -1);
+	bigdirty_call(g.vm, 1, 0); /* probed the dirty log again */
+	bigdirty_call(g.vm, 120, 1);
+	guest_free(&g);
+}
+END_TEST
+
+/* The normal path hands registers back through sync_regs only: after a
+ * restore, nothing but the general registers is marked for KVM_RUN. */
+START_TEST(normal_path_syncs_regs_only)
+{
+	struct guest g;
+	struct vm_error err;
+	struct vm_call_result res;
+
+	ck_assert_int_eq(
+		boot_body(&g, echo_body, sizeof(echo_body), 4 * MiB, 0, &err),
+		0);
+	for (int i = 0; i < 5; i++) {
+		ck_assert_int_eq(call(g.vm, "abc", 0, &res, &err), 0);
+		ck_assert_int_eq(vm_restore(g.vm, NULL), 0);
+		ck_assert_uint_eq(g.vm->run->kvm_dirty_regs, KVM_SYNC_X86_REGS);
+		ck_assert_int_eq(g.vm->needs_reset, 0);
+	}
+	guest_free(&g);
+}
+END_TEST
+
 /* ---- boot failures -------------------------------------------------------- */
 
 START_TEST(boot_noready_times_out)
@@ -629,6 +701,8 @@ static Suite *suite(void)
 	tcase_add_loop_test(t, misbehaviour, 0,
 			    (int)(sizeof(bads) / sizeof(bads[0])));
 	tcase_add_test(t, log_lines_and_error_status);
+	tcase_add_test(t, whole_copy_mode_and_back);
+	tcase_add_test(t, normal_path_syncs_regs_only);
 	tcase_add_test(t, boot_noready_times_out);
 	tcase_add_test(t, boot_image_too_big);
 	tcase_add_test(t, boot_fault_in_init);
