@@ -18,7 +18,4 @@ int glint__vformat(glint__sink_fn sink, void *ctx, const char *fmt, va_list ap);
  * start-up (and by host tests over a buffer). */
 void glint__heap_init(void *base, size_t len_bytes);
 
-/* Reseeds rand() for a call. */
-void glint__rand_seed(uint64_t seed);
-
 #endif /* GLINT_GUEST_INTERNAL_H */

@@ -27,10 +27,17 @@ static uint8_t clean_fpu[512] __attribute__((aligned(16)));
 /* Keeps the ABI note's object in the link (see note.c). */
 __attribute__((used)) static const void *const note_ref = glint__abi_note;
 
-/* Per-call state, reset at the start of each call. */
-static struct glint_call_header call;
-static uint64_t out_len;
-static uint64_t rng[4];
+/*
+ * Per-call state lives in glint__start's stack frame, on the stack page
+ * that every call dirties anyway; keeping it out of .bss saves restoring
+ * one more page per call. The pointer itself is set once, before READY.
+ */
+struct call_state {
+	struct glint_call_header call;
+	uint64_t out_len;
+	uint64_t rng[4];
+};
+static struct call_state *cs;
 
 static inline void port_out(uint16_t port, uint64_t rdi, uint64_t rsi)
 {
@@ -92,13 +99,14 @@ void glint_write(const void *buf, size_t len)
 {
 	uint64_t cap = boot.out_cap;
 
-	if (out_len < cap) {
-		uint64_t room = cap - out_len;
-		memcpy((char *)(uintptr_t)(boot.out_gpa + out_len), buf,
+	if (cs->out_len < cap) {
+		uint64_t room = cap - cs->out_len;
+		memcpy((char *)(uintptr_t)(boot.out_gpa + cs->out_len), buf,
 		       len < room ? len : (size_t)room);
 	}
 	/* Keep counting past the end: the host reports the size asked for. */
-	out_len = out_len + len < out_len ? UINT64_MAX : out_len + len;
+	cs->out_len = cs->out_len + len < cs->out_len ? UINT64_MAX
+						      : cs->out_len + len;
 }
 
 void glint_write_str(const char *s)
@@ -130,12 +138,12 @@ int glint_printf(const char *fmt, ...)
 
 size_t glint_output_len(void)
 {
-	return (size_t)out_len;
+	return (size_t)cs->out_len;
 }
 
 void glint_output_reset(void)
 {
-	out_len = 0;
+	cs->out_len = 0;
 }
 
 void glint_set_content_type(const char *content_type)
@@ -190,17 +198,17 @@ void glint_log(int level, const char *fmt, ...)
 
 uint64_t glint_call_id(void)
 {
-	return call.call_id;
+	return cs->call.call_id;
 }
 
 int64_t glint_wall_ns(void)
 {
-	return call.wall_ns;
+	return cs->call.wall_ns;
 }
 
 int64_t glint_deadline_ns(void)
 {
-	return call.deadline_ns;
+	return cs->call.deadline_ns;
 }
 
 void glint_heap_range(uintptr_t *start, size_t *len_bytes)
@@ -217,15 +225,15 @@ static inline uint64_t rotl(uint64_t x, int k)
 /* xoshiro256** (Blackman and Vigna): small, fast, passes BigCrush. */
 uint64_t glint_random_u64(void)
 {
-	uint64_t result = rotl(rng[1] * 5, 7) * 9;
-	uint64_t t = rng[1] << 17;
+	uint64_t result = rotl(cs->rng[1] * 5, 7) * 9;
+	uint64_t t = cs->rng[1] << 17;
 
-	rng[2] ^= rng[0];
-	rng[3] ^= rng[1];
-	rng[1] ^= rng[2];
-	rng[0] ^= rng[3];
-	rng[2] ^= t;
-	rng[3] = rotl(rng[3], 45);
+	cs->rng[2] ^= cs->rng[0];
+	cs->rng[3] ^= cs->rng[1];
+	cs->rng[1] ^= cs->rng[2];
+	cs->rng[0] ^= cs->rng[3];
+	cs->rng[2] ^= t;
+	cs->rng[3] = rotl(cs->rng[3], 45);
 	return result;
 }
 
@@ -249,22 +257,21 @@ static void seed_random(const uint64_t seed[GLINT_SEED_WORDS])
 	int i;
 
 	for (i = 0; i < 4; i++)
-		rng[i] = seed[i];
+		cs->rng[i] = seed[i];
 	/* An all-zero state would stay zero: derive one (splitmix64). */
-	if ((rng[0] | rng[1] | rng[2] | rng[3]) == 0) {
+	if ((cs->rng[0] | cs->rng[1] | cs->rng[2] | cs->rng[3]) == 0) {
 		for (i = 0; i < 4; i++) {
 			z += 0x9e3779b97f4a7c15ull;
-			rng[i] = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+			cs->rng[i] = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 		}
 	}
-	glint__rand_seed(glint_random_u64());
 }
 
 /* ---- start-up and the call path ---------------------------------------- */
 
 static __attribute__((noreturn)) void finish(enum glint_status status)
 {
-	port_out(GLINT_PORT_DONE, status, out_len);
+	port_out(GLINT_PORT_DONE, status, cs->out_len);
 	abort_msg("guest resumed after DONE", 24);
 }
 
@@ -274,9 +281,9 @@ void glint_fail(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	out_len = 0;
+	cs->out_len = 0;
 	if (boot.out_cap > 0)
-		out_len = format_to(area, (size_t)boot.out_cap, fmt, ap);
+		cs->out_len = format_to(area, (size_t)boot.out_cap, fmt, ap);
 	va_end(ap);
 	finish(GLINT_STATUS_ERROR);
 }
@@ -286,30 +293,35 @@ static __attribute__((noreturn)) void serve_call(void)
 	volatile struct glint_call_page *page = CALL_PAGE;
 	int i;
 
-	call.call_id = page->call.call_id;
-	call.in_len = page->call.in_len;
+	cs->call.call_id = page->call.call_id;
+	cs->call.in_len = page->call.in_len;
 	for (i = 0; i < GLINT_SEED_WORDS; i++)
-		call.seed[i] = page->call.seed[i];
-	call.wall_ns = page->call.wall_ns;
-	call.deadline_ns = page->call.deadline_ns;
-	if (call.in_len > boot.in_cap)
+		cs->call.seed[i] = page->call.seed[i];
+	cs->call.wall_ns = page->call.wall_ns;
+	cs->call.deadline_ns = page->call.deadline_ns;
+	if (cs->call.in_len > boot.in_cap)
 		glint_abort("call header: input length %llu > capacity %llu",
-			    (unsigned long long)call.in_len,
+			    (unsigned long long)cs->call.in_len,
 			    (unsigned long long)boot.in_cap);
 
 	page->result.content_type[0] = '\0';
 	page->result.log_len = 0;
 	page->result.log_dropped = 0;
-	out_len = 0;
-	seed_random(call.seed);
+	cs->out_len = 0;
+	seed_random(cs->call.seed);
 
-	glint_handle((const char *)(uintptr_t)boot.in_gpa, (size_t)call.in_len);
+	glint_handle((const char *)(uintptr_t)boot.in_gpa,
+		     (size_t)cs->call.in_len);
 	finish(GLINT_STATUS_OK);
 }
 
 void glint__start(void)
 {
 	volatile struct glint_call_page *page = CALL_PAGE;
+	struct call_state state;
+
+	memset(&state, 0, sizeof(state));
+	cs = &state;
 
 	if (page->boot.magic != GLINT_BOOT_MAGIC)
 		glint_abort("boot info: bad magic");
@@ -322,7 +334,7 @@ void glint__start(void)
 	page->result.log_dropped = 0;
 	glint__heap_init((void *)(uintptr_t)boot.heap_gpa,
 			 (size_t)boot.heap_bytes);
-	seed_random(call.seed); /* all zero: a fixed sequence during init */
+	seed_random(cs->call.seed); /* all zero: a fixed sequence during init */
 	if (glint_init)
 		glint_init();
 	glint__fpu_save_clean(clean_fpu);

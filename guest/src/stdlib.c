@@ -301,21 +301,10 @@ void *bsearch(const void *key, const void *base, size_t nmemb, size_t size,
 
 /* ---- rand and abort ------------------------------------------------------ */
 
-static uint64_t rand_state;
-
-void glint__rand_seed(uint64_t seed)
-{
-	rand_state = seed;
-}
-
+/* Draws from the per-call generator: no state of its own to dirty. */
 int rand(void)
 {
-	/* splitmix64: good enough for rand(), and seeded per call. */
-	uint64_t z = (rand_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return (int)((z ^ (z >> 31)) >> 33);
+	return (int)(glint_random_u64() >> 33);
 }
 
 void abort(void)

@@ -37,3 +37,14 @@ void glint_write(const void *buf, size_t len)
 	memcpy(stub_output + stub_output_len, buf, len);
 	stub_output_len += len;
 }
+
+/* A fixed sequence (splitmix64), for rand(). */
+uint64_t glint_random_u64(void)
+{
+	static uint64_t state;
+	uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
