@@ -223,14 +223,17 @@ static unsigned spin_us_default(unsigned workers)
 static int open_resources(struct engine *e, char *err, size_t err_len)
 {
 	unsigned n = e->cfg.workers;
+	char msg[256];
 	int ret;
 
 	ret = store_open(e->state_dir, &e->dirfd, err, err_len);
 	if (ret < 0)
 		return ret;
-	ret = vmm_open(&e->vmm, err, err_len);
-	if (ret < 0)
+	ret = vmm_open(&e->vmm, msg, sizeof(msg));
+	if (ret < 0) {
+		snprintf(err, err_len, "KVM is not usable: %s", msg);
 		return ret;
+	}
 	if (n == 0) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 

@@ -688,6 +688,21 @@ START_TEST(prewarm_grow_and_reclaim)
 }
 END_TEST
 
+START_TEST(second_engine_on_same_state_refused)
+{
+	struct engine_config cfg;
+	struct engine *other = NULL;
+	char err[256] = "";
+
+	engine_config_default(&cfg);
+	cfg.state_dir = state;
+	ck_assert_int_lt(
+		engine_create(&loop, &cfg, NULL, &other, err, sizeof(err)), 0);
+	ck_assert_ptr_null(other);
+	ck_assert_ptr_nonnull(strstr(err, "in use by another glintd"));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("engine_kvm");
@@ -707,6 +722,7 @@ static Suite *suite(void)
 	tcase_add_test(t, persistence_and_corrupt_entries);
 	tcase_add_test(t, shutdown_interrupts_inflight);
 	tcase_add_test(t, prewarm_grow_and_reclaim);
+	tcase_add_test(t, second_engine_on_same_state_refused);
 	suite_add_tcase(s, t);
 	return s;
 }
