@@ -625,10 +625,14 @@ void engine_invoke(struct engine *e, struct engine_invocation *inv)
 			engine_finish_now(e, inv, ENGINE_UNAVAILABLE,
 					  "glintd is starting: stored "
 					  "functions are still loading");
-		else
+		else if (function_name_valid(inv->function,
+					     strnlen(inv->function, 64)))
 			engine_finish_now(e, inv, ENGINE_NOT_FOUND,
 					  "function \"%s\" is not deployed",
-					  fn ? fn->name : "");
+					  inv->function);
+		else
+			engine_finish_now(e, inv, ENGINE_NOT_FOUND,
+					  "no such function");
 		return;
 	}
 	if (inv->input_len > fn->live->in_cap) {

@@ -284,6 +284,7 @@ START_TEST(deploy_and_invoke_echo)
 
 	invoke(&c, "nope", "x");
 	ck_assert_int_eq(c.inv.outcome, ENGINE_NOT_FOUND);
+	ck_assert_str_eq(c.inv.message, "function \"nope\" is not deployed");
 	ck_assert_ptr_null(c.inv.output);
 
 	d = engine_describe(eng, "echo");
