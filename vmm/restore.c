@@ -15,6 +15,9 @@
 #define FULL_COPY_MIN_PAGES 16
 /* Calls in whole-copy mode before dirty logging is tried again. */
 #define FULL_COPY_REPROBE 64
+/* Calls after which hot pages are write-protected again, so pages a
+ * function stopped writing stop costing a copy on every call. */
+#define HOT_REPROBE 1024
 
 static void set_bit(uint64_t *bm, uint64_t page)
 {
@@ -132,6 +135,13 @@ static int restore_full(struct vm *vm, struct vm_restore_stats *st)
 static uint32_t copy_dirty(struct vm *vm)
 {
 	uint32_t n = 0;
+
+	if (++vm->hot_calls >= HOT_REPROBE) {
+		/* Demote every hot page but the call page; the ones still
+		 * written come back after two more calls. */
+		reset_hot(vm);
+		vm->hot_calls = 0;
+	}
 
 	for (uint64_t i = 0; i < vm->bm_words; i++) {
 		uint64_t w = vm->dirty[i], b = w;
