@@ -80,7 +80,7 @@ dist_guestexamples_DATA = $(GUEST_EXAMPLES:.elf=.c)
 guest/examples/%.elf: guest/examples/%.c $(GUEST_IMAGE_DEPS)
 	$(GUEST_LINK_IMAGE)
 
-EXTRA_DIST += $(GUEST_LIB_SRCS) guest/src/internal.h
+EXTRA_DIST += $(GUEST_LIB_SRCS) guest/src/internal.h guest/README.md
 CLEANFILES += $(GUEST_LIB_OBJS) guest/libglint-guest.a $(GUEST_EXAMPLES)
 
 # ---- pkg-config ----------------------------------------------------------------

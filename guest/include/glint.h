@@ -59,7 +59,8 @@ void glint_set_content_type(const char *content_type);
 /* ---- ending a call ----------------------------------------------------- */
 
 /* Ends the call as a function error: the output is replaced by the
- * formatted message, which the client receives as the error text. */
+ * formatted message, which the client receives as the error text. Called
+ * from glint_init, it ends the boot like glint_abort. */
 __attribute__((noreturn, format(__printf__, 1, 2))) void
 glint_fail(const char *fmt, ...);
 

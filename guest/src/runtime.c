@@ -36,6 +36,7 @@ struct call_state {
 	struct glint_call_header call;
 	uint64_t out_len;
 	uint64_t rng[4];
+	int in_call; /* 0 during init */
 };
 static struct call_state *cs;
 
@@ -281,6 +282,13 @@ void glint_fail(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	if (!cs->in_call) {
+		/* No call to fail yet: a failing init is a crash. */
+		static char msg[MSG_MAX];
+		size_t len = format_to(msg, sizeof(msg), fmt, ap);
+
+		abort_msg(msg, len);
+	}
 	cs->out_len = 0;
 	if (boot.out_cap > 0)
 		cs->out_len = format_to(area, (size_t)boot.out_cap, fmt, ap);
@@ -308,6 +316,7 @@ static __attribute__((noreturn)) void serve_call(void)
 	page->result.log_len = 0;
 	page->result.log_dropped = 0;
 	cs->out_len = 0;
+	cs->in_call = 1;
 	seed_random(cs->call.seed);
 
 	glint_handle((const char *)(uintptr_t)boot.in_gpa,
