@@ -65,7 +65,7 @@ struct vm {
 	uint64_t *hot_map;    /* the hot pages as a bitmap */
 	uint64_t bm_words;
 	unsigned nhot;
-	unsigned hot_calls; /* calls since the hot set was last reset */
+	unsigned hot_calls;  /* calls since the hot set was last reset */
 	int logging;	     /* dirty logging on the RAM slot */
 	int full_copy;	     /* whole-copy mode */
 	unsigned full_calls; /* calls since whole-copy mode began */
