@@ -562,6 +562,93 @@ START_TEST(normal_path_syncs_regs_only)
 }
 END_TEST
 
+/* segs: outputs %ds and %fs (2 bytes each), then loads null into both */
+static const unsigned char segs_body[] = {
+	0x48, 0x8b, 0x3c, 0x25, 0x48, 0x20, 0x00, 0x00, 0x66, 0x8c, 0xd8, 0x66,
+	0x89, 0x07, 0x66, 0x8c, 0xe0, 0x66, 0x89, 0x47, 0x02, 0x31, 0xc0, 0x8e,
+	0xd8, 0x8e, 0xe0, 0xbe, 0x04, 0x00, 0x00, 0x00, 0x31, 0xff, 0xe6, 0x11};
+
+/* A call that changes segment registers does not hand them to the next
+ * call. On hardware KVM the guest reads GLINT_SEL_USER_DS; on PVM it runs
+ * on the host's user segments and reads 0 whatever the host set, so the
+ * test asserts that every call sees what the first one saw. */
+START_TEST(segment_registers_restored)
+{
+	struct guest g;
+	struct vm_error err;
+	struct vm_call_result res;
+	uint16_t sel[2], first[2];
+
+	ck_assert_int_eq(
+		boot_body(&g, segs_body, sizeof(segs_body), 1 * MiB, 0, &err),
+		0);
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(call(g.vm, NULL, 0, &res, &err), 0);
+		ck_assert_uint_eq(res.output_len, 4);
+		memcpy(sel, res.output, 4);
+		if (i == 0)
+			memcpy(first, sel, sizeof(first));
+		ck_assert(sel[0] == GLINT_SEL_USER_DS || sel[0] == 0);
+		ck_assert_uint_eq(sel[0], first[0]);
+		ck_assert_uint_eq(sel[1], first[1]);
+		ck_assert_int_eq(vm_restore(g.vm, NULL), 0);
+	}
+	guest_free(&g);
+}
+END_TEST
+
+struct worker {
+	struct vm *vm;
+	int spin; /* 1: every call times out; 0: every call must work */
+	int failures;
+};
+
+static void *worker_main(void *p)
+{
+	struct worker *w = p;
+	struct vm_call_result res;
+	struct vm_error err;
+
+	for (int i = 0; i < (w->spin ? 10 : 300); i++) {
+		int rc = call(w->vm, w->spin ? NULL : "x", w->spin ? 5 : 2000,
+			      &res, &err);
+
+		if (w->spin ? (rc != -EIO || err.kind != VM_ERR_TIMEOUT)
+			    : rc != 0)
+			w->failures++;
+		if (vm_restore(w->vm, NULL))
+			w->failures++;
+	}
+	return NULL;
+}
+
+/* Deadlines are per thread: one thread's timeouts never stop another
+ * thread's calls. */
+START_TEST(threads_do_not_disturb_each_other)
+{
+	struct guest g;
+	struct vm_error err;
+	struct worker w[3];
+	pthread_t th[3];
+
+	ck_assert_int_eq(
+		boot_body(&g, spin_body, sizeof(spin_body), 1 * MiB, 0, &err),
+		0);
+	for (int i = 0; i < 3; i++) {
+		w[i].spin = i == 0;
+		w[i].failures = 0;
+		ck_assert_int_eq(vm_clone(g.snap, &w[i].vm, &err), 0);
+		pthread_create(&th[i], NULL, worker_main, &w[i]);
+	}
+	for (int i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_int_eq(w[i].failures, 0);
+		vm_destroy(w[i].vm);
+	}
+	guest_free(&g);
+}
+END_TEST
+
 /* ---- boot failures -------------------------------------------------------- */
 
 START_TEST(boot_noready_times_out)
@@ -703,6 +790,8 @@ static Suite *suite(void)
 	tcase_add_test(t, log_lines_and_error_status);
 	tcase_add_test(t, whole_copy_mode_and_back);
 	tcase_add_test(t, normal_path_syncs_regs_only);
+	tcase_add_test(t, segment_registers_restored);
+	tcase_add_test(t, threads_do_not_disturb_each_other);
 	tcase_add_test(t, boot_noready_times_out);
 	tcase_add_test(t, boot_image_too_big);
 	tcase_add_test(t, boot_fault_in_init);
