@@ -766,6 +766,22 @@ START_TEST(thousand_vms_do_not_leak)
 				 0);
 		guest_free(&h);
 	}
+	for (int i = 0; i < 20; i++) { /* failed boots release everything */
+		static const unsigned char ud2[] = {0x0f, 0x0b};
+		struct vm_config cfg;
+		struct vm_snapshot *snap = NULL;
+		struct image img;
+		struct guest h;
+
+		tiny_image(&img, ud2, sizeof(ud2));
+		vm_config_default(&cfg, 2 * MiB);
+		ck_assert_int_eq(vm_boot(vmm, &img, &cfg, NULL, NULL, &snap,
+					 NULL, NULL, &err),
+				 -EIO);
+		ck_assert_int_eq(
+			boot_body(&h, ud2, sizeof(ud2), 1 * MiB, 2 * MiB, &err),
+			-EINVAL);
+	}
 	ck_assert_int_eq(count_fds(), fds0);
 	ck_assert_msg(rss_kib() < rss0 + 2048, "RSS grew from %ld to %ld KiB",
 		      rss0, rss_kib());
