@@ -62,7 +62,9 @@
  * The TSS I/O permission bitmap allows CPL 3 exactly the ports
  * GLINT_PORT_USER_FIRST..GLINT_PORT_USER_LAST (IOPL stays 0). Arguments
  * travel in registers, which the host reads from kvm_run sync_regs at no
- * extra cost. Every argument is untrusted and checked by the host.
+ * extra cost. Every argument is untrusted and checked by the host. Each
+ * signal is one 1-byte `outb`; `in`, wider or string I/O to these ports
+ * ends the call with a protocol error.
  */
 #define GLINT_PORT_USER_FIRST 0x10
 #define GLINT_PORT_READY 0x10 /* init finished; the host snapshots here */

@@ -25,6 +25,11 @@
  * called from any thread at any time while the VM exists. Snapshots are
  * immutable and reference counted; vm_clone() is thread-safe.
  *
+ * Signals: the VMM owns SIGRTMIN + 5. Its handler is installed (without
+ * SA_RESTART) by the first vm_boot/vm_call; each calling thread unblocks
+ * it and gets a POSIX timer for deadlines, deleted when the thread exits.
+ * Nothing else in the process may use that signal.
+ *
  * Errors: functions return 0 or a negative errno. Failures that the guest
  * caused, or that a caller should show to a user, also fill struct vm_error
  * with a kind and a one-line message. Nothing the guest does can crash,
