@@ -192,6 +192,8 @@ int vm_call(struct vm *vm, const struct vm_call_args *args,
 		err = &local;
 	memset(res, 0, sizeof(*res));
 	memset(err, 0, sizeof(*err));
+	snprintf(res->content_type, sizeof(res->content_type),
+		 "application/json");
 	if (!vm->pristine)
 		return -EBUSY;
 	if (args->input_len > vm->snap->boot.in_cap)

@@ -13,10 +13,19 @@ tests_vmm_test_vmm_unit_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
 tests_vmm_test_vmm_unit_CFLAGS = $(VMM_TEST_CFLAGS)
 tests_vmm_test_vmm_unit_LDADD = $(VMM_TEST_LDADD)
 
-tests_vmm_test_vmm_kvm_SOURCES = tests/vmm/test_vmm_kvm.c tests/vmm/tinyguest.h
+tests_vmm_test_vmm_kvm_SOURCES = tests/vmm/test_vmm_kvm.c \
+	tests/vmm/kvm_fixture.h tests/vmm/tinyguest.h
 tests_vmm_test_vmm_kvm_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
 tests_vmm_test_vmm_kvm_CFLAGS = $(VMM_TEST_CFLAGS)
 tests_vmm_test_vmm_kvm_LDADD = $(VMM_TEST_LDADD)
+
+check_PROGRAMS += tests/vmm/test_vmm_tiny_hostile
+TESTS += tests/vmm/test_vmm_tiny_hostile
+tests_vmm_test_vmm_tiny_hostile_SOURCES = tests/vmm/test_vmm_tiny_hostile.c \
+	tests/vmm/kvm_fixture.h tests/vmm/tinyguest.h
+tests_vmm_test_vmm_tiny_hostile_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
+tests_vmm_test_vmm_tiny_hostile_CFLAGS = $(VMM_TEST_CFLAGS)
+tests_vmm_test_vmm_tiny_hostile_LDADD = $(VMM_TEST_LDADD)
 
 check_PROGRAMS += tests/vmm/test_vmm_guests
 TESTS += tests/vmm/test_vmm_guests
