@@ -1,0 +1,58 @@
+/* cli_args.h: command-line parsing and argument checks for the glint CLI. */
+#ifndef GLINT_DAEMON_CLI_ARGS_H
+#define GLINT_DAEMON_CLI_ARGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CLI_MAX_POSITIONAL 4
+
+/* Exit codes, stable for scripts. */
+enum cli_exit {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_REFUSED = 1,	  /* the server (or the local system) said no */
+	CLI_EXIT_USAGE = 2,	  /* bad arguments: nothing was sent */
+	CLI_EXIT_UNREACHABLE = 3, /* glintd could not be reached */
+};
+
+/* Every option's value, NULL when not given; flags read "1". Strings point
+ * into argv. */
+struct cli_args {
+	const char *url, *token, *token_file, *json, *help, *version;
+	const char *memory, *timeout, *concurrency, *warm; /* deploy */
+	const char *data, *file;			   /* invoke */
+	const char *pos[CLI_MAX_POSITIONAL];
+	int npos;
+	int stdin_dash; /* "-" given as a positional */
+};
+
+/*
+ * Parses argv[0..argc) into a (which the caller zeroes once; later calls
+ * add to it). cmd_mask says which command-specific options are allowed
+ * (CLI_OPT_* bits); global options are always allowed. stop_at_positional
+ * ends parsing at the first positional (the command name), returning its
+ * index in *next. Returns 0, or -EINVAL with a one-line reason in err.
+ */
+#define CLI_OPT_DEPLOY 1u
+#define CLI_OPT_INVOKE 2u
+int cli_args_parse(int argc, char **argv, unsigned cmd_mask,
+		   int stop_at_positional, struct cli_args *a, int *next,
+		   char *err, size_t err_len);
+
+/* [a-z0-9_-]{1,63}, the daemon's rule for function names. */
+int cli_name_ok(const char *name);
+/* A decimal integer in [min, max]; 0 or -EINVAL. */
+int cli_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+/* "http://..." or "https://..." with a host, no spaces or control bytes;
+ * copied to dst without trailing slashes. 0 or -EINVAL. */
+int cli_url_normalize(const char *url, char *dst, size_t cap);
+/* A token fit for a header line: printable ASCII without spaces. */
+int cli_token_ok(const char *token);
+
+/*
+ * Reads a whole file ("-" = stdin) into a malloc'd buffer with a NUL after
+ * the data. Returns 0 or a negative errno (-EISDIR for a directory).
+ */
+int cli_read_file(const char *path, char **buf_out, size_t *len_out);
+
+#endif /* GLINT_DAEMON_CLI_ARGS_H */

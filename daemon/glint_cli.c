@@ -1,0 +1,581 @@
+/* glint_cli.c: the glint command: deploys, invokes and inspects functions on glintd over HTTP. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli_args.h"
+#include "cli_http.h"
+#include "cli_output.h"
+#include "cli_templates.h"
+
+#define DEFAULT_URL "http://127.0.0.1:8080"
+/* Whole-request limits; connecting is limited to 5 s in cli_http.c. An
+ * invocation may wait for a VM and then run, each up to 600 s. */
+#define INVOKE_TIMEOUT_S 1230L
+#define DEPLOY_TIMEOUT_S 600L
+#define QUERY_TIMEOUT_S 60L
+
+struct cli {
+	struct cli_args a;
+	struct cli_server srv;
+	char url[1024];
+	char *token_buf; /* from --token-file */
+	int json;
+};
+
+struct command {
+	const char *name, *synopsis, *help;
+	unsigned opts;
+	int min_pos, max_pos;
+	int needs_server;
+	int (*run)(struct cli *c);
+};
+
+static int usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("glint: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see: glint %s%s--help)\n", cmd ? cmd : "",
+		cmd ? " " : "");
+	return CLI_EXIT_USAGE;
+}
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("glint: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CLI_EXIT_REFUSED;
+}
+
+/* A JSON document built by the CLI itself, for --json. */
+static void print_json_pack(const char *fmt, ...)
+{
+	va_list ap;
+	json_t *o;
+	char *s;
+
+	va_start(ap, fmt);
+	o = json_vpack_ex(NULL, 0, fmt, ap);
+	va_end(ap);
+	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	if (s)
+		puts(s);
+	free(s);
+	json_decref(o);
+}
+
+/* ---- talking to glintd ---- */
+
+/* Sends one request; on a transport failure prints the reason and returns
+ * CLI_EXIT_UNREACHABLE (r is then empty). */
+static int request(struct cli *c, const char *method, const char *path,
+		   const void *body, size_t len, long timeout_s,
+		   struct cli_resp *r)
+{
+	char err[256];
+	int rc;
+
+	c->srv.timeout_s = timeout_s;
+	rc = cli_http_request(&c->srv, method, path, body, len, r, err,
+			      sizeof(err));
+	if (rc == -ENOMEM) {
+		cli_resp_free(r);
+		return fail("out of memory");
+	}
+	if (rc < 0) {
+		cli_resp_free(r);
+		fprintf(stderr,
+			"glint: cannot connect to %s: %s (is glintd running? "
+			"set --url or GLINT_URL)\n",
+			c->url, err);
+		return CLI_EXIT_UNREACHABLE;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* A response that is not the expected success: one line on stderr, and
+ * with --json the server's error document on stdout for scripts. */
+static int server_said_no(struct cli *c, const char *function,
+			  const struct cli_resp *r)
+{
+	char line[1024];
+
+	cli_output_error_line(r->status, r->body, r->len, function, line,
+			      sizeof(line));
+	if (c->json && r->len && r->body[0] == '{')
+		cli_output_raw_json(r->body, r->len);
+	fprintf(stderr, "glint: %s\n", line);
+	return CLI_EXIT_REFUSED;
+}
+
+/* GET path expecting 200 with a JSON object. */
+static int get_json(struct cli *c, const char *path, const char *function,
+		    struct cli_resp *r, json_t **out)
+{
+	json_error_t jerr;
+	int rc = request(c, "GET", path, NULL, 0, QUERY_TIMEOUT_S, r);
+
+	*out = NULL;
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (r->status != 200)
+		return server_said_no(c, function, r);
+	*out = json_loadb(r->body, r->len, 0, &jerr);
+	if (!*out || !json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		return fail("glintd sent a response that is not a JSON "
+			    "object (%s); is %s really glintd?",
+			    jerr.text[0] ? jerr.text : "wrong type", c->url);
+	}
+	return CLI_EXIT_OK;
+}
+
+/* ---- commands ---- */
+
+static int append_setting(char *q, size_t cap, const char *key,
+			  const char *value)
+{
+	size_t n = strlen(q);
+	int w;
+
+	if (!value)
+		return 0;
+	w = snprintf(q + n, cap - n, "%s%s=%s", n ? "&" : "?", key, value);
+	return w < 0 || (size_t)w >= cap - n ? -ENOSPC : 0;
+}
+
+static int check_settings(const struct cli_args *a)
+{
+	static const struct {
+		const char *flag;
+		size_t off;
+		uint32_t min, max;
+	} checks[] = {
+		{"memory", offsetof(struct cli_args, memory), 1, 1024},
+		{"timeout", offsetof(struct cli_args, timeout), 1, 600000},
+		{"concurrency", offsetof(struct cli_args, concurrency), 1,
+		 1024},
+		{"warm", offsetof(struct cli_args, warm), 0, 1024},
+	};
+	uint32_t v;
+
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		const char *s =
+			*(const char *const *)((const char *)a + checks[i].off);
+
+		if (s && cli_parse_u32(s, checks[i].min, checks[i].max, &v))
+			return usage_error(
+				"deploy",
+				"--%s must be a whole number from %u "
+				"to %u, not '%s'",
+				checks[i].flag, checks[i].min, checks[i].max,
+				s);
+	}
+	return CLI_EXIT_OK;
+}
+
+static int cmd_deploy(struct cli *c)
+{
+	const char *name = c->a.pos[0], *image = c->a.pos[1];
+	char path[512] = "", query[256] = "";
+	struct cli_resp r;
+	char *img = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = check_settings(&c->a)) != CLI_EXIT_OK)
+		return rc;
+	rc = cli_read_file(image, &img, &len);
+	if (rc < 0)
+		return usage_error("deploy", "cannot read image %s: %s", image,
+				   strerror(-rc));
+	if (len < 4 || memcmp(img, "\177ELF", 4) != 0) {
+		free(img);
+		return usage_error("deploy",
+				   "%s is not an ELF image; build it with "
+				   "pkg-config glint-guest",
+				   image);
+	}
+	append_setting(query, sizeof(query), "memory_mb", c->a.memory);
+	append_setting(query, sizeof(query), "timeout_ms", c->a.timeout);
+	append_setting(query, sizeof(query), "max_concurrency",
+		       c->a.concurrency);
+	append_setting(query, sizeof(query), "min_warm", c->a.warm);
+	snprintf(path, sizeof(path), "/functions/%s%s", name, query);
+	rc = request(c, "PUT", path, img, len, DEPLOY_TIMEOUT_S, &r);
+	free(img);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (r.status != 201 && r.status != 200)
+		rc = server_said_no(c, name, &r);
+	else if (c->json)
+		cli_output_raw_json(r.body, r.len);
+	else
+		cli_output_deployed(r.body, r.len, name);
+	cli_resp_free(&r);
+	return rc;
+}
+
+static int invoke_input(struct cli *c, char **buf, size_t *len)
+{
+	const struct cli_args *a = &c->a;
+	int sources = !!a->data + !!a->file + a->stdin_dash, rc;
+
+	*buf = NULL;
+	*len = 0;
+	if (sources > 1)
+		return usage_error("invoke", "give only one of --data, --file "
+					     "and -");
+	if (a->data) {
+		*buf = strdup(a->data);
+		*len = strlen(a->data);
+		return *buf ? CLI_EXIT_OK : fail("out of memory");
+	}
+	if (!a->file && !a->stdin_dash)
+		return CLI_EXIT_OK; /* an empty request body */
+	rc = cli_read_file(a->file ? a->file : "-", buf, len);
+	if (rc < 0)
+		return usage_error("invoke", "cannot read %s: %s",
+				   a->file ? a->file : "standard input",
+				   strerror(-rc));
+	return CLI_EXIT_OK;
+}
+
+static int cmd_invoke(struct cli *c)
+{
+	const char *name = c->a.pos[0];
+	char path[128], *in;
+	struct cli_resp r;
+	size_t len;
+	int rc = invoke_input(c, &in, &len);
+
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	snprintf(path, sizeof(path), "/invoke/%s", name);
+	rc = request(c, "POST", path, in ? in : "", len, INVOKE_TIMEOUT_S, &r);
+	free(in);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (r.status != 200) {
+		rc = server_said_no(c, name, &r);
+	} else if (fwrite(r.body, 1, r.len, stdout) != r.len ||
+		   fflush(stdout) != 0) {
+		rc = fail("cannot write the output: %s", strerror(errno));
+	}
+	cli_resp_free(&r);
+	return rc;
+}
+
+static int cmd_list(struct cli *c)
+{
+	struct cli_resp r;
+	json_t *doc;
+	int rc = get_json(c, "/functions", NULL, &r, &doc);
+
+	if (rc == CLI_EXIT_OK) {
+		if (c->json)
+			cli_output_raw_json(r.body, r.len);
+		else
+			cli_output_list(doc);
+	}
+	json_decref(doc);
+	cli_resp_free(&r);
+	return rc;
+}
+
+static int cmd_info(struct cli *c)
+{
+	const char *name = c->a.pos[0];
+	struct cli_resp r;
+	char path[128];
+	json_t *doc;
+	int rc;
+
+	snprintf(path, sizeof(path), "/functions/%s", name);
+	rc = get_json(c, path, name, &r, &doc);
+	if (rc == CLI_EXIT_OK) {
+		if (c->json)
+			cli_output_raw_json(r.body, r.len);
+		else
+			cli_output_info(doc);
+	}
+	json_decref(doc);
+	cli_resp_free(&r);
+	return rc;
+}
+
+static int cmd_rm(struct cli *c)
+{
+	const char *name = c->a.pos[0];
+	struct cli_resp r;
+	char path[128];
+	int rc;
+
+	snprintf(path, sizeof(path), "/functions/%s", name);
+	rc = request(c, "DELETE", path, NULL, 0, QUERY_TIMEOUT_S, &r);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (r.status != 204 && r.status != 200)
+		rc = server_said_no(c, name, &r);
+	else if (c->json)
+		print_json_pack("{s:s, s:b}", "name", name, "deleted", 1);
+	else
+		printf("removed %s\n", name);
+	cli_resp_free(&r);
+	return rc;
+}
+
+static int cmd_stats(struct cli *c)
+{
+	struct cli_resp r;
+	int rc = request(c, "GET", "/metrics", NULL, 0, QUERY_TIMEOUT_S, &r);
+
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (r.status != 200)
+		rc = server_said_no(c, NULL, &r);
+	else if (cli_output_stats(r.body, r.len, c->json) < 0)
+		rc = fail("out of memory");
+	cli_resp_free(&r);
+	return rc;
+}
+
+static int cmd_new(struct cli *c)
+{
+	const char *name = c->a.pos[0];
+	const char *dir = c->a.npos > 1 ? c->a.pos[1] : name;
+	char err[512];
+
+	if (cli_new_project(dir, name, err, sizeof(err)) < 0)
+		return fail("%s", err);
+	if (c->json)
+		print_json_pack("{s:s, s:s}", "name", name, "directory", dir);
+	else
+		printf("created %s/ with %s.c, Makefile and README.md\n"
+		       "build and deploy it with: cd %s && make deploy\n",
+		       dir, name, dir);
+	return CLI_EXIT_OK;
+}
+
+static const struct command commands[] = {
+	{"deploy",
+	 "NAME IMAGE [--memory MIB] [--timeout MS] "
+	 "[--concurrency N] [--warm N]",
+	 "Uploads the image file IMAGE (an ELF built with pkg-config "
+	 "glint-guest) as\nfunction NAME, replacing an older version, and "
+	 "waits until it is ready.\n\n"
+	 "  --memory MIB      guest memory in MiB (1-1024)\n"
+	 "  --timeout MS      time limit of one call in ms (1-600000)\n"
+	 "  --concurrency N   VMs running at once at most (1-1024)\n"
+	 "  --warm N          VMs kept booted and ready (0-1024)\n"
+	 "Settings not given keep the daemon's defaults.\n",
+	 CLI_OPT_DEPLOY, 2, 2, 1, cmd_deploy},
+	{"invoke", "NAME [--data TEXT | --file FILE | -]",
+	 "Calls function NAME and writes its output to standard output, "
+	 "byte for byte.\n\n"
+	 "  --data TEXT   request body given on the command line\n"
+	 "  --file FILE   request body read from FILE\n"
+	 "  -             request body read from standard input\n"
+	 "With none of them the request body is empty.\n",
+	 CLI_OPT_INVOKE, 1, 1, 1, cmd_invoke},
+	{"list", "", "Lists the deployed functions and their settings.\n", 0, 0,
+	 0, 1, cmd_list},
+	{"info", "NAME",
+	 "Shows function NAME: version, image, settings, call counts and its "
+	 "VM pool.\n",
+	 0, 1, 1, 1, cmd_info},
+	{"rm", "NAME", "Deletes function NAME and its VMs.\n", 0, 1, 1, 1,
+	 cmd_rm},
+	{"stats", "",
+	 "Summarises glintd's metrics per function: calls, errors, error "
+	 "rate and\ncall duration (p50, p99) estimated from the histogram "
+	 "buckets.\n",
+	 0, 0, 0, 1, cmd_stats},
+	{"new", "NAME [DIR]",
+	 "Creates directory DIR (default NAME) with a starter function NAME.c, "
+	 "a\nMakefile that builds NAME.elf with pkg-config glint-guest "
+	 "(`make`) and\ndeploys it (`make deploy`), and a README.md.\n",
+	 0, 1, 2, 0, cmd_new},
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char global_help[] =
+	"Global options (before or after the command):\n"
+	"  --url URL          glintd's address (default $GLINT_URL, "
+	"else " DEFAULT_URL ")\n"
+	"  --token TOKEN      bearer token for the API (default "
+	"$GLINT_TOKEN)\n"
+	"  --token-file FILE  read the token from FILE\n"
+	"  --json             print JSON for scripts\n"
+	"  --help             help for a command\n"
+	"Exit status: 0 ok, 1 the server said no, 2 usage error, 3 glintd "
+	"unreachable.\n";
+
+static void print_usage(FILE *f)
+{
+	fprintf(f, "usage: glint [OPTIONS] COMMAND [ARGS]\n\nCommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-7s %s\n", commands[i].name,
+			commands[i].synopsis);
+	fprintf(f, "\n%s", global_help);
+}
+
+static void print_command_help(const struct command *cmd)
+{
+	printf("usage: glint %s %s\n\n%s\n%s", cmd->name, cmd->synopsis,
+	       cmd->help, global_help);
+}
+
+/* ---- set-up ---- */
+
+static int setup_token(struct cli *c)
+{
+	const char *tok = c->a.token;
+	size_t len;
+	int rc;
+
+	if (c->a.token && c->a.token_file)
+		return usage_error(NULL, "give --token or --token-file, not "
+					 "both");
+	if (c->a.token_file) {
+		rc = cli_read_file(c->a.token_file, &c->token_buf, &len);
+		if (rc < 0)
+			return usage_error(NULL,
+					   "cannot read token file %s: %s",
+					   c->a.token_file, strerror(-rc));
+		while (len > 0 && strchr(" \t\r\n", c->token_buf[len - 1]))
+			c->token_buf[--len] = '\0';
+		tok = c->token_buf;
+	}
+	if (!tok)
+		tok = getenv("GLINT_TOKEN");
+	if (tok && !*tok && !c->a.token_file && !c->a.token)
+		tok = NULL; /* GLINT_TOKEN= means none */
+	if (tok && !cli_token_ok(tok))
+		return usage_error(NULL, "the token must be 1-1024 printable "
+					 "characters without spaces");
+	c->srv.token = tok;
+	return CLI_EXIT_OK;
+}
+
+static int setup_server(struct cli *c)
+{
+	const char *url = c->a.url;
+	int rc;
+
+	if (!url)
+		url = getenv("GLINT_URL");
+	if (!url || !*url)
+		url = DEFAULT_URL;
+	if (cli_url_normalize(url, c->url, sizeof(c->url)) < 0)
+		return usage_error(NULL, "bad URL '%s': use http://HOST:PORT",
+				   url);
+	c->srv.url = c->url;
+	if ((rc = setup_token(c)) != CLI_EXIT_OK)
+		return rc;
+	return CLI_EXIT_OK;
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int check_positionals(struct cli *c, const struct command *cmd)
+{
+	if (c->a.stdin_dash && !(cmd->opts & CLI_OPT_INVOKE))
+		return usage_error(cmd->name, "unexpected argument '-'");
+	if (c->a.npos < cmd->min_pos)
+		return usage_error(cmd->name,
+				   "missing arguments; usage: glint "
+				   "%s %s",
+				   cmd->name, cmd->synopsis);
+	if (c->a.npos > cmd->max_pos)
+		return usage_error(cmd->name, "unexpected argument '%s'",
+				   c->a.pos[cmd->max_pos]);
+	if (cmd->min_pos > 0 && !cli_name_ok(c->a.pos[0]))
+		return usage_error(cmd->name,
+				   "bad function name '%s': use 1-63 of a-z, "
+				   "0-9, '-' and '_'",
+				   c->a.pos[0]);
+	return CLI_EXIT_OK;
+}
+
+static int run(struct cli *c, int argc, char **argv)
+{
+	const struct command *cmd;
+	char err[256];
+	int next, rc;
+
+	if (cli_args_parse(argc - 1, argv + 1, 0, 1, &c->a, &next, err,
+			   sizeof(err)) < 0)
+		return usage_error(NULL, "%s", err);
+	next++;
+	if (c->a.version) {
+		printf("glint %s\n", PACKAGE_VERSION);
+		return CLI_EXIT_OK;
+	}
+	if (next >= argc || strcmp(argv[next], "help") == 0) {
+		cmd = next + 1 < argc ? find_command(argv[next + 1]) : NULL;
+		if (cmd)
+			print_command_help(cmd);
+		else
+			print_usage(c->a.help || next < argc ? stdout : stderr);
+		return c->a.help || next < argc ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+	}
+	cmd = find_command(argv[next]);
+	if (!cmd)
+		return usage_error(NULL, "unknown command '%s'", argv[next]);
+	if (cli_args_parse(argc - next - 1, argv + next + 1, cmd->opts, 0,
+			   &c->a, NULL, err, sizeof(err)) < 0)
+		return usage_error(cmd->name, "%s", err);
+	if (c->a.help) {
+		print_command_help(cmd);
+		return CLI_EXIT_OK;
+	}
+	c->json = c->a.json != NULL;
+	if ((rc = check_positionals(c, cmd)) != CLI_EXIT_OK)
+		return rc;
+	if (cmd->needs_server && (rc = setup_server(c)) != CLI_EXIT_OK)
+		return rc;
+	return cmd->run(c);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	if (cli_http_init() < 0)
+		return fail("cannot initialise libcurl");
+	rc = run(&c, argc, argv);
+	free(c.token_buf);
+	cli_http_cleanup();
+	return rc;
+}
