@@ -4,3 +4,4 @@ include tests/unit/local.mk
 include tests/vmm/local.mk
 include tests/daemon/local.mk
 include tests/e2e/local.mk
+include tests/cli/local.mk

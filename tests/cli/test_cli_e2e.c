@@ -1,0 +1,409 @@
+/* test_cli_e2e.c: every glint command against a real glintd on a loopback port (KVM). */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "tests/e2e/harness.h"
+#include "tests/kvm_required.h"
+#include "run_glint.h"
+
+/* One daemon for the suite (started in the parent, before the forked
+ * tests); every test uses its own function names. */
+static struct glintd_proc daemon_proc;
+static char url_env[96];
+
+static void start_daemon(void)
+{
+	int rc = harness_start(&daemon_proc, NULL);
+
+	if (rc < 0)
+		harness_dump_log(&daemon_proc);
+	ck_assert_msg(rc == 0, "glintd did not start: %d", rc);
+	snprintf(url_env, sizeof(url_env), "GLINT_URL=%s",
+		 daemon_proc.base_url);
+}
+
+static void stop_daemon(void)
+{
+	harness_cleanup(&daemon_proc);
+}
+
+/* glint ARGS... against the daemon (through GLINT_URL). */
+static void cli(struct glint_run *r, const void *in, size_t in_len,
+		const char *const *args)
+{
+	glint_run(args, (const char *[]){url_env, NULL}, in, in_len, r);
+}
+
+#define GLINT(r, ...) cli((r), NULL, 0, (const char *[]){__VA_ARGS__, NULL})
+
+static void expect_ok(const struct glint_run *r, const char *what)
+{
+	if (r->exit_code != 0)
+		harness_dump_log(&daemon_proc);
+	ck_assert_msg(r->exit_code == 0, "%s: exit %d: %s", what, r->exit_code,
+		      r->err);
+}
+
+static json_t *parse_json(const struct glint_run *r)
+{
+	json_error_t e;
+	json_t *j = json_loadb(r->out, r->out_len, 0, &e);
+
+	ck_assert_msg(j != NULL, "not JSON (%s): %s", e.text, r->out);
+	return j;
+}
+
+static void deploy(const char *name, const char *example)
+{
+	struct glint_run r;
+	char want[96];
+
+	GLINT(&r, "deploy", name, harness_built(example));
+	expect_ok(&r, "deploy");
+	snprintf(want, sizeof(want), "deployed %s version 1 ", name);
+	ck_assert_msg(strncmp(r.out, want, strlen(want)) == 0, "%s", r.out);
+	glint_run_free(&r);
+}
+
+START_TEST(test_deploy_invoke_data)
+{
+	struct glint_run r;
+
+	deploy("cli-data", "guest/examples/echo.elf");
+	GLINT(&r, "invoke", "cli-data", "--data", "hello, glint");
+	expect_ok(&r, "invoke --data");
+	ck_assert_uint_eq(r.out_len, 12);
+	ck_assert_str_eq(r.out, "hello, glint"); /* no newline added */
+	ck_assert_uint_eq(r.err_len, 0);
+	glint_run_free(&r);
+	/* No input option: an empty body, an empty answer. */
+	GLINT(&r, "invoke", "cli-data");
+	expect_ok(&r, "invoke without input");
+	ck_assert_uint_eq(r.out_len, 0);
+	glint_run_free(&r);
+}
+END_TEST
+
+START_TEST(test_invoke_file_and_stdin_exact)
+{
+	char path[] = "/tmp/glint-cli-in-XXXXXX";
+	unsigned char bytes[3000];
+	struct glint_run r;
+	int fd;
+
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		bytes[i] =
+			(unsigned char)(i * 7 + (i >> 8)); /* has 0, \n, 0xff */
+	fd = mkstemp(path);
+	ck_assert(fd >= 0);
+	ck_assert(write(fd, bytes, sizeof(bytes)) == (ssize_t)sizeof(bytes));
+	close(fd);
+	deploy("cli-bytes", "guest/examples/echo.elf");
+
+	GLINT(&r, "invoke", "cli-bytes", "--file", path);
+	expect_ok(&r, "invoke --file");
+	ck_assert_uint_eq(r.out_len, sizeof(bytes));
+	ck_assert(memcmp(r.out, bytes, sizeof(bytes)) == 0);
+	glint_run_free(&r);
+
+	cli(&r, bytes, sizeof(bytes),
+	    (const char *[]){"invoke", "cli-bytes", "-", NULL});
+	expect_ok(&r, "invoke -");
+	ck_assert_uint_eq(r.out_len, sizeof(bytes));
+	ck_assert(memcmp(r.out, bytes, sizeof(bytes)) == 0);
+	glint_run_free(&r);
+	unlink(path);
+}
+END_TEST
+
+static void assert_settings(json_t *f)
+{
+	ck_assert_str_eq(json_string_value(json_object_get(f, "name")),
+			 "cli-json");
+	ck_assert_int_eq(json_integer_value(json_object_get(f, "memory_mb")),
+			 8);
+	ck_assert_int_eq(json_integer_value(json_object_get(f, "timeout_ms")),
+			 2500);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(f, "max_concurrency")), 3);
+	ck_assert_int_eq(json_integer_value(json_object_get(f, "min_warm")), 2);
+}
+
+START_TEST(test_json_deploy_list_info)
+{
+	struct glint_run r;
+	json_t *j, *fns, *f;
+	size_t i;
+	int found = 0;
+
+	GLINT(&r, "--json", "deploy", "cli-json",
+	      harness_built("guest/examples/hello.elf"), "--memory", "8",
+	      "--timeout=2500", "--concurrency", "3", "--warm", "2");
+	expect_ok(&r, "deploy --json");
+	j = parse_json(&r);
+	assert_settings(j);
+	json_decref(j);
+	glint_run_free(&r);
+
+	GLINT(&r, "list", "--json");
+	expect_ok(&r, "list --json");
+	j = parse_json(&r);
+	fns = json_object_get(j, "functions");
+	ck_assert(json_is_array(fns));
+	for (i = 0; i < json_array_size(fns); i++) {
+		f = json_array_get(fns, i);
+		if (strcmp(json_string_value(json_object_get(f, "name")),
+			   "cli-json") == 0) {
+			assert_settings(f);
+			found = 1;
+		}
+	}
+	ck_assert_msg(found, "cli-json not listed: %s", r.out);
+	json_decref(j);
+	glint_run_free(&r);
+
+	GLINT(&r, "invoke", "cli-json", "--data", "{\"name\":\"cli\"}");
+	expect_ok(&r, "invoke hello");
+	ck_assert_str_eq(r.out, "{\"greeting\":\"Hello, cli!\"}");
+	glint_run_free(&r);
+
+	GLINT(&r, "info", "cli-json", "--json");
+	expect_ok(&r, "info --json");
+	j = parse_json(&r);
+	assert_settings(j);
+	ck_assert_int_eq(json_integer_value(json_object_get(
+				 json_object_get(j, "invocations"), "ok")),
+			 1);
+	json_decref(j);
+	glint_run_free(&r);
+}
+END_TEST
+
+START_TEST(test_human_list_info)
+{
+	struct glint_run r;
+
+	deploy("cli-human", "guest/examples/echo.elf");
+	GLINT(&r, "list");
+	expect_ok(&r, "list");
+	ck_assert_msg(strncmp(r.out, "NAME ", 5) == 0, "%s", r.out);
+	ck_assert_msg(strstr(r.out, "\ncli-human "), "%s", r.out);
+	glint_run_free(&r);
+	GLINT(&r, "info", "cli-human");
+	expect_ok(&r, "info");
+	ck_assert_msg(strstr(r.out, "name               cli-human\n"), "%s",
+		      r.out);
+	ck_assert_msg(strstr(r.out, "\ninvocations:\n  ok "), "%s", r.out);
+	glint_run_free(&r);
+}
+END_TEST
+
+START_TEST(test_rm_then_not_found)
+{
+	struct glint_run r;
+
+	deploy("cli-rm", "guest/examples/echo.elf");
+	GLINT(&r, "rm", "cli-rm");
+	expect_ok(&r, "rm");
+	ck_assert_str_eq(r.out, "removed cli-rm\n");
+	glint_run_free(&r);
+
+	GLINT(&r, "invoke", "cli-rm", "--data", "x");
+	ck_assert_int_eq(r.exit_code, 1);
+	ck_assert_uint_eq(r.out_len, 0);
+	ck_assert_msg(glint_run_one_error_line(&r), "%s", r.err);
+	ck_assert_msg(strncmp(r.err, "glint: function_not_found: ", 27) == 0,
+		      "%s", r.err);
+	ck_assert_msg(strstr(r.err, "(deploy it with: glint deploy cli-rm "
+				    "IMAGE)\n"),
+		      "%s", r.err);
+	glint_run_free(&r);
+
+	GLINT(&r, "rm", "cli-rm");
+	ck_assert_int_eq(r.exit_code, 1);
+	ck_assert_msg(strstr(r.err, "function_not_found"), "%s", r.err);
+	glint_run_free(&r);
+
+	/* --json also gives scripts the server's error document. */
+	GLINT(&r, "info", "cli-rm", "--json");
+	ck_assert_int_eq(r.exit_code, 1);
+	{
+		json_t *j = parse_json(&r);
+		const char *code = json_string_value(
+			json_object_get(json_object_get(j, "error"), "code"));
+
+		ck_assert_str_eq(code, "function_not_found");
+		json_decref(j);
+	}
+	glint_run_free(&r);
+}
+END_TEST
+
+static json_t *stats_of(const char *name)
+{
+	struct glint_run r;
+	json_t *j, *fns, *f, *found = NULL;
+	size_t i;
+
+	GLINT(&r, "stats", "--json");
+	expect_ok(&r, "stats --json");
+	j = parse_json(&r);
+	fns = json_object_get(j, "functions");
+	for (i = 0; i < json_array_size(fns); i++) {
+		f = json_array_get(fns, i);
+		if (strcmp(json_string_value(json_object_get(f, "name")),
+			   name) == 0)
+			found = json_incref(f);
+	}
+	json_decref(j);
+	ck_assert_msg(found, "%s not in stats: %s", name, r.out);
+	glint_run_free(&r);
+	return found;
+}
+
+START_TEST(test_stats_after_calls)
+{
+	struct glint_run r;
+	json_t *f;
+	double p50, p99;
+
+	deploy("cli-stats", "guest/examples/hello.elf");
+	for (int i = 0; i < 3; i++) {
+		GLINT(&r, "invoke", "cli-stats", "--data", "{}");
+		expect_ok(&r, "invoke");
+		glint_run_free(&r);
+	}
+	/* A function error: exit 1 with the function's own message. */
+	GLINT(&r, "invoke", "cli-stats", "--data", "not json");
+	ck_assert_int_eq(r.exit_code, 1);
+	{
+		static const char want[] =
+			"glint: function_error: request is not valid JSON";
+
+		ck_assert_msg(strncmp(r.err, want, sizeof(want) - 1) == 0, "%s",
+			      r.err);
+	}
+	glint_run_free(&r);
+
+	f = stats_of("cli-stats");
+	ck_assert_int_eq(json_integer_value(json_object_get(f, "calls")), 4);
+	ck_assert_int_eq(json_integer_value(json_object_get(f, "errors")), 1);
+	ck_assert_double_eq_tol(
+		json_real_value(json_object_get(f, "error_rate")), 0.25, 1e-9);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(
+			json_object_get(f, "outcomes"), "function_error")),
+		1);
+	p50 = json_real_value(json_object_get(f, "p50_seconds"));
+	p99 = json_real_value(json_object_get(f, "p99_seconds"));
+	ck_assert_msg(p50 > 0 && p50 < 5 && p99 >= p50, "p50 %g p99 %g", p50,
+		      p99);
+	json_decref(f);
+
+	GLINT(&r, "stats");
+	expect_ok(&r, "stats");
+	ck_assert_msg(strncmp(r.out, "FUNCTION ", 9) == 0, "%s", r.out);
+	{
+		const char *line = strstr(r.out, "\ncli-stats ");
+
+		ck_assert_msg(line, "%s", r.out);
+		ck_assert_msg(strstr(line, " 4 ") && strstr(line, "25.0%"),
+			      "%s", r.out);
+	}
+	glint_run_free(&r);
+}
+END_TEST
+
+/* glint new NAME, then its Makefile builds with the build tree's SDK,
+ * deploys with this glint, and the function answers. */
+START_TEST(test_new_make_deploy_invoke)
+{
+	char dir[] = "/tmp/glint-cli-proj-XXXXXX", cmd[2048];
+	const char *builddir = getenv("GLINT_BUILDDIR");
+	struct glint_run r;
+	json_t *j;
+
+	ck_assert_ptr_nonnull(builddir);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(chdir(dir), 0);
+	GLINT(&r, "new", "cli-new");
+	expect_ok(&r, "new");
+	ck_assert_msg(strstr(r.out, "cd cli-new && make deploy"), "%s", r.out);
+	glint_run_free(&r);
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd cli-new && PKG_CONFIG_PATH='%s/guest' %s make -s "
+		 "CFLAGS='-Wall -Wextra -Werror' GLINT='%s/glint' deploy "
+		 ">make.log 2>&1 || { cat make.log >&2; exit 1; }",
+		 builddir, url_env, builddir);
+	ck_assert_msg(system(cmd) == 0, "make deploy failed");
+	ck_assert_int_eq(access("cli-new/cli-new.elf", R_OK), 0);
+
+	GLINT(&r, "invoke", "cli-new", "--data", "{\"name\": \"test\"}");
+	expect_ok(&r, "invoke the new function");
+	j = parse_json(&r);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "function")),
+			 "cli-new");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "message")),
+			 "Hello, test!");
+	json_decref(j);
+	glint_run_free(&r);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(test_bad_token)
+{
+	/* glintd has no authentication yet (another change adds it); until
+	 * it does, the request side is covered by test_cli_unit, which
+	 * checks the Authorization header and the 401 message against a
+	 * stand-in server. Here: a token is accepted and harmless. */
+	struct glint_run r;
+
+	glint_run((const char *[]){"--token", "any-token", "list", NULL},
+		  (const char *[]){url_env, NULL}, NULL, 0, &r);
+	expect_ok(&r, "list with a token");
+	glint_run_free(&r);
+}
+END_TEST
+
+static Suite *cli_e2e_suite(void)
+{
+	Suite *s = suite_create("cli-e2e");
+	TCase *t = tcase_create("e2e");
+
+	tcase_add_unchecked_fixture(t, start_daemon, stop_daemon);
+	tcase_set_timeout(t, 120);
+	tcase_add_test(t, test_deploy_invoke_data);
+	tcase_add_test(t, test_invoke_file_and_stdin_exact);
+	tcase_add_test(t, test_json_deploy_list_info);
+	tcase_add_test(t, test_human_list_info);
+	tcase_add_test(t, test_rm_then_not_found);
+	tcase_add_test(t, test_stats_after_calls);
+	tcase_add_test(t, test_new_make_deploy_invoke);
+	tcase_add_test(t, test_bad_token);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	kvm_required();
+	sr = srunner_create(cli_e2e_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
