@@ -23,6 +23,7 @@ static const struct opt {
 	{"url", 1, offsetof(struct cli_args, url), GLOBAL},
 	{"token", 1, offsetof(struct cli_args, token), GLOBAL},
 	{"token-file", 1, offsetof(struct cli_args, token_file), GLOBAL},
+	{"cacert", 1, offsetof(struct cli_args, cacert), GLOBAL},
 	{"json", 0, offsetof(struct cli_args, json), GLOBAL},
 	{"help", 0, offsetof(struct cli_args, help), GLOBAL},
 	{"version", 0, offsetof(struct cli_args, version), GLOBAL},

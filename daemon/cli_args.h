@@ -18,7 +18,7 @@ enum cli_exit {
 /* Every option's value, NULL when not given; flags read "1". Strings point
  * into argv. */
 struct cli_args {
-	const char *url, *token, *token_file, *json, *help, *version;
+	const char *url, *token, *token_file, *cacert, *json, *help, *version;
 	const char *memory, *timeout, *concurrency, *warm; /* deploy */
 	const char *data, *file;			   /* invoke */
 	const char *pos[CLI_MAX_POSITIONAL];

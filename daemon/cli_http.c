@@ -94,6 +94,8 @@ static void set_options(CURL *c, const struct cli_server *s, const char *url,
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, s->timeout_s);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (s->cacert)
+		curl_easy_setopt(c, CURLOPT_CAINFO, s->cacert);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "glint/" PACKAGE_VERSION);
 	if (body) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);

@@ -6,9 +6,10 @@
 
 /* Where glintd is and how to authenticate; strings are borrowed. */
 struct cli_server {
-	const char *url;   /* "http://host:port", no trailing slash */
-	const char *token; /* sent as "Authorization: Bearer", or NULL */
-	long timeout_s;	   /* whole request; 0 = none */
+	const char *url;    /* "http://host:port", no trailing slash */
+	const char *token;  /* sent as "Authorization: Bearer", or NULL */
+	const char *cacert; /* CA bundle for https, or NULL: the system's */
+	long timeout_s;	    /* whole request; 0 = none */
 };
 
 struct cli_resp {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -428,6 +429,8 @@ static const char global_help[] =
 	"  --token TOKEN      bearer token for the API (default "
 	"$GLINT_TOKEN)\n"
 	"  --token-file FILE  read the token from FILE\n"
+	"  --cacert FILE      CA certificate(s) for an https URL (default "
+	"$GLINT_CACERT)\n"
 	"  --json             print JSON for scripts\n"
 	"  --help             help for a command\n"
 	"Exit status: 0 ok, 1 the server said no, 2 usage error, 3 glintd "
@@ -493,6 +496,10 @@ static int setup_server(struct cli *c)
 		return usage_error(NULL, "bad URL '%s': use http://HOST:PORT",
 				   url);
 	c->srv.url = c->url;
+	c->srv.cacert = c->a.cacert ? c->a.cacert : getenv("GLINT_CACERT");
+	if (c->srv.cacert && access(c->srv.cacert, R_OK) < 0)
+		return usage_error(NULL, "cannot read CA file %s: %s",
+				   c->srv.cacert, strerror(errno));
 	if ((rc = setup_token(c)) != CLI_EXIT_OK)
 		return rc;
 	return CLI_EXIT_OK;

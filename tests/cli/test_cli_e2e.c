@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -327,6 +328,7 @@ START_TEST(test_new_make_deploy_invoke)
 {
 	char dir[] = "/tmp/glint-cli-proj-XXXXXX", cmd[2048];
 	const char *builddir = getenv("GLINT_BUILDDIR");
+	const char *guest_cc = getenv("GUEST_CC"); /* as pkgconfig.test */
 	struct glint_run r;
 	json_t *j;
 
@@ -338,11 +340,14 @@ START_TEST(test_new_make_deploy_invoke)
 	ck_assert_msg(strstr(r.out, "cd cli-new && make deploy"), "%s", r.out);
 	glint_run_free(&r);
 
-	snprintf(cmd, sizeof(cmd),
-		 "cd cli-new && PKG_CONFIG_PATH='%s/guest' %s make -s "
-		 "CFLAGS='-Wall -Wextra -Werror' GLINT='%s/glint' deploy "
-		 ">make.log 2>&1 || { cat make.log >&2; exit 1; }",
-		 builddir, url_env, builddir);
+	snprintf(
+		cmd, sizeof(cmd),
+		"cd cli-new && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "
+		"PKG_CONFIG_PATH='%s/guest' %s make -s "
+		"CFLAGS='-Wall -Wextra -Werror' GLINT='%s/glint' %s%s%s deploy "
+		">make.log 2>&1 || { cat make.log >&2; exit 1; }",
+		builddir, url_env, builddir, guest_cc ? "CC='" : "",
+		guest_cc ? guest_cc : "", guest_cc ? "'" : "");
 	ck_assert_msg(system(cmd) == 0, "make deploy failed");
 	ck_assert_int_eq(access("cli-new/cli-new.elf", R_OK), 0);
 
@@ -361,18 +366,75 @@ START_TEST(test_new_make_deploy_invoke)
 }
 END_TEST
 
+/* Whether this glintd has a flag (its --help names it). */
+static int glintd_has_flag(const char *flag)
+{
+	char cmd[1200], line[512];
+	FILE *p;
+	int found = 0;
+
+	snprintf(cmd, sizeof(cmd), "'%s' --help 2>&1", harness_built("glintd"));
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	while (fgets(line, sizeof(line), p))
+		if (strstr(line, flag))
+			found = 1;
+	pclose(p);
+	return found;
+}
+
+static void write_token(const char *path, const char *token)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%s\n", token);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+}
+
 START_TEST(test_bad_token)
 {
-	/* glintd has no authentication yet (another change adds it); until
-	 * it does, the request side is covered by test_cli_unit, which
-	 * checks the Authorization header and the 401 message against a
-	 * stand-in server. Here: a token is accepted and harmless. */
+	char tok[] = "/tmp/glint-cli-token-XXXXXX";
+	const char *image = harness_built("guest/examples/echo.elf");
+	struct glintd_proc g;
 	struct glint_run r;
+	int fd, rc;
 
-	glint_run((const char *[]){"--token", "any-token", "list", NULL},
-		  (const char *[]){url_env, NULL}, NULL, 0, &r);
-	expect_ok(&r, "list with a token");
+	/* Until glintd guards its admin API (the flag lands with another
+	 * change) this case is skipped; test_cli_unit covers the client side
+	 * (Authorization header, 401 message) against a stand-in server. */
+	if (!glintd_has_flag("--admin-token-file")) {
+		fprintf(stderr, "SKIP test_bad_token: glintd has no "
+				"--admin-token-file yet\n");
+		return;
+	}
+	fd = mkstemp(tok);
+	ck_assert(fd >= 0);
+	close(fd);
+	write_token(tok, "cli-secret-token");
+	rc = harness_start(&g,
+			   (const char *[]){"--admin-token-file", tok, NULL});
+	if (rc < 0)
+		harness_dump_log(&g);
+	ck_assert_int_eq(rc, 0);
+
+	glint_run((const char *[]){"--url", g.base_url, "--token", "wrong",
+				   "deploy", "guarded", image, NULL},
+		  NULL, NULL, 0, &r);
+	ck_assert_int_eq(r.exit_code, 1);
+	ck_assert_msg(glint_run_one_error_line(&r), "%s", r.err);
+	ck_assert_msg(strstr(r.err, "(pass --token TOKEN or --token-file "
+				    "FILE, or set GLINT_TOKEN)"),
+		      "%s", r.err);
 	glint_run_free(&r);
+	glint_run((const char *[]){"--url", g.base_url, "--token-file", tok,
+				   "deploy", "guarded", image, NULL},
+		  NULL, NULL, 0, &r);
+	ck_assert_msg(r.exit_code == 0, "%s", r.err);
+	glint_run_free(&r);
+	harness_cleanup(&g);
+	unlink(tok);
 }
 END_TEST
 
