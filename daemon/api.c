@@ -6,13 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
 #include "api.h"
 #include "log.h"
-
-#define SMALL_BODY_LIMIT (64u << 10) /* routes that take no body */
 
 struct api {
 	struct engine *engine;
@@ -114,6 +113,74 @@ static void respond_error(struct api_req *q, unsigned status, const char *code,
 	respond_json(q, status, o);
 }
 
+/* ---- authorisation ---- */
+
+/* Compares a presented token with the configured one in time that does not
+ * depend on where they differ or on the configured token's length. */
+static int token_equal(const char *given, size_t given_len,
+		       const char expected[GLINTD_TOKEN_MAX])
+{
+	char buf[GLINTD_TOKEN_MAX] = {0};
+	volatile unsigned char diff = 0;
+
+	if (given_len >= GLINTD_TOKEN_MAX)
+		return 0;
+	memcpy(buf, given, given_len);
+	diff |= (unsigned char)(given_len !=
+				strnlen(expected, GLINTD_TOKEN_MAX));
+	for (size_t i = 0; i < GLINTD_TOKEN_MAX; i++)
+		diff |= (unsigned char)(buf[i] ^ expected[i]);
+	explicit_bzero(buf, sizeof(buf));
+	return diff == 0;
+}
+
+static void unauthorized(struct api_req *q, const char *message)
+{
+	http_request_add_header(q->http, "WWW-Authenticate",
+				"Bearer realm=\"glint\"");
+	respond_error(q, 401, "unauthorized", message);
+}
+
+/* The admin API (/functions...) needs the admin token when one is set;
+ * invocation needs the invoke token (or the admin token) when one is set.
+ * Health, readiness and metrics stay open for probes and scrapers.
+ * Returns 0 to go on, -EACCES when an error response was sent. */
+static int authorize(struct api_req *q)
+{
+	const struct glintd_config *cfg = q->api->cfg;
+	const char *need = NULL, *h, *tok;
+	int admin = q->route == API_ROUTE_FUNCTION ||
+		    q->route == API_ROUTE_FUNCTIONS;
+
+	if (admin && cfg->admin_token[0])
+		need = cfg->admin_token;
+	else if (q->route == API_ROUTE_INVOKE && cfg->invoke_token[0])
+		need = cfg->invoke_token;
+	if (!need)
+		return 0;
+	h = http_request_header(q->http, "Authorization");
+	if (!h) {
+		unauthorized(q, "this route needs 'Authorization: Bearer "
+				"<token>'");
+		return -EACCES;
+	}
+	if (strncasecmp(h, "Bearer ", 7) != 0 || !h[7]) {
+		unauthorized(q, "malformed Authorization header: expected "
+				"'Bearer <token>'");
+		return -EACCES;
+	}
+	for (tok = h + 7; *tok == ' '; tok++)
+		;
+	if (token_equal(tok, strlen(tok), need) ||
+	    (!admin && cfg->admin_token[0] &&
+	     token_equal(tok, strlen(tok), cfg->admin_token)))
+		return 0;
+	respond_error(q, 403, "forbidden",
+		      "the token is not valid for this "
+		      "route");
+	return -EACCES;
+}
+
 /* ---- begin: route, method and name, before any body is read ---- */
 
 static size_t body_limit(struct api_req *q, const char *method)
@@ -122,7 +189,7 @@ static size_t body_limit(struct api_req *q, const char *method)
 		return q->api->cfg->max_invoke_bytes;
 	if (q->route == API_ROUTE_FUNCTION && strcmp(method, "PUT") == 0)
 		return q->api->cfg->engine.max_image_bytes;
-	return SMALL_BODY_LIMIT;
+	return q->api->cfg->max_small_body_bytes;
 }
 
 static int method_allowed(enum api_route route, const char *method)
@@ -170,6 +237,8 @@ static size_t on_begin(void *opaque, struct http_request *http)
 		respond_error(q, 404, "not_found", "no such route");
 		return 0;
 	}
+	if (authorize(q) < 0)
+		return 0;
 	if (!method_allowed(q->route, method)) {
 		http_request_add_header(http, "Allow", routes[q->route].allow);
 		snprintf(msg, sizeof(msg), "method %.16s not allowed; use %s",

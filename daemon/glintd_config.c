@@ -1,14 +1,26 @@
-/* glintd_config.c: glintd's defaults and command-line flags. */
+/* glintd_config.c: glintd's defaults, its JSON config file (jansson) and command-line flags. */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "glintd_config.h"
+
+#define KIB 1024ull
+#define MIB (1024ull * 1024ull)
+#define GIB (1024ull * 1024ull * 1024ull)
+#define PEM_MAX_BYTES (1u << 20)
 
 void glintd_config_default(struct glintd_config *cfg)
 {
@@ -21,7 +33,9 @@ void glintd_config_default(struct glintd_config *cfg)
 	if (!cfg->engine.max_image_bytes)
 		cfg->engine.max_image_bytes = 64u << 20;
 	cfg->max_invoke_bytes = 6u << 20;
+	cfg->max_small_body_bytes = 64u << 10;
 	cfg->max_connections = 1024;
+	cfg->max_connections_per_ip = 0;
 	cfg->connection_timeout_s = 60;
 	cfg->connection_memory_bytes = 64u << 10;
 	cfg->shutdown_grace_ms = 10000;
@@ -54,13 +68,286 @@ int glintd_config_set_listen(struct glintd_config *cfg, const char *spec)
 	return 0;
 }
 
+/* ---- the config file ---- */
+
+enum key_kind { K_LISTEN, K_PATH, K_UINT, K_BOOL, K_LOG_LEVEL, K_DEFAULTS };
+
+struct key_desc {
+	const char *name;
+	enum key_kind kind;
+	size_t off, width; /* the field in struct glintd_config */
+	unsigned long long min, max;
+};
+
+#define FIELD(f)                                                               \
+	offsetof(struct glintd_config, f),                                     \
+		sizeof(((struct glintd_config *)0)->f)
+#define KEY_UINT(k, f, lo, hi)                                                 \
+	{                                                                      \
+		k, K_UINT, FIELD(f), lo, hi                                    \
+	}
+#define KEY_PATH(k, f)                                                         \
+	{                                                                      \
+		k, K_PATH, FIELD(f), 0, 0                                      \
+	}
+
+static const struct key_desc keys[] = {
+	{"listen", K_LISTEN, 0, 0, 0, 0},
+	KEY_PATH("state_dir", state_dir),
+	KEY_UINT("workers", engine.workers, 0, 1024),
+	{"log_level", K_LOG_LEVEL, FIELD(log_level), 0, 0},
+	KEY_UINT("shutdown_grace_ms", shutdown_grace_ms, 0, 600000),
+	KEY_UINT("max_invoke_bytes", max_invoke_bytes, 1, 1 * GIB),
+	KEY_UINT("max_image_bytes", engine.max_image_bytes, 4 * KIB, 1 * GIB),
+	KEY_UINT("max_small_body_bytes", max_small_body_bytes, 1 * KIB,
+		 16 * MIB),
+	KEY_UINT("max_connections", max_connections, 1, 65536),
+	KEY_UINT("max_connections_per_ip", max_connections_per_ip, 0, 65536),
+	KEY_UINT("connection_timeout_s", connection_timeout_s, 1, 86400),
+	KEY_UINT("connection_memory_bytes", connection_memory_bytes, 4 * KIB,
+		 16 * MIB),
+	KEY_PATH("admin_token_file", admin_token_file),
+	KEY_PATH("invoke_token_file", invoke_token_file),
+	{"allow_insecure_remote", K_BOOL, FIELD(allow_insecure_remote), 0, 0},
+	KEY_PATH("tls_cert_file", tls_cert_file),
+	KEY_PATH("tls_key_file", tls_key_file),
+	{"function_defaults", K_DEFAULTS, 0, 0, 0, 0},
+};
+
+static int is_comment(const char *key)
+{
+	return strncmp(key, "_comment", 8) == 0;
+}
+
+static void store_uint(void *field, size_t width, unsigned long long v)
+{
+	if (width == sizeof(uint64_t)) {
+		uint64_t x = v;
+		memcpy(field, &x, sizeof(x));
+	} else if (width == sizeof(uint32_t)) {
+		uint32_t x = (uint32_t)v;
+		memcpy(field, &x, sizeof(x));
+	} else {
+		uint16_t x = (uint16_t)v;
+		memcpy(field, &x, sizeof(x));
+	}
+}
+
+static int load_defaults(struct glintd_config *cfg, json_t *obj,
+			 const char *path, char *err, size_t err_len)
+{
+	const char *key;
+	json_t *v;
+	char num[32], msg[256];
+
+	if (!json_is_object(obj)) {
+		snprintf(err, err_len,
+			 "%s: \"function_defaults\" must be an "
+			 "object",
+			 path);
+		return -EINVAL;
+	}
+	json_object_foreach(obj, key, v)
+	{
+		if (is_comment(key))
+			continue;
+		msg[0] = '\0';
+		if (!json_is_integer(v) || json_integer_value(v) < 0) {
+			snprintf(err, err_len,
+				 "%s: \"function_defaults.%s\" "
+				 "must be a non-negative integer",
+				 path, key);
+			return -EINVAL;
+		}
+		snprintf(num, sizeof(num), "%lld",
+			 (long long)json_integer_value(v));
+		if (function_settings_set(&cfg->engine.defaults, key, num, msg,
+					  sizeof(msg)) < 0) {
+			snprintf(err, err_len,
+				 "%s: \"function_defaults.%s\": %s", path, key,
+				 msg[0] ? msg : "invalid");
+			return -EINVAL;
+		}
+	}
+	if (function_settings_check(&cfg->engine.defaults, msg, sizeof(msg))) {
+		snprintf(err, err_len, "%s: \"function_defaults\": %s", path,
+			 msg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int load_string(struct glintd_config *cfg, const struct key_desc *d,
+		       json_t *v, const char *path, char *err, size_t err_len)
+{
+	const char *s = json_string_value(v);
+	char *field = (char *)cfg + d->off;
+	enum log_level level;
+
+	if (d->kind == K_PATH && json_is_null(v)) {
+		field[0] = '\0';
+		return 0;
+	}
+	if (!s)
+		goto bad;
+	if (d->kind == K_LISTEN)
+		return glintd_config_set_listen(cfg, s) == 0 ? 0 : -EINVAL;
+	if (d->kind == K_LOG_LEVEL) {
+		if (log_level_parse(s, &level) < 0)
+			goto bad;
+		cfg->log_level = level;
+		return 0;
+	}
+	if (strlen(s) >= d->width ||
+	    (!s[0] && d->off == offsetof(struct glintd_config, state_dir)))
+		goto bad;
+	memcpy(field, s, strlen(s) + 1);
+	return 0;
+bad:
+	(void)path, (void)err, (void)err_len;
+	return -EINVAL;
+}
+
+static const char *expectation(const struct key_desc *d, char *buf, size_t len)
+{
+	switch (d->kind) {
+	case K_LISTEN:
+		return "a string \"ADDR:PORT\" with an IPv4 address";
+	case K_PATH:
+		return "a file or directory path (string), or null";
+	case K_BOOL:
+		return "true or false";
+	case K_LOG_LEVEL:
+		return "one of \"error\", \"warn\", \"info\", \"debug\"";
+	case K_DEFAULTS:
+		return "an object";
+	case K_UINT:
+		break;
+	}
+	snprintf(buf, len, "an integer from %llu to %llu", d->min, d->max);
+	return buf;
+}
+
+static int load_key(struct glintd_config *cfg, const struct key_desc *d,
+		    json_t *v, const char *path, char *err, size_t err_len)
+{
+	char buf[64];
+	json_int_t n;
+
+	switch (d->kind) {
+	case K_DEFAULTS:
+		return load_defaults(cfg, v, path, err, err_len);
+	case K_BOOL:
+		if (!json_is_boolean(v))
+			break;
+		*(int *)((char *)cfg + d->off) = json_is_true(v);
+		return 0;
+	case K_UINT:
+		if (!json_is_integer(v))
+			break;
+		n = json_integer_value(v);
+		if (n < 0 || (unsigned long long)n < d->min ||
+		    (unsigned long long)n > d->max)
+			break;
+		store_uint((char *)cfg + d->off, d->width,
+			   (unsigned long long)n);
+		return 0;
+	default:
+		if (load_string(cfg, d, v, path, err, err_len) == 0)
+			return 0;
+		break;
+	}
+	snprintf(err, err_len, "%s: \"%s\" must be %s", path, d->name,
+		 expectation(d, buf, sizeof(buf)));
+	return -EINVAL;
+}
+
+static int load_object(struct glintd_config *cfg, json_t *root,
+		       const char *path, char *err, size_t err_len)
+{
+	const char *key;
+	json_t *v;
+	size_t i, n = sizeof(keys) / sizeof(keys[0]);
+	int rc;
+
+	if (!json_is_object(root)) {
+		snprintf(err, err_len,
+			 "%s: the top level must be a JSON "
+			 "object",
+			 path);
+		return -EINVAL;
+	}
+	json_object_foreach(root, key, v)
+	{
+		if (is_comment(key))
+			continue;
+		for (i = 0; i < n && strcmp(keys[i].name, key) != 0; i++)
+			;
+		if (i == n) {
+			snprintf(err, err_len, "%s: unknown key \"%.64s\"",
+				 path, key);
+			return -EINVAL;
+		}
+		rc = load_key(cfg, &keys[i], v, path, err, err_len);
+		if (rc < 0)
+			return rc;
+	}
+	if (!cfg->tls_cert_file[0] != !cfg->tls_key_file[0]) {
+		snprintf(err, err_len,
+			 "%s: \"tls_cert_file\" and "
+			 "\"tls_key_file\" go together: set both or neither",
+			 path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int glintd_config_load_file(struct glintd_config *cfg, const char *path,
+			    char *err, size_t err_len)
+{
+	json_error_t jerr;
+	json_t *root;
+	FILE *f;
+	int rc;
+
+	f = fopen(path, "r");
+	if (!f) {
+		rc = -errno;
+		snprintf(err, err_len, "%s: cannot open: %s", path,
+			 strerror(-rc));
+		return rc;
+	}
+	/* Duplicate keys would silently hide one setting. */
+	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+	fclose(f);
+	if (!root) {
+		snprintf(err, err_len, "%s:%d:%d: invalid JSON: %s", path,
+			 jerr.line, jerr.column, jerr.text);
+		return -EINVAL;
+	}
+	rc = load_object(cfg, root, path, err, err_len);
+	json_decref(root);
+	if (rc == 0) {
+		snprintf(cfg->config_path, sizeof(cfg->config_path), "%s",
+			 path);
+		cfg->engine.state_dir = cfg->state_dir;
+	}
+	return rc;
+}
+
+/* ---- flags ---- */
+
 void glintd_config_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: glintd [OPTION]...\n"
 		"Serve functions in micro-VMs over HTTP.\n\n"
+		"  --config FILE        JSON settings (default %s\n"
+		"                       when it exists); flags override it\n"
+		"  --no-config          load no config file\n"
 		"  --listen ADDR:PORT   IPv4 address and port (default %s;\n"
-		"                       port 0 picks a free port, logged)\n"
+		"                       port 0 picks a free port, logged);\n"
+		"                       ignored when systemd passes a socket\n"
 		"  --state-dir DIR      deployed functions (default %s,\n"
 		"                       relative to the working directory)\n"
 		"  --workers N          worker threads, 0 = one per CPU "
@@ -69,7 +356,8 @@ void glintd_config_usage(FILE *out)
 		"(default info)\n"
 		"  --help               show this help and exit\n"
 		"  --version            show the version and exit\n",
-		GLINTD_DEFAULT_LISTEN, GLINTD_DEFAULT_STATE_DIR);
+		GLINTD_DEFAULT_CONFIG, GLINTD_DEFAULT_LISTEN,
+		GLINTD_DEFAULT_STATE_DIR);
 }
 
 static int set_option(struct glintd_config *cfg, int opt, const char *arg,
@@ -112,27 +400,35 @@ static int set_option(struct glintd_config *cfg, int opt, const char *arg,
 			 "got '%s'",
 			 arg);
 		return -EINVAL;
+	case 'c':
+	case 'n':
+		return 0; /* handled in the first pass */
 	}
 	return -EINVAL;
 }
 
-int glintd_config_parse_args(struct glintd_config *cfg, int argc, char **argv,
-			     char *err, size_t err_len)
-{
-	static const struct option opts[] = {
-		{"listen", required_argument, NULL, 'l'},
-		{"state-dir", required_argument, NULL, 's'},
-		{"workers", required_argument, NULL, 'w'},
-		{"log-level", required_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
-	int opt;
+static const struct option long_opts[] = {
+	{"config", required_argument, NULL, 'c'},
+	{"no-config", no_argument, NULL, 'n'},
+	{"listen", required_argument, NULL, 'l'},
+	{"state-dir", required_argument, NULL, 's'},
+	{"workers", required_argument, NULL, 'w'},
+	{"log-level", required_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
 
+/* First pass: usage errors, --help/--version, and which file to load. */
+static int scan_args(int argc, char **argv, const char **file, char *err,
+		     size_t err_len)
+{
+	int opt, no_config = 0;
+
+	*file = NULL;
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
 		if (opt == 'h') {
 			glintd_config_usage(stdout);
 			return 1;
@@ -147,14 +443,218 @@ int glintd_config_parse_args(struct glintd_config *cfg, int argc, char **argv,
 				 argv[optind - 1]);
 			return -EINVAL;
 		}
-		if (set_option(cfg, opt, optarg, err, err_len))
-			return -EINVAL;
+		if (opt == 'c')
+			*file = optarg;
+		if (opt == 'n')
+			no_config = 1;
 	}
 	if (optind < argc) {
 		snprintf(err, err_len, "unexpected argument '%s'",
 			 argv[optind]);
 		return -EINVAL;
 	}
+	if (no_config && *file) {
+		snprintf(err, err_len,
+			 "--config and --no-config exclude "
+			 "each other");
+		return -EINVAL;
+	}
+	if (!no_config && !*file && access(GLINTD_DEFAULT_CONFIG, F_OK) == 0)
+		*file = GLINTD_DEFAULT_CONFIG;
+	return 0;
+}
+
+int glintd_config_parse_args(struct glintd_config *cfg, int argc, char **argv,
+			     char *err, size_t err_len)
+{
+	const char *file;
+	int opt, rc;
+
+	rc = scan_args(argc, argv, &file, err, err_len);
+	if (rc != 0)
+		return rc;
+	if (file) {
+		rc = glintd_config_load_file(cfg, file, err, err_len);
+		if (rc < 0)
+			return rc;
+	}
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1)
+		if (set_option(cfg, opt, optarg, err, err_len))
+			return -EINVAL;
 	cfg->engine.state_dir = cfg->state_dir;
 	return 0;
+}
+
+/* ---- secrets ---- */
+
+/* Reads a whole small file; malloc'd and NUL-terminated. */
+static int read_small_file(const char *path, size_t max_bytes, char **out,
+			   size_t *len_out, int *loose_mode)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size > max_bytes) {
+		rc = S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
+		goto out_close;
+	}
+	*loose_mode = (st.st_mode & 0077) != 0;
+	buf = malloc((size_t)st.st_size + 1);
+	rc = -ENOMEM;
+	if (!buf)
+		goto out_close;
+	n = read(fd, buf, (size_t)st.st_size);
+	if (n < 0) {
+		rc = -errno;
+		free(buf);
+		goto out_close;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len_out = (size_t)n;
+	rc = 0;
+out_close:
+	close(fd);
+	return rc;
+}
+
+/* A token is one line of visible ASCII; trailing whitespace is dropped. */
+static int load_token(const char *setting, const char *path, char *token,
+		      char *err, size_t err_len)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int loose = 0, rc;
+
+	if (!path[0])
+		return 0;
+	rc = read_small_file(path, 4096, &buf, &len, &loose);
+	if (rc < 0) {
+		snprintf(err, err_len, "%s %s: %s", setting, path,
+			 rc == -EFBIG ? "larger than 4096 bytes"
+				      : strerror(-rc));
+		return rc;
+	}
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+		       buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		buf[--len] = '\0';
+	rc = -EINVAL;
+	if (len < 16 || len >= GLINTD_TOKEN_MAX) {
+		snprintf(err, err_len,
+			 "%s %s: a token must be 16 to %d "
+			 "characters",
+			 setting, path, GLINTD_TOKEN_MAX - 1);
+		goto out;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] <= 0x20 || buf[i] >= 0x7f) {
+			snprintf(err, err_len,
+				 "%s %s: a token is one line of "
+				 "visible ASCII characters",
+				 setting, path);
+			goto out;
+		}
+	}
+	memcpy(token, buf, len + 1);
+	if (loose)
+		log_msg(LOG_LEVEL_WARN,
+			"%s %s is readable by others: chmod "
+			"600 it",
+			setting, path);
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+static int load_pem(const char *setting, const char *path, char **out,
+		    char *err, size_t err_len)
+{
+	size_t len;
+	int loose, rc;
+
+	rc = read_small_file(path, PEM_MAX_BYTES, out, &len, &loose);
+	if (rc < 0)
+		snprintf(err, err_len, "%s %s: %s", setting, path,
+			 rc == -EFBIG ? "too large" : strerror(-rc));
+	return rc;
+}
+
+int glintd_config_load_secrets(struct glintd_config *cfg, char *err,
+			       size_t err_len)
+{
+	int rc;
+
+	rc = load_token("admin_token_file", cfg->admin_token_file,
+			cfg->admin_token, err, err_len);
+	if (rc == 0)
+		rc = load_token("invoke_token_file", cfg->invoke_token_file,
+				cfg->invoke_token, err, err_len);
+	if (rc == 0 && cfg->tls_cert_file[0])
+		rc = load_pem("tls_cert_file", cfg->tls_cert_file,
+			      &cfg->tls_cert_pem, err, err_len);
+	if (rc == 0 && cfg->tls_key_file[0])
+		rc = load_pem("tls_key_file", cfg->tls_key_file,
+			      &cfg->tls_key_pem, err, err_len);
+	return rc;
+}
+
+static int is_loopback(const struct sockaddr *addr)
+{
+	const struct sockaddr_in *sin = (const void *)addr;
+	const struct sockaddr_in6 *sin6 = (const void *)addr;
+	const uint8_t *b;
+
+	switch (addr->sa_family) {
+	case AF_UNIX:
+		return 1;
+	case AF_INET:
+		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	case AF_INET6:
+		if (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr))
+			return 1;
+		b = sin6->sin6_addr.s6_addr;
+		return IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) && b[12] == 127;
+	}
+	return 0;
+}
+
+int glintd_config_check_exposure(const struct glintd_config *cfg,
+				 const struct sockaddr *addr, char *err,
+				 size_t err_len)
+{
+	const struct sockaddr_in *sin = (const void *)addr;
+	const struct sockaddr_in6 *sin6 = (const void *)addr;
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (is_loopback(addr) || cfg->admin_token[0] ||
+	    cfg->allow_insecure_remote)
+		return 0;
+	if (addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+	else if (addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+	snprintf(err, err_len,
+		 "%s%srefusing to listen on %s, not a loopback address, "
+		 "without an admin token: anyone who can reach it could "
+		 "deploy and run code. Set \"admin_token_file\", or "
+		 "\"allow_insecure_remote\": true to accept the risk",
+		 cfg->config_path, cfg->config_path[0] ? ": " : "", host);
+	return -EPERM;
+}
+
+void glintd_config_release(struct glintd_config *cfg)
+{
+	free(cfg->tls_cert_pem);
+	free(cfg->tls_key_pem);
+	cfg->tls_cert_pem = cfg->tls_key_pem = NULL;
+	explicit_bzero(cfg->admin_token, sizeof(cfg->admin_token));
+	explicit_bzero(cfg->invoke_token, sizeof(cfg->invoke_token));
 }

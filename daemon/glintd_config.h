@@ -1,4 +1,4 @@
-/* glintd_config.h: every glintd setting in one struct, and command-line parsing. */
+/* glintd_config.h: every glintd setting in one struct, from defaults, the config file and flags. */
 #ifndef GLINT_GLINTD_CONFIG_H
 #define GLINT_GLINTD_CONFIG_H
 
@@ -8,32 +8,59 @@
 #include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "engine.h"
 #include "log.h"
 
+#define GLINTD_TOKEN_MAX 256 /* bytes of a bearer token, NUL included */
+
 /*
- * Plain data, filled by glintd_config_default and then by flags (a config
- * file can later be loaded into the same struct). engine.state_dir points
- * into state_dir.
+ * Plain data. Order of filling: glintd_config_default, then the config
+ * file (glintd_config_load_file), then flags; glintd_config_parse_args does
+ * all three in that order so flags override the file. Secrets named by the
+ * config (token files, TLS PEM files) are read afterwards by
+ * glintd_config_load_secrets; glintd_config_release frees what that read.
+ * engine.state_dir points into state_dir. Not thread-safe: filled once on
+ * the main thread before anything starts, read-only afterwards.
  */
 struct glintd_config {
-	char listen_host[64]; /* IPv4 address */
-	uint16_t listen_port; /* 0: the kernel picks one (logged) */
+	char config_path[PATH_MAX]; /* the file loaded; "" when none */
+	char listen_host[64];	    /* IPv4 address */
+	uint16_t listen_port;	    /* 0: the kernel picks one (logged) */
 	char state_dir[PATH_MAX];
 	struct engine_config engine;
-	size_t max_invoke_bytes;	/* invoke body limit */
-	unsigned max_connections;	/* concurrent HTTP connections */
-	unsigned connection_timeout_s;	/* idle connection timeout */
-	size_t connection_memory_bytes; /* per-connection header memory */
-	uint32_t shutdown_grace_ms;	/* in-flight calls after SIGTERM */
+	size_t max_invoke_bytes;	 /* invoke body limit */
+	size_t max_small_body_bytes;	 /* body limit of every other route */
+	unsigned max_connections;	 /* concurrent HTTP connections */
+	unsigned max_connections_per_ip; /* 0: no per-address limit */
+	unsigned connection_timeout_s;	 /* idle connection timeout */
+	size_t connection_memory_bytes;	 /* per-connection header memory */
+	uint32_t shutdown_grace_ms;	 /* in-flight calls after SIGTERM */
 	enum log_level log_level;
+
+	/* API security */
+	char admin_token_file[PATH_MAX];  /* "" = admin API unguarded */
+	char invoke_token_file[PATH_MAX]; /* "" = invocation unguarded */
+	int allow_insecure_remote;    /* non-loopback listen without a token */
+	char tls_cert_file[PATH_MAX]; /* both or neither */
+	char tls_key_file[PATH_MAX];
+
+	/* Read by glintd_config_load_secrets. */
+	char admin_token[GLINTD_TOKEN_MAX]; /* "" when none */
+	char invoke_token[GLINTD_TOKEN_MAX];
+	char *tls_cert_pem; /* malloc'd, NUL-terminated; NULL without TLS */
+	char *tls_key_pem;
 };
 
 #define GLINTD_DEFAULT_LISTEN "127.0.0.1:8080"
 /* Relative to the working directory, so the daemon runs without root from
- * the build tree; packaged installs pass --state-dir /var/lib/glint. */
+ * the build tree; the installed glintd.conf says /var/lib/glint. */
 #define GLINTD_DEFAULT_STATE_DIR "./var/glint"
+/* Loaded when it exists and neither --config nor --no-config is given. */
+#ifndef GLINTD_DEFAULT_CONFIG
+#define GLINTD_DEFAULT_CONFIG "/etc/glint/glintd.conf"
+#endif
 
 void glintd_config_default(struct glintd_config *cfg);
 
@@ -41,12 +68,38 @@ void glintd_config_default(struct glintd_config *cfg);
 int glintd_config_set_listen(struct glintd_config *cfg, const char *spec);
 
 /*
- * Parses argv. Returns 0 to run, 1 when --help or --version printed its
- * text to stdout (exit 0), or -EINVAL with a message in err (usage error,
- * exit 2).
+ * Loads a JSON config file over cfg (see config/glintd.conf for the keys).
+ * Keys starting with "_comment" are ignored anywhere. Returns 0, or
+ * -EINVAL / -errno with a message in err naming the file and the key, e.g.
+ * `FILE: "workers" must be an integer from 0 to 1024`, or
+ * `FILE:3:14: invalid JSON: ...`. On error cfg may be partly changed.
+ */
+int glintd_config_load_file(struct glintd_config *cfg, const char *path,
+			    char *err, size_t err_len);
+
+/*
+ * Defaults, then the config file (--config FILE, or GLINTD_DEFAULT_CONFIG
+ * when it exists, or none with --no-config), then the other flags. Returns
+ * 0 to run, 1 when --help or --version printed its text to stdout (exit
+ * 0), or negative with a message in err (usage or config error, exit 2).
  */
 int glintd_config_parse_args(struct glintd_config *cfg, int argc, char **argv,
 			     char *err, size_t err_len);
+
+/* Reads the token and TLS files the config names; 0 or negative with a
+ * message naming the setting and the file. */
+int glintd_config_load_secrets(struct glintd_config *cfg, char *err,
+			       size_t err_len);
+
+/* Refuses (-EPERM, message says why) to serve on addr when it is not a
+ * loopback address, no admin token is set and allow_insecure_remote is
+ * off. */
+int glintd_config_check_exposure(const struct glintd_config *cfg,
+				 const struct sockaddr *addr, char *err,
+				 size_t err_len);
+
+/* Frees what glintd_config_load_secrets allocated; safe to repeat. */
+void glintd_config_release(struct glintd_config *cfg);
 
 void glintd_config_usage(FILE *out);
 

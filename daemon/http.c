@@ -341,6 +341,17 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---- server lifecycle ---- */
 
+int http_tls_supported(void)
+{
+	return MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES;
+}
+
+#define OPT(o, v, p)                                                           \
+	(struct MHD_OptionItem)                                                \
+	{                                                                      \
+		(o), (intptr_t)(v), (p)                                        \
+	}
+
 static struct MHD_Daemon *start_mhd(struct http_server *s,
 				    const struct http_config *cfg,
 				    const struct sockaddr_in *sin)
@@ -348,16 +359,36 @@ static struct MHD_Daemon *start_mhd(struct http_server *s,
 	/* Epoll in external-loop mode: MHD_run never blocks and no thread is
 	 * started; suspend/resume lets a connection wait for its VM. */
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+	struct MHD_OptionItem o[16];
+	unsigned n = 0;
 
-	return MHD_start_daemon(
-		flags, cfg->port, NULL, NULL, on_access, s,
-		MHD_OPTION_SOCK_ADDR, sin, MHD_OPTION_CONNECTION_LIMIT,
-		cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-		cfg->connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		cfg->connection_memory_bytes, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
-		MHD_OPTION_UNESCAPE_CALLBACK, mhd_unescape, s,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+	o[n++] = OPT(MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL);
+	o[n++] = OPT(MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
+		     NULL);
+	o[n++] = OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		     cfg->connection_memory_bytes, NULL);
+	o[n++] = OPT(MHD_OPTION_NOTIFY_COMPLETED, on_completed, s);
+	o[n++] = OPT(MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s);
+	o[n++] = OPT(MHD_OPTION_UNESCAPE_CALLBACK, mhd_unescape, s);
+	if (cfg->max_connections_per_ip)
+		o[n++] = OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+			     cfg->max_connections_per_ip, NULL);
+	if (cfg->listen_fd >= 0) {
+		o[n++] = OPT(MHD_OPTION_LISTEN_SOCKET, cfg->listen_fd, NULL);
+	} else {
+		o[n++] = OPT(MHD_OPTION_SOCK_ADDR, 0, (void *)sin);
+		o[n++] = OPT(MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL);
+	}
+	if (cfg->tls_cert_pem && cfg->tls_key_pem) {
+		flags |= MHD_USE_TLS;
+		o[n++] = OPT(MHD_OPTION_HTTPS_MEM_CERT, 0,
+			     (void *)cfg->tls_cert_pem);
+		o[n++] = OPT(MHD_OPTION_HTTPS_MEM_KEY, 0,
+			     (void *)cfg->tls_key_pem);
+	}
+	o[n++] = OPT(MHD_OPTION_END, 0, NULL);
+	return MHD_start_daemon(flags, cfg->port, NULL, NULL, on_access, s,
+				MHD_OPTION_ARRAY, o, MHD_OPTION_END);
 }
 
 static int start_handles(struct http_server *s, char *err, size_t err_len)
@@ -397,7 +428,8 @@ int http_create(uv_loop_t *loop, const struct http_config *cfg,
 	struct http_server *s;
 	int rc;
 
-	if (inet_pton(AF_INET, cfg->host, &sin.sin_addr) != 1) {
+	if (cfg->listen_fd < 0 &&
+	    inet_pton(AF_INET, cfg->host, &sin.sin_addr) != 1) {
 		snprintf(err, err_len, "http: bad IPv4 address '%s'",
 			 cfg->host);
 		return -EINVAL;
@@ -413,8 +445,13 @@ int http_create(uv_loop_t *loop, const struct http_config *cfg,
 		s->next_id = http_now_ns();
 	s->mhd = start_mhd(s, cfg, &sin);
 	if (!s->mhd) {
-		snprintf(err, err_len, "http: cannot listen on %s:%u",
-			 cfg->host, (unsigned)cfg->port);
+		if (cfg->listen_fd >= 0)
+			snprintf(err, err_len,
+				 "http: cannot serve the passed socket (fd %d)",
+				 cfg->listen_fd);
+		else
+			snprintf(err, err_len, "http: cannot listen on %s:%u",
+				 cfg->host, (unsigned)cfg->port);
 		rc = -EADDRNOTAVAIL;
 		goto fail_free;
 	}

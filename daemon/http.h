@@ -38,10 +38,18 @@ struct http_handlers {
 struct http_config {
 	const char *host; /* IPv4 dotted quad */
 	uint16_t port;	  /* 0: any free port */
+	int listen_fd;	  /* >= 0: serve this listening socket (taken over),
+	                     host and port are then ignored; -1: bind */
 	unsigned max_connections;
+	unsigned max_connections_per_ip; /* 0: unlimited */
 	unsigned connection_timeout_s;
-	size_t connection_memory_bytes;
+	size_t connection_memory_bytes; /* bounds the request header size */
+	const char *tls_cert_pem; /* both set: HTTPS only; borrowed for the */
+	const char *tls_key_pem;  /* server's lifetime */
 };
+
+/* 1 when libmicrohttpd was built with TLS support. */
+int http_tls_supported(void);
 
 int http_create(uv_loop_t *loop, const struct http_config *cfg,
 		const struct http_handlers *h, struct http_server **out,

@@ -63,7 +63,7 @@ static void sleep_ms(unsigned ms)
 static pid_t spawn(struct glintd_proc *g, const char *const *extra)
 {
 	const char *argv[32];
-	int n = 0, fd;
+	int n = 0, fd, own_config = 0;
 	pid_t pid;
 
 	argv[n++] = harness_built("glintd");
@@ -73,6 +73,11 @@ static pid_t spawn(struct glintd_proc *g, const char *const *extra)
 	argv[n++] = g->state_dir;
 	argv[n++] = "--log-level";
 	argv[n++] = "debug";
+	for (const char *const *e = extra; e && *e; e++)
+		own_config |= strcmp(*e, "--config") == 0;
+	/* An installed glintd.conf must not leak into the tests. */
+	if (!own_config)
+		argv[n++] = "--no-config";
 	for (; extra && *extra && n < 30; extra++)
 		argv[n++] = *extra;
 	argv[n] = NULL;
