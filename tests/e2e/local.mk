@@ -35,3 +35,11 @@ tests_e2e_test_config_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) \
 	$(JANSSON_CFLAGS)
 tests_e2e_test_config_LDADD = $(OBS_LIBS) $(ENGINE_LIBS) $(MHD_LIBS) \
 	$(CHECK_LIBS)
+
+# glintd.conf loading, token files and the exposure rule (no KVM).
+check_PROGRAMS += tests/e2e/test_config_file
+TESTS += tests/e2e/test_config_file
+tests_e2e_test_config_file_SOURCES = tests/e2e/test_config_file.c \
+	daemon/glintd_config.c
+tests_e2e_test_config_file_CPPFLAGS = $(tests_e2e_test_config_CPPFLAGS)
+tests_e2e_test_config_file_LDADD = $(tests_e2e_test_config_LDADD)

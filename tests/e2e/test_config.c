@@ -11,14 +11,15 @@
 
 static int parse(struct glintd_config *c, const char *a1, const char *a2)
 {
-	char *argv[] = {"glintd", (char *)a1, (char *)a2, NULL};
+	/* An installed glintd.conf must not change what is tested. */
+	char *argv[] = {"glintd", "--no-config", (char *)a1, (char *)a2, NULL};
 	char err[256] = "";
 	FILE *saved = stdout;
 	int rc;
 
 	glintd_config_default(c);
 	stdout = fopen("/dev/null", "w"); /* --help text */
-	rc = glintd_config_parse_args(c, a2 ? 3 : (a1 ? 2 : 1), argv, err,
+	rc = glintd_config_parse_args(c, a2 ? 4 : (a1 ? 3 : 2), argv, err,
 				      sizeof(err));
 	fclose(stdout);
 	stdout = saved;
