@@ -43,3 +43,11 @@ tests_e2e_test_config_file_SOURCES = tests/e2e/test_config_file.c \
 	daemon/glintd_config.c
 tests_e2e_test_config_file_CPPFLAGS = $(tests_e2e_test_config_CPPFLAGS)
 tests_e2e_test_config_file_LDADD = $(tests_e2e_test_config_LDADD)
+
+# glintd as a service (KVM): tokens, exposure, TLS, systemd-style start.
+check_PROGRAMS += tests/e2e/test_service
+TESTS += tests/e2e/test_service
+tests_e2e_test_service_SOURCES = tests/e2e/test_service.c $(E2E_HARNESS)
+tests_e2e_test_service_CPPFLAGS = $(E2E_CPPFLAGS) $(MHD_CFLAGS)
+tests_e2e_test_service_LDADD = $(E2E_LDADD) $(MHD_LIBS)
+tests_e2e_test_service_DEPENDENCIES = $(E2E_DEPS)

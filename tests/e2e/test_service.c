@@ -1,0 +1,465 @@
+/* test_service.c: glintd as a service: bearer tokens, exposure refusal, TLS, and a systemd-style start (notify socket, passed listening socket). */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <microhttpd.h>
+
+#include "harness.h"
+#include "tests/kvm_required.h"
+
+#define ADMIN_TOKEN "admin-0123456789-abcdef"
+#define INVOKE_TOKEN "invoke-0123456789-abcdef"
+
+static const char *echo_elf(void)
+{
+	return harness_built("guest/examples/echo.elf");
+}
+
+static void write_text(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+}
+
+/* A request on curl (which may carry auth options); aborts on no answer. */
+static void req_on(CURL *c, const struct glintd_proc *g, const char *method,
+		   const char *path, const void *body, size_t len,
+		   struct http_resp *r)
+{
+	ck_assert_msg(harness_request_on(c, g, method, path, body, len, r) == 0,
+		      "%s %s: no response", method, path);
+}
+
+static void assert_status(const struct http_resp *r, long status,
+			  const char *code)
+{
+	ck_assert_msg(r->status == status, "status %ld, want %ld: %s",
+		      r->status, status, r->body);
+	if (code)
+		ck_assert_msg(strstr(r->body, code) != NULL, "no %s in %s",
+			      code, r->body);
+}
+
+static void deploy_with(CURL *c, const struct glintd_proc *g, const char *name,
+			struct http_resp *r)
+{
+	size_t len = 0;
+	void *img = harness_read_file(echo_elf(), &len);
+	char path[128];
+
+	ck_assert_ptr_nonnull(img);
+	snprintf(path, sizeof(path), "/functions/%s", name);
+	req_on(c, g, "PUT", path, img, len, r);
+	free(img);
+}
+
+static void remove_dir(const char *dir)
+{
+	char cmd[400];
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	rc = system(cmd);
+	(void)rc;
+}
+
+static void bearer(CURL *c, const char *token)
+{
+	curl_easy_setopt(c, CURLOPT_USERPWD, NULL);
+	curl_easy_setopt(c, CURLOPT_HTTPAUTH,
+			 token ? CURLAUTH_BEARER : CURLAUTH_NONE);
+	curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, token);
+}
+
+/* Starts glintd with a config naming both token files. */
+static void start_with_tokens(struct glintd_proc *g, char *conf,
+			      size_t conf_len)
+{
+	char dir[] = "/tmp/glint-tok-XXXXXX", text[1024], admin[128], inv[128];
+	const char *extra[] = {"--config", conf, NULL};
+	int rc;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(admin, sizeof(admin), "%s/admin.token", dir);
+	snprintf(inv, sizeof(inv), "%s/invoke.token", dir);
+	write_text(admin, ADMIN_TOKEN "\n", 0600);
+	write_text(inv, INVOKE_TOKEN "\n", 0600);
+	snprintf(conf, conf_len, "%s/glintd.conf", dir);
+	snprintf(text, sizeof(text),
+		 "{\"admin_token_file\": \"%s\", \"invoke_token_file\": "
+		 "\"%s\"}",
+		 admin, inv);
+	write_text(conf, text, 0644);
+	rc = harness_start(g, extra);
+	if (rc != 0)
+		harness_dump_log(g);
+	ck_assert_msg(rc == 0, "glintd did not start: %s", strerror(-rc));
+}
+
+START_TEST(admin_and_invoke_tokens)
+{
+	struct glintd_proc g;
+	struct http_resp r;
+	char conf[256];
+	CURL *c = curl_easy_init();
+	char *www;
+
+	start_with_tokens(&g, conf, sizeof(conf));
+	/* No Authorization: 401 with a Bearer challenge, nothing deployed. */
+	deploy_with(c, &g, "echo", &r);
+	assert_status(&r, 401, "unauthorized");
+	www = http_resp_header(&r, "WWW-Authenticate");
+	ck_assert_ptr_nonnull(www);
+	ck_assert_msg(strncmp(www, "Bearer", 6) == 0, "%s", www);
+	free(www);
+	http_resp_free(&r);
+	/* Another scheme is malformed: 401 too. */
+	curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+	curl_easy_setopt(c, CURLOPT_USERPWD, "admin:" ADMIN_TOKEN);
+	deploy_with(c, &g, "echo", &r);
+	assert_status(&r, 401, "malformed");
+	http_resp_free(&r);
+	/* Wrong token, or the invoke token on the admin API: 403. */
+	bearer(c, ADMIN_TOKEN "x");
+	deploy_with(c, &g, "echo", &r);
+	assert_status(&r, 403, "forbidden");
+	http_resp_free(&r);
+	bearer(c, INVOKE_TOKEN);
+	deploy_with(c, &g, "echo", &r);
+	assert_status(&r, 403, "forbidden");
+	http_resp_free(&r);
+	req_on(c, &g, "GET", "/functions", NULL, 0, &r);
+	assert_status(&r, 403, "forbidden");
+	http_resp_free(&r);
+	/* Still not deployed. */
+	bearer(c, ADMIN_TOKEN);
+	req_on(c, &g, "GET", "/functions/echo", NULL, 0, &r);
+	assert_status(&r, 404, "function_not_found");
+	http_resp_free(&r);
+	deploy_with(c, &g, "echo", &r);
+	assert_status(&r, 201, NULL);
+	http_resp_free(&r);
+	/* Invocation: the invoke token (or the admin one); none is 401. */
+	bearer(c, NULL);
+	req_on(c, &g, "POST", "/invoke/echo", "hi", 2, &r);
+	assert_status(&r, 401, "unauthorized");
+	http_resp_free(&r);
+	bearer(c, "invoke-0123456789-abcdeX");
+	req_on(c, &g, "POST", "/invoke/echo", "hi", 2, &r);
+	assert_status(&r, 403, "forbidden");
+	http_resp_free(&r);
+	bearer(c, INVOKE_TOKEN);
+	req_on(c, &g, "POST", "/invoke/echo", "hi", 2, &r);
+	assert_status(&r, 200, NULL);
+	ck_assert_str_eq(r.body, "hi");
+	http_resp_free(&r);
+	/* Probes stay open without a token. */
+	bearer(c, NULL);
+	req_on(c, &g, "GET", "/readyz", NULL, 0, &r);
+	assert_status(&r, 200, NULL);
+	http_resp_free(&r);
+	curl_easy_cleanup(c);
+	harness_cleanup(&g);
+	*strrchr(conf, '/') = '\0';
+	remove_dir(conf);
+}
+END_TEST
+
+/* Runs glintd with args (shell words), returns its exit status and its
+ * stderr in out. */
+static int run_glintd(const char *args, char *out, size_t out_len)
+{
+	char cmd[1200], log[] = "/tmp/glint-run-XXXXXX";
+	int fd = mkstemp(log), st;
+	ssize_t n;
+
+	ck_assert_int_ge(fd, 0);
+	snprintf(cmd, sizeof(cmd), "timeout 20 '%s' %s 2>'%s' >/dev/null",
+		 harness_built("glintd"), args, log);
+	st = system(cmd);
+	n = read(fd, out, out_len - 1);
+	out[n > 0 ? n : 0] = '\0';
+	close(fd);
+	unlink(log);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+START_TEST(remote_without_token_refused)
+{
+	char out[1024];
+
+	ck_assert_int_eq(run_glintd("--no-config --listen 0.0.0.0:0 "
+				    "--state-dir /tmp/glint-never-made",
+				    out, sizeof(out)),
+			 2);
+	ck_assert_msg(strstr(out, "refusing to listen on 0.0.0.0") &&
+			      strstr(out, "admin_token_file"),
+		      "%s", out);
+	ck_assert_int_ne(access("/tmp/glint-never-made", F_OK), 0);
+}
+END_TEST
+
+START_TEST(bad_config_file_exit_2)
+{
+	char out[1024], path[] = "/tmp/glint-badconf-XXXXXX", args[256];
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "{\"workers\": 100000}", 19), 19);
+	close(fd);
+	snprintf(args, sizeof(args), "--config '%s'", path);
+	ck_assert_int_eq(run_glintd(args, out, sizeof(out)), 2);
+	unlink(path);
+	ck_assert_msg(strstr(out, path) &&
+			      strstr(out, "\"workers\" must be an integer "
+					  "from 0 to 1024"),
+		      "%s", out);
+}
+END_TEST
+
+/* ---- systemd-style start ---- */
+
+struct svc {
+	struct glintd_proc g;
+	int notify_fd;
+	char notify_path[300];
+};
+
+static int listen_loopback(uint16_t *port)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+	ck_assert_int_ge(fd, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(fd, 128), 0);
+	getsockname(fd, (struct sockaddr *)&sin, &len);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+static void child_exec(struct svc *s, int lfd, const char *const *extra)
+{
+	const char *argv[16];
+	char pid[32];
+	int n = 0, fd;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	fd = open(s->g.log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (fd >= 0)
+		dup2(fd, STDERR_FILENO);
+	/* What systemd does: the socket as fd 3, LISTEN_PID = our pid. */
+	if (dup2(lfd, 3) < 0)
+		_exit(126);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	setenv("LISTEN_FDS", "1", 1);
+	setenv("LISTEN_PID", pid, 1);
+	setenv("NOTIFY_SOCKET", s->notify_path, 1);
+	argv[n++] = harness_built("glintd");
+	argv[n++] = "--state-dir";
+	argv[n++] = s->g.state_dir;
+	argv[n++] = "--log-level";
+	argv[n++] = "debug";
+	/* The passed socket wins over any listen address. */
+	argv[n++] = "--listen";
+	argv[n++] = "127.0.0.1:1";
+	for (; extra && *extra && n < 15; extra++)
+		argv[n++] = *extra;
+	argv[n] = NULL;
+	execv(argv[0], (char *const *)argv);
+	_exit(127);
+}
+
+/* Starts glintd on s->g's state directory the way systemd would. */
+static void svc_start(struct svc *s, const char *scheme,
+		      const char *const *extra)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	uint16_t port;
+	int lfd;
+
+	snprintf(s->notify_path, sizeof(s->notify_path), "%s/notify", s->g.dir);
+	unlink(s->notify_path);
+	s->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(s->notify_fd, 0);
+	ck_assert_uint_lt(strlen(s->notify_path), sizeof(sun.sun_path));
+	memcpy(sun.sun_path, s->notify_path, strlen(s->notify_path) + 1);
+	ck_assert_int_eq(
+		bind(s->notify_fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	lfd = listen_loopback(&port);
+	s->g.pid = fork();
+	ck_assert_int_ge(s->g.pid, 0);
+	if (s->g.pid == 0)
+		child_exec(s, lfd, extra);
+	close(lfd); /* only the daemon may accept */
+	s->g.port = port;
+	snprintf(s->g.base_url, sizeof(s->g.base_url), "%s://127.0.0.1:%u",
+		 scheme, (unsigned)port);
+}
+
+/* Waits for a notification containing the line want; 0 or -ETIMEDOUT. */
+static int wait_notify(struct svc *s, const char *want, int timeout_ms)
+{
+	struct pollfd p = {.fd = s->notify_fd, .events = POLLIN};
+	char msg[1024];
+	ssize_t n;
+
+	while (poll(&p, 1, timeout_ms) == 1) {
+		n = recv(s->notify_fd, msg, sizeof(msg) - 1, 0);
+		if (n <= 0)
+			continue;
+		msg[n] = '\0';
+		for (char *line = strtok(msg, "\n"); line;
+		     line = strtok(NULL, "\n"))
+			if (strcmp(line, want) == 0)
+				return 0;
+	}
+	return -ETIMEDOUT;
+}
+
+START_TEST(systemd_style_start)
+{
+	struct svc s = {0};
+	struct http_resp r;
+	CURL *c = curl_easy_init();
+	int st;
+
+	/* A function stored by an earlier run. */
+	ck_assert_int_eq(harness_start(&s.g, NULL), 0);
+	ck_assert_int_eq(harness_deploy(&s.g, "stored", echo_elf(), "", &r), 0);
+	assert_status(&r, 201, NULL);
+	http_resp_free(&r);
+	ck_assert_int_eq(harness_stop(&s.g, 10000), 0);
+
+	svc_start(&s, "http", NULL);
+	if (wait_notify(&s, "READY=1", 60000) != 0) {
+		harness_dump_log(&s.g);
+		ck_abort_msg("no READY=1");
+	}
+	/* Ready means ready: no retry loop here. */
+	req_on(c, &s.g, "GET", "/readyz", NULL, 0, &r);
+	assert_status(&r, 200, NULL);
+	http_resp_free(&r);
+	req_on(c, &s.g, "POST", "/invoke/stored", "from disk", 9, &r);
+	assert_status(&r, 200, NULL);
+	ck_assert_str_eq(r.body, "from disk");
+	http_resp_free(&r);
+	kill(s.g.pid, SIGTERM);
+	ck_assert_int_eq(wait_notify(&s, "STOPPING=1", 10000), 0);
+	ck_assert_int_eq(waitpid(s.g.pid, &st, 0), s.g.pid);
+	s.g.pid = 0;
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(s.notify_fd);
+	curl_easy_cleanup(c);
+	harness_cleanup(&s.g);
+}
+END_TEST
+
+/* ---- TLS ---- */
+
+START_TEST(tls_round_trip)
+{
+	struct svc s = {0};
+	struct http_resp r;
+	char cmd[1200], cert[320], key[320], conf[320], text[800];
+	const char *extra[] = {"--config", conf, NULL};
+	CURL *c;
+
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		fprintf(stderr, "tls_round_trip: SKIP: libmicrohttpd has no "
+				"TLS\n");
+		return;
+	}
+	if (system("command -v openssl >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "tls_round_trip: SKIP: no openssl CLI to make "
+				"a test certificate\n");
+		return;
+	}
+	ck_assert_int_eq(harness_start(&s.g, NULL), 0);
+	ck_assert_int_eq(harness_stop(&s.g, 10000), 0);
+	snprintf(cert, sizeof(cert), "%s/cert.pem", s.g.dir);
+	snprintf(key, sizeof(key), "%s/key.pem", s.g.dir);
+	snprintf(conf, sizeof(conf), "%s/tls.conf", s.g.dir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey ec -pkeyopt "
+		 "ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "
+		 "/CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+		 "-keyout '%s' -out '%s' >/dev/null 2>&1",
+		 key, cert);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(text, sizeof(text),
+		 "{\"tls_cert_file\": \"%s\", \"tls_key_file\": \"%s\"}", cert,
+		 key);
+	write_text(conf, text, 0644);
+	svc_start(&s, "https", extra);
+	if (wait_notify(&s, "READY=1", 60000) != 0) {
+		harness_dump_log(&s.g);
+		ck_abort_msg("no READY=1");
+	}
+	c = curl_easy_init();
+	/* Verified against the test certificate, not merely encrypted. */
+	curl_easy_setopt(c, CURLOPT_CAINFO, cert);
+	req_on(c, &s.g, "GET", "/healthz", NULL, 0, &r);
+	assert_status(&r, 200, "ok");
+	http_resp_free(&r);
+	curl_easy_cleanup(c);
+	/* Plain HTTP on the TLS port gets no HTTP answer. */
+	snprintf(s.g.base_url, sizeof(s.g.base_url), "http://127.0.0.1:%u",
+		 (unsigned)s.g.port);
+	c = curl_easy_init();
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+	ck_assert_int_ne(
+		harness_request_on(c, &s.g, "GET", "/healthz", NULL, 0, &r), 0);
+	curl_easy_cleanup(c);
+	close(s.notify_fd);
+	harness_cleanup(&s.g);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("glintd-service");
+	TCase *tc = tcase_create("service");
+	SRunner *sr;
+	int failed;
+
+	kvm_required();
+	curl_global_init(CURL_GLOBAL_ALL);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, remote_without_token_refused);
+	tcase_add_test(tc, bad_config_file_exit_2);
+	tcase_add_test(tc, admin_and_invoke_tokens);
+	tcase_add_test(tc, systemd_style_start);
+	tcase_add_test(tc, tls_round_trip);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	curl_global_cleanup();
+	return failed ? 1 : 0;
+}
