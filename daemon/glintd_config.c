@@ -354,6 +354,9 @@ void glintd_config_usage(FILE *out)
 		"(default 0)\n"
 		"  --log-level LEVEL    error, warn, info or debug "
 		"(default info)\n"
+		"  --admin-token-file FILE   bearer token guarding "
+		"/functions\n"
+		"  --invoke-token-file FILE  bearer token guarding /invoke\n"
 		"  --help               show this help and exit\n"
 		"  --version            show the version and exit\n",
 		GLINTD_DEFAULT_CONFIG, GLINTD_DEFAULT_LISTEN,
@@ -400,6 +403,17 @@ static int set_option(struct glintd_config *cfg, int opt, const char *arg,
 			 "got '%s'",
 			 arg);
 		return -EINVAL;
+	case 'a':
+	case 'i':
+		if (*arg && strlen(arg) < PATH_MAX) {
+			snprintf(opt == 'a' ? cfg->admin_token_file
+					    : cfg->invoke_token_file,
+				 PATH_MAX, "%s", arg);
+			return 0;
+		}
+		snprintf(err, err_len, "--%s-token-file: bad file name",
+			 opt == 'a' ? "admin" : "invoke");
+		return -EINVAL;
 	case 'c':
 	case 'n':
 		return 0; /* handled in the first pass */
@@ -414,6 +428,8 @@ static const struct option long_opts[] = {
 	{"state-dir", required_argument, NULL, 's'},
 	{"workers", required_argument, NULL, 'w'},
 	{"log-level", required_argument, NULL, 'v'},
+	{"admin-token-file", required_argument, NULL, 'a'},
+	{"invoke-token-file", required_argument, NULL, 'i'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},

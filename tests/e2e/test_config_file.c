@@ -172,17 +172,20 @@ START_TEST(file_values_and_flags_override)
 		"\"function_defaults\": {\"_comment_m\": 1, \"memory_mb\": 32, "
 		"\"timeout_ms\": 250}}",
 		0644);
-	char *argv[] = {"glintd", "--config",	 (char *)path, "--workers",
-			"5",	  "--state-dir", "/tmp/s",     NULL};
+	char *argv[] = {
+		"glintd", "--config",	 (char *)path, "--workers",
+		"5",	  "--state-dir", "/tmp/s",     "--admin-token-file",
+		"/tmp/t", NULL};
 	struct glintd_config c;
 	char err[512] = "";
 
 	glintd_config_default(&c);
-	ck_assert_msg(glintd_config_parse_args(&c, 7, argv, err, sizeof(err)) ==
+	ck_assert_msg(glintd_config_parse_args(&c, 9, argv, err, sizeof(err)) ==
 			      0,
 		      "%s", err);
 	ck_assert_uint_eq(c.engine.workers, 5); /* flag wins */
 	ck_assert_str_eq(c.engine.state_dir, "/tmp/s");
+	ck_assert_str_eq(c.admin_token_file, "/tmp/t");
 	ck_assert_str_eq(c.listen_host, "127.0.0.2"); /* file */
 	ck_assert_uint_eq(c.listen_port, 9000);
 	ck_assert_int_eq(c.log_level, LOG_LEVEL_WARN);
