@@ -178,7 +178,7 @@ static int load_defaults(struct glintd_config *cfg, json_t *obj,
 }
 
 static int load_string(struct glintd_config *cfg, const struct key_desc *d,
-		       json_t *v, const char *path, char *err, size_t err_len)
+		       json_t *v)
 {
 	const char *s = json_string_value(v);
 	char *field = (char *)cfg + d->off;
@@ -204,7 +204,6 @@ static int load_string(struct glintd_config *cfg, const struct key_desc *d,
 	memcpy(field, s, strlen(s) + 1);
 	return 0;
 bad:
-	(void)path, (void)err, (void)err_len;
 	return -EINVAL;
 }
 
@@ -253,7 +252,7 @@ static int load_key(struct glintd_config *cfg, const struct key_desc *d,
 			   (unsigned long long)n);
 		return 0;
 	default:
-		if (load_string(cfg, d, v, path, err, err_len) == 0)
+		if (load_string(cfg, d, v) == 0)
 			return 0;
 		break;
 	}
