@@ -396,7 +396,7 @@ static void write_token(const char *path, const char *token)
 START_TEST(test_bad_token)
 {
 	char tok[] = "/tmp/glint-cli-token-XXXXXX";
-	const char *image = harness_built("guest/examples/echo.elf");
+	char image[1024];
 	struct glintd_proc g;
 	struct glint_run r;
 	int fd, rc;
@@ -409,6 +409,9 @@ START_TEST(test_bad_token)
 				"--admin-token-file yet\n");
 		return;
 	}
+	/* harness_built's buffer is reused by harness_start: copy it. */
+	snprintf(image, sizeof(image), "%s",
+		 harness_built("guest/examples/echo.elf"));
 	fd = mkstemp(tok);
 	ck_assert(fd >= 0);
 	close(fd);
