@@ -174,8 +174,9 @@ void cli_output_list(json_t *doc)
 	}
 }
 
-/* One "key: value" line per scalar; objects become indented blocks. */
-static void print_object(json_t *o, int indent)
+/* One "key: value" line per scalar; objects become indented blocks.
+ * Outcome counters that are zero would only bury the ones that are not. */
+static void print_object(json_t *o, int indent, int skip_zeros)
 {
 	const char *key;
 	json_t *v;
@@ -185,9 +186,13 @@ static void print_object(json_t *o, int indent)
 	{
 		if (json_is_object(v)) {
 			printf("%*s%s:\n", indent, "", key);
-			print_object(v, indent + 2);
+			print_object(v, indent + 2,
+				     strcmp(key, "invocations") == 0);
 			continue;
 		}
+		if (skip_zeros && json_is_integer(v) &&
+		    json_integer_value(v) == 0)
+			continue;
 		if (json_is_string(v)) {
 			printf("%*s%-18s %s\n", indent, "", key,
 			       json_string_value(v));
@@ -201,7 +206,7 @@ static void print_object(json_t *o, int indent)
 
 void cli_output_info(json_t *doc)
 {
-	print_object(doc, 0);
+	print_object(doc, 0, 0);
 }
 
 /* ---- stats ---- */
