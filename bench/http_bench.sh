@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # http_bench.sh: glintd throughput and latency with wrk: POST /invoke/echo vs GET /healthz (host-only baseline).
-# Usage: bench/http_bench.sh [seconds-per-run]   (GLINT_BUILDDIR defaults to ./_build)
+# Usage: bench/http_bench.sh [seconds-per-run]   (GLINT_BUILDDIR defaults to ., GLINTD_ARGS adds glintd flags)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${GLINT_BUILDDIR:-$PWD}
@@ -18,7 +18,7 @@ pid=
 cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 
-"$glintd" --listen 127.0.0.1:0 --state-dir "$tmp/state" --log-level warn 2>"$tmp/log" &
+"$glintd" --listen 127.0.0.1:0 --state-dir "$tmp/state" --log-level warn ${GLINTD_ARGS:-} 2>"$tmp/log" &
 pid=$!
 # --log-level warn hides "listening on"; find the port from the socket.
 port=

@@ -140,13 +140,21 @@ static void *worker_main(void *arg)
 
 void workers_submit(struct workers *w, struct worker_item *it, int urgent)
 {
+	int wake;
+
 	pthread_mutex_lock(&w->lock);
 	fifo_push(urgent ? &w->urgent : &w->background, it);
 	__atomic_add_fetch(&w->pending, 1, __ATOMIC_RELEASE);
 	/* A spinner picks the job up by itself; wake a sleeper otherwise. */
-	if (w->sleepers > 0 && !__atomic_load_n(&w->spinning, __ATOMIC_ACQUIRE))
-		pthread_cond_signal(&w->cond);
+	wake = w->sleepers > 0 &&
+	       !__atomic_load_n(&w->spinning, __ATOMIC_ACQUIRE);
 	pthread_mutex_unlock(&w->lock);
+	/* Signalled after unlocking: a sleeper woken while we still held the
+	 * lock would block on it at once and need a second futex wake-up.
+	 * No wake-up is lost: sleepers re-check the queue under the lock
+	 * before waiting, and the job was queued under it. */
+	if (wake)
+		pthread_cond_signal(&w->cond);
 }
 
 void workers_post(struct workers *w, struct worker_item *it)
