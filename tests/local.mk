@@ -5,3 +5,4 @@ include tests/vmm/local.mk
 include tests/daemon/local.mk
 include tests/e2e/local.mk
 include tests/cli/local.mk
+include tests/robust/local.mk

@@ -1,0 +1,142 @@
+/* liar.c: robustness test guest: lies in its signals to the host and privileged tricks hostile.elf lacks. */
+#include <glint.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "glint_abi.h"
+
+/*
+ * The input names a mode; every mode but "ok" must end the call with
+ * 502 guest_crashed and leave the daemon and the function healthy.
+ *
+ *   mode          what the guest does                  host reports
+ *   ------------  -----------------------------------  ---------------------
+ *   ok            echoes "ok"                          200 "ok"
+ *   done-neg      DONE, length (uint64_t)-1            output too large
+ *   done-status   DONE with status 7                   unknown status
+ *   abort-huge    ABORT, valid address, length 2^40    lies outside memory
+ *   abort-neg     ABORT, valid address, length -1      lies outside memory
+ *   in-port       inb from the DONE port               only out is allowed
+ *   outw          2-byte out to the DONE port          the ABI uses outb
+ *   outsb         rep outsb to the DONE port           string I/O
+ *   jump-r0       sidt, then jump to the #PF stub      exception
+ *   sysenter      sysenter                             exception
+ *   int-pf        int $14 (DPL 0 gate)                 exception #GP
+ *   int-32        int $32 (no such gate)               exception #GP
+ *   int-255       int $255                             exception #GP
+ *   lret-r0       far return to the ring-0 code seg.   exception #GP
+ *   lidt          lidt at CPL 3                        exception #GP
+ *   swapgs        swapgs at CPL 3                      exception
+ *   rdtscp-storm  1e5 rdtscp instructions, then "ok"   200 "ok"
+ */
+
+static const char msg[] = "lie";
+
+static void out3(uint16_t port, uint64_t rdi, uint64_t rsi)
+{
+	__asm__ volatile("outb %%al, %%dx"
+			 :
+			 : "d"(port), "a"(0), "D"(rdi), "S"(rsi)
+			 : "memory");
+}
+
+static void jump_r0(void)
+{
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} idtr;
+	const volatile uint16_t *gate;
+	uint64_t target;
+
+	/* sidt may itself fault (UMIP); either way the call must end. */
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	gate = (const volatile uint16_t *)(uintptr_t)(idtr.base + 14 * 16);
+	target = gate[0] | (uint64_t)gate[3] << 16 |
+		 (uint64_t)(*(const volatile uint32_t *)(gate + 4)) << 32;
+	((void (*)(void))(uintptr_t)target)();
+}
+
+static void lret_r0(void)
+{
+	__asm__ volatile("pushq %0\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "lretq\n"
+			 "1:" ::"i"(GLINT_SEL_KERNEL_CS)
+			 : "rax", "memory");
+}
+
+static void rdtscp_storm(void)
+{
+	uint32_t lo, hi, aux;
+
+	for (int i = 0; i < 100000; i++)
+		__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+	glint_write_str("ok");
+}
+
+static int mode(const char *name)
+{
+	static const uint64_t zero_idt[2];
+
+	if (!strcmp(name, "ok"))
+		glint_write_str("ok");
+	else if (!strcmp(name, "done-neg"))
+		out3(GLINT_PORT_DONE, GLINT_STATUS_OK, UINT64_MAX);
+	else if (!strcmp(name, "done-status"))
+		out3(GLINT_PORT_DONE, 7, 0);
+	else if (!strcmp(name, "abort-huge"))
+		out3(GLINT_PORT_ABORT, (uintptr_t)msg, 1ull << 40);
+	else if (!strcmp(name, "abort-neg"))
+		out3(GLINT_PORT_ABORT, (uintptr_t)msg, UINT64_MAX);
+	else if (!strcmp(name, "in-port")) {
+		uint8_t v;
+		__asm__ volatile("inb %%dx, %%al"
+				 : "=a"(v)
+				 : "d"((uint16_t)GLINT_PORT_DONE));
+	} else if (!strcmp(name, "outw"))
+		__asm__ volatile(
+			"outw %%ax, %%dx" ::"d"((uint16_t)GLINT_PORT_DONE),
+			"a"(0), "D"(0ul), "S"(0ul));
+	else if (!strcmp(name, "outsb"))
+		__asm__ volatile("rep outsb" ::"d"((uint16_t)GLINT_PORT_DONE),
+				 "S"(msg), "c"(3ul)
+				 : "memory");
+	else if (!strcmp(name, "jump-r0"))
+		jump_r0();
+	else if (!strcmp(name, "sysenter"))
+		__asm__ volatile("sysenter" ::: "memory");
+	else if (!strcmp(name, "int-pf"))
+		__asm__ volatile("int $14" ::: "memory");
+	else if (!strcmp(name, "int-32"))
+		__asm__ volatile("int $32" ::: "memory");
+	else if (!strcmp(name, "int-255"))
+		__asm__ volatile("int $255" ::: "memory");
+	else if (!strcmp(name, "lret-r0"))
+		lret_r0();
+	else if (!strcmp(name, "lidt"))
+		__asm__ volatile("lidt %0" ::"m"(zero_idt));
+	else if (!strcmp(name, "swapgs"))
+		__asm__ volatile("swapgs" ::: "memory");
+	else if (!strcmp(name, "rdtscp-storm"))
+		rdtscp_storm();
+	else
+		return -1;
+	return 0;
+}
+
+void glint_handle(const char *input, size_t input_len)
+{
+	char name[32];
+
+	if (input_len >= sizeof(name))
+		glint_fail("unknown mode");
+	memcpy(name, input, input_len);
+	name[input_len] = '\0';
+	glint_set_content_type("text/plain");
+	if (mode(name) < 0)
+		glint_fail("unknown mode \"%s\"", name);
+	if (glint_output_len() == 0)
+		glint_abort("mode \"%s\" was survived by the guest", name);
+}

@@ -1,0 +1,26 @@
+# tests/robust/local.mk: robustness tests against the running glintd (hostile guests, faults, bad HTTP).
+
+# Extra misbehaving guests that tests/guests/hostile.c does not cover.
+ROBUST_GUEST_IMAGES = tests/robust/guests/liar.elf
+check_DATA += $(ROBUST_GUEST_IMAGES)
+CLEANFILES += $(ROBUST_GUEST_IMAGES)
+EXTRA_DIST += $(ROBUST_GUEST_IMAGES:.elf=.c)
+
+tests/robust/guests/%.elf: tests/robust/guests/%.c $(GUEST_IMAGE_DEPS)
+	$(GUEST_LINK_IMAGE)
+
+ROBUST_DEPS = glintd$(EXEEXT) guest/examples/echo.elf \
+	guest/examples/hello.elf $(GUEST_TEST_IMAGES) $(ROBUST_GUEST_IMAGES)
+ROBUST_COMMON = tests/robust/robust_util.c tests/robust/robust_util.h \
+	tests/e2e/harness.c tests/e2e/harness.h
+ROBUST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) -I$(top_srcdir)/tests/e2e \
+	$(CHECK_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
+ROBUST_LDADD = $(CHECK_LIBS) $(CURL_LIBS) $(JANSSON_LIBS)
+
+check_PROGRAMS += tests/robust/test_hostile
+TESTS += tests/robust/test_hostile
+tests_robust_test_hostile_SOURCES = tests/robust/test_hostile.c \
+	$(ROBUST_COMMON)
+tests_robust_test_hostile_CPPFLAGS = $(ROBUST_CPPFLAGS)
+tests_robust_test_hostile_LDADD = $(ROBUST_LDADD)
+tests_robust_test_hostile_DEPENDENCIES = $(ROBUST_DEPS)
