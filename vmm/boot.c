@@ -94,7 +94,10 @@ static int run_init(struct vm *vm, uint32_t timeout_ms, vm_log_fn log,
 /* The READY `out` is complete only when the vCPU next enters: a KVM_RUN
  * with immediate_exit set finishes the pending I/O (advancing rip past the
  * `out`) and returns -EINTR without entering the guest (KVM API doc 5,
- * "immediate_exit"), so the snapshot resumes after the `out`. */
+ * "immediate_exit"), so the snapshot resumes after the `out`. (PVM
+ * reports rip past the `out` already at the exit; the flush is then a
+ * no-op. Do not "fix up" rip by decoding: the next instruction may itself
+ * be an `out`.) */
 static int take_cpu_snapshot(struct vm *vm, struct vm_error *err)
 {
 	struct vm_snapshot *s = vm->snap;

@@ -103,8 +103,9 @@ int vmm_open(struct vmm **out, char *err, size_t err_len)
 
 		rc = fail(err, err_len, e, "cannot open /dev/kvm: %s%s",
 			  strerror(e),
-			  e == EACCES ? " (add the user to the kvm group)"
-				      : "");
+			  e == EACCES	? " (add the user to the kvm group)"
+			  : e == ENOENT ? " (is the kvm module loaded?)"
+					: "");
 		goto out_free;
 	}
 	v = ioctl(vmm->kvm_fd, KVM_GET_API_VERSION, 0);
