@@ -197,6 +197,8 @@ static int method_allowed(enum api_route route, const char *method)
 	const char *allow = routes[route].allow;
 	size_t n = strlen(method);
 
+	if (n == 0) /* strstr would match everywhere and never advance */
+		return 0;
 	for (const char *p = allow; (p = strstr(p, method)); p += n)
 		if ((p == allow || p[-1] == ' ') && (p[n] == ',' || !p[n]))
 			return 1;
