@@ -24,3 +24,11 @@ tests_robust_test_hostile_SOURCES = tests/robust/test_hostile.c \
 tests_robust_test_hostile_CPPFLAGS = $(ROBUST_CPPFLAGS)
 tests_robust_test_hostile_LDADD = $(ROBUST_LDADD)
 tests_robust_test_hostile_DEPENDENCIES = $(ROBUST_DEPS)
+
+check_PROGRAMS += tests/robust/test_badhttp
+TESTS += tests/robust/test_badhttp
+tests_robust_test_badhttp_SOURCES = tests/robust/test_badhttp.c \
+	$(ROBUST_COMMON)
+tests_robust_test_badhttp_CPPFLAGS = $(ROBUST_CPPFLAGS)
+tests_robust_test_badhttp_LDADD = $(ROBUST_LDADD)
+tests_robust_test_badhttp_DEPENDENCIES = $(ROBUST_DEPS)
