@@ -32,3 +32,10 @@ tests_robust_test_badhttp_SOURCES = tests/robust/test_badhttp.c \
 tests_robust_test_badhttp_CPPFLAGS = $(ROBUST_CPPFLAGS)
 tests_robust_test_badhttp_LDADD = $(ROBUST_LDADD)
 tests_robust_test_badhttp_DEPENDENCIES = $(ROBUST_DEPS)
+
+check_PROGRAMS += tests/robust/test_crash
+TESTS += tests/robust/test_crash
+tests_robust_test_crash_SOURCES = tests/robust/test_crash.c $(ROBUST_COMMON)
+tests_robust_test_crash_CPPFLAGS = $(ROBUST_CPPFLAGS)
+tests_robust_test_crash_LDADD = $(ROBUST_LDADD)
+tests_robust_test_crash_DEPENDENCIES = $(ROBUST_DEPS)
