@@ -6,3 +6,4 @@ include tests/daemon/local.mk
 include tests/e2e/local.mk
 include tests/cli/local.mk
 include tests/robust/local.mk
+include tests/fuzz/local.mk

@@ -1,0 +1,113 @@
+# tests/fuzz/local.mk: every fuzz target, replayed over its corpus by make check and run under libFuzzer by make fuzz.
+#
+# Targets (LLVMFuzzerTestOneInput in each):
+#   image     image_parse                  tests/unit/fuzz_image.c
+#   exit      exit decoding, guest logs    tests/vmm/fuzz_exit.c
+#   json      the guest JSON reader        tests/guests/fuzz_json.c
+#   http      path decoding, routes, names, methods, query settings, tokens
+#   settings  function_settings_set/check, function names
+#   config    glintd_config_load_file, glintd_config_set_listen
+#
+# make check builds tests/fuzz/replay_TARGET with the configured compiler
+# and tests/fuzz/replay.c as main: it replays tests/fuzz/corpus/TARGET/
+# and tests/fuzz/regressions/TARGET/ (a crash input goes there to stay
+# fixed). `make fuzz [FUZZ_SECONDS=N] [FUZZ_TARGETS='a b']` runs
+# scripts/fuzz.sh: a clang build in tests/fuzz/clang/ that links
+# tests/fuzz/fuzz_TARGET with -fsanitize=fuzzer,address,undefined (those
+# programs are EXTRA_PROGRAMS: they are only built there).
+
+FUZZ_REPLAY = tests/fuzz/replay.c
+FUZZ_DAEMON_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon $(UV_CFLAGS) \
+	$(JANSSON_CFLAGS)
+# Only the clang build in scripts/fuzz.sh links these.
+FUZZ_ENGINE_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+
+check_PROGRAMS += tests/fuzz/replay_image tests/fuzz/replay_exit \
+	tests/fuzz/replay_json tests/fuzz/replay_http \
+	tests/fuzz/replay_settings tests/fuzz/replay_config
+TESTS += tests/fuzz/replay_image tests/fuzz/replay_exit \
+	tests/fuzz/replay_json tests/fuzz/replay_http \
+	tests/fuzz/replay_settings tests/fuzz/replay_config
+EXTRA_PROGRAMS = tests/fuzz/fuzz_image tests/fuzz/fuzz_exit \
+	tests/fuzz/fuzz_json tests/fuzz/fuzz_http tests/fuzz/fuzz_settings \
+	tests/fuzz/fuzz_config
+
+# ---- image ----
+fuzz_image_sources = tests/unit/fuzz_image.c vmm/image.c vmm/image.h
+tests_fuzz_replay_image_SOURCES = $(fuzz_image_sources) $(FUZZ_REPLAY)
+tests_fuzz_replay_image_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"image"'
+tests_fuzz_fuzz_image_SOURCES = $(fuzz_image_sources)
+tests_fuzz_fuzz_image_LDFLAGS = $(FUZZ_ENGINE_LDFLAGS)
+
+# ---- exit: fuzz_exit.c has its own replaying main unless GLINT_LIBFUZZER ----
+tests_fuzz_replay_exit_SOURCES = tests/vmm/fuzz_exit.c $(FUZZ_REPLAY)
+tests_fuzz_replay_exit_CPPFLAGS = $(AM_CPPFLAGS) -DGLINT_LIBFUZZER \
+	-DFUZZ_TARGET='"exit"'
+tests_fuzz_replay_exit_LDADD = vmm/libglintvmm.a
+tests_fuzz_fuzz_exit_SOURCES = tests/vmm/fuzz_exit.c
+tests_fuzz_fuzz_exit_CPPFLAGS = $(AM_CPPFLAGS) -DGLINT_LIBFUZZER
+tests_fuzz_fuzz_exit_LDADD = vmm/libglintvmm.a
+tests_fuzz_fuzz_exit_LDFLAGS = $(FUZZ_ENGINE_LDFLAGS)
+
+# ---- json: the guest sources built for the host (tests/guests/local.mk) ----
+fuzz_json_sources = tests/guests/fuzz_json.c tests/guests/host_stubs.c \
+	tests/guests/host_stubs.h
+fuzz_json_cppflags = -I$(top_srcdir) -I$(top_srcdir)/tests/guests
+tests_fuzz_replay_json_SOURCES = $(fuzz_json_sources) $(FUZZ_REPLAY)
+tests_fuzz_replay_json_CPPFLAGS = $(AM_CPPFLAGS) $(fuzz_json_cppflags) \
+	-DFUZZ_TARGET='"json"'
+tests_fuzz_replay_json_LDADD = tests/guests/libguest-host.a
+tests_fuzz_fuzz_json_SOURCES = $(fuzz_json_sources)
+tests_fuzz_fuzz_json_CPPFLAGS = $(AM_CPPFLAGS) $(fuzz_json_cppflags)
+tests_fuzz_fuzz_json_LDADD = tests/guests/libguest-host.a
+tests_fuzz_fuzz_json_LDFLAGS = $(FUZZ_ENGINE_LDFLAGS)
+
+# ---- http: includes daemon/http.c and daemon/api.c (see fuzz_http.c) ----
+fuzz_http_cppflags = $(FUZZ_DAEMON_CPPFLAGS) $(MHD_CFLAGS)
+fuzz_http_ldadd = $(OBS_LIBS) $(ENGINE_LIBS) $(MHD_LIBS)
+tests_fuzz_replay_http_SOURCES = tests/fuzz/fuzz_http.c $(FUZZ_REPLAY)
+tests_fuzz_replay_http_CPPFLAGS = $(fuzz_http_cppflags) -DFUZZ_TARGET='"http"'
+tests_fuzz_replay_http_LDADD = $(fuzz_http_ldadd)
+tests_fuzz_fuzz_http_SOURCES = tests/fuzz/fuzz_http.c
+tests_fuzz_fuzz_http_CPPFLAGS = $(fuzz_http_cppflags)
+tests_fuzz_fuzz_http_LDADD = $(fuzz_http_ldadd)
+tests_fuzz_fuzz_http_LDFLAGS = $(FUZZ_ENGINE_LDFLAGS)
+
+# ---- settings ----
+tests_fuzz_replay_settings_SOURCES = tests/fuzz/fuzz_settings.c $(FUZZ_REPLAY)
+tests_fuzz_replay_settings_CPPFLAGS = $(FUZZ_DAEMON_CPPFLAGS) \
+	-DFUZZ_TARGET='"settings"'
+tests_fuzz_replay_settings_LDADD = $(ENGINE_LIBS)
+tests_fuzz_fuzz_settings_SOURCES = tests/fuzz/fuzz_settings.c
+tests_fuzz_fuzz_settings_CPPFLAGS = $(FUZZ_DAEMON_CPPFLAGS)
+tests_fuzz_fuzz_settings_LDADD = $(ENGINE_LIBS)
+tests_fuzz_fuzz_settings_LDFLAGS = $(FUZZ_ENGINE_LDFLAGS)
+
+# ---- config ----
+fuzz_config_sources = tests/fuzz/fuzz_config.c daemon/glintd_config.c
+fuzz_config_cppflags = $(FUZZ_DAEMON_CPPFLAGS) $(GLINTD_CONFIG_CPPFLAGS)
+fuzz_config_ldadd = $(OBS_LIBS) $(ENGINE_LIBS)
+tests_fuzz_replay_config_SOURCES = $(fuzz_config_sources) $(FUZZ_REPLAY)
+tests_fuzz_replay_config_CPPFLAGS = $(fuzz_config_cppflags) \
+	-DFUZZ_TARGET='"config"'
+tests_fuzz_replay_config_LDADD = $(fuzz_config_ldadd)
+tests_fuzz_fuzz_config_SOURCES = $(fuzz_config_sources)
+tests_fuzz_fuzz_config_CPPFLAGS = $(fuzz_config_cppflags)
+tests_fuzz_fuzz_config_LDADD = $(fuzz_config_ldadd)
+tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_ENGINE_LDFLAGS)
+
+# Seed corpora and regressions: whole directories, so a new crash input
+# is distributed without editing this file.
+EXTRA_DIST += tests/fuzz/corpus tests/fuzz/regressions scripts/fuzz.sh \
+	scripts/sanitize.sh
+
+# ---- make fuzz ----
+FUZZ_CLANG_BUILDDIR = $(abs_top_builddir)/tests/fuzz/clang
+fuzz:
+	GLINT_FUZZ_TARGETS='$(FUZZ_TARGETS)' $(SHELL) \
+		$(top_srcdir)/scripts/fuzz.sh --seconds '$(FUZZ_SECONDS)' \
+		--build '$(FUZZ_CLANG_BUILDDIR)'
+clean-local: clean-local-fuzz
+clean-local-fuzz:
+	-rm -rf '$(FUZZ_CLANG_BUILDDIR)'
+.PHONY: fuzz clean-local-fuzz
