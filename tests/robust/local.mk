@@ -39,3 +39,10 @@ tests_robust_test_crash_SOURCES = tests/robust/test_crash.c $(ROBUST_COMMON)
 tests_robust_test_crash_CPPFLAGS = $(ROBUST_CPPFLAGS)
 tests_robust_test_crash_LDADD = $(ROBUST_LDADD)
 tests_robust_test_crash_DEPENDENCIES = $(ROBUST_DEPS)
+
+check_PROGRAMS += tests/robust/test_faults
+TESTS += tests/robust/test_faults
+tests_robust_test_faults_SOURCES = tests/robust/test_faults.c $(ROBUST_COMMON)
+tests_robust_test_faults_CPPFLAGS = $(ROBUST_CPPFLAGS)
+tests_robust_test_faults_LDADD = $(ROBUST_LDADD)
+tests_robust_test_faults_DEPENDENCIES = $(ROBUST_DEPS)
