@@ -1,3 +1,4 @@
 # bench/local.mk: benchmarks (programs that print numbers; not run by make check).
 include bench/vmm.mk
 include bench/http.mk
+include bench/load.mk
