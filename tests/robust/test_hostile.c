@@ -243,6 +243,46 @@ START_TEST(concurrent_crashes_do_not_disturb_each_other)
 }
 END_TEST
 
+/* Content type and log come from guest memory: no header or log line can
+ * be injected through them. */
+START_TEST(guest_result_fields_are_sanitised)
+{
+	struct http_resp r;
+	char *ct, want[64], *log;
+	size_t len;
+
+	robust_invoke(&daemon_g, "liar", "ctype-crlf", 10, &r);
+	ck_assert_msg(r.status == 200 && strcmp(r.body, "ok") == 0, "%ld %s",
+		      r.status, r.body);
+	ct = http_resp_header(&r, "Content-Type");
+	ck_assert_ptr_nonnull(ct);
+	ck_assert_str_eq(ct, "text/plain??X-Injected: yes");
+	free(ct);
+	ck_assert_ptr_null(strcasestr(r.headers, "\nX-Injected"));
+	http_resp_free(&r);
+	robust_invoke(&daemon_g, "liar", "ctype-full", 10, &r);
+	ck_assert_int_eq(r.status, 200);
+	ct = http_resp_header(&r, "Content-Type");
+	memset(want, 'a', 63);
+	want[63] = '\0';
+	ck_assert_str_eq(ct, want);
+	free(ct);
+	http_resp_free(&r);
+	robust_invoke(&daemon_g, "liar", "log-junk", 8, &r);
+	ck_assert_msg(r.status == 200 && strcmp(r.body, "ok") == 0, "%ld %s",
+		      r.status, r.body);
+	http_resp_free(&r);
+	/* glintd's own log holds no control bytes but line ends. */
+	log = harness_read_file(daemon_g.log_path, &len);
+	ck_assert_ptr_nonnull(log);
+	for (size_t i = 0; i < len; i++)
+		ck_assert_msg((unsigned char)log[i] >= 0x20 || log[i] == '\n',
+			      "control byte 0x%02x at %zu of glintd's log",
+			      (unsigned char)log[i], i);
+	free(log);
+}
+END_TEST
+
 START_TEST(never_ready_is_422_and_keeps_serving)
 {
 	struct robust_good echo;
@@ -290,6 +330,7 @@ int main(void)
 	tcase_add_test(tc, hostile_modes_next_to_good_calls);
 	tcase_add_test(tc, liar_modes_next_to_good_calls);
 	tcase_add_test(tc, concurrent_crashes_do_not_disturb_each_other);
+	tcase_add_test(tc, guest_result_fields_are_sanitised);
 	tcase_add_test(tc, never_ready_is_422_and_keeps_serving);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -28,7 +28,13 @@
  *   lidt          lidt at CPL 3                        exception #GP
  *   swapgs        swapgs at CPL 3                      exception
  *   rdtscp-storm  1e5 rdtscp instructions, then "ok"   200 "ok"
+ *   ctype-crlf    content type with CR LF and a header  200 "ok", the CR LF
+ *                                                      shown as '?'
+ *   ctype-full    64 content-type bytes, no NUL        200 "ok", cut to 63
+ *   log-junk      a full log buffer of control bytes   200 "ok"
  */
+
+#define CALL_PAGE ((volatile struct glint_call_page *)GLINT_CALL_PAGE_GPA)
 
 static const char msg[] = "lie";
 
@@ -73,6 +79,29 @@ static void rdtscp_storm(void)
 
 	for (int i = 0; i < 100000; i++)
 		__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+	glint_write_str("ok");
+}
+
+/* Writes the result fields directly, as a guest without the SDK would. */
+static void raw_result(const char *name)
+{
+	volatile struct glint_call_page *page = CALL_PAGE;
+	static const char crlf[] = "text/plain\r\nX-Injected: yes";
+
+	if (!strcmp(name, "ctype-crlf")) {
+		for (size_t i = 0; i < sizeof(crlf); i++)
+			page->result.content_type[i] = crlf[i];
+	} else if (!strcmp(name, "ctype-full")) {
+		for (size_t i = 0; i < GLINT_CONTENT_TYPE_MAX; i++)
+			page->result.content_type[i] = 'a';
+	} else {
+		volatile char *log = (volatile char *)GLINT_LOG_GPA;
+
+		for (size_t i = 0; i < GLINT_LOG_BYTES; i++)
+			log[i] = (char)(i * 7 % 256);
+		page->result.log_len = GLINT_LOG_BYTES;
+		page->result.log_dropped = 0xffffffffu;
+	}
 	glint_write_str("ok");
 }
 
@@ -121,6 +150,8 @@ static int mode(const char *name)
 		__asm__ volatile("swapgs" ::: "memory");
 	else if (!strcmp(name, "rdtscp-storm"))
 		rdtscp_storm();
+	else if (!strncmp(name, "ctype-", 6) || !strcmp(name, "log-junk"))
+		raw_result(name);
 	else
 		return -1;
 	return 0;
