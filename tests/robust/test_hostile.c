@@ -95,6 +95,9 @@ static const struct expect liar_modes[] = {
 	{"lret-r0", 502, "guest_crashed", "general protection fault (#GP)"},
 	{"lidt", 502, "guest_crashed", "general protection fault (#GP)"},
 	{"swapgs", 502, "guest_crashed", "(#"},
+	{"read-r0-stack", 502, "guest_crashed",
+	 "accessing 0x1000 (read, protection violation)"},
+	{"write-input", 502, "guest_crashed", "(write, protection violation)"},
 	{"rdtscp-storm", 200, NULL, "ok"},
 };
 

@@ -28,6 +28,8 @@
  *   lidt          lidt at CPL 3                        exception #GP
  *   swapgs        swapgs at CPL 3                      exception
  *   rdtscp-storm  1e5 rdtscp instructions, then "ok"   200 "ok"
+ *   read-r0-stack reads the ring-0 stack page             exception #PF
+ *   write-input   writes the (read-only) input area      exception #PF
  *   ctype-crlf    content type with CR LF and a header  200 "ok", the CR LF
  *                                                      shown as '?'
  *   ctype-full    64 content-type bytes, no NUL        200 "ok", cut to 63
@@ -148,6 +150,10 @@ static int mode(const char *name)
 		__asm__ volatile("lidt %0" ::"m"(zero_idt));
 	else if (!strcmp(name, "swapgs"))
 		__asm__ volatile("swapgs" ::: "memory");
+	else if (!strcmp(name, "read-r0-stack"))
+		(void)*(volatile uint64_t *)(uintptr_t)GLINT_R0_STACK_GPA;
+	else if (!strcmp(name, "write-input"))
+		*(volatile char *)(uintptr_t)CALL_PAGE->boot.in_gpa = 0;
 	else if (!strcmp(name, "rdtscp-storm"))
 		rdtscp_storm();
 	else if (!strncmp(name, "ctype-", 6) || !strcmp(name, "log-junk"))
