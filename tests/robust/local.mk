@@ -46,3 +46,6 @@ tests_robust_test_faults_SOURCES = tests/robust/test_faults.c $(ROBUST_COMMON)
 tests_robust_test_faults_CPPFLAGS = $(ROBUST_CPPFLAGS)
 tests_robust_test_faults_LDADD = $(ROBUST_LDADD)
 tests_robust_test_faults_DEPENDENCIES = $(ROBUST_DEPS)
+
+# SECURITY.md maps every defence to the tests here and elsewhere.
+EXTRA_DIST += SECURITY.md
