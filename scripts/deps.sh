@@ -7,7 +7,8 @@ pkgs=(autoconf automake libtool pkg-config make gcc libc6-dev linux-libc-dev
       libuv1-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev check
       curl)
 if [ "${1:-}" = "--test" ]; then
-	pkgs+=(clang-format wrk prometheus)
+	# clang + its runtimes: libFuzzer targets (scripts/fuzz.sh)
+	pkgs+=(clang-format wrk prometheus clang libclang-rt-14-dev)
 fi
 
 missing=()

@@ -32,7 +32,7 @@ make -j2 -s >/dev/null
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:exitcode=86:log_path=$reports/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=86:log_path=$reports/ubsan"
-export LSAN_OPTIONS="exitcode=86"
+export LSAN_OPTIONS="exitcode=86:suppressions=$top/scripts/sanitize-lsan.supp:print_suppressions=0"
 status=0
 make -j2 check "$@" || status=$?
 for log in test-suite.log tests/*/*.log; do
