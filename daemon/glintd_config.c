@@ -37,7 +37,7 @@ void glintd_config_default(struct glintd_config *cfg)
 	cfg->max_connections = 1024;
 	cfg->max_connections_per_ip = 0;
 	cfg->connection_timeout_s = 60;
-	cfg->connection_memory_bytes = 64u << 10;
+	cfg->connection_memory_bytes = 16u << 10;
 	cfg->shutdown_grace_ms = 10000;
 	cfg->log_level = LOG_LEVEL_INFO;
 }
