@@ -70,7 +70,7 @@ static int op_boot(struct op *op, const uint8_t *image, size_t len)
 	vm_config_default(&cfg, (uint64_t)op->rec.settings.memory_mb << 20);
 	ret = vm_config_check(&cfg, msg, sizeof(msg));
 	if (ret < 0) {
-		set_status(op, 400, "invalid_settings", "%s", msg);
+		set_status(op, 400, "invalid_setting", "%s", msg);
 		return ret;
 	}
 	ret = vm_boot(e->vmm, &img, &cfg, engine_guest_log, op->fn, &op->snap,
@@ -422,13 +422,13 @@ void engine_deploy(struct engine *e, struct engine_deploy *d)
 		return;
 	}
 	if (!function_name_valid(d->function, strnlen(d->function, 64))) {
-		deploy_reject(e, d, 400, "invalid_name",
+		deploy_reject(e, d, 400, "invalid_function_name",
 			      "function names are 1 to 63 characters "
 			      "of a-z, 0-9, '_' and '-'");
 		return;
 	}
 	if (function_settings_check(&s, msg, sizeof(msg)) < 0) {
-		deploy_reject(e, d, 400, "invalid_settings", msg);
+		deploy_reject(e, d, 400, "invalid_setting", msg);
 		return;
 	}
 	if (d->image_len > e->cfg.max_image_bytes) {

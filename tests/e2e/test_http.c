@@ -309,6 +309,13 @@ START_TEST(bad_settings_400_name_parameter)
 	assert_error(&r, 400, "invalid_setting");
 	ck_assert_ptr_nonnull(strstr(r.body, "memory_mb"));
 	http_resp_free(&r);
+	/* Each value valid, the combination not: same code for the client. */
+	ck_assert_int_eq(harness_deploy(&daemon_g, "badset", echo_elf(),
+					"min_warm=9&max_concurrency=2", &r),
+			 0);
+	assert_error(&r, 400, "invalid_setting");
+	ck_assert_ptr_nonnull(strstr(r.body, "min_warm"));
+	http_resp_free(&r);
 }
 END_TEST
 
