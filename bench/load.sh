@@ -32,7 +32,9 @@ deploy() { # name image query
 	code=$(curl -s -o "$tmp/deploy" -w '%{http_code}' -X PUT --data-binary "@$build/$2" "$url/functions/$1?$3")
 	[ "$code" = 201 ] || { echo "load: deploy $1 failed ($code): $(cat "$tmp/deploy")" >&2; exit 1; }
 }
-pool="max_concurrency=8&queue_max=1024"
+# idle_ms=1000: pools shrink back to min_warm soon after the load, so the
+# last sample shows whether anything leaked.
+pool="max_concurrency=8&queue_max=1024&idle_ms=1000"
 deploy echo guest/examples/echo.elf "min_warm=4&$pool"
 deploy hello guest/examples/hello.elf "min_warm=2&$pool"
 deploy counter tests/guests/counter.elf "min_warm=2&$pool"
