@@ -1,4 +1,4 @@
-/* test_crash.c: glintd killed with SIGKILL at random moments of deploys; after each restart every function is whole, old or new. */
+/* test_crash.c: glintd killed with SIGKILL at random moments of deploys and deletes; after each restart every function is whole, old or new. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -47,10 +47,10 @@ static void sleep_us(long us)
 	nanosleep(&ts, NULL);
 }
 
-/* Sends a whole PUT on a raw socket and returns it unread: the daemon is
- * killed while it works on it. */
-static int start_put(const struct glintd_proc *g, const char *name,
-		     enum which w)
+/* Sends a whole request on a raw socket and returns it unread: the daemon
+ * is killed while it works on it. w ABSENT: a DELETE. */
+static int start_request(const struct glintd_proc *g, const char *name,
+			 enum which w)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET,
 				.sin_port = htons(g->port)};
@@ -61,12 +61,14 @@ static int start_put(const struct glintd_proc *g, const char *name,
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	n = snprintf(head, sizeof(head),
-		     "PUT /functions/%s HTTP/1.1\r\nHost: t\r\n"
+		     "%s /functions/%s HTTP/1.1\r\nHost: t\r\n"
 		     "Content-Length: %zu\r\n\r\n",
-		     name, image_len[w]);
+		     w == ABSENT ? "DELETE" : "PUT", name,
+		     w == ABSENT ? 0 : image_len[w]);
 	ck_assert_int_eq(send(fd, head, (size_t)n, MSG_NOSIGNAL), n);
-	ck_assert_int_eq(send(fd, image[w], image_len[w], MSG_NOSIGNAL),
-			 (ssize_t)image_len[w]);
+	if (w != ABSENT)
+		ck_assert_int_eq(send(fd, image[w], image_len[w], MSG_NOSIGNAL),
+				 (ssize_t)image_len[w]);
 	return fd;
 }
 
@@ -158,15 +160,17 @@ static void kill_and_restart(struct glintd_proc *g)
 	ck_assert_msg(rc == 0, "restart: %s", strerror(-rc));
 }
 
-/* One round: f is redeployed with the other image, or a new function is
- * deployed, and the daemon dies 0-5 ms into it. */
-static void round_once(struct glintd_proc *g, struct fn_state *fs,
-		       struct fn_state *fresh, unsigned *changed)
+/* One round: f is redeployed with the other image (or deleted, when
+ * remove is set), and the daemon dies 0-5 ms into it. */
+static void round_once(struct glintd_proc *g, struct fn_state *f, int remove,
+		       unsigned *changed)
 {
-	struct fn_state *f = fresh ? fresh : fs;
-	enum which want = f->which == ECHO ? HELLO : ECHO, now;
+	enum which want = remove	     ? ABSENT
+			  : f->which == ECHO ? HELLO
+					     : ECHO,
+		   now;
 	long version = 0;
-	int fd = start_put(g, f->name, want);
+	int fd = start_request(g, f->name, want);
 
 	sleep_us(rand() % 5000);
 	kill_and_restart(g);
@@ -175,14 +179,14 @@ static void round_once(struct glintd_proc *g, struct fn_state *fs,
 	ck_assert_msg(now == f->which || now == want,
 		      "%s: holds %d, want %d or %d", f->name, now, f->which,
 		      want);
-	if (now != f->which) {
+	if (now != f->which && now != ABSENT && f->which != ABSENT)
 		ck_assert_msg(version == f->version + 1,
 			      "%s: version %ld after %ld", f->name, version,
 			      f->version);
-		(*changed)++;
-	} else if (now != ABSENT) {
+	else if (now == f->which && now != ABSENT)
 		ck_assert_int_eq(version, f->version);
-	}
+	if (now != f->which)
+		(*changed)++;
 	f->which = now;
 	f->version = version;
 }
@@ -224,22 +228,27 @@ START_TEST(kill9_during_deploys)
 		lookup(&g, fs[i].name, &fs[i].version);
 	}
 	for (rounds = 0; rounds < ROUNDS; rounds++) {
-		/* Every fourth round deploys a function that did not exist. */
+		/* Every fourth round deploys a function that did not exist;
+		 * every eighth deletes one. */
 		if (rounds % 4 == 3) {
 			snprintf(fresh.name, sizeof(fresh.name), "new%u",
 				 rounds);
 			fresh.which = ABSENT;
 			fresh.version = 0;
-			round_once(&g, NULL, &fresh, &changed);
+			round_once(&g, &fresh, 0, &changed);
 			serves_as(&g, fresh.name, fresh.which);
 		} else {
-			round_once(&g, &fs[rounds % FUNCTIONS], NULL, &changed);
+			struct fn_state *f = &fs[rounds % FUNCTIONS];
+
+			round_once(&g, f, rounds % 8 == 6 && f->which != ABSENT,
+				   &changed);
 		}
 		for (int i = 0; i < FUNCTIONS; i++)
 			serves_as(&g, fs[i].name, fs[i].which);
 		no_temp_files(&g);
 	}
-	fprintf(stderr, "seed %u: %u rounds, %u deploys survived the kill\n",
+	fprintf(stderr,
+		"seed %u: %u rounds, %u deploys or deletes survived the kill\n",
 		seed, rounds, changed);
 	harness_cleanup(&g);
 	for (int i = 0; i < 2; i++)
