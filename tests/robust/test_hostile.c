@@ -189,7 +189,8 @@ START_TEST(liar_modes_next_to_good_calls)
 }
 END_TEST
 
-/* Many crashing calls at once on one function, from several threads. */
+/* Many crashing calls at once on one function, from several threads,
+ * while it is redeployed. */
 struct crasher {
 	pthread_t thread;
 	unsigned wrong;
@@ -226,7 +227,7 @@ static void *crash_run(void *opaque)
 	return NULL;
 }
 
-START_TEST(concurrent_crashes_do_not_disturb_each_other)
+START_TEST(concurrent_crashes_and_redeploys)
 {
 	struct crasher c[4];
 	struct robust_good echo;
@@ -237,6 +238,10 @@ START_TEST(concurrent_crashes_do_not_disturb_each_other)
 		ck_assert_int_eq(
 			pthread_create(&c[i].thread, NULL, crash_run, &c[i]),
 			0);
+	/* Redeploys while VMs of the old version crash and restore. */
+	for (int i = 0; i < 3; i++)
+		robust_deploy(&daemon_g, "hostile", "tests/guests/hostile.elf",
+			      "timeout_ms=300", 201);
 	for (int i = 0; i < 4; i++) {
 		pthread_join(c[i].thread, NULL);
 		ck_assert_msg(c[i].wrong == 0, "thread %d: %u wrong; %s", i,
@@ -332,7 +337,7 @@ int main(void)
 	tcase_set_timeout(tc, 50);
 	tcase_add_test(tc, hostile_modes_next_to_good_calls);
 	tcase_add_test(tc, liar_modes_next_to_good_calls);
-	tcase_add_test(tc, concurrent_crashes_do_not_disturb_each_other);
+	tcase_add_test(tc, concurrent_crashes_and_redeploys);
 	tcase_add_test(tc, guest_result_fields_are_sanitised);
 	tcase_add_test(tc, never_ready_is_422_and_keeps_serving);
 	suite_add_tcase(s, tc);
