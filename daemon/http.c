@@ -90,10 +90,13 @@ static void run_mhd(struct http_server *s)
 	MHD_UNSIGNED_LONG_LONG timeout_ms;
 
 	MHD_run(s->mhd);
-	if (MHD_get_timeout(s->mhd, &timeout_ms) == MHD_YES)
-		uv_timer_start(&s->timer, on_timer, (uint64_t)timeout_ms, 0);
-	else
-		uv_timer_stop(&s->timer);
+	/* At max_connections MHD takes its listen socket out of its epoll
+	 * set and puts it back only in a run after connections closed; no
+	 * event would cause that run, so run at least once a second. */
+	if (MHD_get_timeout(s->mhd, &timeout_ms) != MHD_YES ||
+	    timeout_ms > 1000)
+		timeout_ms = 1000;
+	uv_timer_start(&s->timer, on_timer, (uint64_t)timeout_ms, 0);
 	if (s->drain_done && s->inflight == 0)
 		finish_drain(s);
 }
