@@ -21,6 +21,7 @@
 /* Short limits so that the cases run fast; glintd.conf keys. */
 #define CONN_TIMEOUT_S 1
 #define MAX_INVOKE_BYTES 65536
+#define MAX_CONNECTIONS 16
 
 static struct glintd_proc daemon_g;
 static char config_path[64];
@@ -373,27 +374,53 @@ START_TEST(slow_clients_are_closed_others_served)
 	static const char half[] = "POST /invoke/echo HTTP/1.1\r\nHost: t\r\n"
 				   "Content-Le";
 	static const char inv[] = INV "Content-Length: 2\r\n\r\nhi";
-	int slow[32];
+	int slow[8];
 	struct raw_resp r;
 
-	for (int i = 0; i < 32; i++) {
+	for (int i = 0; i < 8; i++) {
 		slow[i] = raw_connect();
 		raw_send(slow[i], half, sizeof(half) - 1);
 	}
-	healthz_ok("32 stalled clients");
+	healthz_ok("8 stalled clients");
 	raw_exchange(inv, sizeof(inv) - 1, &r);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(r.body, "hi");
 	raw_resp_free(&r);
 	/* Each stalled connection ends without an answer (read_byte bounds
 	 * the wait at 10 s, the timeout is 1 s). */
-	for (int i = 0; i < 32; i++) {
+	for (int i = 0; i < 8; i++) {
 		raw_read(slow[i], &r);
 		ck_assert_msg(r.closed && r.status == 0,
 			      "stalled client %d got %d", i, r.status);
 		close(slow[i]);
 	}
 	healthz_ok("stalled clients closed");
+}
+END_TEST
+
+/* Slow clients holding every connection glintd allows: a new client waits
+ * (in the listen backlog) until their timeout frees a slot, then is served;
+ * the daemon accepts again for good. */
+START_TEST(connection_limit_full_then_recovers)
+{
+	static const char half[] = "GET /healthz HTTP/1.1\r\nHo";
+	int slow[MAX_CONNECTIONS];
+	struct raw_resp r;
+
+	for (int i = 0; i < MAX_CONNECTIONS; i++) {
+		slow[i] = raw_connect();
+		raw_send(slow[i], half, sizeof(half) - 1);
+	}
+	/* read_byte bounds this at 10 s; the timeout is 1 s. */
+	healthz_ok("every connection held");
+	for (int i = 0; i < MAX_CONNECTIONS; i++) {
+		raw_read(slow[i], &r);
+		ck_assert_msg(r.closed, "stalled client %d got %d", i,
+			      r.status);
+		close(slow[i]);
+	}
+	healthz_ok("limit freed");
+	healthz_ok("limit freed, again");
 }
 END_TEST
 
@@ -431,9 +458,9 @@ static void daemon_up(void)
 	f = fdopen(fd, "w");
 	fprintf(f,
 		"{\"connection_timeout_s\": %d, \"max_invoke_bytes\": %d, "
-		"\"max_small_body_bytes\": 4096, "
+		"\"max_small_body_bytes\": 4096, \"max_connections\": %d, "
 		"\"connection_memory_bytes\": 16384}\n",
-		CONN_TIMEOUT_S, MAX_INVOKE_BYTES);
+		CONN_TIMEOUT_S, MAX_INVOKE_BYTES, MAX_CONNECTIONS);
 	fclose(f);
 	rc = harness_start(&daemon_g, extra);
 	if (rc != 0) {
@@ -465,6 +492,7 @@ int main(void)
 	tcase_add_test(tc, oversized_heads_are_refused);
 	tcase_add_test(tc, oversized_body_413_and_limit_exact_200);
 	tcase_add_test(tc, slow_clients_are_closed_others_served);
+	tcase_add_test(tc, connection_limit_full_then_recovers);
 	tcase_add_test(tc, pipelined_good_then_bad);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
