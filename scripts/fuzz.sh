@@ -69,7 +69,7 @@ for t in "${targets[@]}"; do
 		-rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
 		-artifact_prefix="$build/tests/fuzz/crashes/$t-" \
 		"$work" "${seeds[@]}" >"$log" 2>&1; then
-		grep -E '^stat::number_of_executed_units|^Done' "$log" |
+		grep -E 'DONE +cov:' "$log" |
 			sed "s/^/fuzz.sh: $t: /" || true
 	else
 		tail -n 60 "$log"
