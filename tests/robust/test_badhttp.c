@@ -211,6 +211,19 @@ static const struct bad_case cases[] = {
 	 "/invoke/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	 "aaaaa HTTP/1.1\r\n" H "Content-Length: 0\r\n\r\n",
 	 400, "invalid_function_name", NULL},
+	{"absolute URI", "GET http://t/healthz HTTP/1.1\r\n" H "\r\n", 404,
+	 "not_found", NULL},
+	{"OPTIONS *", "OPTIONS * HTTP/1.1\r\n" H "\r\n", 404, "not_found",
+	 NULL},
+	{"double slash",
+	 "POST //invoke/echo HTTP/1.1\r\n" H "Content-Length: 2\r\n\r\nhi", 404,
+	 "not_found", NULL},
+	{"trailing slash",
+	 "POST /invoke/echo/ HTTP/1.1\r\n" H "Content-Length: 2\r\n\r\nhi", 400,
+	 "invalid_function_name", NULL},
+	{"percent-encoded name",
+	 "POST /invoke/%65cho HTTP/1.1\r\n" H "Content-Length: 2\r\n\r\nhi",
+	 200, NULL, "hi"},
 	/* query values */
 	{"timeout_ms=abc",
 	 "PUT /functions/q?timeout_ms=abc HTTP/1.1\r\n" H
@@ -223,6 +236,17 @@ static const struct bad_case cases[] = {
 	{"unknown setting",
 	 "PUT /functions/q?bogus=1 HTTP/1.1\r\n" H "Content-Length: 0\r\n\r\n",
 	 400, "invalid_setting", NULL},
+	{"repeated setting, one bad",
+	 "PUT /functions/q?timeout_ms=5&timeout_ms=abc HTTP/1.1\r\n" H
+	 "Content-Length: 0\r\n\r\n",
+	 400, "invalid_setting", NULL},
+	{"empty setting name",
+	 "PUT /functions/q?=5 HTTP/1.1\r\n" H "Content-Length: 0\r\n\r\n", 400,
+	 "invalid_setting", NULL},
+	{"settings on invoke are ignored",
+	 "POST /invoke/echo?timeout_ms=1 HTTP/1.1\r\n" H
+	 "Content-Length: 2\r\n\r\nhi",
+	 200, NULL, "hi"},
 	/* bodies: lengths and chunked transfer */
 	{"chunked",
 	 INV "Transfer-Encoding: chunked\r\n\r\n"
@@ -236,6 +260,14 @@ static const struct bad_case cases[] = {
 	 INV "Transfer-Encoding: chunked\r\n\r\n"
 	     "zz\r\nabc\r\n0\r\n\r\n",
 	 400, NULL, NULL},
+	{"chunk extension",
+	 INV "Transfer-Encoding: chunked\r\n\r\n"
+	     "3;ext=1\r\nabc\r\n0\r\n\r\n",
+	 200, NULL, "abc"},
+	{"chunk size over 64 bits",
+	 INV "Transfer-Encoding: chunked\r\n\r\n"
+	     "1ffffffffffffffff\r\nabc",
+	 413, NULL, NULL},
 	{"truncated chunked", INV "Transfer-Encoding: chunked\r\n\r\n10\r\nabc",
 	 0, NULL, NULL},
 	{"Content-Length shorter than sent",
@@ -315,6 +347,13 @@ START_TEST(oversized_heads_are_refused)
 		 "\r\n", 3000, 431},
 		{"40 kB URL", "GET /", "a", " HTTP/1.1\r\n" H "\r\n", 40000,
 		 414},
+		{"2000 settings", "PUT /functions/q?", "timeout_ms=1&",
+		 "min_warm=1 HTTP/1.1\r\n" H "Content-Length: 0\r\n\r\n", 2000,
+		 414},
+		/* Over the invoke limit in one-byte chunks: glintd's 413. */
+		{"70000 one-byte chunks",
+		 INV "Transfer-Encoding: chunked\r\n\r\n", "1\r\na\r\n",
+		 "0\r\n\r\n", 70000, 413},
 	};
 
 	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
