@@ -205,22 +205,6 @@ static int method_allowed(enum api_route route, const char *method)
 	return 0;
 }
 
-/* [a-z0-9_-]{1,63}: no dots or slashes, so no path tricks reach the
- * engine's on-disk state. */
-static int name_ok(const char *name)
-{
-	size_t n = 0;
-
-	for (; name[n]; n++) {
-		char c = name[n];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_'))
-			return 0;
-	}
-	return n >= 1 && n <= 63;
-}
-
 static size_t on_begin(void *opaque, struct http_request *http)
 {
 	struct api_req *q = calloc(1, sizeof(*q));
@@ -248,7 +232,7 @@ static size_t on_begin(void *opaque, struct http_request *http)
 		respond_error(q, 405, "method_not_allowed", msg);
 		return 0;
 	}
-	if (name && !name_ok(name)) {
+	if (name && !function_name_valid(name, strlen(name))) {
 		respond_error(q, 400, "invalid_function_name",
 			      "function names are 1-63 characters of a-z, "
 			      "0-9, '-' and '_'");

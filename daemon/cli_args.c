@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli_args.h"
+#include "engine.h"
 
 #define GLOBAL 0u /* allowed with every command */
 
@@ -123,16 +124,7 @@ int cli_args_parse(int argc, char **argv, unsigned cmd_mask,
 
 int cli_name_ok(const char *name)
 {
-	size_t n = 0;
-
-	for (; name[n]; n++) {
-		char c = name[n];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_'))
-			return 0;
-	}
-	return n >= 1 && n <= 63;
+	return function_name_valid(name, strlen(name));
 }
 
 int cli_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)

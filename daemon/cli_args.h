@@ -39,7 +39,7 @@ int cli_args_parse(int argc, char **argv, unsigned cmd_mask,
 		   int stop_at_positional, struct cli_args *a, int *next,
 		   char *err, size_t err_len);
 
-/* [a-z0-9_-]{1,63}, the daemon's rule for function names. */
+/* The daemon's rule for function names (function_name_valid). */
 int cli_name_ok(const char *name);
 /* A decimal integer in [min, max]; 0 or -EINVAL. */
 int cli_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);

@@ -49,6 +49,10 @@ int function_settings_set(struct function_settings *s, const char *key,
 int function_settings_check(const struct function_settings *s, char *err,
 			    size_t err_len);
 
+/* The inclusive range of setting key; -EINVAL for an unknown key. Lets
+ * clients (the CLI) check values with the daemon's own limits. */
+int function_setting_range(const char *key, uint32_t *min, uint32_t *max);
+
 /* Function names: [a-z0-9_-]{1,63}. */
 int function_name_valid(const char *name, size_t len);
 

@@ -15,6 +15,7 @@
 #include "cli_http.h"
 #include "cli_output.h"
 #include "cli_templates.h"
+#include "engine.h"
 
 #define DEFAULT_URL "http://127.0.0.1:8080"
 /* Whole-request limits; connecting is limited to 5 s in cli_http.c. An
@@ -169,30 +170,31 @@ static int append_setting(char *q, size_t cap, const char *key,
 
 static int check_settings(const struct cli_args *a)
 {
+	/* The ranges are the daemon's own (daemon/settings.c), so a bad
+	 * number is caught before the image is uploaded. */
 	static const struct {
-		const char *flag;
+		const char *flag, *key;
 		size_t off;
-		uint32_t min, max;
 	} checks[] = {
-		{"memory", offsetof(struct cli_args, memory), 1, 1024},
-		{"timeout", offsetof(struct cli_args, timeout), 1, 600000},
-		{"concurrency", offsetof(struct cli_args, concurrency), 1,
-		 1024},
-		{"warm", offsetof(struct cli_args, warm), 0, 1024},
+		{"memory", "memory_mb", offsetof(struct cli_args, memory)},
+		{"timeout", "timeout_ms", offsetof(struct cli_args, timeout)},
+		{"concurrency", "max_concurrency",
+		 offsetof(struct cli_args, concurrency)},
+		{"warm", "min_warm", offsetof(struct cli_args, warm)},
 	};
-	uint32_t v;
+	uint32_t v, min, max;
 
 	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
 		const char *s =
 			*(const char *const *)((const char *)a + checks[i].off);
 
-		if (s && cli_parse_u32(s, checks[i].min, checks[i].max, &v))
-			return usage_error(
-				"deploy",
-				"--%s must be a whole number from %u "
-				"to %u, not '%s'",
-				checks[i].flag, checks[i].min, checks[i].max,
-				s);
+		if (!s || function_setting_range(checks[i].key, &min, &max))
+			continue;
+		if (cli_parse_u32(s, min, max, &v))
+			return usage_error("deploy",
+					   "--%s must be a whole number from "
+					   "%u to %u, not '%s'",
+					   checks[i].flag, min, max, s);
 	}
 	return CLI_EXIT_OK;
 }

@@ -70,17 +70,33 @@ static void sanitise(char *dst, size_t dst_len, const char *src)
 	dst[i] = '\0';
 }
 
+static const struct setting_desc *setting_find(const char *key)
+{
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (strcmp(key, settings_table[i].key) == 0)
+			return &settings_table[i];
+	return NULL;
+}
+
+int function_setting_range(const char *key, uint32_t *min, uint32_t *max)
+{
+	const struct setting_desc *d = setting_find(key);
+
+	if (!d)
+		return -EINVAL;
+	*min = d->min;
+	*max = d->max;
+	return 0;
+}
+
 int function_settings_set(struct function_settings *s, const char *key,
 			  const char *value, char *err, size_t err_len)
 {
+	const struct setting_desc *d = setting_find(key);
 	char shown[48];
 	uint32_t v;
 
-	for (size_t i = 0; i < NSETTINGS; i++) {
-		const struct setting_desc *d = &settings_table[i];
-
-		if (strcmp(key, d->key) != 0)
-			continue;
+	if (d) {
 		if (parse_u32(value, &v) < 0 || v < d->min || v > d->max) {
 			snprintf(err, err_len,
 				 "%s must be an integer from %u to %u", d->key,
