@@ -7,7 +7,8 @@
 # $GLINT_FUZZ_TARGETS). DIR (default _build-fuzzer) is configured with
 # CC=clang on first use. Each target reads its seeds from
 # tests/fuzz/corpus/TARGET and tests/fuzz/regressions/TARGET and writes new
-# inputs to DIR/tests/fuzz/work/TARGET only (the tree is never written).
+# inputs to DIR/tests/fuzz/work/TARGET only (the tree is never written);
+# tests/fuzz/dict/TARGET.dict is used when it exists.
 # A crash, leak, sanitizer report or timeout fails the run; the input is
 # left in DIR/tests/fuzz/crashes/ to be copied to
 # tests/fuzz/regressions/TARGET/ once fixed. Needs clang and the libFuzzer
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--seconds) seconds=${2:-}; shift 2 ;;
 	--build) build=$2; shift 2 ;;
-	-h | --help) sed -n '2,14p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,15p' "$0"; exit 0 ;;
 	-*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
 	*) targets+=("$1"); shift ;;
 	esac
@@ -63,11 +64,14 @@ for t in "${targets[@]}"; do
 	seeds=("$top/tests/fuzz/corpus/$t")
 	[ -d "$top/tests/fuzz/regressions/$t" ] &&
 		seeds+=("$top/tests/fuzz/regressions/$t")
+	dict=()
+	[ -f "$top/tests/fuzz/dict/$t.dict" ] &&
+		dict=(-dict="$top/tests/fuzz/dict/$t.dict")
 	echo "fuzz.sh: $t for ${seconds}s"
 	log=$build/tests/fuzz/fuzz_$t.log
 	if "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 \
 		-rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
-		-artifact_prefix="$build/tests/fuzz/crashes/$t-" \
+		-artifact_prefix="$build/tests/fuzz/crashes/$t-" "${dict[@]}" \
 		"$work" "${seeds[@]}" >"$log" 2>&1; then
 		grep -E 'DONE +cov:' "$log" |
 			sed "s/^/fuzz.sh: $t: /" || true

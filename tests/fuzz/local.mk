@@ -98,7 +98,8 @@ tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_ENGINE_LDFLAGS)
 
 # Seed corpora and regressions: whole directories, so a new crash input
 # is distributed without editing this file.
-EXTRA_DIST += tests/fuzz/corpus tests/fuzz/regressions scripts/fuzz.sh \
+EXTRA_DIST += tests/fuzz/corpus tests/fuzz/regressions tests/fuzz/dict \
+	scripts/fuzz.sh \
 	scripts/sanitize.sh scripts/sanitize-lsan.supp
 
 # ---- make fuzz ----
