@@ -196,6 +196,12 @@ struct engine {
 	uv_timer_t grace_timer;
 	struct worker_item scan_item;
 
+	/* VMs running a call or restoring after one; while exactly one is,
+	 * the loop polls for its result for up to loop_poll_us instead of
+	 * sleeping (0: never). */
+	unsigned nvms_busy;
+	unsigned loop_poll_us;
+
 	int scan_done;
 	unsigned loads_pending;
 	unsigned npvms, ncalls, nops; /* alive, for shutdown */

@@ -384,6 +384,12 @@ static void call_start(struct call *c, struct pvm *p)
 	c->inv->queue_ns = engine_now_ns() - c->start_ns;
 	c->run.fn = call_run;
 	c->result.fn = call_delivered;
+	/* One VM at work leaves a core for the loop to poll on; with more,
+	 * the cores are taken and polling would only slow the calls. */
+	if (++c->e->nvms_busy == 1)
+		workers_poll_start(c->e->workers, c->e->loop_poll_us);
+	else
+		workers_poll_stop(c->e->workers);
 	workers_submit(c->e->workers, &c->run, 1);
 }
 
@@ -395,6 +401,8 @@ static void pvm_returned(struct worker_item *it)
 	dlist_remove(&p->link);
 	ver->nbusy--;
 	p->call = NULL;
+	if (--ver->fn->e->nvms_busy == 0)
+		workers_poll_stop(ver->fn->e->workers);
 	if (p->failed) {
 		engine_log(LOG_LEVEL_WARN, "function %s: VM replaced: %s",
 			   ver->fn->name, p->err);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,7 +30,11 @@ struct workers {
 	unsigned spin_us;
 
 	pthread_mutex_t mbox_lock;
-	struct fifo mbox; /* items for the loop */
+	struct fifo mbox;	/* items for the loop */
+	int polling;		/* under mbox_lock: the loop polls, no async */
+	uv_idle_t idle;		/* active while polling */
+	uint64_t poll_until_ns; /* loop thread only */
+	unsigned handles_open;
 
 	unsigned nthreads;
 	pthread_t *threads;
@@ -159,15 +164,22 @@ void workers_submit(struct workers *w, struct worker_item *it, int urgent)
 
 void workers_post(struct workers *w, struct worker_item *it)
 {
+	int polled;
+
 	pthread_mutex_lock(&w->mbox_lock);
 	fifo_push(&w->mbox, it);
+	polled = w->polling;
 	pthread_mutex_unlock(&w->mbox_lock);
-	uv_async_send(&w->async);
+	/* A polling loop finds the item on its next iteration; polling ends
+	 * under mbox_lock with a last look at the mailbox, so nothing posted
+	 * here is stranded. */
+	if (!polled)
+		uv_async_send(&w->async);
 }
 
-static void on_async(uv_async_t *h)
+/* Runs what is in the mailbox now; 1 if there was anything. */
+static int drain(struct workers *w)
 {
-	struct workers *w = h->data;
 	struct worker_item *it;
 	struct fifo batch;
 
@@ -175,9 +187,53 @@ static void on_async(uv_async_t *h)
 	batch = w->mbox;
 	w->mbox.head = w->mbox.tail = NULL;
 	pthread_mutex_unlock(&w->mbox_lock);
+	if (batch.head == NULL)
+		return 0;
 	/* Items posted while this batch runs wait for the next callback. */
 	while ((it = fifo_pop(&batch)) != NULL)
 		it->fn(it);
+	return 1;
+}
+
+static void on_async(uv_async_t *h)
+{
+	drain(h->data);
+}
+
+static void on_idle(uv_idle_t *h)
+{
+	struct workers *w = h->data;
+	int left;
+
+	drain(w);
+	if (w->poll_until_ns != 0 && now_ns() < w->poll_until_ns)
+		return;
+	pthread_mutex_lock(&w->mbox_lock);
+	w->polling = 0;
+	left = w->mbox.head != NULL;
+	pthread_mutex_unlock(&w->mbox_lock);
+	uv_idle_stop(&w->idle);
+	if (left) /* posted after the drain above, without a wake-up */
+		uv_async_send(&w->async);
+}
+
+void workers_poll_start(struct workers *w, unsigned max_us)
+{
+	if (max_us == 0 || uv_is_closing((uv_handle_t *)&w->idle))
+		return;
+	w->poll_until_ns = now_ns() + (uint64_t)max_us * 1000u;
+	if (uv_is_active((uv_handle_t *)&w->idle))
+		return;
+	pthread_mutex_lock(&w->mbox_lock);
+	w->polling = 1;
+	pthread_mutex_unlock(&w->mbox_lock);
+	uv_idle_start(&w->idle, on_idle);
+}
+
+void workers_poll_stop(struct workers *w)
+{
+	/* on_idle ends polling on the next iteration, after a last drain. */
+	w->poll_until_ns = 0;
 }
 
 int workers_create(uv_loop_t *loop, unsigned n, unsigned spin_us,
@@ -210,7 +266,11 @@ int workers_create(uv_loop_t *loop, unsigned n, unsigned spin_us,
 	}
 	if (w->nthreads > 0)
 		ret = uv_async_init(loop, &w->async, on_async);
-	w->async.data = w;
+	if (ret == 0) {
+		uv_idle_init(loop, &w->idle); /* cannot fail */
+		w->handles_open = 2;
+	}
+	w->async.data = w->idle.data = w;
 	if (ret < 0) {
 		workers_destroy(w);
 		return ret;
@@ -234,7 +294,7 @@ static void on_closed(uv_handle_t *h)
 {
 	struct workers *w = h->data;
 
-	if (w->close_cb)
+	if (--w->handles_open == 0 && w->close_cb)
 		w->close_cb(w->close_opaque);
 }
 
@@ -242,6 +302,10 @@ void workers_close(struct workers *w, void (*cb)(void *opaque), void *opaque)
 {
 	w->close_cb = cb;
 	w->close_opaque = opaque;
+	pthread_mutex_lock(&w->mbox_lock);
+	w->polling = 0;
+	pthread_mutex_unlock(&w->mbox_lock);
+	uv_close((uv_handle_t *)&w->idle, on_closed);
 	uv_close((uv_handle_t *)&w->async, on_closed);
 }
 

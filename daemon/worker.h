@@ -38,6 +38,17 @@ int workers_create(uv_loop_t *loop, unsigned n, unsigned spin_us,
 void workers_submit(struct workers *w, struct worker_item *it, int urgent);
 void workers_post(struct workers *w, struct worker_item *it);
 
+/*
+ * Loop-side polling: until max_us pass or workers_poll_stop(), the loop
+ * does not block while waiting for posted items; it picks them up from an
+ * idle handle, and workers_post() skips the uv_async wake-up (an eventfd
+ * write, and a wake-up of the sleeping loop thread) while it does. Worth
+ * it only when a core is spare for the spinning loop; the caller decides.
+ * Loop thread only; calling start while polling extends the deadline.
+ */
+void workers_poll_start(struct workers *w, unsigned max_us);
+void workers_poll_stop(struct workers *w);
+
 /* Lets the threads finish every queued job, then joins them. Items posted
  * to the loop are still delivered until workers_close(). */
 void workers_stop(struct workers *w);

@@ -451,6 +451,94 @@ START_TEST(workers_run_and_deliver)
 }
 END_TEST
 
+/* Submits n jobs and runs the loop until each is back exactly once. */
+static void run_jobs(struct workers *w, struct job *jobs, int n,
+		     uv_loop_t *loop)
+{
+	delivered_total = 0;
+	for (int i = 0; i < n; i++) {
+		jobs[i] = (struct job){.w = w};
+		jobs[i].item.fn = job_run;
+		workers_submit(w, &jobs[i].item, 1);
+	}
+	while (delivered_total < n)
+		uv_run(loop, UV_RUN_ONCE);
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(jobs[i].delivered, 1);
+}
+
+/* While the loop polls, posts skip the async wake-up; whatever is posted
+ * around the end of polling (budget over or stopped) must still arrive. */
+START_TEST(workers_poll_delivers)
+{
+	static struct job jobs[NJOBS];
+	struct workers *w;
+	uv_loop_t loop;
+
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	ck_assert_int_eq(workers_create(&loop, 2, 0, &w), 0);
+	closed = 0;
+	workers_poll_start(w, 10000);
+	run_jobs(w, jobs, NJOBS, &loop);
+	workers_poll_stop(w);
+	run_jobs(w, jobs, NJOBS, &loop); /* polling ends during these */
+	for (int round = 0; round < 2000; round++) {
+		workers_poll_start(w, (unsigned)round % 5); /* 0 to 4 us */
+		run_jobs(w, jobs, 4, &loop);
+	}
+	/* Nothing is polling now: the loop sleeps until an async arrives. */
+	run_jobs(w, jobs, NJOBS, &loop);
+	workers_stop(w);
+	workers_close(w, on_closed, &closed);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(closed, 1);
+	workers_destroy(w);
+	ck_assert_int_eq(uv_loop_close(&loop), 0);
+}
+END_TEST
+
+static struct job chained;
+
+/* Delivered on the loop: posts another item from inside the drain, after
+ * the mailbox was emptied, while the loop is still polling. */
+static void post_chained(struct worker_item *it)
+{
+	struct job *j = (struct job *)it;
+
+	j->delivered++;
+	chained = (struct job){.w = j->w};
+	chained.item.fn = job_back;
+	workers_post(j->w, &chained.item);
+	workers_poll_stop(j->w);
+}
+
+START_TEST(workers_poll_end_keeps_late_posts)
+{
+	struct workers *w;
+	struct job first;
+	uv_loop_t loop;
+
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	ck_assert_int_eq(workers_create(&loop, 1, 0, &w), 0);
+	delivered_total = closed = 0;
+	workers_poll_start(w, 10000);
+	first = (struct job){.w = w};
+	first.item.fn = post_chained;
+	workers_post(w, &first.item);
+	/* Hangs (and the test times out) if the late post is stranded. */
+	while (chained.delivered == 0)
+		uv_run(&loop, UV_RUN_ONCE);
+	ck_assert_int_eq(first.delivered, 1);
+	ck_assert_int_eq(chained.delivered, 1);
+	workers_stop(w);
+	workers_close(w, on_closed, &closed);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(closed, 1);
+	workers_destroy(w);
+	ck_assert_int_eq(uv_loop_close(&loop), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("engine_unit");
@@ -473,6 +561,8 @@ static Suite *suite(void)
 	t = tcase_create("workers");
 	tcase_add_loop_test(t, workers_run_and_deliver, 0,
 			    2); /* spin 0, 20 us */
+	tcase_add_test(t, workers_poll_delivers);
+	tcase_add_test(t, workers_poll_end_keeps_late_posts);
 	suite_add_tcase(s, t);
 	return s;
 }
