@@ -8,6 +8,18 @@
 #include "guest/include/glint_json.h"
 #include "host_stubs.h"
 
+/* Parsed copies live as long as the test's documents; the fixture's
+ * teardown frees them. */
+#define MAX_COPIES 16
+static char *copies[MAX_COPIES];
+static size_t ncopies;
+
+static void free_copies(void)
+{
+	while (ncopies > 0)
+		free(copies[--ncopies]);
+}
+
 /* Parses a copy in an exact-size heap block, so an overread would be a
  * real out-of-bounds read (caught under ASan). */
 static int parse(const char *text, struct glint_json *root,
@@ -17,11 +29,15 @@ static int parse(const char *text, struct glint_json *root,
 	char *copy = malloc(len ? len : 1);
 	int rc;
 
+	ck_assert_ptr_nonnull(copy);
+	ck_assert_uint_lt(ncopies, MAX_COPIES);
 	memcpy(copy, text, len);
 	rc = glint_json_parse(copy, len, root, err);
 	if (rc < 0)
 		free(copy);
-	return rc; /* on success the copy lives as long as root: leaked */
+	else
+		copies[ncopies++] = copy;
+	return rc;
 }
 
 START_TEST(reads_members)
@@ -321,6 +337,8 @@ static Suite *json_suite(void)
 	TCase *rd = tcase_create("reader");
 	TCase *wr = tcase_create("writer");
 
+	tcase_add_checked_fixture(rd, NULL, free_copies);
+	tcase_add_checked_fixture(wr, NULL, free_copies);
 	tcase_add_test(rd, reads_members);
 	tcase_add_test(rd, unescapes_strings);
 	tcase_add_test(rd, rejects_malformed);
