@@ -13,6 +13,7 @@
 #include "tests/e2e/harness.h"
 #include "tests/kvm_required.h"
 #include "run_glint.h"
+#include "../check_run.h"
 
 /* One daemon for the suite (started in the parent, before the forked
  * tests); every test uses its own function names. */
@@ -468,13 +469,6 @@ static Suite *cli_e2e_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	kvm_required();
-	sr = srunner_create(cli_e2e_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(cli_e2e_suite());
 }

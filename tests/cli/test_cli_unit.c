@@ -18,6 +18,7 @@
 #include "daemon/cli_stats.h"
 #include "daemon/cli_templates.h"
 #include "run_glint.h"
+#include "../check_run.h"
 
 /* ---- argument parsing ---- */
 
@@ -510,11 +511,5 @@ static Suite *cli_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cli_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(cli_suite());
 }

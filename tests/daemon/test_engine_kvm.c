@@ -14,6 +14,7 @@
 #include "kvm_required.h"
 #include "metrics.h"
 #include "sha256.h"
+#include "../check_run.h"
 
 static uv_loop_t loop;
 static struct engine *eng;
@@ -749,13 +750,6 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	kvm_required();
-	sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

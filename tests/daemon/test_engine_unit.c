@@ -15,6 +15,7 @@
 #include "sha256.h"
 #include "store.h"
 #include "worker.h"
+#include "../check_run.h"
 
 static void defaults(struct function_settings *s)
 {
@@ -569,11 +570,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

@@ -8,6 +8,7 @@
 
 #include "daemon/api.h"
 #include "daemon/glintd_config.h"
+#include "../check_run.h"
 
 static int parse(struct glintd_config *c, const char *a1, const char *a2)
 {
@@ -110,17 +111,11 @@ int main(void)
 {
 	Suite *s = suite_create("glintd-config");
 	TCase *tc = tcase_create("config");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, flags);
 	tcase_add_test(tc, bad_flags);
 	tcase_add_test(tc, routes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

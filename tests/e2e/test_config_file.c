@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "daemon/glintd_config.h"
+#include "../check_run.h"
 
 static char dir[64];
 
@@ -293,8 +294,6 @@ int main(void)
 {
 	Suite *s = suite_create("glintd-config-file");
 	TCase *tc = tcase_create("file");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, make_dir, remove_dir);
 	tcase_add_test(tc, invalid_files);
@@ -306,9 +305,5 @@ int main(void)
 	tcase_add_test(tc, token_files);
 	tcase_add_test(tc, exposure);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

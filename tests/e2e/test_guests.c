@@ -15,6 +15,7 @@
 
 #include "harness.h"
 #include "tests/kvm_required.h"
+#include "../check_run.h"
 
 static struct glintd_proc daemon_g;
 
@@ -346,7 +347,6 @@ int main(void)
 {
 	Suite *s = suite_create("e2e-guests");
 	TCase *tc = tcase_create("guests"), *life = tcase_create("shutdown");
-	SRunner *sr;
 	int failed;
 
 	kvm_required();
@@ -364,10 +364,7 @@ int main(void)
 	tcase_set_timeout(life, 120);
 	tcase_add_test(life, shutdown_finishes_in_flight_and_503s);
 	suite_add_tcase(s, life);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = check_run(s);
 	curl_global_cleanup();
-	return failed ? 1 : 0;
+	return failed;
 }

@@ -12,6 +12,7 @@
 
 #include "harness.h"
 #include "tests/kvm_required.h"
+#include "../check_run.h"
 
 static struct glintd_proc daemon_g;
 
@@ -574,7 +575,6 @@ int main(void)
 {
 	Suite *s = suite_create("e2e-http");
 	TCase *life = tcase_create("lifecycle");
-	SRunner *sr;
 	int failed;
 
 	kvm_required();
@@ -584,10 +584,7 @@ int main(void)
 	tcase_add_test(life, restart_keeps_functions);
 	tcase_add_test(life, usage_errors_exit_2);
 	suite_add_tcase(s, life);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = check_run(s);
 	curl_global_cleanup();
-	return failed ? 1 : 0;
+	return failed;
 }

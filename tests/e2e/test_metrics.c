@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "daemon/metrics.h"
+#include "../check_run.h"
 
 /* Value of the sample whose line starts with exactly `series `, or -1. */
 static double sample(const char *text, const char *series)
@@ -182,17 +183,11 @@ int main(void)
 {
 	Suite *s = suite_create("metrics");
 	TCase *tc = tcase_create("render");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, counts_what_was_recorded);
 	tcase_add_test(tc, buckets_are_cumulative);
 	tcase_add_test(tc, label_values_escaped);
 	tcase_add_test(tc, promtool_accepts_output);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

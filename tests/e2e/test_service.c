@@ -23,6 +23,7 @@
 
 #include "harness.h"
 #include "tests/kvm_required.h"
+#include "../check_run.h"
 
 #define ADMIN_TOKEN "admin-0123456789-abcdef"
 #define INVOKE_TOKEN "invoke-0123456789-abcdef"
@@ -444,7 +445,6 @@ int main(void)
 {
 	Suite *s = suite_create("glintd-service");
 	TCase *tc = tcase_create("service");
-	SRunner *sr;
 	int failed;
 
 	kvm_required();
@@ -456,10 +456,7 @@ int main(void)
 	tcase_add_test(tc, systemd_style_start);
 	tcase_add_test(tc, tls_round_trip);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = check_run(s);
 	curl_global_cleanup();
-	return failed ? 1 : 0;
+	return failed;
 }

@@ -20,7 +20,7 @@ FUZZ_REPLAY = tests/fuzz/replay.c
 FUZZ_DAEMON_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon $(UV_CFLAGS) \
 	$(JANSSON_CFLAGS)
 # Only the clang build in scripts/fuzz.sh links these.
-FUZZ_ENGINE_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+FUZZ_ENGINE_LINK_FLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 
 check_PROGRAMS += tests/fuzz/replay_image tests/fuzz/replay_exit \
 	tests/fuzz/replay_json tests/fuzz/replay_http \
@@ -37,7 +37,7 @@ fuzz_image_sources = tests/unit/fuzz_image.c vmm/image.c vmm/image.h
 tests_fuzz_replay_image_SOURCES = $(fuzz_image_sources) $(FUZZ_REPLAY)
 tests_fuzz_replay_image_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"image"'
 tests_fuzz_fuzz_image_SOURCES = $(fuzz_image_sources)
-tests_fuzz_fuzz_image_LDFLAGS = $(FUZZ_ENGINE_LDFLAGS)
+tests_fuzz_fuzz_image_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
 
 # ---- exit: fuzz_exit.c has its own replaying main unless GLINT_LIBFUZZER ----
 tests_fuzz_replay_exit_SOURCES = tests/vmm/fuzz_exit.c $(FUZZ_REPLAY)
@@ -47,7 +47,7 @@ tests_fuzz_replay_exit_LDADD = vmm/libglintvmm.a
 tests_fuzz_fuzz_exit_SOURCES = tests/vmm/fuzz_exit.c
 tests_fuzz_fuzz_exit_CPPFLAGS = $(AM_CPPFLAGS) -DGLINT_LIBFUZZER
 tests_fuzz_fuzz_exit_LDADD = vmm/libglintvmm.a
-tests_fuzz_fuzz_exit_LDFLAGS = $(FUZZ_ENGINE_LDFLAGS)
+tests_fuzz_fuzz_exit_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
 
 # ---- json: the guest sources built for the host (tests/guests/local.mk) ----
 fuzz_json_sources = tests/guests/fuzz_json.c tests/guests/host_stubs.c \
@@ -60,7 +60,7 @@ tests_fuzz_replay_json_LDADD = tests/guests/libguest-host.a
 tests_fuzz_fuzz_json_SOURCES = $(fuzz_json_sources)
 tests_fuzz_fuzz_json_CPPFLAGS = $(AM_CPPFLAGS) $(fuzz_json_cppflags)
 tests_fuzz_fuzz_json_LDADD = tests/guests/libguest-host.a
-tests_fuzz_fuzz_json_LDFLAGS = $(FUZZ_ENGINE_LDFLAGS)
+tests_fuzz_fuzz_json_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
 
 # ---- http: includes daemon/http.c and daemon/api.c (see fuzz_http.c) ----
 fuzz_http_cppflags = $(FUZZ_DAEMON_CPPFLAGS) $(MHD_CFLAGS)
@@ -71,7 +71,7 @@ tests_fuzz_replay_http_LDADD = $(fuzz_http_ldadd)
 tests_fuzz_fuzz_http_SOURCES = tests/fuzz/fuzz_http.c
 tests_fuzz_fuzz_http_CPPFLAGS = $(fuzz_http_cppflags)
 tests_fuzz_fuzz_http_LDADD = $(fuzz_http_ldadd)
-tests_fuzz_fuzz_http_LDFLAGS = $(FUZZ_ENGINE_LDFLAGS)
+tests_fuzz_fuzz_http_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
 
 # ---- settings ----
 tests_fuzz_replay_settings_SOURCES = tests/fuzz/fuzz_settings.c $(FUZZ_REPLAY)
@@ -81,7 +81,7 @@ tests_fuzz_replay_settings_LDADD = $(ENGINE_LIBS)
 tests_fuzz_fuzz_settings_SOURCES = tests/fuzz/fuzz_settings.c
 tests_fuzz_fuzz_settings_CPPFLAGS = $(FUZZ_DAEMON_CPPFLAGS)
 tests_fuzz_fuzz_settings_LDADD = $(ENGINE_LIBS)
-tests_fuzz_fuzz_settings_LDFLAGS = $(FUZZ_ENGINE_LDFLAGS)
+tests_fuzz_fuzz_settings_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
 
 # ---- config ----
 fuzz_config_sources = tests/fuzz/fuzz_config.c daemon/glintd_config.c
@@ -94,7 +94,7 @@ tests_fuzz_replay_config_LDADD = $(fuzz_config_ldadd)
 tests_fuzz_fuzz_config_SOURCES = $(fuzz_config_sources)
 tests_fuzz_fuzz_config_CPPFLAGS = $(fuzz_config_cppflags)
 tests_fuzz_fuzz_config_LDADD = $(fuzz_config_ldadd)
-tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_ENGINE_LDFLAGS)
+tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
 
 # Seed corpora and regressions: whole directories, so a new crash input
 # is distributed without editing this file.

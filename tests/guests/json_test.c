@@ -7,6 +7,7 @@
 
 #include "guest/include/glint_json.h"
 #include "host_stubs.h"
+#include "../check_run.h"
 
 /* Parsed copies live as long as the test's documents; the fixture's
  * teardown frees them. */
@@ -355,11 +356,5 @@ static Suite *json_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(json_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(json_suite());
 }

@@ -11,6 +11,7 @@
 
 #include "guest_libc.h"
 #include "host_stubs.h"
+#include "../check_run.h"
 
 /* ---- snprintf ------------------------------------------------------------- */
 
@@ -494,11 +495,5 @@ static Suite *libc_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(libc_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(libc_suite());
 }

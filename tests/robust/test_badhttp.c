@@ -17,6 +17,7 @@
 
 #include "robust_util.h"
 #include "tests/kvm_required.h"
+#include "../check_run.h"
 
 /* Short limits so that the cases run fast; glintd.conf keys. */
 #define CONN_TIMEOUT_S 1
@@ -519,7 +520,6 @@ int main(void)
 {
 	Suite *s = suite_create("robust-badhttp");
 	TCase *tc = tcase_create("badhttp");
-	SRunner *sr;
 	int failed;
 
 	kvm_required();
@@ -534,10 +534,7 @@ int main(void)
 	tcase_add_test(tc, connection_limit_full_then_recovers);
 	tcase_add_test(tc, pipelined_good_then_bad);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = check_run(s);
 	curl_global_cleanup();
-	return failed ? 1 : 0;
+	return failed;
 }

@@ -20,6 +20,7 @@
 
 #include "robust_util.h"
 #include "tests/kvm_required.h"
+#include "../check_run.h"
 
 #define ROUNDS 120
 #define FUNCTIONS 3
@@ -296,7 +297,6 @@ int main(void)
 {
 	Suite *s = suite_create("robust-crash");
 	TCase *tc = tcase_create("crash");
-	SRunner *sr;
 	int failed;
 
 	kvm_required();
@@ -305,10 +305,7 @@ int main(void)
 	tcase_add_test(tc, kill9_during_deploys);
 	tcase_add_test(tc, torn_state_file_is_refused_others_served);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = check_run(s);
 	curl_global_cleanup();
-	return failed ? 1 : 0;
+	return failed;
 }

@@ -18,6 +18,7 @@
 
 #include "robust_util.h"
 #include "tests/kvm_required.h"
+#include "../check_run.h"
 
 /* Set in main: this process has a private mount namespace, so the tmpfs
  * and bind mounts below vanish with it and nobody else sees them. */
@@ -259,7 +260,6 @@ int main(void)
 {
 	Suite *s = suite_create("robust-faults");
 	TCase *tc = tcase_create("faults");
-	SRunner *sr;
 	int failed;
 
 	kvm_required();
@@ -277,10 +277,7 @@ int main(void)
 	tcase_add_test(tc, unusable_dev_kvm_is_a_clear_error);
 	tcase_add_test(tc, pool_and_queue_full_429_then_recovery);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = check_run(s);
 	curl_global_cleanup();
-	return failed ? 1 : 0;
+	return failed;
 }

@@ -11,6 +11,7 @@
 
 #include "robust_util.h"
 #include "tests/kvm_required.h"
+#include "../check_run.h"
 
 /* One misbehaviour and what the client must see. */
 struct expect {
@@ -328,7 +329,6 @@ int main(void)
 {
 	Suite *s = suite_create("robust-hostile");
 	TCase *tc = tcase_create("hostile");
-	SRunner *sr;
 	int failed;
 
 	kvm_required();
@@ -341,10 +341,7 @@ int main(void)
 	tcase_add_test(tc, guest_result_fields_are_sanitised);
 	tcase_add_test(tc, never_ready_is_422_and_keeps_serving);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = check_run(s);
 	curl_global_cleanup();
-	return failed ? 1 : 0;
+	return failed;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "glint_abi.h"
+#include "../check_run.h"
 
 /*
  * The guest runtime and the host read these structures from the same bytes
@@ -93,8 +94,6 @@ int main(void)
 {
 	Suite *s = suite_create("abi");
 	TCase *tc = tcase_create("layout");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_boot_info);
 	tcase_add_test(tc, test_call_header);
@@ -102,9 +101,5 @@ int main(void)
 	tcase_add_test(tc, test_call_page);
 	tcase_add_test(tc, test_address_map);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

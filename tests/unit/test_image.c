@@ -13,6 +13,7 @@
 #include "glint_abi.h"
 #include "image.h"
 #include "image_fixture.h"
+#include "../check_run.h"
 
 static int parse(struct fixture *f)
 {
@@ -672,11 +673,5 @@ static Suite *image_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(image_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(image_suite());
 }

@@ -13,6 +13,7 @@
 #include "glint_abi.h"
 #include "image.h"
 #include "image_fixture.h"
+#include "../check_run.h"
 
 #define MUTATIONS 20000
 #define IMAGE_LIMIT_BYTES (64u << 20)
@@ -237,8 +238,6 @@ int main(void)
 	Suite *s = suite_create("image_mutate");
 	TCase *tc = tcase_create("mutate");
 	int nreal = (int)(sizeof(real_images) / sizeof(real_images[0]));
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_mutate_fixture, 0, 1);
@@ -246,9 +245,5 @@ int main(void)
 	tcase_add_loop_test(tc, test_mutate_real_image, 0, nreal);
 	tcase_add_test(tc, test_real_badabi);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -10,6 +10,7 @@
 
 #include "kvm_required.h"
 #include "vm.h"
+#include "../check_run.h"
 
 #define MiB (1024ull * 1024ull)
 
@@ -397,13 +398,6 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	kvm_required();
-	sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

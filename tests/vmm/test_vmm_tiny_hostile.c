@@ -9,6 +9,7 @@
 
 #include "kvm_fixture.h"
 #include "kvm_required.h"
+#include "../check_run.h"
 
 /* ---- misbehaving guests -------------------------------------------------- */
 
@@ -231,13 +232,6 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	kvm_required();
-	sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

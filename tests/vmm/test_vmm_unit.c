@@ -16,6 +16,7 @@
 #include "paging_x86_64.h"
 
 #include <linux/kvm.h>
+#include "../check_run.h"
 
 #define MiB (1024ull * 1024ull)
 #define PAGE GLINT_PAGE_SIZE
@@ -752,11 +753,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }
