@@ -333,9 +333,12 @@ static void on_deployed(struct engine_deploy *d)
 		free(q);
 		return;
 	}
-	log_msg(LOG_LEVEL_INFO, "deploy request_id=%s function=%s status=%d %s",
+	log_msg(LOG_LEVEL_INFO,
+		"deploy request_id=%s function=%s status=%d%s%s%s%s",
 		http_request_id_str(q->http), q->name, d->status,
-		d->status == 201 ? "" : d->message);
+		d->code[0] ? " code=" : "", d->code,
+		d->message[0] && d->status != 201 ? ": " : "",
+		d->status != 201 ? d->message : "");
 	if (d->status == 201) {
 		snprintf(loc, sizeof(loc), "/functions/%s", q->name);
 		http_request_add_header(q->http, "Location", loc);

@@ -281,9 +281,9 @@ static void finish_deploy(struct op *op, struct fn_version *ver)
 	if (e->metrics)
 		metrics_deploy_inc(e->metrics,
 				   op->status == 201 ? "ok" : op->code);
-	engine_log(op->status == 201 ? LOG_LEVEL_INFO : LOG_LEVEL_WARN,
-		   "deploy %s: %d %s%s%s", op->fn->name, op->status,
-		   op->status == 201 ? "deployed" : op->code,
+	/* The HTTP layer logs the request's outcome with its request id. */
+	engine_log(LOG_LEVEL_DEBUG, "deploy %s: %d %s%s%s", op->fn->name,
+		   op->status, op->status == 201 ? "deployed" : op->code,
 		   op->message[0] ? ": " : "", op->message);
 	deploy_deliver(e, d);
 }

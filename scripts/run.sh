@@ -25,8 +25,9 @@ done
 
 for img in _build/guest/examples/*.elf; do
 	name=$(basename "$img" .elf)
-	printf 'run.sh: deploying %-8s ' "$name"
-	curl -fsS -X PUT --data-binary "@$img" "$url/functions/$name" -o /dev/null -w '%{http_code}\n'
+	code=$(curl -sS -X PUT --data-binary "@$img" "$url/functions/$name" \
+		-o /dev/null -w '%{http_code}')
+	echo "run.sh: deployed $name (HTTP $code)"
 done
 cat <<EOT
 run.sh: glintd is serving on $url (state in $state); try:
