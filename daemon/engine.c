@@ -206,18 +206,30 @@ static void on_idle_timer(uv_timer_t *t)
  * spinner takes the core the loop thread needs. GLINT_WORKER_SPIN_US
  * overrides the choice.
  */
-static unsigned spin_us_default(unsigned workers)
+/* A tuning override in microseconds from the environment: 1 and *us when
+ * name holds a decimal number up to 10000, else 0. */
+static int env_us(const char *name, unsigned *us)
 {
-	const char *v = getenv("GLINT_WORKER_SPIN_US");
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *v = getenv(name);
 	char *end;
 	unsigned long n;
 
-	if (v != NULL && *v != '\0') {
-		n = strtoul(v, &end, 10);
-		if (*end == '\0' && n <= 10000)
-			return (unsigned)n;
-	}
+	if (v == NULL || *v == '\0')
+		return 0;
+	n = strtoul(v, &end, 10);
+	if (*end != '\0' || n > 10000)
+		return 0;
+	*us = (unsigned)n;
+	return 1;
+}
+
+static unsigned spin_us_default(unsigned workers)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned us;
+
+	if (env_us("GLINT_WORKER_SPIN_US", &us))
+		return us;
 	return cpus > (long)workers + 1 ? DEFAULT_SPIN_US : 0;
 }
 
@@ -229,16 +241,11 @@ static unsigned spin_us_default(unsigned workers)
  */
 static unsigned loop_poll_us_default(void)
 {
-	const char *v = getenv("GLINT_LOOP_POLL_US");
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	char *end;
-	unsigned long n;
+	unsigned us;
 
-	if (v != NULL && *v != '\0') {
-		n = strtoul(v, &end, 10);
-		if (*end == '\0' && n <= 10000)
-			return (unsigned)n;
-	}
+	if (env_us("GLINT_LOOP_POLL_US", &us))
+		return us;
 	return cpus > 1 ? DEFAULT_LOOP_POLL_US : 0;
 }
 
