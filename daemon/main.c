@@ -40,6 +40,11 @@ static void on_drained(void *opaque)
 	g->http = NULL;
 	uv_close((uv_handle_t *)&g->sigterm, NULL);
 	uv_close((uv_handle_t *)&g->sigint, NULL);
+	/* Closing the watchers restored the default action; a repeated stop
+	 * request during the last teardown must not turn a clean exit 0 into
+	 * death by signal. */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
 	uv_close((uv_handle_t *)&g->ready_timer, NULL);
 	log_msg(LOG_LEVEL_INFO, "stopped");
 }

@@ -2,10 +2,12 @@
 #include "config.h"
 
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -530,6 +532,30 @@ START_TEST(restart_keeps_functions)
 }
 END_TEST
 
+START_TEST(repeated_sigterm_still_exits_0)
+{
+	struct glintd_proc g;
+	int rc, st = 0;
+	pid_t got = 0;
+
+	rc = harness_start(&g, NULL);
+	ck_assert_msg(rc == 0, "start: %s", strerror(-rc));
+	/* An impatient supervisor: stop requests until the process is gone,
+	 * landing in every phase of the shutdown, its last teardown too. */
+	for (int i = 0; i < 50000 && got != g.pid; i++) {
+		kill(g.pid, SIGTERM);
+		usleep(200);
+		got = waitpid(g.pid, &st, WNOHANG);
+	}
+	ck_assert_int_eq(got, g.pid);
+	g.pid = 0;
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "glintd ended with status 0x%x (signal %d)", st,
+		      WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	harness_cleanup(&g);
+}
+END_TEST
+
 START_TEST(usage_errors_exit_2)
 {
 	char cmd[1200];
@@ -583,6 +609,7 @@ int main(void)
 	tcase_set_timeout(life, 120);
 	tcase_add_test(life, restart_keeps_functions);
 	tcase_add_test(life, usage_errors_exit_2);
+	tcase_add_test(life, repeated_sigterm_still_exits_0);
 	suite_add_tcase(s, life);
 	failed = check_run(s);
 	curl_global_cleanup();
