@@ -422,6 +422,36 @@ static void on_closed(void *opaque)
 	*(int *)opaque = 1;
 }
 
+/* Submits n jobs (every urgent_every-th one urgent) and runs the loop
+ * until each is back exactly once. */
+static void run_jobs(struct workers *w, struct job *jobs, int n,
+		     int urgent_every, uv_loop_t *loop)
+{
+	delivered_total = 0;
+	for (int i = 0; i < n; i++) {
+		jobs[i] = (struct job){.w = w};
+		jobs[i].item.fn = job_run;
+		workers_submit(w, &jobs[i].item, i % urgent_every == 0);
+	}
+	while (delivered_total < n)
+		uv_run(loop, UV_RUN_ONCE);
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(jobs[i].delivered, 1);
+}
+
+/* Stops and closes w, checks the close callback ran and the loop is
+ * left with nothing open. */
+static void workers_down(struct workers *w, uv_loop_t *loop)
+{
+	closed = 0;
+	workers_stop(w);
+	workers_close(w, on_closed, &closed);
+	uv_run(loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(closed, 1);
+	workers_destroy(w);
+	ck_assert_int_eq(uv_loop_close(loop), 0);
+}
+
 START_TEST(workers_run_and_deliver)
 {
 	static struct job jobs[NJOBS];
@@ -431,42 +461,12 @@ START_TEST(workers_run_and_deliver)
 	ck_assert_int_eq(uv_loop_init(&loop), 0);
 	ck_assert_int_eq(workers_create(&loop, 3, (unsigned)_i * 20, &w), 0);
 	ck_assert_uint_eq(workers_count(w), 3);
-	delivered_total = closed = 0;
-	for (int i = 0; i < NJOBS; i++) {
-		jobs[i] = (struct job){.w = w};
-		jobs[i].item.fn = job_run;
-		workers_submit(w, &jobs[i].item, i % 3 == 0);
-	}
-	while (delivered_total < NJOBS)
-		uv_run(&loop, UV_RUN_ONCE);
-	for (int i = 0; i < NJOBS; i++) {
-		ck_assert_int_eq(jobs[i].delivered, 1);
+	run_jobs(w, jobs, NJOBS, 3, &loop);
+	for (int i = 0; i < NJOBS; i++)
 		ck_assert(!pthread_equal(jobs[i].ran_on, pthread_self()));
-	}
-	workers_stop(w);
-	workers_close(w, on_closed, &closed);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	ck_assert_int_eq(closed, 1);
-	workers_destroy(w);
-	ck_assert_int_eq(uv_loop_close(&loop), 0);
+	workers_down(w, &loop);
 }
 END_TEST
-
-/* Submits n jobs and runs the loop until each is back exactly once. */
-static void run_jobs(struct workers *w, struct job *jobs, int n,
-		     uv_loop_t *loop)
-{
-	delivered_total = 0;
-	for (int i = 0; i < n; i++) {
-		jobs[i] = (struct job){.w = w};
-		jobs[i].item.fn = job_run;
-		workers_submit(w, &jobs[i].item, 1);
-	}
-	while (delivered_total < n)
-		uv_run(loop, UV_RUN_ONCE);
-	for (int i = 0; i < n; i++)
-		ck_assert_int_eq(jobs[i].delivered, 1);
-}
 
 /* While the loop polls, posts skip the async wake-up; whatever is posted
  * around the end of polling (budget over or stopped) must still arrive. */
@@ -478,23 +478,17 @@ START_TEST(workers_poll_delivers)
 
 	ck_assert_int_eq(uv_loop_init(&loop), 0);
 	ck_assert_int_eq(workers_create(&loop, 2, 0, &w), 0);
-	closed = 0;
 	workers_poll_start(w, 10000);
-	run_jobs(w, jobs, NJOBS, &loop);
+	run_jobs(w, jobs, NJOBS, 1, &loop);
 	workers_poll_stop(w);
-	run_jobs(w, jobs, NJOBS, &loop); /* polling ends during these */
+	run_jobs(w, jobs, NJOBS, 1, &loop); /* polling ends during these */
 	for (int round = 0; round < 2000; round++) {
 		workers_poll_start(w, (unsigned)round % 5); /* 0 to 4 us */
-		run_jobs(w, jobs, 4, &loop);
+		run_jobs(w, jobs, 4, 1, &loop);
 	}
 	/* Nothing is polling now: the loop sleeps until an async arrives. */
-	run_jobs(w, jobs, NJOBS, &loop);
-	workers_stop(w);
-	workers_close(w, on_closed, &closed);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	ck_assert_int_eq(closed, 1);
-	workers_destroy(w);
-	ck_assert_int_eq(uv_loop_close(&loop), 0);
+	run_jobs(w, jobs, NJOBS, 1, &loop);
+	workers_down(w, &loop);
 }
 END_TEST
 
@@ -521,7 +515,7 @@ START_TEST(workers_poll_end_keeps_late_posts)
 
 	ck_assert_int_eq(uv_loop_init(&loop), 0);
 	ck_assert_int_eq(workers_create(&loop, 1, 0, &w), 0);
-	delivered_total = closed = 0;
+	delivered_total = 0;
 	workers_poll_start(w, 10000);
 	first = (struct job){.w = w};
 	first.item.fn = post_chained;
@@ -531,12 +525,7 @@ START_TEST(workers_poll_end_keeps_late_posts)
 		uv_run(&loop, UV_RUN_ONCE);
 	ck_assert_int_eq(first.delivered, 1);
 	ck_assert_int_eq(chained.delivered, 1);
-	workers_stop(w);
-	workers_close(w, on_closed, &closed);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	ck_assert_int_eq(closed, 1);
-	workers_destroy(w);
-	ck_assert_int_eq(uv_loop_close(&loop), 0);
+	workers_down(w, &loop);
 }
 END_TEST
 
