@@ -1,4 +1,11 @@
-# daemon/local.mk: glintd = the HTTP layer (http.mk) over the engine (engine.mk).
-include daemon/engine.mk
-include daemon/http.mk
-include daemon/cli.mk
+# daemon/local.mk: glintd and glint, in four components and a shared module:
+#   common/  function names, settings rules and outcome codes (glintd + CLI)
+#   obs/     logging and metrics
+#   engine/  registry, state, pools, workers: everything below HTTP
+#   http/    glintd itself: HTTP server, API routes, config, service glue
+#   cli/     glint, the command-line client (no engine, no libuv)
+include daemon/common/local.mk
+include daemon/obs/local.mk
+include daemon/engine/local.mk
+include daemon/http/local.mk
+include daemon/cli/local.mk

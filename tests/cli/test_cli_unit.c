@@ -13,10 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/cli_args.h"
-#include "daemon/cli_output.h"
-#include "daemon/cli_stats.h"
-#include "daemon/cli_templates.h"
+#include "cli_args.h"
+#include "cli_output.h"
+#include "cli_stats.h"
+#include "cli_templates.h"
 #include "run_glint.h"
 #include "../check_run.h"
 

@@ -1,6 +1,6 @@
 # tests/daemon/local.mk: the engine's Check suites (unit without KVM, and on KVM).
-ENGINE_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon -I$(top_srcdir)/tests $(UV_CFLAGS) \
-	$(JANSSON_CFLAGS) $(CHECK_CFLAGS)
+ENGINE_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests $(ENGINE_CPPFLAGS) \
+	$(OBS_CPPFLAGS) $(CHECK_CFLAGS)
 ENGINE_TEST_LDADD = $(ENGINE_LIBS) $(OBS_LIBS) $(CHECK_LIBS)
 
 check_PROGRAMS += tests/daemon/test_engine_unit tests/daemon/test_engine_kvm

@@ -4,7 +4,7 @@
 check_PROGRAMS += tests/e2e/test_metrics
 TESTS += tests/e2e/test_metrics
 tests_e2e_test_metrics_SOURCES = tests/e2e/test_metrics.c
-tests_e2e_test_metrics_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CHECK_CFLAGS)
+tests_e2e_test_metrics_CPPFLAGS = $(AM_CPPFLAGS) $(OBS_CPPFLAGS) $(CHECK_CFLAGS)
 tests_e2e_test_metrics_LDADD = $(OBS_LIBS) $(CHECK_LIBS)
 
 # The real glintd over HTTP (KVM): they need the daemon and guest images.
@@ -29,10 +29,8 @@ tests_e2e_test_guests_DEPENDENCIES = $(E2E_DEPS)
 check_PROGRAMS += tests/e2e/test_config
 TESTS += tests/e2e/test_config
 tests_e2e_test_config_SOURCES = tests/e2e/test_config.c \
-	daemon/glintd_config.c daemon/api.c daemon/http.c
-tests_e2e_test_config_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) \
-	-I$(top_srcdir)/daemon $(CHECK_CFLAGS) $(UV_CFLAGS) $(MHD_CFLAGS) \
-	$(JANSSON_CFLAGS)
+	daemon/http/glintd_config.c daemon/http/api.c daemon/http/http.c
+tests_e2e_test_config_CPPFLAGS = $(AM_CPPFLAGS) $(HTTP_CPPFLAGS) $(CHECK_CFLAGS)
 tests_e2e_test_config_LDADD = $(OBS_LIBS) $(ENGINE_LIBS) $(MHD_LIBS) \
 	$(CHECK_LIBS)
 
@@ -40,7 +38,7 @@ tests_e2e_test_config_LDADD = $(OBS_LIBS) $(ENGINE_LIBS) $(MHD_LIBS) \
 check_PROGRAMS += tests/e2e/test_config_file
 TESTS += tests/e2e/test_config_file
 tests_e2e_test_config_file_SOURCES = tests/e2e/test_config_file.c \
-	daemon/glintd_config.c
+	daemon/http/glintd_config.c
 tests_e2e_test_config_file_CPPFLAGS = $(tests_e2e_test_config_CPPFLAGS)
 tests_e2e_test_config_file_LDADD = $(tests_e2e_test_config_LDADD)
 

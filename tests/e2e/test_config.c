@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/api.h"
-#include "daemon/glintd_config.h"
+#include "api.h"
+#include "glintd_config.h"
 #include "../check_run.h"
 
 static int parse(struct glintd_config *c, const char *a1, const char *a2)

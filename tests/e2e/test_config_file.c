@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/glintd_config.h"
+#include "glintd_config.h"
 #include "../check_run.h"
 
 static char dir[64];

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "daemon/metrics.h"
+#include "metrics.h"
 #include "../check_run.h"
 
 /* Value of the sample whose line starts with exactly `series `, or -1. */

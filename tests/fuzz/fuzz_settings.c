@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/engine.h"
+#include "engine.h"
 
 /*
  * Input: a query string as PUT /functions/{name}?... carries it,

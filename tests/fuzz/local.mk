@@ -17,8 +17,7 @@
 # programs are EXTRA_PROGRAMS: they are only built there).
 
 FUZZ_REPLAY = tests/fuzz/replay.c
-FUZZ_DAEMON_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon $(UV_CFLAGS) \
-	$(JANSSON_CFLAGS)
+FUZZ_DAEMON_CPPFLAGS = $(AM_CPPFLAGS) $(HTTP_CPPFLAGS)
 # Only the clang build in scripts/fuzz.sh links these.
 FUZZ_ENGINE_LINK_FLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 
@@ -62,7 +61,7 @@ tests_fuzz_fuzz_json_CPPFLAGS = $(AM_CPPFLAGS) $(fuzz_json_cppflags)
 tests_fuzz_fuzz_json_LDADD = tests/guests/libguest-host.a
 tests_fuzz_fuzz_json_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
 
-# ---- http: includes daemon/http.c and daemon/api.c (see fuzz_http.c) ----
+# ---- http: includes daemon/http/http.c and daemon/http/api.c (see fuzz_http.c) ----
 fuzz_http_cppflags = $(FUZZ_DAEMON_CPPFLAGS) $(MHD_CFLAGS)
 fuzz_http_ldadd = $(OBS_LIBS) $(ENGINE_LIBS) $(MHD_LIBS)
 tests_fuzz_replay_http_SOURCES = tests/fuzz/fuzz_http.c $(FUZZ_REPLAY)
@@ -84,7 +83,7 @@ tests_fuzz_fuzz_settings_LDADD = $(ENGINE_LIBS)
 tests_fuzz_fuzz_settings_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
 
 # ---- config ----
-fuzz_config_sources = tests/fuzz/fuzz_config.c daemon/glintd_config.c
+fuzz_config_sources = tests/fuzz/fuzz_config.c daemon/http/glintd_config.c
 fuzz_config_cppflags = $(FUZZ_DAEMON_CPPFLAGS) $(GLINTD_CONFIG_CPPFLAGS)
 fuzz_config_ldadd = $(OBS_LIBS) $(ENGINE_LIBS)
 tests_fuzz_replay_config_SOURCES = $(fuzz_config_sources) $(FUZZ_REPLAY)

@@ -1,4 +1,4 @@
-/* settings.c: per-function settings, function names and outcome codes. */
+/* settings.c: per-function settings and function names. */
 #include "config.h"
 
 #include <errno.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "settings.h"
 
 /* One row per setting: where it lives and its inclusive range. */
 struct setting_desc {
@@ -150,50 +150,4 @@ int function_name_valid(const char *name, size_t len)
 			return 0;
 	}
 	return 1;
-}
-
-void engine_config_default(struct engine_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->state_dir = "/var/lib/glint";
-	cfg->workers = 0;
-	cfg->max_image_bytes = 64u << 20;
-	cfg->defaults.memory_mb = 16;
-	cfg->defaults.timeout_ms = 1000;
-	cfg->defaults.max_concurrency = 8;
-	cfg->defaults.min_warm = 1;
-	cfg->defaults.queue_max = 256;
-	cfg->defaults.queue_timeout_ms = 5000;
-	cfg->defaults.idle_ms = 60000;
-}
-
-static const struct {
-	const char *code;
-	unsigned status;
-} outcomes[] = {
-	[ENGINE_OK] = {"ok", 200},
-	[ENGINE_FUNCTION_ERROR] = {"function_error", 500},
-	[ENGINE_GUEST_CRASHED] = {"guest_crashed", 502},
-	[ENGINE_GUEST_ABORTED] = {"guest_aborted", 502},
-	[ENGINE_DEADLINE] = {"deadline_exceeded", 504},
-	[ENGINE_NOT_FOUND] = {"function_not_found", 404},
-	[ENGINE_INPUT_TOO_LARGE] = {"payload_too_large", 413},
-	[ENGINE_QUEUE_FULL] = {"queue_full", 429},
-	[ENGINE_QUEUE_TIMEOUT] = {"queue_timeout", 503},
-	[ENGINE_UNAVAILABLE] = {"unavailable", 503},
-	[ENGINE_INTERNAL] = {"internal_error", 500},
-};
-
-const char *engine_outcome_code(enum engine_outcome o)
-{
-	if ((unsigned)o >= sizeof(outcomes) / sizeof(outcomes[0]))
-		return "internal_error";
-	return outcomes[o].code;
-}
-
-unsigned engine_outcome_http_status(enum engine_outcome o)
-{
-	if ((unsigned)o >= sizeof(outcomes) / sizeof(outcomes[0]))
-		return 500;
-	return outcomes[o].status;
 }

@@ -69,8 +69,6 @@ static inline void dlist_remove(struct dlist *n)
 	n->prev = n->next = n;
 }
 
-#define NOUTCOMES (ENGINE_INTERNAL + 1)
-
 enum pvm_state {
 	PVM_CREATING,
 	PVM_READY,
@@ -153,7 +151,7 @@ struct fn {
 	struct op *op_running;
 	unsigned refs; /* versions and ops */
 	uint32_t last_version;
-	uint64_t counts[NOUTCOMES];
+	uint64_t counts[ENGINE_OUTCOME_COUNT];
 	uint64_t avg_run_ns;
 	struct metrics_fn *mf;
 };

@@ -272,10 +272,31 @@ static const char *content_type_of(struct engine_invocation *inv)
 	return inv->content_type;
 }
 
+/* The HTTP status of each engine outcome: the one place where outcomes
+ * meet HTTP. */
+static unsigned outcome_status(enum engine_outcome o)
+{
+	static const unsigned status[ENGINE_OUTCOME_COUNT] = {
+		[ENGINE_OK] = 200,
+		[ENGINE_FUNCTION_ERROR] = 500,
+		[ENGINE_GUEST_CRASHED] = 502,
+		[ENGINE_GUEST_ABORTED] = 502,
+		[ENGINE_DEADLINE] = 504,
+		[ENGINE_NOT_FOUND] = 404,
+		[ENGINE_INPUT_TOO_LARGE] = 413,
+		[ENGINE_QUEUE_FULL] = 429,
+		[ENGINE_QUEUE_TIMEOUT] = 503,
+		[ENGINE_UNAVAILABLE] = 503,
+		[ENGINE_INTERNAL] = 500,
+	};
+
+	return (unsigned)o < ENGINE_OUTCOME_COUNT ? status[o] : 500;
+}
+
 static void on_invoked(struct engine_invocation *inv)
 {
 	struct api_req *q = inv->opaque;
-	unsigned status = engine_outcome_http_status(inv->outcome);
+	unsigned status = outcome_status(inv->outcome);
 	char retry[16];
 
 	q->in_engine = 0;

@@ -15,7 +15,7 @@
 #include "cli_http.h"
 #include "cli_output.h"
 #include "cli_templates.h"
-#include "engine.h"
+#include "settings.h"
 
 #define DEFAULT_URL "http://127.0.0.1:8080"
 /* Whole-request limits; connecting is limited to 5 s in cli_http.c. An
@@ -170,7 +170,7 @@ static int append_setting(char *q, size_t cap, const char *key,
 
 static int check_settings(const struct cli_args *a)
 {
-	/* The ranges are the daemon's own (daemon/settings.c), so a bad
+	/* The ranges are the daemon's own (daemon/common/settings.c), so a bad
 	 * number is caught before the image is uploaded. */
 	static const struct {
 		const char *flag, *key;

@@ -389,7 +389,7 @@ json_t *engine_describe(struct engine *e, const char *name)
 		json_decref(counts);
 		return NULL;
 	}
-	for (int o = 0; o < NOUTCOMES; o++)
+	for (int o = 0; o < ENGINE_OUTCOME_COUNT; o++)
 		json_object_set_new(counts, engine_outcome_code(o),
 				    json_integer((json_int_t)fn->counts[o]));
 	json_object_set_new(d, "invocations", counts);
@@ -477,4 +477,19 @@ void engine_shutdown(struct engine *e, uint32_t grace_ms,
 		uv_timer_start(&e->grace_timer, on_grace_timer, grace_ms, 0);
 	}
 	engine_check_shutdown(e);
+}
+
+void engine_config_default(struct engine_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->state_dir = "/var/lib/glint";
+	cfg->workers = 0;
+	cfg->max_image_bytes = 64u << 20;
+	cfg->defaults.memory_mb = 16;
+	cfg->defaults.timeout_ms = 1000;
+	cfg->defaults.max_concurrency = 8;
+	cfg->defaults.min_warm = 1;
+	cfg->defaults.queue_max = 256;
+	cfg->defaults.queue_timeout_ms = 5000;
+	cfg->defaults.idle_ms = 60000;
 }

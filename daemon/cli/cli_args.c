@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "cli_args.h"
-#include "engine.h"
+#include "settings.h"
 
 #define GLOBAL 0u /* allowed with every command */
 

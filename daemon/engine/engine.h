@@ -8,6 +8,9 @@
 #include <jansson.h>
 #include <uv.h>
 
+#include "outcome.h"
+#include "settings.h"
+
 /*
  * The engine is the daemon below HTTP: the registry of deployed functions
  * and their on-disk state, one pool of prewarmed VMs per function, the wait
@@ -28,34 +31,6 @@
 struct engine;
 struct metrics;
 
-/* Per-function settings, from deploy query parameters or stored state. */
-struct function_settings {
-	uint32_t memory_mb;	   /* guest memory; 1..1024 */
-	uint32_t timeout_ms;	   /* per-call deadline; 1..600000 */
-	uint32_t max_concurrency;  /* VMs of this function at once; 1..1024 */
-	uint32_t min_warm;	   /* VMs kept ready; 0..max_concurrency */
-	uint32_t queue_max;	   /* requests waiting beyond max_concurrency */
-	uint32_t queue_timeout_ms; /* longest wait in that queue */
-	uint32_t idle_ms; /* VMs above min_warm are reclaimed after this */
-};
-
-/* Sets one setting from a query parameter; -EINVAL with a message naming
- * the key and its valid range when the key is unknown or the value bad.
- * Values are decimal integers without sign or spaces. */
-int function_settings_set(struct function_settings *s, const char *key,
-			  const char *value, char *err, size_t err_len);
-
-/* Checks cross-field rules (min_warm <= max_concurrency, ...). */
-int function_settings_check(const struct function_settings *s, char *err,
-			    size_t err_len);
-
-/* The inclusive range of setting key; -EINVAL for an unknown key. Lets
- * clients (the CLI) check values with the daemon's own limits. */
-int function_setting_range(const char *key, uint32_t *min, uint32_t *max);
-
-/* Function names: [a-z0-9_-]{1,63}. */
-int function_name_valid(const char *name, size_t len);
-
 struct engine_config {
 	const char *state_dir;	/* created if missing */
 	unsigned workers;	/* worker threads; 0 = one per CPU */
@@ -64,27 +39,6 @@ struct engine_config {
 };
 
 void engine_config_default(struct engine_config *cfg);
-
-/* Outcomes of an invocation; each maps to one HTTP status and a stable
- * error code string (engine_outcome_code / engine_outcome_http_status). */
-enum engine_outcome {
-	ENGINE_OK = 0,		/* 200 */
-	ENGINE_FUNCTION_ERROR,	/* 500 "function_error": the function failed */
-	ENGINE_GUEST_CRASHED,	/* 502 "guest_crashed": exception, triple
-	                             fault, protocol violation, output too big */
-	ENGINE_GUEST_ABORTED,	/* 502 "guest_aborted" */
-	ENGINE_DEADLINE,	/* 504 "deadline_exceeded" */
-	ENGINE_NOT_FOUND,	/* 404 "function_not_found" */
-	ENGINE_INPUT_TOO_LARGE, /* 413 "payload_too_large" (input area) */
-	ENGINE_QUEUE_FULL,	/* 429 "queue_full" */
-	ENGINE_QUEUE_TIMEOUT,	/* 503 "queue_timeout" */
-	ENGINE_UNAVAILABLE,	/* 503 "unavailable": shutting down, not ready,
-	                             function being deleted */
-	ENGINE_INTERNAL,	/* 500 "internal_error": host failure */
-};
-
-const char *engine_outcome_code(enum engine_outcome o);
-unsigned engine_outcome_http_status(enum engine_outcome o);
 
 struct engine_invocation;
 typedef void (*engine_invoke_fn)(struct engine_invocation *inv);

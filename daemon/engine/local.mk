@@ -1,0 +1,18 @@
+# daemon/engine/local.mk: the engine library (registry, state, pools, workers).
+noinst_LIBRARIES += daemon/engine/libglintengine.a
+daemon_engine_libglintengine_a_SOURCES = \
+	daemon/engine/engine.h daemon/engine/engine_internal.h \
+	daemon/engine/engine.c \
+	daemon/engine/deploy.c \
+	daemon/engine/pool.c \
+	daemon/engine/sha256.c daemon/engine/sha256.h \
+	daemon/engine/store.c daemon/engine/store.h \
+	daemon/engine/worker.c daemon/engine/worker.h
+ENGINE_CPPFLAGS = -I$(top_srcdir)/daemon/engine $(COMMON_CPPFLAGS) \
+	$(UV_CFLAGS) $(JANSSON_CFLAGS)
+daemon_engine_libglintengine_a_CPPFLAGS = $(AM_CPPFLAGS) $(ENGINE_CPPFLAGS) \
+	$(OBS_CPPFLAGS)
+
+# What glintd and the engine's tests link.
+ENGINE_LIBS = daemon/engine/libglintengine.a $(OBS_LIBS) $(COMMON_LIBS) \
+	vmm/libglintvmm.a $(UV_LIBS) $(JANSSON_LIBS)
