@@ -226,17 +226,28 @@ void engine_check_shutdown(struct engine *e);
 void engine_guest_log(void *opaque, uint64_t call_id, int level,
 		      const char *line, size_t len);
 
-/* pool.c */
+/* pool.c: VMs of each version */
 void pool_retire(struct fn_version *ver);
 void pool_version_unref(struct fn_version *ver);
 void pool_top_up(struct fn_version *ver);
+int pool_spawn(struct fn_version *ver); /* one more VM, cloned on a worker */
 void pool_add_booted(struct fn_version *ver, struct vm *vm);
-void pool_serve_waiters(struct fn *fn);
-void pool_fail_waiters(struct fn *fn, enum engine_outcome o, const char *msg);
-void pool_expire_waiters(struct engine *e);
+void pool_vm_returned(struct worker_item *it); /* after a call's restore */
 void pool_reclaim_idle(struct engine *e);
 void pool_interrupt_all(struct engine *e);
 void pool_publish(struct fn *fn);
+
+/* VMs of ver that exist or are being made. */
+static inline unsigned pool_vm_count(const struct fn_version *ver)
+{
+	return ver->nready + ver->nbusy + ver->ncreating;
+}
+
+/* invoke.c: calls and their wait queue */
+void invoke_start(struct call *c, struct pvm *p); /* c runs on p */
+void pool_serve_waiters(struct fn *fn);
+void pool_fail_waiters(struct fn *fn, enum engine_outcome o, const char *msg);
+void pool_expire_waiters(struct engine *e);
 
 /* deploy.c */
 void deploy_run_next(struct fn *fn);

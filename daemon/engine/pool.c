@@ -1,4 +1,4 @@
-/* pool.c: the invoke path, per-function VM pools and their wait queues. */
+/* pool.c: per-function VM pools: versions, VMs made, kept warm, reclaimed. */
 #include "config.h"
 
 #include <errno.h>
@@ -169,7 +169,7 @@ static void pvm_clone_run(struct worker_item *it)
 	workers_post(p->ver->fn->e->workers, &p->item);
 }
 
-static int pool_spawn(struct fn_version *ver)
+int pool_spawn(struct fn_version *ver)
 {
 	struct pvm *p = pvm_new(ver);
 
@@ -182,16 +182,11 @@ static int pool_spawn(struct fn_version *ver)
 	return 0;
 }
 
-static unsigned version_total(const struct fn_version *ver)
-{
-	return ver->nready + ver->nbusy + ver->ncreating;
-}
-
 void pool_top_up(struct fn_version *ver)
 {
 	if (ver->retired || ver->fn->e->shutting_down)
 		return;
-	while (version_total(ver) < ver->settings.min_warm)
+	while (pool_vm_count(ver) < ver->settings.min_warm)
 		if (pool_spawn(ver) < 0)
 			break;
 }
@@ -212,188 +207,7 @@ void pool_add_booted(struct fn_version *ver, struct vm *vm)
 	pvm_make_ready(p);
 }
 
-/* ---- calls ------------------------------------------------------------- */
-
-static void sanitise_copy(char *dst, size_t dst_len, const uint8_t *src,
-			  size_t len)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len && n + 1 < dst_len; i++)
-		dst[n++] =
-			(src[i] >= 0x20 && src[i] < 0x7f) ? (char)src[i] : '?';
-	dst[n] = '\0';
-}
-
-static void map_error(struct call *c, int ret, const struct vm_error *err)
-{
-	struct engine_invocation *inv = c->inv;
-
-	if (ret == -E2BIG) {
-		inv->outcome = ENGINE_INPUT_TOO_LARGE;
-		snprintf(inv->message, sizeof(inv->message),
-			 "input of %zu bytes exceeds the function's %" PRIu64
-			 "-byte input area",
-			 inv->input_len, c->pvm->ver->in_cap);
-		return;
-	}
-	if (ret != -EIO) {
-		inv->outcome = ENGINE_INTERNAL;
-		snprintf(inv->message, sizeof(inv->message),
-			 "the call could not run: %s", strerror(-ret));
-		return;
-	}
-	switch (err->kind) {
-	case VM_ERR_TIMEOUT:
-		if (__atomic_load_n(&c->interrupted, __ATOMIC_ACQUIRE)) {
-			inv->outcome = ENGINE_UNAVAILABLE;
-			snprintf(inv->message, sizeof(inv->message),
-				 "call interrupted: glintd is shutting down");
-		} else {
-			inv->outcome = ENGINE_DEADLINE;
-			snprintf(inv->message, sizeof(inv->message),
-				 "deadline of %u ms exceeded", c->timeout_ms);
-		}
-		return;
-	case VM_ERR_ABORT:
-		inv->outcome = ENGINE_GUEST_ABORTED;
-		snprintf(inv->message, sizeof(inv->message),
-			 "function aborted: %s", err->message);
-		return;
-	case VM_ERR_HOST:
-	case VM_ERR_NONE:
-	case VM_ERR_IMAGE:
-		inv->outcome = ENGINE_INTERNAL;
-		snprintf(inv->message, sizeof(inv->message), "host failure: %s",
-			 err->message);
-		return;
-	default:
-		inv->outcome = ENGINE_GUEST_CRASHED;
-		snprintf(inv->message, sizeof(inv->message), "%s",
-			 err->message);
-		return;
-	}
-}
-
-static void map_result(struct call *c, const struct vm_call_result *res)
-{
-	struct engine_invocation *inv = c->inv;
-
-	inv->run_ns = res->run_ns;
-	if (res->status != GLINT_STATUS_OK) {
-		inv->outcome = ENGINE_FUNCTION_ERROR;
-		sanitise_copy(inv->message, sizeof(inv->message), res->output,
-			      res->output_len);
-		if (inv->message[0] == '\0')
-			snprintf(inv->message, sizeof(inv->message),
-				 "the function reported an error");
-		return;
-	}
-	inv->output = malloc(res->output_len ? res->output_len : 1);
-	if (inv->output == NULL) {
-		inv->outcome = ENGINE_INTERNAL;
-		snprintf(inv->message, sizeof(inv->message),
-			 "out of memory for the output");
-		return;
-	}
-	memcpy(inv->output, res->output, res->output_len);
-	inv->output_len = res->output_len;
-	snprintf(inv->content_type, sizeof(inv->content_type), "%s",
-		 res->content_type);
-	inv->outcome = ENGINE_OK;
-}
-
-static void pvm_returned(struct worker_item *it);
-
-static void call_run(struct worker_item *it)
-{
-	struct call *c = container_of(it, struct call, run);
-	struct pvm *p = c->pvm;
-	struct engine *e = c->e;
-	struct vm_call_args args = {
-		.input = c->inv->input,
-		.input_len = c->inv->input_len,
-		.call_id = c->inv->request_id,
-		.timeout_ms = c->timeout_ms,
-		.log = engine_guest_log,
-		.log_opaque = p->ver->fn,
-	};
-	struct vm_call_result res;
-	struct vm_error err = {0};
-	struct vm_restore_stats rs = {0};
-	uint64_t t0 = engine_now_ns();
-	int ret;
-
-	ret = vm_call(p->vm, &args, &res, &err);
-	if (ret == 0)
-		map_result(c, &res);
-	else
-		map_error(c, ret, &err);
-	if (c->inv->run_ns == 0)
-		c->inv->run_ns = engine_now_ns() - t0;
-	/* The response goes out first; c belongs to the loop from here. */
-	workers_post(e->workers, &c->result);
-
-	ret = vm_restore(p->vm, &rs);
-	if (ret < 0) {
-		p->failed = 1;
-		snprintf(p->err, sizeof(p->err), "restore failed: %s",
-			 strerror(-ret));
-	} else if (p->ver->fn->mf) {
-		metrics_restore_record(p->ver->fn->mf, rs.dirty_pages,
-				       rs.restore_ns);
-	}
-	p->item.fn = pvm_returned;
-	workers_post(e->workers, &p->item);
-}
-
-static void call_delivered(struct worker_item *it)
-{
-	struct call *c = container_of(it, struct call, result);
-	struct engine_invocation *inv = c->inv;
-	struct fn *fn = c->fn;
-	struct engine *e = c->e;
-
-	inv->total_ns = engine_now_ns() - c->start_ns;
-	fn->counts[inv->outcome]++;
-	fn->avg_run_ns = fn->avg_run_ns ? (fn->avg_run_ns * 7 + inv->run_ns) / 8
-					: inv->run_ns;
-	if (fn->mf)
-		metrics_invocation_record(
-			fn->mf, engine_outcome_code(inv->outcome),
-			inv->total_ns, inv->run_ns, inv->queue_ns);
-	inv->engine_private = NULL;
-	if (c->pvm->call == c)
-		c->pvm->call = NULL;
-	free(c);
-	e->ncalls--;
-	inv->done(inv);
-	engine_check_shutdown(e);
-}
-
-static void call_start(struct call *c, struct pvm *p)
-{
-	struct fn_version *ver = p->ver;
-
-	p->state = PVM_BUSY;
-	p->call = c;
-	dlist_push_tail(&ver->busy, &p->link);
-	ver->nbusy++;
-	c->pvm = p;
-	c->timeout_ms = ver->settings.timeout_ms;
-	c->inv->queue_ns = engine_now_ns() - c->start_ns;
-	c->run.fn = call_run;
-	c->result.fn = call_delivered;
-	/* One VM at work leaves a core for the loop to poll on; with more,
-	 * the cores are taken and polling would only slow the calls. */
-	if (++c->e->nvms_busy == 1)
-		workers_poll_start(c->e->workers, c->e->loop_poll_us);
-	else
-		workers_poll_stop(c->e->workers);
-	workers_submit(c->e->workers, &c->run, 1);
-}
-
-static void pvm_returned(struct worker_item *it)
+void pool_vm_returned(struct worker_item *it)
 {
 	struct pvm *p = container_of(it, struct pvm, item);
 	struct fn_version *ver = p->ver;
@@ -432,7 +246,7 @@ static void pvm_make_ready(struct pvm *p)
 
 		dlist_remove(&c->wait_link);
 		fn->nwaiters--;
-		call_start(c, p);
+		invoke_start(c, p);
 	} else {
 		p->state = PVM_READY;
 		p->idle_since_ns = engine_now_ns();
@@ -440,230 +254,6 @@ static void pvm_make_ready(struct pvm *p)
 		ver->nready++;
 	}
 	pool_publish(fn);
-}
-
-static void on_queue_timer(uv_timer_t *t)
-{
-	struct engine *e = t->data;
-
-	e->queue_due_ns = 0;
-	pool_expire_waiters(e);
-}
-
-static void arm_queue_timer(struct engine *e, uint64_t deadline_ns)
-{
-	uint64_t now = engine_now_ns(), ms = 0;
-
-	if (e->queue_due_ns != 0 && e->queue_due_ns <= deadline_ns)
-		return;
-	e->queue_due_ns = deadline_ns;
-	if (deadline_ns > now)
-		ms = (deadline_ns - now + 999999) / 1000000;
-	e->queue_timer.data = e;
-	uv_timer_start(&e->queue_timer, on_queue_timer, ms, 0);
-}
-
-static unsigned retry_after(const struct fn *fn, const struct fn_version *v)
-{
-	uint64_t s = ((uint64_t)fn->nwaiters + 1) * fn->avg_run_ns /
-		     v->settings.max_concurrency / 1000000000u;
-
-	return s < 1 ? 1 : s > 60 ? 60 : (unsigned)s + 1;
-}
-
-/* Grows the pool for the waiters not already covered by VMs in creation. */
-static void grow_for_waiters(struct fn *fn)
-{
-	struct fn_version *ver = fn->live;
-
-	while (ver && ver->ncreating < fn->nwaiters &&
-	       version_total(ver) < ver->settings.max_concurrency)
-		if (pool_spawn(ver) < 0)
-			break;
-}
-
-void pool_serve_waiters(struct fn *fn)
-{
-	struct fn_version *ver = fn->live;
-
-	while (ver && !dlist_empty(&fn->waiters) && !dlist_empty(&ver->ready)) {
-		struct pvm *p = container_of(ver->ready.next, struct pvm, link);
-		struct call *c =
-			container_of(fn->waiters.next, struct call, wait_link);
-
-		dlist_remove(&p->link);
-		ver->nready--;
-		dlist_remove(&c->wait_link);
-		fn->nwaiters--;
-		call_start(c, p);
-	}
-	grow_for_waiters(fn);
-	pool_publish(fn);
-}
-
-/* Ends a call that never ran: counted, recorded, delivered next iteration. */
-static void call_fail(struct call *c, enum engine_outcome o, const char *msg)
-{
-	struct engine_invocation *inv = c->inv;
-	struct fn *fn = c->fn;
-	struct engine *e = c->e;
-
-	inv->queue_ns = engine_now_ns() - c->start_ns;
-	fn->counts[o]++;
-	if (fn->mf)
-		metrics_invocation_record(fn->mf, engine_outcome_code(o),
-					  inv->queue_ns, 0, inv->queue_ns);
-	free(c);
-	e->ncalls--;
-	engine_finish_now(e, inv, o, "%s", msg);
-}
-
-void pool_fail_waiters(struct fn *fn, enum engine_outcome o, const char *msg)
-{
-	while (!dlist_empty(&fn->waiters)) {
-		struct call *c =
-			container_of(fn->waiters.next, struct call, wait_link);
-
-		dlist_remove(&c->wait_link);
-		fn->nwaiters--;
-		call_fail(c, o, msg);
-	}
-	pool_publish(fn);
-}
-
-void pool_expire_waiters(struct engine *e)
-{
-	uint64_t now = engine_now_ns(), next = 0;
-	char msg[128];
-
-	for (struct dlist *l = e->fns.next; l != &e->fns; l = l->next) {
-		struct fn *fn = container_of(l, struct fn, link);
-		struct dlist *w = fn->waiters.next;
-		int changed = 0;
-
-		while (w != &fn->waiters) {
-			struct call *c =
-				container_of(w, struct call, wait_link);
-
-			w = w->next;
-			/* Timers run in whole milliseconds: allow for that. */
-			if (c->deadline_ns > now + 500000) {
-				if (next == 0 || c->deadline_ns < next)
-					next = c->deadline_ns;
-				continue;
-			}
-			dlist_remove(&c->wait_link);
-			fn->nwaiters--;
-			changed = 1;
-			snprintf(msg, sizeof(msg),
-				 "no VM of %s became free within %u ms",
-				 fn->name,
-				 (unsigned)((c->deadline_ns - c->start_ns) /
-					    1000000));
-			call_fail(c, ENGINE_QUEUE_TIMEOUT, msg);
-		}
-		if (changed)
-			pool_publish(fn);
-	}
-	if (next)
-		arm_queue_timer(e, next);
-}
-
-/* Decides what to do with a call whose function has a live version. */
-static void invoke_admit(struct fn *fn, struct call *c)
-{
-	struct fn_version *ver = fn->live;
-	struct engine_invocation *inv = c->inv;
-	char msg[160];
-
-	if (dlist_empty(&fn->waiters) && !dlist_empty(&ver->ready)) {
-		struct pvm *p = container_of(ver->ready.next, struct pvm, link);
-
-		dlist_remove(&p->link);
-		ver->nready--;
-		call_start(c, p);
-		pool_publish(fn);
-		return;
-	}
-	/* Waiters covered by VMs in creation do not count against
-	 * queue_max: they are not waiting beyond max_concurrency. */
-	while (ver->ncreating < fn->nwaiters + 1 &&
-	       version_total(ver) < ver->settings.max_concurrency)
-		if (pool_spawn(ver) < 0)
-			break;
-	if (fn->nwaiters >= ver->settings.queue_max + ver->ncreating) {
-		inv->retry_after_s = retry_after(fn, ver);
-		snprintf(msg, sizeof(msg),
-			 "%s is at its limit of %u concurrent calls and %u "
-			 "queued",
-			 fn->name, ver->settings.max_concurrency,
-			 ver->settings.queue_max);
-		call_fail(c, ENGINE_QUEUE_FULL, msg);
-		return;
-	}
-	c->deadline_ns = c->start_ns +
-			 (uint64_t)ver->settings.queue_timeout_ms * 1000000;
-	dlist_push_tail(&fn->waiters, &c->wait_link);
-	fn->nwaiters++;
-	arm_queue_timer(c->e, c->deadline_ns);
-	pool_publish(fn);
-}
-
-void engine_invoke(struct engine *e, struct engine_invocation *inv)
-{
-	struct fn *fn;
-	struct call *c;
-
-	inv->outcome = ENGINE_OK;
-	inv->message[0] = '\0';
-	inv->output = NULL;
-	inv->output_len = 0;
-	inv->content_type[0] = '\0';
-	inv->queue_ns = inv->run_ns = inv->total_ns = 0;
-	inv->retry_after_s = 0;
-	inv->engine_private = NULL;
-	if (e->shutting_down) {
-		engine_finish_now(e, inv, ENGINE_UNAVAILABLE,
-				  "glintd is shutting down");
-		return;
-	}
-	fn = engine_fn_find(e, inv->function);
-	if (fn == NULL || !fn->visible || fn->live == NULL) {
-		if (!engine_ready(e))
-			engine_finish_now(e, inv, ENGINE_UNAVAILABLE,
-					  "glintd is starting: stored "
-					  "functions are still loading");
-		else if (function_name_valid(inv->function,
-					     strnlen(inv->function, 64)))
-			engine_finish_now(e, inv, ENGINE_NOT_FOUND,
-					  "function \"%s\" is not deployed",
-					  inv->function);
-		else
-			engine_finish_now(e, inv, ENGINE_NOT_FOUND,
-					  "no such function");
-		return;
-	}
-	if (inv->input_len > fn->live->in_cap) {
-		fn->counts[ENGINE_INPUT_TOO_LARGE]++;
-		engine_finish_now(e, inv, ENGINE_INPUT_TOO_LARGE,
-				  "input of %zu bytes exceeds the function's "
-				  "%" PRIu64 "-byte input area",
-				  inv->input_len, fn->live->in_cap);
-		return;
-	}
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		engine_finish_now(e, inv, ENGINE_INTERNAL, "out of memory");
-		return;
-	}
-	dlist_init(&c->wait_link);
-	c->e = e;
-	c->inv = inv;
-	c->fn = fn;
-	c->start_ns = engine_now_ns();
-	inv->engine_private = c;
-	e->ncalls++;
-	invoke_admit(fn, c);
 }
 
 /* Idle VMs above min_warm, oldest first (the ready list's tail). */
@@ -677,7 +267,7 @@ void pool_reclaim_idle(struct engine *e)
 		int changed = 0;
 
 		while (ver && !dlist_empty(&ver->ready) &&
-		       version_total(ver) > ver->settings.min_warm) {
+		       pool_vm_count(ver) > ver->settings.min_warm) {
 			struct pvm *p =
 				container_of(ver->ready.prev, struct pvm, link);
 
