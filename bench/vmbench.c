@@ -11,14 +11,17 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 
+#include "tinyguest.h"
 #include "vm.h"
 #include "vm_internal.h"
 
 /*
- * Usage: vmbench [-c cpu] [-n samples] [builddir]
+ * Usage: vmbench [-c cpu] [-n samples] [-m all|warm|restore] [builddir]
  * Images come from builddir (default $GLINT_BUILDDIR or "."): echo and
  * hello examples, tests/guests/dirty.elf. Every series prints median and
- * p99 in microseconds over n samples (default 1000).
+ * p99 in microseconds over n samples (default 1000). -m warm runs only the
+ * floor and the warm call; -m restore only the restore-strategy table
+ * (a 1 GiB VM, several seconds per row).
  */
 
 #define MiB (1024ull * 1024ull)
@@ -250,23 +253,141 @@ static void bench_boot(uint64_t *ns)
 	image_release(&img);
 }
 
+/* ---- restore strategies: copy vs MADV_DONTNEED vs remap vs whole copy --- */
+
+#define STRAT_MEM (1024 * MiB)
+#define STRAT_REGION (STRAT_MEM - 16 * MiB) /* leaves room for I/O, stack */
+
+struct strat_row {
+	uint64_t *restore, *run, *cycle;
+	uint64_t private_bytes;
+	uint32_t copied, dropped;
+};
+
+/* One series: a fresh clone dirties `pages` pages per call and is restored in `mode`; records restore time, the
+ * next call's run time (where dropped pages fault back in) and the sum. */
+static int strat_series(struct vm_snapshot *snap, enum vm_restore_mode mode,
+			uint64_t pages, int n, struct strat_row *row)
+{
+	uint64_t in[2] = {0, pages}; /* mode 0: write */
+	struct vm_call_args a = {.input = in, .input_len = sizeof(in)};
+	struct vm_call_result res;
+	struct vm_restore_stats st;
+	struct vm_error err;
+	struct vm *vm;
+
+	if (vm_clone(snap, &vm, &err))
+		die("clone", &err);
+	vm->mode = mode;
+	for (int i = -3; i < n; i++) {
+		if (vm_call(vm, &a, &res, &err))
+			die("pages call", &err);
+		if (vm_restore(vm, &st))
+			die("restore", NULL);
+		if (i >= 0) {
+			row->restore[i] = st.restore_ns;
+			row->run[i] = res.run_ns;
+			row->cycle[i] = st.restore_ns + res.run_ns;
+		}
+	}
+	row->private_bytes = st.private_bytes;
+	row->copied = st.dirty_pages;
+	row->dropped = st.dropped_pages;
+	vm_destroy(vm);
+	return n;
+}
+
+static void strat_print(const char *mode, uint64_t pages, int n,
+			struct strat_row *r)
+{
+	char name[96];
+
+	snprintf(name, sizeof(name), "%-10s %6llu pages: restore", mode,
+		 (unsigned long long)pages);
+	report(name, r->restore, n);
+	snprintf(name, sizeof(name), "%-10s %6llu pages: next call run", mode,
+		 (unsigned long long)pages);
+	report(name, r->run, n);
+	snprintf(name, sizeof(name), "%-10s %6llu pages: restore + run", mode,
+		 (unsigned long long)pages);
+	report(name, r->cycle, n);
+	printf("%-10s %6llu pages: copied %u dropped %u, private after "
+	       "restore %.1f MiB\n",
+	       mode, (unsigned long long)pages, r->copied, r->dropped,
+	       (double)r->private_bytes / (double)MiB);
+}
+
+static void bench_strategies(uint64_t *a, uint64_t *b, uint64_t *c)
+{
+	static const uint64_t pages[] = {1, 16, 256, 4096, 65536, 262144};
+	static const struct {
+		enum vm_restore_mode mode;
+		const char *name;
+	} modes[] = {{VM_RESTORE_COPY, "copy"},
+		     {VM_RESTORE_DROP, "dontneed"},
+		     {VM_RESTORE_REMAP, "remap"},
+		     {VM_RESTORE_WHOLE_COPY, "wholecopy"},
+		     {VM_RESTORE_AUTO, "auto"}};
+	uint64_t region = STRAT_REGION / GLINT_PAGE_SIZE;
+	unsigned char code[sizeof(tiny_pages_code)];
+	struct strat_row row = {.restore = a, .run = b, .cycle = c};
+	struct vm_snapshot *snap;
+	struct image img;
+	struct vm *vm;
+	struct vm_config cfg;
+	struct vm_error err;
+
+	tiny_pages_image(&img, code, (uint32_t)region);
+	vm_config_default(&cfg, STRAT_MEM);
+	cfg.init_timeout_ms = 600000; /* init writes every page of 1 GiB */
+	if (vm_boot(vmm, &img, &cfg, NULL, NULL, &snap, &vm, NULL, &err))
+		die("vm_boot", &err);
+	vm_destroy(vm);
+	printf("restore strategies, %llu MiB VM (region of %llu pages)\n",
+	       (unsigned long long)(STRAT_MEM / MiB),
+	       (unsigned long long)region);
+	for (size_t k = 0; k < sizeof(pages) / sizeof(pages[0]); k++) {
+		uint64_t p = pages[k] < region ? pages[k] : region;
+		/* Fewer samples for big series: a 1 GiB one takes ~1 s. */
+		int n = (int)(samples * 64 / (int64_t)p);
+
+		n = n < 11 ? 11 : n > samples ? samples : n;
+		for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+			int nm =
+				modes[m].mode == VM_RESTORE_WHOLE_COPY && n > 21
+					? 21
+					: n;
+
+			strat_series(snap, modes[m].mode, p, nm, &row);
+			strat_print(modes[m].name, p, nm, &row);
+		}
+	}
+	vm_snapshot_unref(snap);
+}
+
 int main(int argc, char **argv)
 {
 	char err[256];
-	uint64_t *a, *b;
+	uint64_t *a, *b, *c;
 	double floor_us, warm_us;
+	const char *mode = "all";
 	int opt, cpu = -1;
 
 	if (getenv("GLINT_BUILDDIR"))
 		builddir = getenv("GLINT_BUILDDIR");
-	while ((opt = getopt(argc, argv, "c:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:n:m:")) != -1) {
 		if (opt == 'c')
 			cpu = atoi(optarg);
 		else if (opt == 'n')
 			samples = atoi(optarg);
+		else if (opt == 'm' &&
+			 (!strcmp(optarg, "all") || !strcmp(optarg, "warm") ||
+			  !strcmp(optarg, "restore")))
+			mode = optarg;
 		else {
 			fprintf(stderr,
-				"usage: %s [-c cpu] [-n samples] [builddir]\n",
+				"usage: %s [-c cpu] [-n samples] "
+				"[-m all|warm|restore] [builddir]\n",
 				argv[0]);
 			return 2;
 		}
@@ -289,14 +410,23 @@ int main(int argc, char **argv)
 	}
 	a = calloc((size_t)samples, sizeof(*a));
 	b = calloc((size_t)samples, sizeof(*b));
-	floor_us = bench_floor(a);
-	warm_us = bench_warm(a, b);
-	printf("%-44s %.2fx\n", "warm call / floor", warm_us / floor_us);
-	bench_restore(a);
-	bench_clone(a, b);
-	bench_boot(a);
+	c = calloc((size_t)samples, sizeof(*c));
+	if (strcmp(mode, "restore")) {
+		floor_us = bench_floor(a);
+		warm_us = bench_warm(a, b);
+		printf("%-44s %.2fx\n", "warm call / floor",
+		       warm_us / floor_us);
+	}
+	if (!strcmp(mode, "all")) {
+		bench_restore(a);
+		bench_clone(a, b);
+		bench_boot(a);
+	}
+	if (!strcmp(mode, "restore"))
+		bench_strategies(a, b, c);
 	free(a);
 	free(b);
+	free(c);
 	vmm_close(vmm);
 	return 0;
 }
