@@ -13,11 +13,13 @@
 #include "vm_internal.h"
 
 #define PAGE GLINT_PAGE_SIZE
-/* Above this share of RAM dirtied in one call, copying back every page the
- * VM holds privately, with dirty logging off, is cheaper than a
- * write-protect fault per page (measured: about 7%). */
-#define FULL_COPY_PERCENT 7
-#define FULL_COPY_MIN_PAGES 16
+/* Above this many pages dirtied in one call, whole-copy mode (dirty
+ * logging off, every private page copied back) is cheaper than a
+ * write-protect fault and a copy per dirty page. Its cost follows the
+ * pages the VM holds privately, not its RAM size: `vmbench -m restore`
+ * on a 1 GiB VM measured the two equal at 16 dirty pages and whole copy
+ * 30 times cheaper at 256 (docs/ARCHITECTURE.md, "Memory restore"). */
+#define FULL_COPY_MIN_PAGES 64
 /* Dirty runs this close are dropped by one madvise: the pages between
  * them are clean, and dropping a clean page only costs its next fault. */
 #define DROP_GAP_PAGES 16
@@ -254,8 +256,12 @@ static int restore_full(struct vm *vm, struct vm_restore_stats *st)
 	if (!vm->full_copy) {
 		vm->full_copy = 1;
 		vm->full_calls = 0;
-	} else if (++vm->full_calls >= FULL_COPY_REPROBE) {
-		/* Maybe the function's calls got smaller: try the log. */
+		vm->full_base = (uint64_t)n;
+	} else if (++vm->full_calls >= FULL_COPY_REPROBE ||
+		   (uint64_t)n > 2 * vm->full_base + FULL_COPY_MIN_PAGES) {
+		/* Maybe the function's calls got smaller, or they write
+		 * different pages each time, so that the private set (and the
+		 * cost of this mode) keeps growing: try the log. */
 		int rc = set_logging(vm, 1);
 
 		if (rc)
@@ -337,20 +343,18 @@ static int drop_range(struct vm *vm, uint64_t first, uint64_t end,
 	return 0;
 }
 
-/* Drops the dirty pages, runs closer than DROP_GAP_PAGES as one range. */
-static int drop_dirty(struct vm *vm, uint32_t *dropped)
+/* Drops the pages set in bm, runs at most gap pages apart as one range. */
+static int drop_runs(struct vm *vm, const uint64_t *bm, uint64_t gap,
+		     uint32_t *dropped)
 {
 	uint64_t first = 0, end = 0;
 	int rc = 0;
 
-	hot_tick(vm);
-	for (uint64_t i = 0; i < vm->bm_words && !rc; i++) {
-		uint64_t w = vm->dirty[i], b = w;
-
-		for (; b && !rc; b &= b - 1) {
+	for (uint64_t i = 0; i < vm->bm_words && !rc; i++)
+		for (uint64_t b = bm[i]; b && !rc; b &= b - 1) {
 			uint64_t p = i * 64 + (uint64_t)__builtin_ctzll(b);
 
-			if (end != first && p - end <= DROP_GAP_PAGES) {
+			if (end != first && p - end <= gap) {
 				end = p + 1;
 				continue;
 			}
@@ -358,9 +362,25 @@ static int drop_dirty(struct vm *vm, uint32_t *dropped)
 			first = p;
 			end = p + 1;
 		}
-		track_hot(vm, i, w);
-	}
 	return rc ? rc : drop_range(vm, first, end, dropped);
+}
+
+static int drop_dirty(struct vm *vm, uint32_t *dropped)
+{
+	hot_tick(vm);
+	for (uint64_t i = 0; i < vm->bm_words; i++)
+		track_hot(vm, i, vm->dirty[i]);
+	return drop_runs(vm, vm->dirty, DROP_GAP_PAGES, dropped);
+}
+
+/* Entering whole-copy mode: drops the private pages this call did not
+ * write, so that the mode copies back what the function writes now, not
+ * everything it ever wrote. */
+static int drop_stale(struct vm *vm, uint32_t *dropped)
+{
+	for (uint64_t i = 0; i < vm->bm_words; i++)
+		vm->clear[i] = vm->priv[i] & ~vm->dirty[i];
+	return drop_runs(vm, vm->clear, 0, dropped);
 }
 
 /* A new private mapping of the snapshot over the whole of RAM (the
@@ -442,10 +462,10 @@ static int restore_memory(struct vm *vm, struct vm_restore_stats *st)
 	for (uint64_t i = 0; i < vm->bm_words; i++)
 		dirty += (uint64_t)__builtin_popcountll(vm->dirty[i]);
 	if (vm->mode == VM_RESTORE_WHOLE_COPY ||
-	    (vm->mode == VM_RESTORE_AUTO && dirty > FULL_COPY_MIN_PAGES &&
-	     dirty > vm->npages * FULL_COPY_PERCENT / 100)) {
+	    (vm->mode == VM_RESTORE_AUTO && dirty > FULL_COPY_MIN_PAGES)) {
 		vm->host_in_bytes = 0;
-		return restore_full(vm, st);
+		rc = drop_stale(vm, &st->dropped_pages);
+		return rc ? rc : restore_full(vm, st);
 	}
 	return restore_logged(vm, st);
 }

@@ -160,23 +160,27 @@ struct vm_restore_stats {
 	uint32_t dirty_pages;	/* pages copied back from the snapshot */
 	int full_copy;		/* 1 for a whole-copy restore: every private
 	                           page copied back, dirty_pages of them */
-	uint32_t dropped_pages; /* pages handed back to the snapshot instead
-	                           of copied (MADV_DONTNEED; 0 in normal use,
-	                           see vm_trim) */
+	uint32_t dropped_pages; /* private pages handed back to the snapshot
+	                           (MADV_DONTNEED) on entering whole-copy
+	                           mode: the function faults them in again if
+	                           it touches them, inside its own run time */
 	uint64_t private_bytes; /* vm_private_bytes() after this restore */
 };
 
 /* Rolls the VM back to its snapshot. Safe after any call outcome. Its cost
- * follows what the calls write. While a call dirties up to about 7% of RAM
- * the dirty pages (KVM's dirty log) are copied back, about 1 us each, and
- * stay private to the VM. Above that the VM goes to whole-copy mode for 64
- * calls: dirty logging off (the guest's writes cost no fault) and every
- * page the VM holds privately, i.e. every page its calls wrote, is copied
- * back (found by PAGEMAP_SCAN, Linux >= 6.7; older kernels copy all of
- * RAM). Pages never written stay shared with the snapshot either way.
- * stats->restore_ns is host time after the call, outside its deadline:
- * charge it to the function. Returns 0, or a negative errno when the VM
- * can no longer be used (the caller should destroy it). */
+ * follows the pages the calls write, not the VM's size. While calls dirty
+ * up to 64 pages, the dirty pages (KVM's dirty log) are copied back, about
+ * 1 us each, and stay private to the VM. A call that dirties more puts the
+ * VM in whole-copy mode: the private pages that call did not write are
+ * handed back to the snapshot, dirty logging goes off (the guest's writes
+ * cost no fault), and each restore copies back every page the VM holds
+ * privately, i.e. the pages its calls wrote (found by PAGEMAP_SCAN, Linux
+ * >= 6.7; older kernels copy all of RAM). The log is tried again after 64
+ * calls, or sooner when the private set doubles. Pages never written stay
+ * shared with the snapshot. stats->restore_ns is host time after the
+ * call, outside its deadline: charge it to the function. Returns 0, or a
+ * negative errno when the VM can no longer be used (the caller should
+ * destroy it). */
 int vm_restore(struct vm *vm, struct vm_restore_stats *stats);
 
 /* Bytes of guest RAM the VM holds privately, i.e. pages it does not share

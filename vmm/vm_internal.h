@@ -79,6 +79,7 @@ struct vm {
 	int logging;	     /* dirty logging on the RAM slot */
 	int full_copy;	     /* whole-copy mode */
 	unsigned full_calls; /* calls since whole-copy mode began */
+	uint64_t full_base;  /* private pages when whole-copy mode began */
 	enum vm_restore_mode mode;
 	int scan_failed; /* no PAGEMAP_SCAN: whole copies copy all */
 	uint64_t *priv;	 /* pages the VM may hold privately */
