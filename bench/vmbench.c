@@ -259,83 +259,66 @@ static void bench_boot(uint64_t *ns)
 #define STRAT_REGION (STRAT_MEM - 16 * MiB) /* leaves room for I/O, stack */
 
 struct strat_row {
+	const char *name;
+	enum vm_restore_mode mode;
+	struct vm *vm;
 	uint64_t *restore, *run, *cycle;
 	uint64_t private_bytes;
 	uint32_t copied, dropped;
 };
 
-/* One series: a fresh clone dirties `pages` pages per call and is restored in `mode`; records restore time, the
- * next call's run time (where dropped pages fault back in) and the sum. */
-static int strat_series(struct vm_snapshot *snap, enum vm_restore_mode mode,
-			uint64_t pages, int n, struct strat_row *row)
+/* One call that dirties `pages` pages on row r's VM and its restore;
+ * records restore time, the call's run time (where pages dropped by the
+ * last restore fault back in) and their sum at sample i (< 0: warm-up). */
+static void strat_cycle(struct strat_row *r, uint64_t pages, int i)
 {
 	uint64_t in[2] = {0, pages}; /* mode 0: write */
 	struct vm_call_args a = {.input = in, .input_len = sizeof(in)};
 	struct vm_call_result res;
 	struct vm_restore_stats st;
 	struct vm_error err;
-	struct vm *vm;
 
-	if (vm_clone(snap, &vm, &err))
-		die("clone", &err);
-	vm->mode = mode;
-	for (int i = -3; i < n; i++) {
-		if (vm_call(vm, &a, &res, &err))
-			die("pages call", &err);
-		if (vm_restore(vm, &st))
-			die("restore", NULL);
-		if (i >= 0) {
-			row->restore[i] = st.restore_ns;
-			row->run[i] = res.run_ns;
-			row->cycle[i] = st.restore_ns + res.run_ns;
-		}
+	if (vm_call(r->vm, &a, &res, &err))
+		die("pages call", &err);
+	if (vm_restore(r->vm, &st))
+		die("restore", NULL);
+	if (i >= 0) {
+		r->restore[i] = st.restore_ns;
+		r->run[i] = res.run_ns;
+		r->cycle[i] = st.restore_ns + res.run_ns;
 	}
-	row->private_bytes = st.private_bytes;
-	row->copied = st.dirty_pages;
-	row->dropped = st.dropped_pages;
-	vm_destroy(vm);
-	return n;
+	r->private_bytes = st.private_bytes;
+	r->copied = st.dirty_pages;
+	r->dropped = st.dropped_pages;
 }
 
-static void strat_print(const char *mode, uint64_t pages, int n,
-			struct strat_row *r)
+static void strat_print(const struct strat_row *r, uint64_t pages, int n)
 {
 	char name[96];
 
-	snprintf(name, sizeof(name), "%-10s %6llu pages: restore", mode,
+	snprintf(name, sizeof(name), "%-9s %6llu pages: restore", r->name,
 		 (unsigned long long)pages);
 	report(name, r->restore, n);
-	snprintf(name, sizeof(name), "%-10s %6llu pages: next call run", mode,
+	snprintf(name, sizeof(name), "%-9s %6llu pages: next call run", r->name,
 		 (unsigned long long)pages);
 	report(name, r->run, n);
-	snprintf(name, sizeof(name), "%-10s %6llu pages: restore + run", mode,
+	snprintf(name, sizeof(name), "%-9s %6llu pages: restore + run", r->name,
 		 (unsigned long long)pages);
 	report(name, r->cycle, n);
-	printf("%-10s %6llu pages: copied %u dropped %u, private after "
+	printf("%-9s %6llu pages: copied %u dropped %u, private after "
 	       "restore %.1f MiB\n",
-	       mode, (unsigned long long)pages, r->copied, r->dropped,
+	       r->name, (unsigned long long)pages, r->copied, r->dropped,
 	       (double)r->private_bytes / (double)MiB);
 }
 
-static void bench_strategies(uint64_t *a, uint64_t *b, uint64_t *c)
+static struct vm_snapshot *strat_boot(uint64_t region)
 {
-	static const uint64_t pages[] = {1, 16, 256, 4096, 65536, 262144};
-	static const struct {
-		enum vm_restore_mode mode;
-		const char *name;
-	} modes[] = {{VM_RESTORE_COPY, "copy"},
-		     {VM_RESTORE_DROP, "dontneed"},
-		     {VM_RESTORE_REMAP, "remap"},
-		     {VM_RESTORE_WHOLE_COPY, "wholecopy"},
-		     {VM_RESTORE_AUTO, "auto"}};
-	uint64_t region = STRAT_REGION / GLINT_PAGE_SIZE;
-	unsigned char code[sizeof(tiny_pages_code)];
-	struct strat_row row = {.restore = a, .run = b, .cycle = c};
+	static unsigned char code[sizeof(tiny_pages_code)];
+	static struct image img;
 	struct vm_snapshot *snap;
-	struct image img;
-	struct vm *vm;
 	struct vm_config cfg;
 	struct vm_error err;
+	struct vm *vm;
 
 	tiny_pages_image(&img, code, (uint32_t)region);
 	vm_config_default(&cfg, STRAT_MEM);
@@ -343,24 +326,57 @@ static void bench_strategies(uint64_t *a, uint64_t *b, uint64_t *c)
 	if (vm_boot(vmm, &img, &cfg, NULL, NULL, &snap, &vm, NULL, &err))
 		die("vm_boot", &err);
 	vm_destroy(vm);
+	return snap;
+}
+
+/* For each size, one fresh clone per strategy; the strategies take turns
+ * call by call, so that a change in the host's load hits them alike. */
+static void bench_strategies(void)
+{
+	static const uint64_t pages[] = {1, 16, 256, 4096, 65536, 262144};
+	struct strat_row rows[] = {
+		{.name = "copy", .mode = VM_RESTORE_COPY},
+		{.name = "dontneed", .mode = VM_RESTORE_DROP},
+		{.name = "remap", .mode = VM_RESTORE_REMAP},
+		{.name = "wholecopy", .mode = VM_RESTORE_WHOLE_COPY},
+		{.name = "auto", .mode = VM_RESTORE_AUTO}};
+	const size_t nrows = sizeof(rows) / sizeof(rows[0]);
+	uint64_t region = STRAT_REGION / GLINT_PAGE_SIZE;
+	struct vm_snapshot *snap = strat_boot(region);
+	struct vm_error err;
+
+	for (size_t m = 0; m < nrows; m++) {
+		rows[m].restore = calloc((size_t)samples, sizeof(uint64_t));
+		rows[m].run = calloc((size_t)samples, sizeof(uint64_t));
+		rows[m].cycle = calloc((size_t)samples, sizeof(uint64_t));
+	}
 	printf("restore strategies, %llu MiB VM (region of %llu pages)\n",
 	       (unsigned long long)(STRAT_MEM / MiB),
 	       (unsigned long long)region);
 	for (size_t k = 0; k < sizeof(pages) / sizeof(pages[0]); k++) {
 		uint64_t p = pages[k] < region ? pages[k] : region;
-		/* Fewer samples for big series: a 1 GiB one takes ~1 s. */
+		/* Fewer samples for big series: a 1 GiB one takes seconds. */
 		int n = (int)(samples * 64 / (int64_t)p);
 
 		n = n < 11 ? 11 : n > samples ? samples : n;
-		for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
-			int nm =
-				modes[m].mode == VM_RESTORE_WHOLE_COPY && n > 21
-					? 21
-					: n;
-
-			strat_series(snap, modes[m].mode, p, nm, &row);
-			strat_print(modes[m].name, p, nm, &row);
+		for (size_t m = 0; m < nrows; m++) {
+			if (vm_clone(snap, &rows[m].vm, &err))
+				die("clone", &err);
+			rows[m].vm->mode = rows[m].mode;
 		}
+		for (int i = -3; i < n; i++)
+			for (size_t m = 0; m < nrows; m++)
+				strat_cycle(&rows[m], p, i);
+		for (size_t m = 0; m < nrows; m++) {
+			strat_print(&rows[m], p, n);
+			vm_destroy(rows[m].vm);
+		}
+		fflush(stdout);
+	}
+	for (size_t m = 0; m < nrows; m++) {
+		free(rows[m].restore);
+		free(rows[m].run);
+		free(rows[m].cycle);
 	}
 	vm_snapshot_unref(snap);
 }
@@ -368,7 +384,7 @@ static void bench_strategies(uint64_t *a, uint64_t *b, uint64_t *c)
 int main(int argc, char **argv)
 {
 	char err[256];
-	uint64_t *a, *b, *c;
+	uint64_t *a, *b;
 	double floor_us, warm_us;
 	const char *mode = "all";
 	int opt, cpu = -1;
@@ -410,7 +426,6 @@ int main(int argc, char **argv)
 	}
 	a = calloc((size_t)samples, sizeof(*a));
 	b = calloc((size_t)samples, sizeof(*b));
-	c = calloc((size_t)samples, sizeof(*c));
 	if (strcmp(mode, "restore")) {
 		floor_us = bench_floor(a);
 		warm_us = bench_warm(a, b);
@@ -423,10 +438,9 @@ int main(int argc, char **argv)
 		bench_boot(a);
 	}
 	if (!strcmp(mode, "restore"))
-		bench_strategies(a, b, c);
+		bench_strategies();
 	free(a);
 	free(b);
-	free(c);
 	vmm_close(vmm);
 	return 0;
 }
