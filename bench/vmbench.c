@@ -272,7 +272,7 @@ struct strat_row {
  * last restore fault back in) and their sum at sample i (< 0: warm-up). */
 static void strat_cycle(struct strat_row *r, uint64_t pages, int i)
 {
-	uint64_t in[2] = {0, pages}; /* mode 0: write */
+	uint64_t in[3] = {0, pages, 0}; /* mode 0: write from page 0 */
 	struct vm_call_args a = {.input = in, .input_len = sizeof(in)};
 	struct vm_call_result res;
 	struct vm_restore_stats st;
@@ -329,6 +329,32 @@ static struct vm_snapshot *strat_boot(uint64_t region)
 	return snap;
 }
 
+/* vm_trim of a VM that holds what a `pages` call left private, and the
+ * run time of the call after it (which faults its pages in again). */
+static void strat_trim(struct strat_row *r, uint64_t pages, int n)
+{
+	char name[96];
+
+	for (int i = -1; i < n; i++) {
+		uint64_t t0, t1;
+
+		strat_cycle(r, pages, -1);
+		t0 = now_ns();
+		if (vm_trim(r->vm, NULL))
+			die("vm_trim", NULL);
+		t1 = now_ns();
+		strat_cycle(r, pages, i);
+		if (i >= 0)
+			r->cycle[i] = t1 - t0;
+	}
+	snprintf(name, sizeof(name), "%-9s %6llu pages: vm_trim", r->name,
+		 (unsigned long long)pages);
+	report(name, r->cycle, n);
+	snprintf(name, sizeof(name), "%-9s %6llu pages: call after trim",
+		 r->name, (unsigned long long)pages);
+	report(name, r->run, n);
+}
+
 /* For each size, one fresh clone per strategy; the strategies take turns
  * call by call, so that a change in the host's load hits them alike. */
 static void bench_strategies(void)
@@ -367,10 +393,11 @@ static void bench_strategies(void)
 		for (int i = -3; i < n; i++)
 			for (size_t m = 0; m < nrows; m++)
 				strat_cycle(&rows[m], p, i);
-		for (size_t m = 0; m < nrows; m++) {
+		for (size_t m = 0; m < nrows; m++)
 			strat_print(&rows[m], p, n);
+		strat_trim(&rows[nrows - 1], p, n);
+		for (size_t m = 0; m < nrows; m++)
 			vm_destroy(rows[m].vm);
-		}
 		fflush(stdout);
 	}
 	for (size_t m = 0; m < nrows; m++) {
