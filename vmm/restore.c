@@ -568,6 +568,8 @@ uint64_t vm_private_bytes(const struct vm *vm)
 int vm_trim(struct vm *vm, uint64_t *released)
 {
 	uint64_t bytes = vm_private_bytes(vm);
+	uint32_t dropped = 0;
+	int rc;
 
 	if (released)
 		*released = 0;
@@ -575,10 +577,14 @@ int vm_trim(struct vm *vm, uint64_t *released)
 		return -EBUSY;
 	if (!bytes)
 		return 0;
-	if (madvise(vm->ram, vm->snap->boot.mem_bytes, MADV_DONTNEED))
-		return -errno;
-	memset(vm->priv, 0, vm->bm_words * 8);
-	atomic_store_explicit(&vm->priv_pages, 0, memory_order_relaxed);
+	/* Only the private runs: the guest keeps its mappings of the pages
+	 * it shares with the snapshot (code, read-only data), and the cost
+	 * follows what the VM holds, not its size. clear is free between
+	 * restores. */
+	memcpy(vm->clear, vm->priv, vm->bm_words * 8);
+	rc = drop_runs(vm, vm->clear, DROP_GAP_PAGES, &dropped);
+	if (rc)
+		return rc;
 	if (released)
 		*released = bytes;
 	return 0;

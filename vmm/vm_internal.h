@@ -82,7 +82,9 @@ struct vm {
 	uint64_t full_base;  /* private pages when whole-copy mode began */
 	enum vm_restore_mode mode;
 	int scan_failed; /* no PAGEMAP_SCAN: whole copies copy all */
-	uint64_t *priv;	 /* pages the VM may hold privately */
+	uint64_t *priv;	 /* pages the VM may hold privately: each page the
+	                   guest (dirty log) or the host (copy_host_written
+	                   in restore.c) wrote since it was last dropped */
 	_Atomic uint64_t priv_pages; /* popcount of priv, any thread reads */
 };
 
