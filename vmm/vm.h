@@ -196,13 +196,12 @@ uint64_t vm_private_bytes(const struct vm *vm);
  * (MADV_DONTNEED), so that an idle VM costs no memory of its own; its
  * contents do not change. Meant for an idle-reclaim timer. Its cost follows
  * the private pages (`vmbench -m restore` measures it); the next call
- * faults the dropped pages it touches in again,
- * inside its own run time (a small call: tens of microseconds more). Same
- * thread rules as vm_restore(). Returns 0 and (if released is not NULL)
- * the bytes released; -EBUSY when the VM is not restored (a call ran
- * since the last vm_restore()); another negative errno when the VM can no
- * longer be used (destroy it). Costs nothing when vm_private_bytes() is 0.
- */
+ * faults the dropped pages it touches in again, inside its own run time
+ * (a small call: tens of microseconds more). Same thread rules as
+ * vm_restore(). Returns 0 and (if released is not NULL) the bytes
+ * released; -EBUSY when the VM is not restored (a call ran since the last
+ * vm_restore()); another negative errno when the VM can no longer be used
+ * (destroy it). Costs nothing when vm_private_bytes() is 0. */
 int vm_trim(struct vm *vm, uint64_t *released);
 
 /* Stops the vm_call running on vm, if any, within tens of microseconds; it
