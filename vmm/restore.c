@@ -545,6 +545,7 @@ int vm_restore(struct vm *vm, struct vm_restore_stats *stats)
 	if (!stats)
 		stats = &local;
 	memset(stats, 0, sizeof(*stats));
+	stats->private_bytes = vm_private_bytes(vm);
 	if (vm->pristine)
 		return 0;
 	rc = vm_restore_cpu(vm);
