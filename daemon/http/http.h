@@ -42,8 +42,10 @@ struct http_config {
 	                     host and port are then ignored; -1: bind */
 	unsigned max_connections;
 	unsigned max_connections_per_ip; /* 0: unlimited */
-	unsigned connection_timeout_s;
-	size_t connection_memory_bytes; /* bounds the request header size */
+	unsigned connection_timeout_s;	 /* no bytes either way */
+	unsigned request_head_timeout_s; /* whole request head; 0: 20 */
+	unsigned min_body_bytes_per_s;	 /* slower bodies are cut; 0: none */
+	size_t connection_memory_bytes;	 /* bounds the request header size */
 	const char *tls_cert_pem; /* both set: HTTPS only; borrowed for the */
 	const char *tls_key_pem;  /* server's lifetime */
 };
