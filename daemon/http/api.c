@@ -459,17 +459,31 @@ static void handle_functions(struct api_req *q)
 
 /* ---- the rest, and dispatch ---- */
 
+static ssize_t metrics_read(void *opaque, char *buf, size_t max)
+{
+	return metrics_render_read(opaque, buf, max);
+}
+
+static void metrics_release(void *opaque)
+{
+	metrics_render_end(opaque);
+}
+
+/* Rendered piece by piece as the scraper reads: with many functions the
+ * text is megabytes, and one render in a go would stall every other
+ * request on the loop meanwhile. */
 static void handle_metrics(struct api_req *q)
 {
-	size_t len = 0;
-	char *text = metrics_render(q->api->metrics, &len);
+	struct metrics_render *rs = metrics_render_begin(q->api->metrics);
 
-	if (!text) {
+	if (!rs) {
 		respond_error(q, 500, "internal_error", "out of memory");
 		return;
 	}
-	respond(q, 200, "text/plain; version=0.0.4; charset=utf-8", text, len,
-		HTTP_BODY_TAKE);
+	metrics_http_inc(q->api->metrics, routes[q->route].label, 200);
+	http_respond_stream(q->http, 200,
+			    "text/plain; version=0.0.4; charset=utf-8",
+			    metrics_read, metrics_release, rs);
 }
 
 static void handle_readyz(struct api_req *q)

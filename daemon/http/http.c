@@ -867,6 +867,9 @@ static void add_timing(struct http_request *r, struct MHD_Response *resp)
 	MHD_add_response_header(resp, "Server-Timing", v);
 }
 
+static void set_response(struct http_request *r, unsigned status,
+			 const char *content_type, struct MHD_Response *resp);
+
 int http_respond(struct http_request *r, unsigned status,
 		 const char *content_type, const void *body, size_t len,
 		 enum http_body_mode mode)
@@ -892,6 +895,66 @@ int http_respond(struct http_request *r, unsigned status,
 			return -ENOMEM;
 		rc = -ENOMEM;
 	}
+	set_response(r, status, content_type, resp);
+	return rc;
+}
+
+struct stream {
+	http_stream_read_fn read;
+	void (*release)(void *opaque);
+	void *opaque;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream *st = cls;
+	ssize_t n = st->read(st->opaque, buf, max);
+
+	(void)pos;
+	if (n < 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return n ? n : MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream *st = cls;
+
+	st->release(st->opaque);
+	free(st);
+}
+
+int http_respond_stream(struct http_request *r, unsigned status,
+			const char *content_type, http_stream_read_fn read,
+			void (*release)(void *opaque), void *opaque)
+{
+	struct stream *st = NULL;
+	struct MHD_Response *resp = NULL;
+
+	if (!r->response && !r->queued)
+		st = malloc(sizeof(*st));
+	if (st) {
+		*st = (struct stream){read, release, opaque};
+		/* Pieces of 16 KiB: each is one short turn of the loop. */
+		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
+							 16 << 10, stream_read,
+							 st, stream_free);
+	}
+	if (!resp) {
+		free(st);
+		release(opaque);
+		if (r->response || r->queued)
+			return -EALREADY;
+		http_respond(r, 500, NULL, "", 0, HTTP_BODY_STATIC);
+		return -ENOMEM;
+	}
+	set_response(r, status, content_type, resp);
+	return 0;
+}
+
+static void set_response(struct http_request *r, unsigned status,
+			 const char *content_type, struct MHD_Response *resp)
+{
 	if (content_type)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 					content_type);
@@ -906,5 +969,4 @@ int http_respond(struct http_request *r, unsigned status,
 		MHD_resume_connection(r->conn);
 		uv_idle_start(&r->srv->soon, on_soon);
 	}
-	return rc;
 }

@@ -185,6 +185,7 @@ static int start(struct glintd *g, int fd, const char *host)
 	rc = metrics_create(&g->metrics);
 	if (rc < 0)
 		return rc;
+	metrics_set_max_functions(g->metrics, g->cfg.metrics_max_functions);
 	rc = engine_create(&g->loop, &g->cfg.engine, g->metrics, &g->engine,
 			   err, sizeof(err));
 	if (rc < 0) {
