@@ -1,4 +1,4 @@
-/* test_limits.c: what tenants can make the daemon keep: /metrics series (live functions only, capped, removed on delete) and guest log lines (bounded per call, drops counted). */
+/* test_limits.c: what tenants can make the daemon keep: /metrics series (live functions only, capped, removed on delete), guest log lines (bounded per call, drops counted); state writable by others refused. */
 #include "config.h"
 
 #include <check.h>
@@ -195,6 +195,60 @@ START_TEST(chatty_guest_log_is_bounded)
 }
 END_TEST
 
+static int log_has(const struct glintd_proc *g, const char *needle)
+{
+	size_t len;
+	char *log = harness_read_file(g->log_path, &len);
+	int found;
+
+	ck_assert_ptr_nonnull(log);
+	found = strstr(log + (g->log_skip < len ? g->log_skip : len), needle) !=
+		NULL;
+	free(log);
+	return found;
+}
+
+/* Whoever can write the state can make glintd run their image: a state
+ * directory writable by others stops glintd at start, a stored function
+ * writable by others is not loaded; both say why and what to do. */
+START_TEST(state_writable_by_others_is_refused)
+{
+	const char *extra[] = {"--no-config", NULL};
+	struct glintd_proc g;
+	struct http_resp r;
+	char file[400];
+
+	ck_assert_int_eq(harness_start(&g, extra), 0);
+	robust_deploy(&g, "kept", "guest/examples/echo.elf", "", 201);
+	ck_assert_int_eq(harness_stop(&g, 10000), 0);
+
+	snprintf(file, sizeof(file), "%s/kept.fn", g.state_dir);
+	ck_assert_int_eq(chmod(file, 0666), 0);
+	ck_assert_int_eq(harness_restart(&g, extra), 0);
+	ck_assert_int_eq(
+		harness_request(&g, "GET", "/functions/kept", NULL, 0, &r), 0);
+	robust_assert_error(&r, 404, "function_not_found", NULL);
+	http_resp_free(&r);
+	ck_assert(log_has(&g, "skipping stored function kept: the file is "
+			      "writable by other users"));
+	ck_assert_int_eq(harness_stop(&g, 10000), 0);
+
+	ck_assert_int_eq(chmod(file, 0600), 0);
+	ck_assert_int_eq(chmod(g.state_dir, 0777), 0);
+	ck_assert_int_ne(harness_restart(&g, extra), 0);
+	ck_assert(log_has(&g, "is writable by other users (mode 0777): chmod "
+			      "700 it"));
+
+	ck_assert_int_eq(chmod(g.state_dir, 0700), 0);
+	ck_assert_int_eq(harness_restart(&g, extra), 0);
+	ck_assert_int_eq(
+		harness_request(&g, "GET", "/functions/kept", NULL, 0, &r), 0);
+	ck_assert_int_eq(r.status, 200);
+	http_resp_free(&r);
+	harness_cleanup(&g);
+}
+END_TEST
+
 static void daemon_up(void)
 {
 	const char *extra[] = {"--config", config_path, NULL};
@@ -237,6 +291,10 @@ int main(void)
 	tcase_add_test(tc, chatty_guest_log_is_bounded);
 	tcase_add_test(tc, failed_deploys_leave_no_series);
 	tcase_add_test(tc, series_are_capped_and_removed_on_delete);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("state");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, state_writable_by_others_is_refused);
 	suite_add_tcase(s, tc);
 	failed = check_run(s);
 	curl_global_cleanup();
