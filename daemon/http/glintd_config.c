@@ -35,7 +35,7 @@ void glintd_config_default(struct glintd_config *cfg)
 	cfg->max_invoke_bytes = 6u << 20;
 	cfg->max_small_body_bytes = 64u << 10;
 	cfg->max_connections = 1024;
-	cfg->max_connections_per_ip = 128;
+	cfg->max_connections_per_ip = 256;
 	cfg->connection_timeout_s = 60;
 	cfg->request_head_timeout_s = 20;
 	cfg->min_body_bytes_per_s = 1024;
