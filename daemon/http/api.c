@@ -141,16 +141,18 @@ static void unauthorized(struct api_req *q, const char *message)
 	respond_error(q, 401, "unauthorized", message);
 }
 
-/* The admin API (/functions...) needs the admin token when one is set;
- * invocation needs the invoke token (or the admin token) when one is set.
- * Health, readiness and metrics stay open for probes and scrapers.
+/* The admin API (/functions...) needs the admin token when one is set, and
+ * so does /metrics, which names every tenant's functions, unless
+ * metrics_public; invocation needs the invoke token (or the admin token)
+ * when one is set. Health and readiness stay open for probes.
  * Returns 0 to go on, -EACCES when an error response was sent. */
 static int authorize(struct api_req *q)
 {
 	const struct glintd_config *cfg = q->api->cfg;
 	const char *need = NULL, *h, *tok;
 	int admin = q->route == API_ROUTE_FUNCTION ||
-		    q->route == API_ROUTE_FUNCTIONS;
+		    q->route == API_ROUTE_FUNCTIONS ||
+		    (q->route == API_ROUTE_METRICS && !cfg->metrics_public);
 
 	if (admin && cfg->admin_token[0])
 		need = cfg->admin_token;

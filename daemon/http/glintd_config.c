@@ -121,6 +121,7 @@ static const struct key_desc keys[] = {
 	KEY_PATH("admin_token_file", admin_token_file),
 	KEY_PATH("invoke_token_file", invoke_token_file),
 	{"allow_insecure_remote", K_BOOL, FIELD(allow_insecure_remote), 0, 0},
+	{"metrics_public", K_BOOL, FIELD(metrics_public), 0, 0},
 	KEY_PATH("tls_cert_file", tls_cert_file),
 	KEY_PATH("tls_key_file", tls_key_file),
 	{"function_defaults", K_DEFAULTS, 0, 0, 0, 0},

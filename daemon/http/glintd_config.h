@@ -45,7 +45,8 @@ struct glintd_config {
 	/* API security */
 	char admin_token_file[PATH_MAX];  /* "" = admin API unguarded */
 	char invoke_token_file[PATH_MAX]; /* "" = invocation unguarded */
-	int allow_insecure_remote;    /* non-loopback listen without a token */
+	int allow_insecure_remote; /* non-loopback listen without a token */
+	int metrics_public;	   /* /metrics open even with an admin token */
 	char tls_cert_file[PATH_MAX]; /* both or neither */
 	char tls_key_file[PATH_MAX];
 

@@ -249,6 +249,73 @@ START_TEST(state_writable_by_others_is_refused)
 }
 END_TEST
 
+static long metrics_status(const struct glintd_proc *g, const char *token)
+{
+	char auth[128];
+	struct http_resp r;
+	long status;
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+
+	ck_assert_ptr_nonnull(c);
+	if (token) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		h = curl_slist_append(NULL, auth);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	}
+	ck_assert_int_eq(
+		harness_request_on(c, g, "GET", "/metrics", NULL, 0, &r), 0);
+	status = r.status;
+	if (token && status == 200)
+		ck_assert_ptr_nonnull(
+			strstr(r.body, "glint_invocations_total"));
+	http_resp_free(&r);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return status;
+}
+
+/* /metrics names every tenant's functions: with an admin token configured
+ * it needs that token, unless metrics_public says otherwise. */
+START_TEST(metrics_need_the_admin_token_when_one_is_set)
+{
+	static const char token[] = "metrics-test-token-0123456789";
+	char tok_path[300], conf_path[300];
+	const char *extra[] = {"--config", conf_path, NULL};
+	struct glintd_proc g;
+	FILE *f;
+
+	ck_assert_int_eq(
+		harness_start(&g, (const char *[]){"--no-config", NULL}), 0);
+	ck_assert_int_eq(metrics_status(&g, NULL), 200); /* no token set */
+	harness_stop(&g, 10000);
+	snprintf(tok_path, sizeof(tok_path), "%s/admin.token", g.dir);
+	snprintf(conf_path, sizeof(conf_path), "%s/glintd.conf", g.dir);
+	f = fopen(tok_path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%s\n", token);
+	fclose(f);
+	ck_assert_int_eq(chmod(tok_path, 0600), 0);
+	f = fopen(conf_path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "{\"admin_token_file\": \"%s\"}\n", tok_path);
+	fclose(f);
+	ck_assert_int_eq(harness_restart(&g, extra), 0);
+	ck_assert_int_eq(metrics_status(&g, NULL), 401);
+	ck_assert_int_eq(metrics_status(&g, "wrong-token-0123456789"), 403);
+	ck_assert_int_eq(metrics_status(&g, token), 200);
+	harness_stop(&g, 10000);
+	f = fopen(conf_path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "{\"admin_token_file\": \"%s\", \"metrics_public\": true}\n",
+		tok_path);
+	fclose(f);
+	ck_assert_int_eq(harness_restart(&g, extra), 0);
+	ck_assert_int_eq(metrics_status(&g, NULL), 200);
+	harness_cleanup(&g);
+}
+END_TEST
+
 static void daemon_up(void)
 {
 	const char *extra[] = {"--config", config_path, NULL};
@@ -295,6 +362,7 @@ int main(void)
 	tc = tcase_create("state");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, state_writable_by_others_is_refused);
+	tcase_add_test(tc, metrics_need_the_admin_token_when_one_is_set);
 	suite_add_tcase(s, tc);
 	failed = check_run(s);
 	curl_global_cleanup();
