@@ -19,6 +19,7 @@
 /* glintd.conf keys; the chatty function takes one of the series. */
 #define MAX_FNS 4
 #define LOG_LINES_PER_CALL 100
+#define LOG_LINES_PER_S 150
 
 static struct glintd_proc daemon_g;
 static char config_path[64];
@@ -155,8 +156,9 @@ static unsigned count_lines(const char *log, const char *needle,
 }
 
 /* A guest that fills its log buffer with one-character lines on every
- * call: the daemon logs at most the per-call limit of them, says once
- * per call how many it dropped, and counts the drops in /metrics. */
+ * call: the daemon logs at most the per-call limit of them and the
+ * per-second limit over all calls, says once per call how many it dropped,
+ * and counts the drops in /metrics. */
 START_TEST(chatty_guest_log_is_bounded)
 {
 	enum { CALLS = 20 };
@@ -166,15 +168,20 @@ START_TEST(chatty_guest_log_is_bounded)
 	char *log, *text;
 	unsigned lines, cuts;
 	long long dropped = 0;
+	double t0, secs;
 
 	ck_assert_int_eq(stat(daemon_g.log_path, &st), 0);
 	before = (size_t)st.st_size;
+	t0 = now_s();
 	for (int i = 0; i < CALLS; i++) {
 		robust_invoke(&daemon_g, "chatty", "log-tiny", 8, &r);
 		ck_assert_int_eq(r.status, 200);
 		ck_assert_str_eq(r.body, "ok");
 		http_resp_free(&r);
 	}
+	/* The calls touched at most this many of the daemon's one-second
+	 * windows, however long they took. */
+	secs = (double)(long)(now_s() - t0) + 2;
 	log = harness_read_file(daemon_g.log_path, &len);
 	ck_assert_ptr_nonnull(log);
 	ck_assert_uint_ge(len, before);
@@ -185,6 +192,8 @@ START_TEST(chatty_guest_log_is_bounded)
 	free(log);
 	ck_assert_msg(lines >= 1 && lines <= CALLS * LOG_LINES_PER_CALL,
 		      "%u guest lines logged for %d calls", lines, CALLS);
+	ck_assert_msg(lines <= LOG_LINES_PER_S * secs,
+		      "%u guest lines logged in under %.0f s", lines, secs);
 	ck_assert_uint_eq(cuts, CALLS);
 	ck_assert_msg(dropped > CALLS, "only %lld lines dropped", dropped);
 	text = metrics_text();
@@ -328,8 +337,10 @@ static void daemon_up(void)
 	f = fdopen(fd, "w");
 	fprintf(f,
 		"{\"metrics_max_functions\": %d, "
-		"\"guest_log_lines_per_call\": %d, \"log_level\": \"info\"}\n",
-		MAX_FNS, LOG_LINES_PER_CALL);
+		"\"guest_log_lines_per_call\": %d, "
+		"\"guest_log_lines_per_second\": %d, \"log_level\": "
+		"\"info\"}\n",
+		MAX_FNS, LOG_LINES_PER_CALL, LOG_LINES_PER_S);
 	fclose(f);
 	rc = harness_start(&daemon_g, extra);
 	if (rc != 0) {
