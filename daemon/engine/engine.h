@@ -36,6 +36,11 @@ struct engine_config {
 	unsigned workers;	/* worker threads; 0 = one per CPU */
 	size_t max_image_bytes; /* deploy body limit */
 	struct function_settings defaults;
+	/* What a guest may make the daemon log: lines beyond these are
+	 * dropped and counted (glint_guest_log_dropped_total). */
+	unsigned guest_log_lines_per_call;
+	size_t guest_log_bytes_per_call;
+	unsigned guest_log_lines_per_s; /* per function, over all its calls */
 };
 
 void engine_config_default(struct engine_config *cfg);

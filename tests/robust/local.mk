@@ -47,5 +47,12 @@ tests_robust_test_faults_CPPFLAGS = $(ROBUST_CPPFLAGS)
 tests_robust_test_faults_LDADD = $(ROBUST_LDADD)
 tests_robust_test_faults_DEPENDENCIES = $(ROBUST_DEPS)
 
+check_PROGRAMS += tests/robust/test_limits
+TESTS += tests/robust/test_limits
+tests_robust_test_limits_SOURCES = tests/robust/test_limits.c $(ROBUST_COMMON)
+tests_robust_test_limits_CPPFLAGS = $(ROBUST_CPPFLAGS)
+tests_robust_test_limits_LDADD = $(ROBUST_LDADD)
+tests_robust_test_limits_DEPENDENCIES = $(ROBUST_DEPS)
+
 # SECURITY.md maps every defence to the tests here and elsewhere.
 EXTRA_DIST += SECURITY.md
