@@ -18,4 +18,13 @@ int glint__vformat(glint__sink_fn sink, void *ctx, const char *fmt, va_list ap);
  * start-up (and by host tests over a buffer). */
 void glint__heap_init(void *base, size_t len_bytes);
 
+/* Ends the current call: status 0 as a success with the output so far,
+ * anything else as a function error "exit status N". During init it ends
+ * the boot as a crash. Logs stderr's unfinished line first. */
+__attribute__((noreturn)) void glint__end_call(int status);
+
+/* Logs stderr's unfinished line (stdio.c); the runtime calls it through a
+ * weak reference when a call ends, so images without stdio do not carry it. */
+void glint__stdio_flush(void);
+
 #endif /* GLINT_GUEST_INTERNAL_H */

@@ -1,6 +1,7 @@
 /* stdlib.c: number parsing, sorting, rand() and abort() for the guest libc. */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -226,9 +227,62 @@ double strtod(const char *restrict s, char **restrict end)
 	return neg ? -(double)v : (double)v;
 }
 
+float strtof(const char *restrict s, char **restrict end)
+{
+	return (float)strtod(s, end);
+}
+
+long double strtold(const char *restrict s, char **restrict end)
+{
+	return strtod(s, end);
+}
+
+intmax_t strtoimax(const char *restrict s, char **restrict end, int base)
+{
+	return strtoll(s, end, base);
+}
+
+uintmax_t strtoumax(const char *restrict s, char **restrict end, int base)
+{
+	return strtoull(s, end, base);
+}
+
 double atof(const char *s)
 {
 	return strtod(s, NULL);
+}
+
+div_t div(int num, int den)
+{
+	div_t r = {num / den, num % den};
+
+	return r;
+}
+
+ldiv_t ldiv(long num, long den)
+{
+	ldiv_t r = {num / den, num % den};
+
+	return r;
+}
+
+lldiv_t lldiv(long long num, long long den)
+{
+	lldiv_t r = {num / den, num % den};
+
+	return r;
+}
+
+intmax_t imaxabs(intmax_t v)
+{
+	return v < 0 ? -v : v;
+}
+
+imaxdiv_t imaxdiv(intmax_t num, intmax_t den)
+{
+	imaxdiv_t r = {num / den, num % den};
+
+	return r;
 }
 
 /* ---- sorting and searching -------------------------------------------- */
@@ -245,7 +299,7 @@ static void swap_bytes(char *a, char *b, size_t size)
 /* Heapsort: O(n log n) in the worst case and no recursion, so hostile
  * inputs can neither slow it down quadratically nor overflow the stack. */
 static void sift_down(char *base, size_t root, size_t n, size_t size,
-		      int (*cmp)(const void *, const void *))
+		      int (*cmp)(const void *, const void *, void *), void *arg)
 {
 	for (;;) {
 		size_t child = 2 * root + 1;
@@ -253,17 +307,17 @@ static void sift_down(char *base, size_t root, size_t n, size_t size,
 		if (child >= n)
 			return;
 		if (child + 1 < n &&
-		    cmp(base + child * size, base + (child + 1) * size) < 0)
+		    cmp(base + child * size, base + (child + 1) * size, arg) < 0)
 			child++;
-		if (cmp(base + root * size, base + child * size) >= 0)
+		if (cmp(base + root * size, base + child * size, arg) >= 0)
 			return;
 		swap_bytes(base + root * size, base + child * size, size);
 		root = child;
 	}
 }
 
-void qsort(void *base, size_t nmemb, size_t size,
-	   int (*cmp)(const void *, const void *))
+void qsort_r(void *base, size_t nmemb, size_t size,
+	     int (*cmp)(const void *, const void *, void *), void *arg)
 {
 	char *b = base;
 	size_t i;
@@ -271,11 +325,22 @@ void qsort(void *base, size_t nmemb, size_t size,
 	if (nmemb < 2 || size == 0)
 		return;
 	for (i = nmemb / 2; i-- > 0;)
-		sift_down(b, i, nmemb, size, cmp);
+		sift_down(b, i, nmemb, size, cmp, arg);
 	for (i = nmemb - 1; i > 0; i--) {
 		swap_bytes(b, b + i * size, size);
-		sift_down(b, 0, i, size, cmp);
+		sift_down(b, 0, i, size, cmp, arg);
 	}
+}
+
+static int call_plain(const void *a, const void *b, void *cmp)
+{
+	return ((int (*)(const void *, const void *))cmp)(a, b);
+}
+
+void qsort(void *base, size_t nmemb, size_t size,
+	   int (*cmp)(const void *, const void *))
+{
+	qsort_r(base, nmemb, size, call_plain, (void *)cmp);
 }
 
 void *bsearch(const void *key, const void *base, size_t nmemb, size_t size,
@@ -305,6 +370,17 @@ void *bsearch(const void *key, const void *base, size_t nmemb, size_t size,
 int rand(void)
 {
 	return (int)(glint_random_u64() >> 33);
+}
+
+void srand(unsigned seed)
+{
+	(void)seed;
+}
+
+char *getenv(const char *name)
+{
+	(void)name;
+	return NULL;
 }
 
 void abort(void)
