@@ -28,7 +28,8 @@ GUEST_C_FLAGS = -std=gnu11 $(GUEST_CODEGEN) -fno-tree-loop-distribute-patterns \
 GUEST_LINK = -static -nostdlib -no-pie -Wl,-z,max-page-size=4096 \
 	-Wl,-z,noexecstack -Wl,--build-id=none -Wl,--gc-sections -Wl,-z,norelro
 GUEST_LD_FLAGS = $(GUEST_LINK) -Wl,-T,$(top_srcdir)/guest/glint.ld
-GUEST_LIBS = guest/libglint-guest.a guest/libglint-rt.a
+GUEST_LIBS = -Wl,--start-group guest/libglint-guest.a guest/libglint-rt.a \
+	-Wl,--end-group
 
 guestincludedir = $(includedir)/glint
 guestinclude_HEADERS = \

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,81 @@ static int match_word(const char *p, const char *word)
 	return strncasecmp(p, word, n) == 0 ? (int)n : 0;
 }
 
+/* 2^e as an x87 long double, for -16382 <= e <= 16383. */
+static long double pow2l(int e)
+{
+	union {
+		long double v;
+		struct {
+			uint64_t mant;
+			uint16_t sign_exp;
+		} bits;
+	} u;
+
+	u.v = 0;
+	u.bits.mant = 1ull << 63;
+	u.bits.sign_exp = (uint16_t)(e + 16383);
+	return u.v;
+}
+
+/*
+ * A hexadecimal float after its "0x": exact up to 15 significant digits,
+ * and later digits only decide the rounding (a sticky bit), so the one
+ * rounding is the final conversion to double: correctly rounded.
+ */
+static double parse_hex_float(const char *p, char **end)
+{
+	uint64_t mant = 0;
+	long exp2 = 0;
+	int digits = 0, any = 0, d;
+	bool point = false;
+	long double v;
+
+	for (;; p++) {
+		if (*p == '.' && !point) {
+			point = true;
+			continue;
+		}
+		d = digit_value((unsigned char)*p);
+		if (d < 0 || d >= 16)
+			break;
+		any = 1;
+		if (digits < 15) {
+			mant = mant * 16 + (unsigned)d;
+			digits += mant != 0;
+			exp2 -= point ? 4 : 0;
+		} else {
+			mant |= d != 0;
+			exp2 += point ? 0 : 4;
+		}
+	}
+	if (!any) {
+		/* "0x" with no digits: the "0" alone. */
+		if (end)
+			*end = (char *)(uintptr_t)(p - (point ? 2 : 1));
+		return 0.0;
+	}
+	if (*p == 'p' || *p == 'P') {
+		char *e_end;
+		long e = strtol(p + 1, &e_end, 10);
+
+		if (e_end != p + 1) {
+			p = e_end;
+			e = e > 100000 ? 100000 : e < -100000 ? -100000 : e;
+			exp2 += e;
+		}
+	}
+	if (end)
+		*end = (char *)(uintptr_t)p;
+	exp2 = exp2 > 20000 ? 20000 : exp2 < -20000 ? -20000 : exp2;
+	/* Two exact steps: each factor stays within long double's range. */
+	v = (long double)mant * pow2l((int)(exp2 / 2)) *
+	    pow2l((int)(exp2 - exp2 / 2));
+	if (mant && (v > 1.7976931348623157e308L || v < 4.9e-324L))
+		errno = ERANGE;
+	return (double)v;
+}
+
 double strtod(const char *restrict s, char **restrict end)
 {
 	const char *p = s;
@@ -176,8 +252,11 @@ double strtod(const char *restrict s, char **restrict end)
 			*end = (char *)(uintptr_t)(p + n);
 		return neg ? -__builtin_nan("") : __builtin_nan("");
 	}
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-		return (double)strtoll(s, end, 16);
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		double h = parse_hex_float(p + 2, end);
+
+		return neg ? -h : h;
+	}
 	for (; isdigit((unsigned char)*p); p++, any = 1) {
 		if (digits < 19) {
 			mant = mant * 10 + (unsigned)(*p - '0');

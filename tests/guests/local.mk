@@ -7,7 +7,8 @@ GUEST_TEST_IMAGES = \
 	tests/guests/initstamp.elf tests/guests/dirty.elf \
 	tests/guests/spin.elf tests/guests/hostile.elf \
 	tests/guests/noready.elf tests/guests/initfail.elf \
-	tests/guests/badabi.elf tests/guests/hugebss.elf
+	tests/guests/badabi.elf tests/guests/hugebss.elf \
+	tests/guests/libc_vm.elf tests/guests/libm_conf.elf
 check_DATA += $(GUEST_TEST_IMAGES)
 CLEANFILES += $(GUEST_TEST_IMAGES) tests/guests/badabi-note.guest.o
 
@@ -65,6 +66,23 @@ check_DATA += guest/glint-guest-uninstalled.pc guest/libglint-guest.a
 # The examples and test guests in real VMs (skips without /dev/kvm).
 TESTS += tests/guests/examples.test
 dist_noinst_SCRIPTS += tests/guests/examples.test
+
+# Every SDK header's functions inside a VM.
+TESTS += tests/guests/libc_vm.test
+dist_noinst_SCRIPTS += tests/guests/libc_vm.test
+
+# glibc's libm test data through the guest libm in a VM: the host program
+# reads the data and compares; libm_conf.elf evaluates. The data is fetched
+# at test time (scripts/libm-test-data.sh) into the build directory.
+check_PROGRAMS += tests/guests/libm_conformance
+tests_guests_libm_conformance_SOURCES = tests/guests/libm_conformance.c
+tests_guests_libm_conformance_LDADD = -lm
+TESTS += tests/guests/libm_conformance.test
+dist_noinst_SCRIPTS += tests/guests/libm_conformance.test
+distclean-local: clean-libm-test-data
+clean-libm-test-data:
+	rm -rf libm-test-data libm-test-data.log
+.PHONY: clean-libm-test-data
 
 # libFuzzer target for the JSON reader (built by hand, see its header) and
 # its seed corpus.
