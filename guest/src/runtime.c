@@ -276,7 +276,8 @@ static void seed_random(const uint64_t seed[GLINT_SEED_WORDS])
 
 /* ---- start-up and the call path ---------------------------------------- */
 
-static __attribute__((noreturn)) void finish(enum glint_status status)
+static inline __attribute__((noreturn, always_inline)) void
+finish(enum glint_status status)
 {
 	if (glint__stdio_flush)
 		glint__stdio_flush();
