@@ -31,8 +31,12 @@ GLINT_BEGIN_DECLS
 typedef struct glint_file FILE;
 extern FILE *const stdout;
 extern FILE *const stderr;
+#ifndef stdout
 #define stdout stdout
+#endif
+#ifndef stderr
 #define stderr stderr
+#endif
 
 int snprintf(char *__restrict buf, size_t size, const char *__restrict fmt,
 	     ...) __attribute__((format(__printf__, 3, 4)));

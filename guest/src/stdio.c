@@ -6,9 +6,6 @@
 #include "glint.h"
 #include "internal.h"
 
-#undef stdout
-#undef stderr
-
 struct glint_file {
 	int fd;
 };

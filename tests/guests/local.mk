@@ -32,7 +32,9 @@ EXTRA_DIST += $(filter-out tests/guests/badabi.c,$(GUEST_TEST_IMAGES:.elf=.c))
 noinst_LIBRARIES += tests/guests/libguest-host.a
 tests_guests_libguest_host_a_SOURCES = \
 	guest/src/string.c guest/src/malloc.c guest/src/stdlib.c \
-	guest/src/printf.c guest/src/json.c
+	guest/src/printf.c guest/src/json.c guest/src/scanf.c \
+	guest/src/stdio.c guest/src/exit.c guest/src/time.c \
+	guest/src/strftime.c
 tests_guests_libguest_host_a_CPPFLAGS = \
 	-include $(top_srcdir)/tests/guests/rename.h \
 	-I$(top_srcdir)/guest/include -I$(top_srcdir)/guest/src \
@@ -48,6 +50,7 @@ GUEST_HOST_TEST_LIBS = tests/guests/libguest-host.a $(CHECK_LIBS) \
 check_PROGRAMS += tests/guests/libc_test tests/guests/json_test
 TESTS += tests/guests/libc_test tests/guests/json_test
 tests_guests_libc_test_SOURCES = tests/guests/libc_test.c \
+	tests/guests/libc_ext_test.c tests/guests/libc_ext_test.h \
 	tests/guests/host_stubs.c tests/guests/host_stubs.h \
 	tests/guests/guest_libc.h
 tests_guests_libc_test_CPPFLAGS = $(GUEST_HOST_TEST_CPPFLAGS)
