@@ -86,10 +86,8 @@ typedef struct {
 
 intmax_t imaxabs(intmax_t v);
 imaxdiv_t imaxdiv(intmax_t num, intmax_t den);
-intmax_t strtoimax(const char *__restrict s, char **__restrict end,
-		   int base);
-uintmax_t strtoumax(const char *__restrict s, char **__restrict end,
-		    int base);
+intmax_t strtoimax(const char *__restrict s, char **__restrict end, int base);
+uintmax_t strtoumax(const char *__restrict s, char **__restrict end, int base);
 
 GLINT_END_DECLS
 

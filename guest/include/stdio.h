@@ -38,8 +38,8 @@ extern FILE *const stderr;
 #define stderr stderr
 #endif
 
-int snprintf(char *__restrict buf, size_t size, const char *__restrict fmt,
-	     ...) __attribute__((format(__printf__, 3, 4)));
+int snprintf(char *__restrict buf, size_t size, const char *__restrict fmt, ...)
+	__attribute__((format(__printf__, 3, 4)));
 int vsnprintf(char *__restrict buf, size_t size, const char *__restrict fmt,
 	      va_list ap) __attribute__((format(__printf__, 3, 0)));
 /* Unbounded: prefer snprintf. */

@@ -31,7 +31,8 @@ void free(void *ptr);
 
 long strtol(const char *__restrict s, char **__restrict end, int base);
 long long strtoll(const char *__restrict s, char **__restrict end, int base);
-unsigned long strtoul(const char *__restrict s, char **__restrict end, int base);
+unsigned long strtoul(const char *__restrict s, char **__restrict end,
+		      int base);
 unsigned long long strtoull(const char *__restrict s, char **__restrict end,
 			    int base);
 /* Decimal and hexadecimal floats, inf and nan; correctly rounded for up to

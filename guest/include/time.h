@@ -52,8 +52,7 @@ double difftime(time_t end, time_t start);
 
 /* NULL with errno EOVERFLOW when the year does not fit an int. */
 struct tm *gmtime_r(const time_t *__restrict t, struct tm *__restrict out);
-struct tm *localtime_r(const time_t *__restrict t,
-		       struct tm *__restrict out);
+struct tm *localtime_r(const time_t *__restrict t, struct tm *__restrict out);
 /* Return a static struct tm (one per call, like hosted C's). */
 struct tm *gmtime(const time_t *t);
 struct tm *localtime(const time_t *t);

@@ -10,9 +10,9 @@
 #define FIELD_MAX 128
 
 struct conv {
-	bool skip;	/* '*': convert but assign nothing */
-	size_t width;	/* 0: no limit */
-	char len;	/* H=hh h l L=ll j z t D=L */
+	bool skip;    /* '*': convert but assign nothing */
+	size_t width; /* 0: no limit */
+	char len;     /* H=hh h l L=ll j z t D=L */
 	char kind;
 };
 
@@ -24,8 +24,9 @@ static const char *parse_conv(const char *f, struct conv *c)
 		f++;
 	}
 	for (; isdigit((unsigned char)*f); f++)
-		c->width = c->width > 100000 ? c->width
-					     : c->width * 10 + (size_t)(*f - '0');
+		c->width = c->width > 100000
+				   ? c->width
+				   : c->width * 10 + (size_t)(*f - '0');
 	if (f[0] == 'h' && f[1] == 'h')
 		c->len = 'H', f += 2;
 	else if (f[0] == 'l' && f[1] == 'l')
@@ -39,12 +40,24 @@ static const char *parse_conv(const char *f, struct conv *c)
 static void store_int(const struct conv *c, va_list *ap, unsigned long long v)
 {
 	switch (c->len) {
-	case 'H': *va_arg(*ap, char *) = (char)v; break;
-	case 'h': *va_arg(*ap, short *) = (short)v; break;
-	case 'l': case 'j': case 'z': case 't':
-		*va_arg(*ap, long *) = (long)v; break;
-	case 'L': *va_arg(*ap, long long *) = (long long)v; break;
-	default: *va_arg(*ap, int *) = (int)v; break;
+	case 'H':
+		*va_arg(*ap, char *) = (char)v;
+		break;
+	case 'h':
+		*va_arg(*ap, short *) = (short)v;
+		break;
+	case 'l':
+	case 'j':
+	case 'z':
+	case 't':
+		*va_arg(*ap, long *) = (long)v;
+		break;
+	case 'L':
+		*va_arg(*ap, long long *) = (long long)v;
+		break;
+	default:
+		*va_arg(*ap, int *) = (int)v;
+		break;
 	}
 }
 
@@ -118,7 +131,8 @@ static const char *parse_set(const char *f, bool in[256])
 		in[(unsigned char)*f++] = true;
 	for (; *f && *f != ']'; f++) {
 		if (f[1] == '-' && f[2] && f[2] != ']') {
-			for (c = (unsigned char)f[0]; c <= (unsigned char)f[2]; c++)
+			for (c = (unsigned char)f[0]; c <= (unsigned char)f[2];
+			     c++)
 				in[c] = true;
 			f += 2;
 		} else {
@@ -197,7 +211,8 @@ int vsscanf(const char *__restrict s, const char *__restrict fmt, va_list ap)
 			break;
 		if (c.kind == 'n') {
 			if (!c.skip)
-				store_int(&c, &args, (unsigned long long)(s - start));
+				store_int(&c, &args,
+					  (unsigned long long)(s - start));
 			continue;
 		}
 		if (c.kind == '[') {

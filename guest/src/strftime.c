@@ -2,12 +2,12 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const wday_name[] = {"Sunday",   "Monday", "Tuesday",
+static const char *const wday_name[] = {"Sunday",    "Monday",	 "Tuesday",
 					"Wednesday", "Thursday", "Friday",
 					"Saturday"};
 static const char *const mon_name[] = {
-	"January", "February", "March",     "April",   "May",      "June",
-	"July",    "August",   "September", "October", "November", "December"};
+	"January", "February", "March",	    "April",   "May",	   "June",
+	"July",	   "August",   "September", "October", "November", "December"};
 
 struct out {
 	char *s;
@@ -93,49 +93,130 @@ static void convert(struct out *o, char c, const struct tm *tm)
 	const char *s;
 
 	switch (c) {
-	case 'a': put(o, name(wday_name, tm->tm_wday, 7), 3); break;
-	case 'A': s = name(wday_name, tm->tm_wday, 7); put(o, s, strlen(s)); break;
-	case 'b': case 'h': put(o, name(mon_name, tm->tm_mon, 12), 3); break;
-	case 'B': s = name(mon_name, tm->tm_mon, 12); put(o, s, strlen(s)); break;
-	case 'c': recurse(o, "%a %b %e %H:%M:%S %Y", tm); break;
-	case 'C': num(o, 2, '0', year / 100); break;
-	case 'd': num(o, 2, '0', tm->tm_mday); break;
-	case 'D': recurse(o, "%m/%d/%y", tm); break;
-	case 'e': num(o, 2, ' ', tm->tm_mday); break;
-	case 'F': recurse(o, "%Y-%m-%d", tm); break;
-	case 'g': iso_week(tm, &iso_year, &week); num(o, 2, '0', (iso_year % 100 + 100) % 100); break;
-	case 'G': iso_week(tm, &iso_year, &week); num(o, 1, '0', iso_year); break;
-	case 'H': num(o, 2, '0', tm->tm_hour); break;
-	case 'I': num(o, 2, '0', hour12); break;
-	case 'j': num(o, 3, '0', tm->tm_yday + 1); break;
-	case 'm': num(o, 2, '0', tm->tm_mon + 1); break;
-	case 'M': num(o, 2, '0', tm->tm_min); break;
-	case 'n': put(o, "\n", 1); break;
-	case 'p': put(o, tm->tm_hour < 12 ? "AM" : "PM", 2); break;
-	case 'r': recurse(o, "%I:%M:%S %p", tm); break;
-	case 'R': recurse(o, "%H:%M", tm); break;
+	case 'a':
+		put(o, name(wday_name, tm->tm_wday, 7), 3);
+		break;
+	case 'A':
+		s = name(wday_name, tm->tm_wday, 7);
+		put(o, s, strlen(s));
+		break;
+	case 'b':
+	case 'h':
+		put(o, name(mon_name, tm->tm_mon, 12), 3);
+		break;
+	case 'B':
+		s = name(mon_name, tm->tm_mon, 12);
+		put(o, s, strlen(s));
+		break;
+	case 'c':
+		recurse(o, "%a %b %e %H:%M:%S %Y", tm);
+		break;
+	case 'C':
+		num(o, 2, '0', year / 100);
+		break;
+	case 'd':
+		num(o, 2, '0', tm->tm_mday);
+		break;
+	case 'D':
+		recurse(o, "%m/%d/%y", tm);
+		break;
+	case 'e':
+		num(o, 2, ' ', tm->tm_mday);
+		break;
+	case 'F':
+		recurse(o, "%Y-%m-%d", tm);
+		break;
+	case 'g':
+		iso_week(tm, &iso_year, &week);
+		num(o, 2, '0', (iso_year % 100 + 100) % 100);
+		break;
+	case 'G':
+		iso_week(tm, &iso_year, &week);
+		num(o, 1, '0', iso_year);
+		break;
+	case 'H':
+		num(o, 2, '0', tm->tm_hour);
+		break;
+	case 'I':
+		num(o, 2, '0', hour12);
+		break;
+	case 'j':
+		num(o, 3, '0', tm->tm_yday + 1);
+		break;
+	case 'm':
+		num(o, 2, '0', tm->tm_mon + 1);
+		break;
+	case 'M':
+		num(o, 2, '0', tm->tm_min);
+		break;
+	case 'n':
+		put(o, "\n", 1);
+		break;
+	case 'p':
+		put(o, tm->tm_hour < 12 ? "AM" : "PM", 2);
+		break;
+	case 'r':
+		recurse(o, "%I:%M:%S %p", tm);
+		break;
+	case 'R':
+		recurse(o, "%H:%M", tm);
+		break;
 	case 's': {
 		struct tm copy = *tm;
 
 		num(o, 1, '0', (long)timegm(&copy));
 		break;
 	}
-	case 'S': num(o, 2, '0', tm->tm_sec); break;
-	case 't': put(o, "\t", 1); break;
-	case 'T': recurse(o, "%H:%M:%S", tm); break;
-	case 'u': num(o, 1, '0', tm->tm_wday == 0 ? 7 : tm->tm_wday); break;
-	case 'U': num(o, 2, '0', (tm->tm_yday + 7 - tm->tm_wday) / 7); break;
-	case 'V': iso_week(tm, &iso_year, &week); num(o, 2, '0', week); break;
-	case 'w': num(o, 1, '0', tm->tm_wday); break;
-	case 'W': num(o, 2, '0', (tm->tm_yday + 7 - (tm->tm_wday + 6) % 7) / 7); break;
-	case 'x': recurse(o, "%m/%d/%y", tm); break;
-	case 'X': recurse(o, "%H:%M:%S", tm); break;
-	case 'y': num(o, 2, '0', (year % 100 + 100) % 100); break;
-	case 'Y': num(o, 1, '0', year); break;
-	case 'z': put(o, "+0000", 5); break;
-	case 'Z': put(o, "UTC", 3); break;
-	case '%': put(o, "%", 1); break;
-	default: put(o, "%", 1); put(o, &c, 1); break;
+	case 'S':
+		num(o, 2, '0', tm->tm_sec);
+		break;
+	case 't':
+		put(o, "\t", 1);
+		break;
+	case 'T':
+		recurse(o, "%H:%M:%S", tm);
+		break;
+	case 'u':
+		num(o, 1, '0', tm->tm_wday == 0 ? 7 : tm->tm_wday);
+		break;
+	case 'U':
+		num(o, 2, '0', (tm->tm_yday + 7 - tm->tm_wday) / 7);
+		break;
+	case 'V':
+		iso_week(tm, &iso_year, &week);
+		num(o, 2, '0', week);
+		break;
+	case 'w':
+		num(o, 1, '0', tm->tm_wday);
+		break;
+	case 'W':
+		num(o, 2, '0', (tm->tm_yday + 7 - (tm->tm_wday + 6) % 7) / 7);
+		break;
+	case 'x':
+		recurse(o, "%m/%d/%y", tm);
+		break;
+	case 'X':
+		recurse(o, "%H:%M:%S", tm);
+		break;
+	case 'y':
+		num(o, 2, '0', (year % 100 + 100) % 100);
+		break;
+	case 'Y':
+		num(o, 1, '0', year);
+		break;
+	case 'z':
+		put(o, "+0000", 5);
+		break;
+	case 'Z':
+		put(o, "UTC", 3);
+		break;
+	case '%':
+		put(o, "%", 1);
+		break;
+	default:
+		put(o, "%", 1);
+		put(o, &c, 1);
+		break;
 	}
 }
 

@@ -424,7 +424,8 @@ static const char *const messages[] = {
 
 char *strerror(int errnum)
 {
-	if (errnum < 0 || (size_t)errnum >= sizeof(messages) / sizeof(*messages) ||
+	if (errnum < 0 ||
+	    (size_t)errnum >= sizeof(messages) / sizeof(*messages) ||
 	    messages[errnum] == NULL)
 		return (char *)"Unknown error";
 	return (char *)messages[errnum];

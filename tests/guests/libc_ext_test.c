@@ -59,8 +59,8 @@ END_TEST
 		unsigned u1 = 0, u2 = 0;                                       \
 		double d1 = 0, d2 = 0;                                         \
 		char s1[32] = "", s2[32] = "";                                 \
-		int r1 = glint_test_sscanf(input, fmt, &a1, &u1, s1, &d1,     \
-					   &n1);                               \
+		int r1 =                                                       \
+			glint_test_sscanf(input, fmt, &a1, &u1, s1, &d1, &n1); \
 		int r2 = sscanf(input, fmt, &a2, &u2, s2, &d2, &n2);           \
 		ck_assert_msg(r1 == r2 && a1 == a2 && u1 == u2 &&              \
 				      strcmp(s1, s2) == 0 && d1 == d2 &&       \
@@ -135,12 +135,20 @@ END_TEST
 /* Long hex mantissas: the digits past the 15th only round, as glibc's. */
 START_TEST(strtod_hex_rounds_like_glibc)
 {
-	static const char *const fixed[] = {
-		"0x1.00000000000008p0",	 "0x1.000000000000080000001p0",
-		"0x1.00000000000018p0",	 "0x1.fffffffffffff8p1023",
-		"0x0.0000000000001p-1022", "0x1.8p-1074", "0x1p-1075",
-		"0x1.0000000000001p-1075", "-0x0p+0", "0x.8", "0x", "0x1p",
-		"0X1P+1", "0x123456789abcdef0123p-10"};
+	static const char *const fixed[] = {"0x1.00000000000008p0",
+					    "0x1.000000000000080000001p0",
+					    "0x1.00000000000018p0",
+					    "0x1.fffffffffffff8p1023",
+					    "0x0.0000000000001p-1022",
+					    "0x1.8p-1074",
+					    "0x1p-1075",
+					    "0x1.0000000000001p-1075",
+					    "-0x0p+0",
+					    "0x.8",
+					    "0x",
+					    "0x1p",
+					    "0X1P+1",
+					    "0x123456789abcdef0123p-10"};
 	size_t i;
 	int k;
 
@@ -160,7 +168,8 @@ START_TEST(strtod_hex_rounds_like_glibc)
 
 		snprintf(text, sizeof(text), "0x%llx.%llxp%d",
 			 (unsigned long long)(next() >> (next() % 64)),
-			 (unsigned long long)next(), (int)(next() % 2200) - 1100);
+			 (unsigned long long)next(),
+			 (int)(next() % 2200) - 1100);
 		a = glint_test_strtod(text, NULL);
 		b = strtod(text, NULL);
 		ck_assert_msg(memcmp(&a, &b, sizeof(a)) == 0,
@@ -181,11 +190,13 @@ START_TEST(integer_helpers)
 	char *end;
 
 	ck_assert(d.quot == -3 && d.rem == -1);
-	ck_assert(ld.quot == (LONG_MIN + 1) / 10 && ld.rem == (LONG_MIN + 1) % 10);
+	ck_assert(ld.quot == (LONG_MIN + 1) / 10 &&
+		  ld.rem == (LONG_MIN + 1) % 10);
 	ck_assert(lld.quot == -2 && lld.rem == 1);
 	ck_assert(id.quot == -2 && id.rem == -1);
 	ck_assert(glint_test_imaxabs(-5) == 5);
-	ck_assert(glint_test_strtoimax(" -42x", &end, 10) == -42 && *end == 'x');
+	ck_assert(glint_test_strtoimax(" -42x", &end, 10) == -42 &&
+		  *end == 'x');
 	ck_assert(glint_test_strtoumax("ffffffffffffffff", NULL, 16) ==
 		  UINTMAX_MAX);
 	glint_test_errno = 0;
@@ -271,8 +282,7 @@ START_TEST(strings_extra_match_glibc)
 	do {
 		t1 = glint_test_strsep(&p1, ",");
 		t2 = strsep(&p2, ",");
-		ck_assert(t1 == NULL ? t2 == NULL
-				     : t2 && strcmp(t1, t2) == 0);
+		ck_assert(t1 == NULL ? t2 == NULL : t2 && strcmp(t1, t2) == 0);
 	} while (t1);
 	t1 = glint_test_strtok(b1, " ");
 	t2 = strtok(b2, " ");
@@ -307,7 +317,8 @@ START_TEST(strerror_matches_glibc)
 				      strerror(e));
 	}
 	ck_assert_str_eq(glint_test_strerror(-1), "Unknown error");
-	ck_assert_str_eq(glint_test_strerror(ENOSYS), "Function not implemented");
+	ck_assert_str_eq(glint_test_strerror(ENOSYS),
+			 "Function not implemented");
 }
 END_TEST
 
@@ -318,9 +329,8 @@ START_TEST(streams)
 	ck_assert_int_ge(glint_test_fputs("out ", glint_test_stdout), 0);
 	ck_assert_int_eq(glint_test_fputc('x', glint_test_stdout), 'x');
 	ck_assert_uint_eq(glint_test_fwrite("abc", 1, 3, glint_test_stdout), 3);
-	ck_assert_uint_eq(glint_test_fwrite("abc", SIZE_MAX, 2,
-					    glint_test_stdout),
-			  0);
+	ck_assert_uint_eq(
+		glint_test_fwrite("abc", SIZE_MAX, 2, glint_test_stdout), 0);
 	n = glint_test_fprintf(glint_test_stdout, "|%d", 42);
 	ck_assert_int_eq(n, 3);
 	ck_assert_uint_eq(stub_output_len, 11);
@@ -370,9 +380,8 @@ START_TEST(clock_is_the_calls)
 	ck_assert_int_eq(glint_test_clock_gettime(CLOCK_MONOTONIC, &ts), 0);
 	ck_assert(ts.tv_sec == 1700000000 && ts.tv_nsec == 123456789);
 	glint_test_errno = 0;
-	ck_assert_int_eq(glint_test_clock_gettime(CLOCK_PROCESS_CPUTIME_ID,
-						  &ts),
-			 -1);
+	ck_assert_int_eq(
+		glint_test_clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts), -1);
 	ck_assert_int_eq(glint_test_errno, EINVAL);
 	ck_assert_int_eq(glint_test_clock(), 0);
 	ck_assert(glint_test_difftime(10, 4) == 6.0);
@@ -407,9 +416,16 @@ static void check_tm(long t)
 
 START_TEST(gmtime_and_timegm_match_glibc)
 {
-	static const long fixed[] = {0, -1, 86399, 86400, 951782400,
-				     951868799, 4107542400, -2208988800,
-				     -62135596800, 253402300799,
+	static const long fixed[] = {0,
+				     -1,
+				     86399,
+				     86400,
+				     951782400,
+				     951868799,
+				     4107542400,
+				     -2208988800,
+				     -62135596800,
+				     253402300799,
 				     67767976233316800};
 	size_t i;
 	int k;
@@ -448,9 +464,12 @@ END_TEST
 START_TEST(strftime_matches_glibc)
 {
 	static const char *const fmts[] = {
-		"%a %A %b %B %h", "%c", "%C %d %D %e", "%F %T %R %r",
-		"%g %G %V", "%H %I %j %m %M %p", "%S %u %U %w %W",
-		"%x %X %y %Y %z %%", "%n%t", "%Ey %Od", "plain", "%s"};
+		"%a %A %b %B %h", "%c",
+		"%C %d %D %e",	  "%F %T %R %r",
+		"%g %G %V",	  "%H %I %j %m %M %p",
+		"%S %u %U %w %W", "%x %X %y %Y %z %%",
+		"%n%t",		  "%Ey %Od",
+		"plain",	  "%s"};
 	char ours[256], theirs[256];
 	size_t i;
 	int k;
@@ -468,8 +487,8 @@ START_TEST(strftime_matches_glibc)
 							fmts[i], &tm);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-			size_t n2 = strftime(theirs, sizeof(theirs), fmts[i],
-					     &tm);
+			size_t n2 =
+				strftime(theirs, sizeof(theirs), fmts[i], &tm);
 #pragma GCC diagnostic pop
 
 			ck_assert_msg(n1 == n2 && strcmp(ours, theirs) == 0,

@@ -29,11 +29,10 @@ static void do_math(void)
 	printf("%.17g %.17g %.17g %.17g\n", asin(1), acos(0), atan(1),
 	       atan2(-1, -1));
 	printf("%.17g %.17g %.17g\n", sinh(1), cosh(1), tanh(1));
-	printf("%g %g %g %g %ld %g %g\n", floor(-1.5), ceil(-1.5),
-	       trunc(-1.5), round(-1.5), lround(2.5), nearbyint(2.5),
-	       rint(3.5));
-	printf("%g %g %g %g %g %g\n", fmod(7, 3), remainder(7, 3),
-	       fabs(-0.0), fmin(1, NAN), fmax(-1, 2), copysign(3, -0.0));
+	printf("%g %g %g %g %ld %g %g\n", floor(-1.5), ceil(-1.5), trunc(-1.5),
+	       round(-1.5), lround(2.5), nearbyint(2.5), rint(3.5));
+	printf("%g %g %g %g %g %g\n", fmod(7, 3), remainder(7, 3), fabs(-0.0),
+	       fmin(1, NAN), fmax(-1, 2), copysign(3, -0.0));
 	printf("%g %d %g %g %g %g\n", m, e, ldexp(0.75, 6),
 	       scalbn(1, -1074) / 4.9406564584124654e-324, fr, ip);
 	printf("%d %d %d %d %d %d %g\n", isnan(NAN), isinf(-INFINITY),
@@ -53,8 +52,9 @@ static void do_time(void)
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	printf("now %s\n", t == glint_wall_ns() / 1000000000 &&
-				   rt.tv_sec == t && mono.tv_sec == t
-			       ? "ok" : "wrong");
+					   rt.tv_sec == t && mono.tv_sec == t
+				   ? "ok"
+				   : "wrong");
 	printf("%d\n", clock_gettime(7, &rt) == -1 && errno == EINVAL);
 	gmtime_r(&t0, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S %a %b %j %Z %z", &tm);

@@ -22,16 +22,44 @@ struct fn {
 	float (*f3)(float, float, float);
 };
 
-#define ONE(n) {#n, 1, n, n##f, NULL, NULL, NULL, NULL}
-#define TWO(n) {#n, 2, NULL, NULL, n, n##f, NULL, NULL}
+#define ONE(n)                                                                 \
+	{                                                                      \
+#n, 1, n, n##f, NULL, NULL, NULL, NULL                         \
+	}
+#define TWO(n)                                                                 \
+	{                                                                      \
+#n, 2, NULL, NULL, n, n##f, NULL, NULL                         \
+	}
 
 static const struct fn fns[] = {
-	ONE(acos),  ONE(acosh), ONE(asin),  ONE(asinh), ONE(atan),
-	ONE(atanh), ONE(cbrt),  ONE(cos),   ONE(cosh),  ONE(erf),
-	ONE(erfc),  ONE(exp),   ONE(exp2),  ONE(expm1), ONE(lgamma),
-	ONE(log),   ONE(log10), ONE(log1p), ONE(log2),  ONE(sin),
-	ONE(sinh),  ONE(sqrt),  ONE(tan),   ONE(tanh),  ONE(tgamma),
-	TWO(atan2), TWO(hypot), TWO(pow),
+	ONE(acos),
+	ONE(acosh),
+	ONE(asin),
+	ONE(asinh),
+	ONE(atan),
+	ONE(atanh),
+	ONE(cbrt),
+	ONE(cos),
+	ONE(cosh),
+	ONE(erf),
+	ONE(erfc),
+	ONE(exp),
+	ONE(exp2),
+	ONE(expm1),
+	ONE(lgamma),
+	ONE(log),
+	ONE(log10),
+	ONE(log1p),
+	ONE(log2),
+	ONE(sin),
+	ONE(sinh),
+	ONE(sqrt),
+	ONE(tan),
+	ONE(tanh),
+	ONE(tgamma),
+	TWO(atan2),
+	TWO(hypot),
+	TWO(pow),
 	{"fma", 3, NULL, NULL, NULL, NULL, fma, fmaf},
 };
 

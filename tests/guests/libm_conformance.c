@@ -33,25 +33,25 @@ static const struct {
 	const char *name;
 	double bound_ulps;
 } bounds[] = {
-	{"erfc", 4}, {"lgamma", 4}, {"tgamma", 8}, {"acosh", 2},
-	{"asinh", 2}, {"atanh", 2}, {"cosh", 2}, {"sinh", 2}, {"tanh", 2},
-	{"expm1", 2}, {"log1p", 2}, {"erf", 2}, {"pow", 1}, {"hypot", 1},
+	{"erfc", 4},  {"lgamma", 4}, {"tgamma", 8}, {"acosh", 2}, {"asinh", 2},
+	{"atanh", 2}, {"cosh", 2},   {"sinh", 2},   {"tanh", 2},  {"expm1", 2},
+	{"log1p", 2}, {"erf", 2},    {"pow", 1},    {"hypot", 1},
 };
 
 static const char *const funcs[] = {
-	"acos",  "acosh", "asin", "asinh", "atan", "atan2",  "atanh", "cbrt",
-	"cos",	 "cosh",  "erf",  "erfc",  "exp",  "exp2",   "expm1", "fma",
-	"hypot", "lgamma", "log", "log10", "log1p", "log2",  "pow",   "sin",
-	"sinh",	 "sqrt",  "tan",  "tanh",  "tgamma",
+	"acos",	 "acosh",  "asin", "asinh", "atan",   "atan2", "atanh", "cbrt",
+	"cos",	 "cosh",   "erf",  "erfc",  "exp",    "exp2",  "expm1", "fma",
+	"hypot", "lgamma", "log",  "log10", "log1p",  "log2",  "pow",	"sin",
+	"sinh",	 "sqrt",   "tan",  "tanh",  "tgamma",
 };
 
 struct tcase {
-	char line[200];	 /* what the guest gets */
-	char fmt;	 /* 'd' or 'f' */
+	char line[200]; /* what the guest gets */
+	char fmt;	/* 'd' or 'f' */
 	double want;
 	double arg0;
 	bool zero_sign_free;
-	char text[200];	 /* the data line, for the report */
+	char text[200]; /* the data line, for the report */
 };
 
 struct stats {
@@ -209,8 +209,7 @@ static long deviations, known;
  * - fma(x, y, +0) whose exact result is a negative value that underflows
  *   to zero: musl returns +0, not -0.
  */
-static const char *documented(const char *fn, const struct tcase *c,
-			      double got)
+static const char *documented(const char *fn, const struct tcase *c, double got)
 {
 	if (strcmp(fn, "lgamma") == 0 && c->arg0 < 0 &&
 	    fabs(got - c->want) < (c->fmt == 'f' ? 1e-4 : 1e-14))
@@ -254,8 +253,10 @@ static int run_function(const char *dir, const char *run, const char *img,
 		size_t m = n - i < BATCH ? n - i : BATCH;
 
 		if (run_batch(run, img, cases + i, m, got + i) != 0) {
-			fprintf(stderr, "libm_conformance: %s: the guest call "
-					"failed\n", fn);
+			fprintf(stderr,
+				"libm_conformance: %s: the guest call "
+				"failed\n",
+				fn);
 			free(cases);
 			free(got);
 			return -1;
@@ -273,8 +274,8 @@ static int run_function(const char *dir, const char *run, const char *img,
 		if (e > bound) {
 			const char *why = documented(fn, &cases[i], got[i]);
 
-			for (j = strlen(cases[i].text); j > 0 &&
-			     cases[i].text[j - 1] == '\n'; j--)
+			for (j = strlen(cases[i].text);
+			     j > 0 && cases[i].text[j - 1] == '\n'; j--)
 				cases[i].text[j - 1] = '\0';
 			if (why)
 				known++;
@@ -312,6 +313,7 @@ int main(int argc, char **argv)
 		if (run_function(argv[1], argv[2], argv[3], funcs[i]) != 0)
 			status = 1;
 	printf("%ld known deviations (documented), %ld cases beyond the "
-	       "documented bound\n", known, deviations);
+	       "documented bound\n",
+	       known, deviations);
 	return status || deviations ? 1 : 0;
 }

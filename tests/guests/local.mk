@@ -61,6 +61,21 @@ tests_guests_json_test_CPPFLAGS = $(GUEST_HOST_TEST_CPPFLAGS)
 tests_guests_json_test_LDADD = $(GUEST_HOST_TEST_LIBS)
 EXTRA_DIST += tests/guests/rename.h
 
+# The guest libm against glibc's: the objects of guest/libglint-rt.a with
+# their symbols prefixed, linked beside glibc. The musl objects are not
+# position-independent, hence -no-pie.
+tests/guests/libglint-rt-host.a: guest/libglint-rt.a
+	$(AM_V_GEN)objcopy --prefix-symbols=glint_test_ guest/libglint-rt.a $@
+check_PROGRAMS += tests/guests/libm_test
+TESTS += tests/guests/libm_test
+tests_guests_libm_test_SOURCES = tests/guests/libm_test.c
+tests_guests_libm_test_CPPFLAGS = $(GUEST_HOST_TEST_CPPFLAGS)
+tests_guests_libm_test_LDFLAGS = -no-pie
+tests_guests_libm_test_LDADD = tests/guests/libglint-rt-host.a \
+	tests/guests/libguest-host.a $(CHECK_LIBS) -lm
+EXTRA_tests_guests_libm_test_DEPENDENCIES = tests/guests/libglint-rt-host.a
+CLEANFILES += tests/guests/libglint-rt-host.a
+
 # Building a function with pkg-config, as a user would.
 TESTS += tests/guests/pkgconfig.test
 dist_noinst_SCRIPTS += tests/guests/pkgconfig.test
