@@ -45,6 +45,14 @@ GUEST_IMAGE_DEPS = guest/libglint-guest.a guest/libglint-rt.a \
 	$(top_srcdir)/guest/glint.ld \
 	$(guestinclude_HEADERS:%=$(top_srcdir)/%)
 
+# C++ images: freestanding C++ (no exceptions, no RTTI, no libstdc++).
+GUEST_CXX = g++
+GUEST_CXX_FLAGS = -std=gnu++17 $(GUEST_CODEGEN) -fno-exceptions -fno-rtti \
+	$(filter-out -Wstrict-prototypes -Wmissing-prototypes,$(GUEST_WARN))
+GUEST_LINK_CXX_IMAGE = $(AM_V_GEN)$(MKDIR_P) $(@D) && \
+	$(GUEST_CXX) $(GUEST_CPP_FLAGS) $(GUEST_CXX_FLAGS) $(GUEST_LD_FLAGS) \
+	-o $@ $(GUEST_IMAGE_EXTRA) $< $(GUEST_LIBS)
+
 GUEST_LINK_IMAGE = $(AM_V_GEN)$(MKDIR_P) $(@D) && \
 	$(GUEST_CC) $(GUEST_CPP_FLAGS) $(GUEST_C_FLAGS) $(GUEST_LD_FLAGS) \
 	-o $@ $(GUEST_IMAGE_EXTRA) $< $(GUEST_LIBS)
@@ -94,15 +102,20 @@ dist_guestld_DATA = guest/glint.ld
 
 GUEST_EXAMPLES = guest/examples/echo.elf guest/examples/hello.elf \
 	guest/examples/primes.elf guest/examples/table.elf
-noinst_DATA += $(GUEST_EXAMPLES)
+GUEST_CXX_EXAMPLES = guest/examples/wordfreq.elf
+noinst_DATA += $(GUEST_EXAMPLES) $(GUEST_CXX_EXAMPLES)
 guestexamplesdir = $(pkgdatadir)/examples
-dist_guestexamples_DATA = $(GUEST_EXAMPLES:.elf=.c)
+dist_guestexamples_DATA = $(GUEST_EXAMPLES:.elf=.c) \
+	$(GUEST_CXX_EXAMPLES:.elf=.cpp)
 
 guest/examples/%.elf: guest/examples/%.c $(GUEST_IMAGE_DEPS)
 	$(GUEST_LINK_IMAGE)
+guest/examples/%.elf: guest/examples/%.cpp $(GUEST_IMAGE_DEPS)
+	$(GUEST_LINK_CXX_IMAGE)
 
 EXTRA_DIST += $(GUEST_LIB_SRCS) guest/src/internal.h guest/README.md
-CLEANFILES += $(GUEST_LIB_OBJS) guest/libglint-guest.a $(GUEST_EXAMPLES)
+CLEANFILES += $(GUEST_LIB_OBJS) guest/libglint-guest.a $(GUEST_EXAMPLES) \
+	$(GUEST_CXX_EXAMPLES)
 
 # ---- pkg-config ----------------------------------------------------------------
 # glint-guest.pc is installed; glint-guest-uninstalled.pc points into the
