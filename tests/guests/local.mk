@@ -79,7 +79,7 @@ CLEANFILES += tests/guests/libglint-rt-host.a
 # Building a function with pkg-config, as a user would.
 TESTS += tests/guests/pkgconfig.test
 dist_noinst_SCRIPTS += tests/guests/pkgconfig.test
-EXTRA_DIST += tests/guests/cxx_headers.cpp
+EXTRA_DIST += tests/guests/cxx_headers.cpp scripts/libm-test-data.sh
 check_DATA += guest/glint-guest-uninstalled.pc guest/libglint-guest.a
 
 # The examples and test guests in real VMs (skips without /dev/kvm).
