@@ -80,7 +80,8 @@ CLEANFILES += tests/guests/libglint-rt-host.a
 TESTS += tests/guests/pkgconfig.test
 dist_noinst_SCRIPTS += tests/guests/pkgconfig.test
 EXTRA_DIST += tests/guests/cxx_headers.cpp scripts/libm-test-data.sh
-check_DATA += guest/glint-guest-uninstalled.pc guest/libglint-guest.a
+check_DATA += guest/glint-guest-uninstalled.pc guest/libglint-guest.a \
+	guest/libglint-rt.a
 
 # The examples and test guests in real VMs (skips without /dev/kvm).
 TESTS += tests/guests/examples.test
