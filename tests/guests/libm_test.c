@@ -21,18 +21,44 @@
  */
 #define D1(n)                                                                  \
 	double glint_test_##n(double);                                         \
-	float glint_test_##n##f(float);
+	float glint_test_##n##f(float)
 #define D2(n)                                                                  \
 	double glint_test_##n(double, double);                                 \
-	float glint_test_##n##f(float, float);
-D1(sqrt)
-D1(cbrt)
-D1(exp)
-D1(exp2) D1(expm1) D1(log) D1(log2) D1(log10) D1(log1p) D1(sin) D1(cos) D1(
-	tan) D1(asin) D1(acos) D1(atan) D1(sinh) D1(cosh) D1(tanh) D1(floor)
-	D1(ceil) D1(trunc) D1(round) D1(nearbyint) D1(rint) D1(fabs) D2(hypot)
-		D2(pow) D2(atan2) D2(fmod) D2(remainder) D2(fmin) D2(fmax)
-			D2(copysign) double glint_test_frexp(double, int *);
+	float glint_test_##n##f(float, float)
+D1(sqrt);
+D1(cbrt);
+D1(exp);
+D1(exp2);
+D1(expm1);
+D1(log);
+D1(log2);
+D1(log10);
+D1(log1p);
+D1(sin);
+D1(cos);
+D1(tan);
+D1(asin);
+D1(acos);
+D1(atan);
+D1(sinh);
+D1(cosh);
+D1(tanh);
+D1(floor);
+D1(ceil);
+D1(trunc);
+D1(round);
+D1(nearbyint);
+D1(rint);
+D1(fabs);
+D2(hypot);
+D2(pow);
+D2(atan2);
+D2(fmod);
+D2(remainder);
+D2(fmin);
+D2(fmax);
+D2(copysign);
+double glint_test_frexp(double, int *);
 double glint_test_ldexp(double, int);
 double glint_test_modf(double, double *);
 double glint_test_scalbn(double, int);
