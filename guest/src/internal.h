@@ -23,8 +23,9 @@ void glint__heap_init(void *base, size_t len_bytes);
  * the boot as a crash. Logs stderr's unfinished line first. */
 __attribute__((noreturn)) void glint__end_call(int status);
 
-/* Logs stderr's unfinished line (stdio.c); the runtime calls it through a
- * weak reference when a call ends, so images without stdio do not carry it. */
-void glint__stdio_flush(void);
+/* Called when the call ends (or exit runs), if set: stdio sets it to log
+ * stderr's unfinished line when it first buffers one. A pointer rather
+ * than a direct call, so images that never use stdio do not link it. */
+extern void (*glint__at_call_end)(void);
 
 #endif /* GLINT_GUEST_INTERNAL_H */

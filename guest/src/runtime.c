@@ -20,8 +20,9 @@ extern const char glint__abi_note[];
 
 /* Weak so that a function without an init hook still links. */
 extern void glint_init(void) __attribute__((weak));
-/* Weak so that only images that use stdio carry stderr's line buffer. */
-extern void glint__stdio_flush(void) __attribute__((weak));
+/* Set by stdio when stderr holds text (see internal.h); in .bss so the
+ * page is dirtied only by calls that write to stderr. */
+void (*glint__at_call_end)(void);
 /* Static constructors (C++ globals, __attribute__((constructor))), from
  * glint.ld. */
 typedef void (*ctor_fn)(void);
@@ -279,8 +280,8 @@ static void seed_random(const uint64_t seed[GLINT_SEED_WORDS])
 static inline __attribute__((noreturn, always_inline)) void
 finish(enum glint_status status)
 {
-	if (glint__stdio_flush)
-		glint__stdio_flush();
+	if (glint__at_call_end)
+		glint__at_call_end();
 	port_out(GLINT_PORT_DONE, status, cs->out_len);
 	abort_msg("guest resumed after DONE", 24);
 }
@@ -307,8 +308,8 @@ void glint_fail(const char *fmt, ...)
 
 void glint__end_call(int status)
 {
-	if (glint__stdio_flush)
-		glint__stdio_flush();
+	if (glint__at_call_end)
+		glint__at_call_end();
 	if (!cs->in_call)
 		glint_abort("exit(%d) called during glint_init", status);
 	if (status == 0)

@@ -42,6 +42,7 @@ static void err_write(const char *s, size_t len)
 			take = room;
 		memcpy(err_line.buf + err_line.len, s, take);
 		err_line.len += take;
+		glint__at_call_end = log_pending;
 		s += take;
 		len -= take;
 		if (len > 0 && *s == '\n') {
@@ -54,13 +55,6 @@ static void err_write(const char *s, size_t len)
 			log_pending();
 		}
 	}
-}
-
-/* Called by the runtime when a call ends (weak there: a function that
- * never links stdio does not carry this). */
-void glint__stdio_flush(void)
-{
-	log_pending();
 }
 
 static int stream_write(FILE *f, const char *s, size_t len)
