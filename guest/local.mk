@@ -102,11 +102,13 @@ dist_guestld_DATA = guest/glint.ld
 
 GUEST_EXAMPLES = guest/examples/echo.elf guest/examples/hello.elf \
 	guest/examples/primes.elf guest/examples/table.elf
-GUEST_CXX_EXAMPLES = guest/examples/wordfreq.elf
+# Built when the C++ compiler is there (scripts/deps.sh installs g++).
+GUEST_CXX_FOUND := $(shell command -v $(GUEST_CXX) 2>/dev/null)
+GUEST_CXX_EXAMPLES = $(if $(GUEST_CXX_FOUND),guest/examples/wordfreq.elf)
 noinst_DATA += $(GUEST_EXAMPLES) $(GUEST_CXX_EXAMPLES)
 guestexamplesdir = $(pkgdatadir)/examples
 dist_guestexamples_DATA = $(GUEST_EXAMPLES:.elf=.c) \
-	$(GUEST_CXX_EXAMPLES:.elf=.cpp)
+	guest/examples/wordfreq.cpp
 
 guest/examples/%.elf: guest/examples/%.c $(GUEST_IMAGE_DEPS)
 	$(GUEST_LINK_IMAGE)
@@ -115,7 +117,7 @@ guest/examples/%.elf: guest/examples/%.cpp $(GUEST_IMAGE_DEPS)
 
 EXTRA_DIST += $(GUEST_LIB_SRCS) guest/src/internal.h guest/README.md
 CLEANFILES += $(GUEST_LIB_OBJS) guest/libglint-guest.a $(GUEST_EXAMPLES) \
-	$(GUEST_CXX_EXAMPLES)
+	guest/examples/wordfreq.elf
 
 # ---- pkg-config ----------------------------------------------------------------
 # glint-guest.pc is installed; glint-guest-uninstalled.pc points into the
