@@ -503,12 +503,13 @@ START_TEST(strftime_zone_and_overflow)
 {
 	struct tm tm;
 	long t = 0;
-	char buf[8];
+	char buf[16];
 
 	glint_test_localtime_r(&t, &tm);
 	ck_assert_uint_eq(glint_test_strftime(buf, sizeof(buf), "%Z", &tm), 3);
 	ck_assert_str_eq(buf, "UTC");
-	ck_assert_uint_eq(glint_test_strftime(buf, sizeof(buf), "%F", &tm), 0);
+	ck_assert_uint_eq(glint_test_strftime(buf, 10, "%F", &tm), 0);
+	ck_assert_uint_eq(glint_test_strftime(buf, 11, "%F", &tm), 10);
 	ck_assert_uint_eq(glint_test_strftime(buf, 8, "%T", &tm), 0);
 	ck_assert_uint_eq(glint_test_strftime(buf, 9, "%T", &tm), 8);
 }
