@@ -20,26 +20,38 @@ GUEST_WARN = $(WARN_CFLAGS)
 GUEST_CPP_FLAGS = -nostdinc -isystem $(GUEST_CC_INCLUDE) \
 	-I$(top_srcdir)/guest/include -I$(top_srcdir)/vmm
 # Code generation for images; the .pc files carry the same flags.
-GUEST_CODEGEN = -std=gnu11 -O2 -ffreestanding -fno-pic -fno-pie \
+GUEST_CODEGEN = -O2 -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fcf-protection=none -ffunction-sections -fdata-sections -mno-red-zone
-GUEST_C_FLAGS = $(GUEST_CODEGEN) -fno-tree-loop-distribute-patterns \
+GUEST_C_FLAGS = -std=gnu11 $(GUEST_CODEGEN) -fno-tree-loop-distribute-patterns \
 	$(GUEST_WARN)
 GUEST_LINK = -static -nostdlib -no-pie -Wl,-z,max-page-size=4096 \
 	-Wl,-z,noexecstack -Wl,--build-id=none -Wl,--gc-sections -Wl,-z,norelro
 GUEST_LD_FLAGS = $(GUEST_LINK) -Wl,-T,$(top_srcdir)/guest/glint.ld
-GUEST_LIBS = guest/libglint-guest.a -lgcc
+GUEST_LIBS = -Wl,--start-group guest/libglint-guest.a guest/libglint-rt.a \
+	-Wl,--end-group
 
 guestincludedir = $(includedir)/glint
 guestinclude_HEADERS = \
 	guest/include/glint.h guest/include/glint_json.h \
+	guest/include/glint_cdefs.h guest/include/alloca.h \
 	guest/include/assert.h guest/include/ctype.h guest/include/errno.h \
-	guest/include/limits.h \
-	guest/include/stdio.h guest/include/stdlib.h guest/include/string.h \
-	vmm/glint_abi.h
+	guest/include/fenv.h guest/include/inttypes.h guest/include/limits.h \
+	guest/include/math.h guest/include/setjmp.h guest/include/stdio.h \
+	guest/include/stdlib.h guest/include/string.h guest/include/strings.h \
+	guest/include/time.h vmm/glint_abi.h
 
-GUEST_IMAGE_DEPS = guest/libglint-guest.a $(top_srcdir)/guest/glint.ld \
+GUEST_IMAGE_DEPS = guest/libglint-guest.a guest/libglint-rt.a \
+	$(top_srcdir)/guest/glint.ld \
 	$(guestinclude_HEADERS:%=$(top_srcdir)/%)
+
+# C++ images: freestanding C++ (no exceptions, no RTTI, no libstdc++).
+GUEST_CXX = g++
+GUEST_CXX_FLAGS = -std=gnu++17 $(GUEST_CODEGEN) -fno-exceptions -fno-rtti \
+	$(filter-out -Wstrict-prototypes -Wmissing-prototypes,$(GUEST_WARN))
+GUEST_LINK_CXX_IMAGE = $(AM_V_GEN)$(MKDIR_P) $(@D) && \
+	$(GUEST_CXX) $(GUEST_CPP_FLAGS) $(GUEST_CXX_FLAGS) $(GUEST_LD_FLAGS) \
+	-o $@ $(GUEST_IMAGE_EXTRA) $< $(GUEST_LIBS)
 
 GUEST_LINK_IMAGE = $(AM_V_GEN)$(MKDIR_P) $(@D) && \
 	$(GUEST_CC) $(GUEST_CPP_FLAGS) $(GUEST_C_FLAGS) $(GUEST_LD_FLAGS) \
@@ -50,7 +62,9 @@ GUEST_LINK_IMAGE = $(AM_V_GEN)$(MKDIR_P) $(@D) && \
 GUEST_LIB_SRCS = \
 	guest/src/start.S guest/src/note.c guest/src/runtime.c \
 	guest/src/string.c guest/src/malloc.c guest/src/stdlib.c \
-	guest/src/printf.c guest/src/stdio.c guest/src/json.c
+	guest/src/printf.c guest/src/stdio.c guest/src/json.c \
+	guest/src/scanf.c guest/src/exit.c guest/src/time.c \
+	guest/src/strftime.c guest/src/setjmp.S guest/src/compiler.c
 GUEST_LIB_OBJS = $(patsubst %.c,%.guest.o,$(patsubst %.S,%.guest.o,$(GUEST_LIB_SRCS)))
 GUEST_LIB_HDRS = guest/src/internal.h $(guestinclude_HEADERS)
 
@@ -64,8 +78,23 @@ guest/src/%.guest.o: guest/src/%.S $(GUEST_LIB_HDRS)
 guest/libglint-guest.a: $(GUEST_LIB_OBJS)
 	$(AM_V_AR)rm -f $@ && $(AR) cr $@ $(GUEST_LIB_OBJS) && $(RANLIB) $@
 
+# ---- libm and compiler helpers ---------------------------------------------
+# Objects selected from musl-dev's libc.a and gcc's libgcc.a (see
+# guest/rt/mkrt.sh); an archive, so an image links only what it uses.
+MUSL_LIBC_A = /usr/lib/x86_64-linux-musl/libc.a
+GUEST_LIBGCC_A := $(shell $(GUEST_CC) -print-libgcc-file-name)
+guest/libglint-rt.a: $(top_srcdir)/guest/rt/mkrt.sh $(top_srcdir)/guest/rt/libm.list
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
+	if [ ! -f $(MUSL_LIBC_A) ]; then \
+		echo "$(MUSL_LIBC_A) is missing: install musl-dev (scripts/deps.sh)" >&2; \
+		exit 1; fi && \
+	sh $(top_srcdir)/guest/rt/mkrt.sh $@ $(top_srcdir)/guest/rt/libm.list \
+		$(MUSL_LIBC_A) $(GUEST_LIBGCC_A)
+EXTRA_DIST += guest/rt/mkrt.sh guest/rt/libm.list
+CLEANFILES += guest/libglint-rt.a
+
 guestlibdir = $(libdir)
-guestlib_DATA = guest/libglint-guest.a
+guestlib_DATA = guest/libglint-guest.a guest/libglint-rt.a
 guestlddir = $(libdir)/glint
 dist_guestld_DATA = guest/glint.ld
 
@@ -73,15 +102,22 @@ dist_guestld_DATA = guest/glint.ld
 
 GUEST_EXAMPLES = guest/examples/echo.elf guest/examples/hello.elf \
 	guest/examples/primes.elf guest/examples/table.elf
-noinst_DATA += $(GUEST_EXAMPLES)
+# Built when the C++ compiler is there (scripts/deps.sh installs g++).
+GUEST_CXX_FOUND := $(shell command -v $(GUEST_CXX) 2>/dev/null)
+GUEST_CXX_EXAMPLES = $(if $(GUEST_CXX_FOUND),guest/examples/wordfreq.elf)
+noinst_DATA += $(GUEST_EXAMPLES) $(GUEST_CXX_EXAMPLES)
 guestexamplesdir = $(pkgdatadir)/examples
-dist_guestexamples_DATA = $(GUEST_EXAMPLES:.elf=.c)
+dist_guestexamples_DATA = $(GUEST_EXAMPLES:.elf=.c) \
+	guest/examples/wordfreq.cpp
 
 guest/examples/%.elf: guest/examples/%.c $(GUEST_IMAGE_DEPS)
 	$(GUEST_LINK_IMAGE)
+guest/examples/%.elf: guest/examples/%.cpp $(GUEST_IMAGE_DEPS)
+	$(GUEST_LINK_CXX_IMAGE)
 
 EXTRA_DIST += $(GUEST_LIB_SRCS) guest/src/internal.h guest/README.md
-CLEANFILES += $(GUEST_LIB_OBJS) guest/libglint-guest.a $(GUEST_EXAMPLES)
+CLEANFILES += $(GUEST_LIB_OBJS) guest/libglint-guest.a $(GUEST_EXAMPLES) \
+	guest/examples/wordfreq.elf
 
 # ---- pkg-config ----------------------------------------------------------------
 # glint-guest.pc is installed; glint-guest-uninstalled.pc points into the

@@ -3,9 +3,10 @@
 # (only those missing). Needs root or sudo when something is missing.
 set -euo pipefail
 
+# musl-dev: the guest libm objects (guest/rt/mkrt.sh); g++: the C++ example
 pkgs=(autoconf automake libtool pkg-config make gcc libc6-dev linux-libc-dev
       libuv1-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev check
-      curl)
+      curl musl-dev g++)
 if [ "${1:-}" = "--test" ]; then
 	# clang + its runtimes: libFuzzer targets (scripts/fuzz.sh)
 	pkgs+=(clang-format wrk prometheus clang libclang-rt-14-dev)

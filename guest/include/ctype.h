@@ -72,4 +72,14 @@ static inline int toupper(int c)
 	return islower(c) ? c - 'a' + 'A' : c;
 }
 
+static inline int isascii(int c)
+{
+	return c >= 0 && c < 0x80;
+}
+
+static inline int toascii(int c)
+{
+	return c & 0x7f;
+}
+
 #endif /* GLINT_CTYPE_H */

@@ -6,6 +6,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "glint_cdefs.h"
+
+GLINT_BEGIN_DECLS
 
 /*
  * A glint function is a freestanding C program with no main(). It defines
@@ -121,5 +124,7 @@ static inline uint64_t glint_rdtsc(void)
 
 /* The heap the host gave this VM (malloc draws from it). */
 void glint_heap_range(uintptr_t *start, size_t *len_bytes);
+
+GLINT_END_DECLS
 
 #endif /* GLINT_H */

@@ -5,6 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "glint_cdefs.h"
+
+GLINT_BEGIN_DECLS
 
 /*
  * Reading. glint_json_parse() validates a whole document (RFC 8259,
@@ -134,5 +137,7 @@ void glint_json_uint(struct glint_json_writer *w, uint64_t v);
 void glint_json_double(struct glint_json_writer *w, double v);
 void glint_json_bool(struct glint_json_writer *w, bool v);
 void glint_json_null(struct glint_json_writer *w);
+
+GLINT_END_DECLS
 
 #endif /* GLINT_JSON_H */

@@ -4,7 +4,12 @@
 
 #include <stddef.h>
 
-void *memcpy(void *restrict dst, const void *restrict src, size_t n);
+#include <strings.h>
+#include "glint_cdefs.h"
+
+GLINT_BEGIN_DECLS
+
+void *memcpy(void *__restrict dst, const void *__restrict src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
@@ -25,18 +30,34 @@ char *strstr(const char *hay, const char *needle);
 size_t strspn(const char *s, const char *accept);
 size_t strcspn(const char *s, const char *reject);
 char *strpbrk(const char *s, const char *accept);
-char *strcpy(char *restrict dst, const char *restrict src);
-char *strncpy(char *restrict dst, const char *restrict src, size_t n);
-char *strcat(char *restrict dst, const char *restrict src);
-char *strncat(char *restrict dst, const char *restrict src, size_t n);
+char *strcpy(char *__restrict dst, const char *__restrict src);
+char *strncpy(char *__restrict dst, const char *__restrict src, size_t n);
+char *strcat(char *__restrict dst, const char *__restrict src);
+char *strncat(char *__restrict dst, const char *__restrict src, size_t n);
 /* Copies with truncation; returns strlen(src) (BSD semantics). */
-size_t strlcpy(char *restrict dst, const char *restrict src, size_t size);
+size_t strlcpy(char *__restrict dst, const char *__restrict src, size_t size);
 /* malloc'd copies; NULL when the heap is exhausted. */
 char *strdup(const char *s);
 char *strndup(const char *s, size_t n);
+/* Copies with truncation; returns strlen(src) (BSD semantics). */
+size_t strlcat(char *__restrict dst, const char *__restrict src, size_t size);
+/* Copies and returns a pointer to the copy's terminating NUL. */
+char *stpcpy(char *__restrict dst, const char *__restrict src);
+char *strchrnul(const char *s, int c);
+/* The "C" locale: strcoll is strcmp, strxfrm a bounded copy. */
+int strcoll(const char *a, const char *b);
+size_t strxfrm(char *__restrict dst, const char *__restrict src, size_t n);
+/* strtok keeps its position in a static (fine: one call at a time). */
+char *strtok(char *__restrict s, const char *__restrict delim);
+/* Returns the token at *sp and advances *sp past the next delimiter (or
+ * sets it to NULL); empty tokens are returned, unlike strtok. */
+char *strsep(char **__restrict sp, const char *__restrict delim);
 /* Splits s in place; *save keeps the position between calls. */
-char *strtok_r(char *restrict s, const char *restrict delim,
-	       char **restrict save);
-const char *strerror(int errnum);
+char *strtok_r(char *__restrict s, const char *__restrict delim,
+	       char **__restrict save);
+/* The message for an errno value (Linux wording), never NULL. */
+char *strerror(int errnum);
+
+GLINT_END_DECLS
 
 #endif /* GLINT_STRING_H */

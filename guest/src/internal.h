@@ -18,4 +18,14 @@ int glint__vformat(glint__sink_fn sink, void *ctx, const char *fmt, va_list ap);
  * start-up (and by host tests over a buffer). */
 void glint__heap_init(void *base, size_t len_bytes);
 
+/* Ends the current call: status 0 as a success with the output so far,
+ * anything else as a function error "exit status N". During init it ends
+ * the boot as a crash. Logs stderr's unfinished line first. */
+__attribute__((noreturn)) void glint__end_call(int status);
+
+/* Called when the call ends (or exit runs), if set: stdio sets it to log
+ * stderr's unfinished line when it first buffers one. A pointer rather
+ * than a direct call, so images that never use stdio do not link it. */
+extern void (*glint__at_call_end)(void);
+
 #endif /* GLINT_GUEST_INTERNAL_H */

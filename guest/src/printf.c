@@ -525,3 +525,20 @@ int snprintf(char *restrict buf, size_t size, const char *restrict fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+int vsprintf(char *__restrict buf, const char *__restrict fmt, va_list ap)
+{
+	/* The caller vouches for the room, as with any sprintf. */
+	return vsnprintf(buf, (size_t)INT_MAX + 1, fmt, ap);
+}
+
+int sprintf(char *__restrict buf, const char *__restrict fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsprintf(buf, fmt, ap);
+	va_end(ap);
+	return n;
+}

@@ -20,6 +20,13 @@ extern const char glint__abi_note[];
 
 /* Weak so that a function without an init hook still links. */
 extern void glint_init(void) __attribute__((weak));
+/* Set by stdio when stderr holds text (see internal.h); in .bss so the
+ * page is dirtied only by calls that write to stderr. */
+void (*glint__at_call_end)(void);
+/* Static constructors (C++ globals, __attribute__((constructor))), from
+ * glint.ld. */
+typedef void (*ctor_fn)(void);
+extern const ctor_fn glint__init_array_start[], glint__init_array_end[];
 
 /* Start-up state: captured by the snapshot, identical in every call. */
 static struct glint_boot_info boot;
@@ -270,8 +277,11 @@ static void seed_random(const uint64_t seed[GLINT_SEED_WORDS])
 
 /* ---- start-up and the call path ---------------------------------------- */
 
-static __attribute__((noreturn)) void finish(enum glint_status status)
+static inline __attribute__((noreturn, always_inline)) void
+finish(enum glint_status status)
 {
+	if (glint__at_call_end)
+		glint__at_call_end();
 	port_out(GLINT_PORT_DONE, status, cs->out_len);
 	abort_msg("guest resumed after DONE", 24);
 }
@@ -294,6 +304,17 @@ void glint_fail(const char *fmt, ...)
 		cs->out_len = format_to(area, (size_t)boot.out_cap, fmt, ap);
 	va_end(ap);
 	finish(GLINT_STATUS_ERROR);
+}
+
+void glint__end_call(int status)
+{
+	if (glint__at_call_end)
+		glint__at_call_end();
+	if (!cs->in_call)
+		glint_abort("exit(%d) called during glint_init", status);
+	if (status == 0)
+		finish(GLINT_STATUS_OK);
+	glint_fail("exit status %d", status);
 }
 
 static __attribute__((noreturn)) void serve_call(void)
@@ -344,6 +365,9 @@ void glint__start(void)
 	glint__heap_init((void *)(uintptr_t)boot.heap_gpa,
 			 (size_t)boot.heap_bytes);
 	seed_random(cs->call.seed); /* all zero: a fixed sequence during init */
+	for (const ctor_fn *c = glint__init_array_start;
+	     c < glint__init_array_end; c++)
+		(*c)();
 	if (glint_init)
 		glint_init();
 	glint__fpu_save_clean(clean_fpu);

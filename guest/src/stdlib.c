@@ -1,7 +1,9 @@
 /* stdlib.c: number parsing, sorting, rand() and abort() for the guest libc. */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +155,81 @@ static int match_word(const char *p, const char *word)
 	return strncasecmp(p, word, n) == 0 ? (int)n : 0;
 }
 
+/* 2^e as an x87 long double, for -16382 <= e <= 16383. */
+static long double pow2l(int e)
+{
+	union {
+		long double v;
+		struct {
+			uint64_t mant;
+			uint16_t sign_exp;
+		} bits;
+	} u;
+
+	u.v = 0;
+	u.bits.mant = 1ull << 63;
+	u.bits.sign_exp = (uint16_t)(e + 16383);
+	return u.v;
+}
+
+/*
+ * A hexadecimal float after its "0x": exact up to 15 significant digits,
+ * and later digits only decide the rounding (a sticky bit), so the one
+ * rounding is the final conversion to double: correctly rounded.
+ */
+static double parse_hex_float(const char *p, char **end)
+{
+	uint64_t mant = 0;
+	long exp2 = 0;
+	int digits = 0, any = 0, d;
+	bool point = false;
+	long double v;
+
+	for (;; p++) {
+		if (*p == '.' && !point) {
+			point = true;
+			continue;
+		}
+		d = digit_value((unsigned char)*p);
+		if (d < 0 || d >= 16)
+			break;
+		any = 1;
+		if (digits < 15) {
+			mant = mant * 16 + (unsigned)d;
+			digits += mant != 0;
+			exp2 -= point ? 4 : 0;
+		} else {
+			mant |= d != 0;
+			exp2 += point ? 0 : 4;
+		}
+	}
+	if (!any) {
+		/* "0x" with no digits: the "0" alone. */
+		if (end)
+			*end = (char *)(uintptr_t)(p - (point ? 2 : 1));
+		return 0.0;
+	}
+	if (*p == 'p' || *p == 'P') {
+		char *e_end;
+		long e = strtol(p + 1, &e_end, 10);
+
+		if (e_end != p + 1) {
+			p = e_end;
+			e = e > 100000 ? 100000 : e < -100000 ? -100000 : e;
+			exp2 += e;
+		}
+	}
+	if (end)
+		*end = (char *)(uintptr_t)p;
+	exp2 = exp2 > 20000 ? 20000 : exp2 < -20000 ? -20000 : exp2;
+	/* Two exact steps: each factor stays within long double's range. */
+	v = (long double)mant * pow2l((int)(exp2 / 2)) *
+	    pow2l((int)(exp2 - exp2 / 2));
+	if (mant && (v > 1.7976931348623157e308L || v < 4.9e-324L))
+		errno = ERANGE;
+	return (double)v;
+}
+
 double strtod(const char *restrict s, char **restrict end)
 {
 	const char *p = s;
@@ -175,8 +252,11 @@ double strtod(const char *restrict s, char **restrict end)
 			*end = (char *)(uintptr_t)(p + n);
 		return neg ? -__builtin_nan("") : __builtin_nan("");
 	}
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-		return (double)strtoll(s, end, 16);
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		double h = parse_hex_float(p + 2, end);
+
+		return neg ? -h : h;
+	}
 	for (; isdigit((unsigned char)*p); p++, any = 1) {
 		if (digits < 19) {
 			mant = mant * 10 + (unsigned)(*p - '0');
@@ -226,9 +306,62 @@ double strtod(const char *restrict s, char **restrict end)
 	return neg ? -(double)v : (double)v;
 }
 
+float strtof(const char *restrict s, char **restrict end)
+{
+	return (float)strtod(s, end);
+}
+
+long double strtold(const char *restrict s, char **restrict end)
+{
+	return strtod(s, end);
+}
+
+intmax_t strtoimax(const char *restrict s, char **restrict end, int base)
+{
+	return strtoll(s, end, base);
+}
+
+uintmax_t strtoumax(const char *restrict s, char **restrict end, int base)
+{
+	return strtoull(s, end, base);
+}
+
 double atof(const char *s)
 {
 	return strtod(s, NULL);
+}
+
+div_t div(int num, int den)
+{
+	div_t r = {num / den, num % den};
+
+	return r;
+}
+
+ldiv_t ldiv(long num, long den)
+{
+	ldiv_t r = {num / den, num % den};
+
+	return r;
+}
+
+lldiv_t lldiv(long long num, long long den)
+{
+	lldiv_t r = {num / den, num % den};
+
+	return r;
+}
+
+intmax_t imaxabs(intmax_t v)
+{
+	return v < 0 ? -v : v;
+}
+
+imaxdiv_t imaxdiv(intmax_t num, intmax_t den)
+{
+	imaxdiv_t r = {num / den, num % den};
+
+	return r;
 }
 
 /* ---- sorting and searching -------------------------------------------- */
@@ -245,25 +378,25 @@ static void swap_bytes(char *a, char *b, size_t size)
 /* Heapsort: O(n log n) in the worst case and no recursion, so hostile
  * inputs can neither slow it down quadratically nor overflow the stack. */
 static void sift_down(char *base, size_t root, size_t n, size_t size,
-		      int (*cmp)(const void *, const void *))
+		      int (*cmp)(const void *, const void *, void *), void *arg)
 {
 	for (;;) {
 		size_t child = 2 * root + 1;
 
 		if (child >= n)
 			return;
-		if (child + 1 < n &&
-		    cmp(base + child * size, base + (child + 1) * size) < 0)
+		if (child + 1 < n && cmp(base + child * size,
+					 base + (child + 1) * size, arg) < 0)
 			child++;
-		if (cmp(base + root * size, base + child * size) >= 0)
+		if (cmp(base + root * size, base + child * size, arg) >= 0)
 			return;
 		swap_bytes(base + root * size, base + child * size, size);
 		root = child;
 	}
 }
 
-void qsort(void *base, size_t nmemb, size_t size,
-	   int (*cmp)(const void *, const void *))
+void qsort_r(void *base, size_t nmemb, size_t size,
+	     int (*cmp)(const void *, const void *, void *), void *arg)
 {
 	char *b = base;
 	size_t i;
@@ -271,11 +404,22 @@ void qsort(void *base, size_t nmemb, size_t size,
 	if (nmemb < 2 || size == 0)
 		return;
 	for (i = nmemb / 2; i-- > 0;)
-		sift_down(b, i, nmemb, size, cmp);
+		sift_down(b, i, nmemb, size, cmp, arg);
 	for (i = nmemb - 1; i > 0; i--) {
 		swap_bytes(b, b + i * size, size);
-		sift_down(b, 0, i, size, cmp);
+		sift_down(b, 0, i, size, cmp, arg);
 	}
+}
+
+static int call_plain(const void *a, const void *b, void *cmp)
+{
+	return ((int (*)(const void *, const void *))cmp)(a, b);
+}
+
+void qsort(void *base, size_t nmemb, size_t size,
+	   int (*cmp)(const void *, const void *))
+{
+	qsort_r(base, nmemb, size, call_plain, (void *)cmp);
 }
 
 void *bsearch(const void *key, const void *base, size_t nmemb, size_t size,
@@ -305,6 +449,17 @@ void *bsearch(const void *key, const void *base, size_t nmemb, size_t size,
 int rand(void)
 {
 	return (int)(glint_random_u64() >> 33);
+}
+
+void srand(unsigned seed)
+{
+	(void)seed;
+}
+
+char *getenv(const char *name)
+{
+	(void)name;
+	return NULL;
 }
 
 void abort(void)

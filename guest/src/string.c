@@ -301,28 +301,132 @@ char *strtok_r(char *restrict s, const char *restrict delim,
 	return s;
 }
 
-const char *strerror(int errnum)
+char *strtok(char *restrict s, const char *restrict delim)
 {
-	switch (errnum) {
-	case 0:
-		return "Success";
-	case 2:
-		return "No such file or directory";
-	case 7:
-		return "Argument list too long";
-	case 12:
-		return "Cannot allocate memory";
-	case 22:
-		return "Invalid argument";
-	case 28:
-		return "No space left on device";
-	case 33:
-		return "Numerical argument out of domain";
-	case 34:
-		return "Numerical result out of range";
-	case 75:
-		return "Value too large for defined data type";
-	default:
-		return "Unknown error";
+	static char *save;
+
+	return strtok_r(s, delim, &save);
+}
+
+char *strsep(char **restrict sp, const char *restrict delim)
+{
+	char *tok = *sp, *end;
+
+	if (tok == NULL)
+		return NULL;
+	end = tok + strcspn(tok, delim);
+	if (*end) {
+		*end = '\0';
+		*sp = end + 1;
+	} else {
+		*sp = NULL;
 	}
+	return tok;
+}
+
+size_t strlcat(char *restrict dst, const char *restrict src, size_t size)
+{
+	size_t used = strnlen(dst, size);
+
+	if (used == size)
+		return size + strlen(src);
+	return used + strlcpy(dst + used, src, size - used);
+}
+
+char *stpcpy(char *restrict dst, const char *restrict src)
+{
+	size_t len = strlen(src);
+
+	memcpy(dst, src, len + 1);
+	return dst + len;
+}
+
+char *strchrnul(const char *s, int c)
+{
+	char *p = strchr(s, c);
+
+	return p ? p : (char *)s + strlen(s);
+}
+
+int strcoll(const char *a, const char *b)
+{
+	return strcmp(a, b);
+}
+
+size_t strxfrm(char *restrict dst, const char *restrict src, size_t n)
+{
+	size_t len = strlen(src);
+
+	if (len < n)
+		memcpy(dst, src, len + 1);
+	return len;
+}
+
+/* Linux's messages, indexed by errno value. */
+static const char *const messages[] = {
+	[0] = "Success",
+	[1] = "Operation not permitted",
+	[2] = "No such file or directory",
+	[3] = "No such process",
+	[4] = "Interrupted system call",
+	[5] = "Input/output error",
+	[6] = "No such device or address",
+	[7] = "Argument list too long",
+	[8] = "Exec format error",
+	[9] = "Bad file descriptor",
+	[10] = "No child processes",
+	[11] = "Resource temporarily unavailable",
+	[12] = "Cannot allocate memory",
+	[13] = "Permission denied",
+	[14] = "Bad address",
+	[15] = "Block device required",
+	[16] = "Device or resource busy",
+	[17] = "File exists",
+	[18] = "Invalid cross-device link",
+	[19] = "No such device",
+	[20] = "Not a directory",
+	[21] = "Is a directory",
+	[22] = "Invalid argument",
+	[23] = "Too many open files in system",
+	[24] = "Too many open files",
+	[25] = "Inappropriate ioctl for device",
+	[26] = "Text file busy",
+	[27] = "File too large",
+	[28] = "No space left on device",
+	[29] = "Illegal seek",
+	[30] = "Read-only file system",
+	[31] = "Too many links",
+	[32] = "Broken pipe",
+	[33] = "Numerical argument out of domain",
+	[34] = "Numerical result out of range",
+	[35] = "Resource deadlock avoided",
+	[36] = "File name too long",
+	[37] = "No locks available",
+	[38] = "Function not implemented",
+	[39] = "Directory not empty",
+	[40] = "Too many levels of symbolic links",
+	[42] = "No message of desired type",
+	[43] = "Identifier removed",
+	[61] = "No data available",
+	[62] = "Timer expired",
+	[71] = "Protocol error",
+	[74] = "Bad message",
+	[75] = "Value too large for defined data type",
+	[84] = "Invalid or incomplete multibyte or wide character",
+	[90] = "Message too long",
+	[95] = "Operation not supported",
+	[104] = "Connection reset by peer",
+	[105] = "No buffer space available",
+	[110] = "Connection timed out",
+	[111] = "Connection refused",
+	[125] = "Operation canceled",
+};
+
+char *strerror(int errnum)
+{
+	if (errnum < 0 ||
+	    (size_t)errnum >= sizeof(messages) / sizeof(*messages) ||
+	    messages[errnum] == NULL)
+		return (char *)"Unknown error";
+	return (char *)messages[errnum];
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "guest/include/glint.h"
+#include "guest/src/internal.h"
 #include "host_stubs.h"
 
 jmp_buf stub_abort_env;
@@ -48,3 +49,57 @@ uint64_t glint_random_u64(void)
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	return z ^ (z >> 31);
 }
+
+int64_t stub_wall_ns;
+char stub_log[4096];
+size_t stub_log_len;
+jmp_buf stub_exit_env;
+int stub_exit_armed;
+
+int64_t glint_wall_ns(void)
+{
+	return stub_wall_ns;
+}
+
+void glint_write_str(const char *s)
+{
+	glint_write(s, strlen(s));
+}
+
+int glint_vprintf(const char *fmt, va_list ap)
+{
+	char buf[4096];
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+
+	glint_write(buf, strlen(buf));
+	return n;
+}
+
+/* Each log line is kept as "<level>text\n". */
+void glint_log(int level, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	n = snprintf(stub_log + stub_log_len, sizeof(stub_log) - stub_log_len,
+		     "<%d>%s\n", level, line);
+	if (n > 0 && (size_t)n < sizeof(stub_log) - stub_log_len)
+		stub_log_len += (size_t)n;
+}
+
+void glint__end_call(int status)
+{
+	if (!stub_exit_armed) {
+		fprintf(stderr, "unexpected exit(%d)\n", status);
+		exit(99);
+	}
+	stub_exit_armed = 0;
+	longjmp(stub_exit_env, status + 1);
+}
+
+/* Set by stdio.c; the guest runtime calls it when a call ends. */
+void (*glint__at_call_end)(void);

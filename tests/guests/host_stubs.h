@@ -4,6 +4,7 @@
 
 #include <setjmp.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* glint_abort() longjmps here when stub_abort_armed is set (else exits 99),
  * leaving its message in stub_abort_msg. */
@@ -14,5 +15,14 @@ extern char stub_abort_msg[256];
 /* glint_write() appends here (the default sink of the JSON writer). */
 extern char stub_output[65536];
 extern size_t stub_output_len;
+
+/* glint_wall_ns() returns this. */
+extern int64_t stub_wall_ns;
+/* glint_log() appends "<level>text\n" here. */
+extern char stub_log[4096];
+extern size_t stub_log_len;
+/* exit() longjmps here with status + 1 when stub_exit_armed is set. */
+extern jmp_buf stub_exit_env;
+extern int stub_exit_armed;
 
 #endif /* GLINT_TEST_HOST_STUBS_H */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "guest_libc.h"
+#include "libc_ext_test.h"
 #include "host_stubs.h"
 #include "../check_run.h"
 
@@ -490,6 +491,7 @@ static Suite *libc_suite(void)
 	suite_add_tcase(s, fmt);
 	suite_add_tcase(s, heap);
 	suite_add_tcase(s, str);
+	libc_ext_add(s);
 	return s;
 }
 

@@ -7,7 +7,8 @@ GUEST_TEST_IMAGES = \
 	tests/guests/initstamp.elf tests/guests/dirty.elf \
 	tests/guests/spin.elf tests/guests/hostile.elf \
 	tests/guests/noready.elf tests/guests/initfail.elf \
-	tests/guests/badabi.elf tests/guests/hugebss.elf
+	tests/guests/badabi.elf tests/guests/hugebss.elf \
+	tests/guests/libc_vm.elf tests/guests/libm_conf.elf
 check_DATA += $(GUEST_TEST_IMAGES)
 CLEANFILES += $(GUEST_TEST_IMAGES) tests/guests/badabi-note.guest.o
 
@@ -31,7 +32,9 @@ EXTRA_DIST += $(filter-out tests/guests/badabi.c,$(GUEST_TEST_IMAGES:.elf=.c))
 noinst_LIBRARIES += tests/guests/libguest-host.a
 tests_guests_libguest_host_a_SOURCES = \
 	guest/src/string.c guest/src/malloc.c guest/src/stdlib.c \
-	guest/src/printf.c guest/src/json.c
+	guest/src/printf.c guest/src/json.c guest/src/scanf.c \
+	guest/src/stdio.c guest/src/exit.c guest/src/time.c \
+	guest/src/strftime.c
 tests_guests_libguest_host_a_CPPFLAGS = \
 	-include $(top_srcdir)/tests/guests/rename.h \
 	-I$(top_srcdir)/guest/include -I$(top_srcdir)/guest/src \
@@ -47,6 +50,7 @@ GUEST_HOST_TEST_LIBS = tests/guests/libguest-host.a $(CHECK_LIBS) \
 check_PROGRAMS += tests/guests/libc_test tests/guests/json_test
 TESTS += tests/guests/libc_test tests/guests/json_test
 tests_guests_libc_test_SOURCES = tests/guests/libc_test.c \
+	tests/guests/libc_ext_test.c tests/guests/libc_ext_test.h \
 	tests/guests/host_stubs.c tests/guests/host_stubs.h \
 	tests/guests/guest_libc.h
 tests_guests_libc_test_CPPFLAGS = $(GUEST_HOST_TEST_CPPFLAGS)
@@ -57,14 +61,48 @@ tests_guests_json_test_CPPFLAGS = $(GUEST_HOST_TEST_CPPFLAGS)
 tests_guests_json_test_LDADD = $(GUEST_HOST_TEST_LIBS)
 EXTRA_DIST += tests/guests/rename.h
 
+# The guest libm against glibc's: the objects of guest/libglint-rt.a with
+# their symbols prefixed, linked beside glibc. The musl objects are not
+# position-independent, hence -no-pie.
+tests/guests/libglint-rt-host.a: guest/libglint-rt.a
+	$(AM_V_GEN)objcopy --prefix-symbols=glint_test_ guest/libglint-rt.a $@
+check_PROGRAMS += tests/guests/libm_test
+TESTS += tests/guests/libm_test
+tests_guests_libm_test_SOURCES = tests/guests/libm_test.c
+tests_guests_libm_test_CPPFLAGS = $(GUEST_HOST_TEST_CPPFLAGS)
+tests_guests_libm_test_LDFLAGS = -no-pie
+tests_guests_libm_test_LDADD = tests/guests/libglint-rt-host.a \
+	tests/guests/libguest-host.a $(CHECK_LIBS) -lm
+EXTRA_tests_guests_libm_test_DEPENDENCIES = tests/guests/libglint-rt-host.a
+CLEANFILES += tests/guests/libglint-rt-host.a
+
 # Building a function with pkg-config, as a user would.
 TESTS += tests/guests/pkgconfig.test
 dist_noinst_SCRIPTS += tests/guests/pkgconfig.test
-check_DATA += guest/glint-guest-uninstalled.pc guest/libglint-guest.a
+EXTRA_DIST += tests/guests/cxx_headers.cpp scripts/libm-test-data.sh
+check_DATA += guest/glint-guest-uninstalled.pc guest/libglint-guest.a \
+	guest/libglint-rt.a
 
 # The examples and test guests in real VMs (skips without /dev/kvm).
 TESTS += tests/guests/examples.test
 dist_noinst_SCRIPTS += tests/guests/examples.test
+
+# Every SDK header's functions inside a VM.
+TESTS += tests/guests/libc_vm.test
+dist_noinst_SCRIPTS += tests/guests/libc_vm.test
+
+# glibc's libm test data through the guest libm in a VM: the host program
+# reads the data and compares; libm_conf.elf evaluates. The data is fetched
+# at test time (scripts/libm-test-data.sh) into the build directory.
+check_PROGRAMS += tests/guests/libm_conformance
+tests_guests_libm_conformance_SOURCES = tests/guests/libm_conformance.c
+tests_guests_libm_conformance_LDADD = -lm
+TESTS += tests/guests/libm_conformance.test
+dist_noinst_SCRIPTS += tests/guests/libm_conformance.test
+distclean-local: clean-libm-test-data
+clean-libm-test-data:
+	rm -rf libm-test-data libm-test-data.log
+.PHONY: clean-libm-test-data
 
 # libFuzzer target for the JSON reader (built by hand, see its header) and
 # its seed corpus.
