@@ -356,6 +356,19 @@ static uint16_t bound_port(const struct glintd *g)
 	return 0;
 }
 
+/* Under systemd glintd is a dynamic user: "add the user to the kvm group"
+ * cannot be followed; the device's group and mode are what to check. */
+static void kvm_hint(const char *err)
+{
+	if (!getenv("INVOCATION_ID") || !strstr(err, "/dev/kvm") ||
+	    !strstr(err, strerror(EACCES)))
+		return;
+	log_msg(LOG_LEVEL_ERROR,
+		"glintd.service runs as a dynamic user in group kvm "
+		"(SupplementaryGroups=kvm): /dev/kvm must be group kvm, mode "
+		"0660 (ls -l /dev/kvm; Debian's udev rules make it so)");
+}
+
 static int start(struct glintd *g, int fd)
 {
 	char err[512] = "";
@@ -372,6 +385,7 @@ static int start(struct glintd *g, int fd)
 	if (rc < 0) {
 		log_msg(LOG_LEVEL_ERROR, "engine: %s",
 			err[0] ? err : strerror(-rc));
+		kvm_hint(err);
 		return rc;
 	}
 	rc = api_create(g->engine, g->metrics, &g->cfg, &g->api);
