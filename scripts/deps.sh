@@ -9,7 +9,9 @@ pkgs=(autoconf automake libtool pkg-config make gcc libc6-dev linux-libc-dev
       curl musl-dev g++)
 if [ "${1:-}" = "--test" ]; then
 	# clang + its runtimes: libFuzzer targets (scripts/fuzz.sh)
-	pkgs+=(clang-format wrk prometheus clang libclang-rt-14-dev)
+	# systemd-container: systemd-nspawn for systemd/boot.test
+	pkgs+=(clang-format wrk prometheus clang libclang-rt-14-dev
+	       systemd-container)
 fi
 
 missing=()

@@ -20,6 +20,11 @@ for log in test-suite.log tests/*.log tests/*/*.log; do
 done
 [ "$status" -eq 0 ] || { echo "test.sh: make check failed" >&2; exit "$status"; }
 make check-format
+# systemd for real, once: boots this host's systemd in a container and runs
+# README "Running under systemd" in it (exit 77, skipped, where it cannot).
+boot=0
+bash "$top/systemd/boot.test" || boot=$?
+[ "$boot" -eq 0 ] || [ "$boot" -eq 77 ] || { echo "test.sh: systemd/boot.test failed" >&2; exit 1; }
 make distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >/dev/null
 cd "$top"
 bash scripts/sanitize.sh --build _build-asan

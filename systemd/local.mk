@@ -16,3 +16,8 @@ systemd/glintd.socket: $(srcdir)/systemd/glintd.socket.in Makefile
 TESTS += systemd/verify-units.test
 dist_noinst_SCRIPTS += systemd/verify-units.test
 check_DATA += $(systemdsystemunit_DATA)
+
+# Boots this host's systemd in a container and runs README "Running under
+# systemd" in it; needs root and systemd-nspawn, so scripts/test.sh runs it
+# once rather than every `make check`.
+dist_noinst_SCRIPTS += systemd/boot.test

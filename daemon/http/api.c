@@ -319,7 +319,9 @@ static void on_invoked(struct engine_invocation *inv)
 	}
 	free(inv->output);
 	inv->output = NULL;
-	if (inv->outcome == ENGINE_QUEUE_FULL) {
+	/* Not ready yet or stopping: a restart or the load ends soon. */
+	if (inv->outcome == ENGINE_QUEUE_FULL ||
+	    inv->outcome == ENGINE_UNAVAILABLE) {
 		snprintf(retry, sizeof(retry), "%u",
 			 inv->retry_after_s ? inv->retry_after_s : 1);
 		http_request_add_header(q->http, "Retry-After", retry);

@@ -42,6 +42,7 @@ void glintd_config_default(struct glintd_config *cfg)
 	cfg->metrics_max_functions = 1000;
 	cfg->connection_memory_bytes = 16u << 10;
 	cfg->shutdown_grace_ms = 10000;
+	cfg->startup_hold_ms = 10000;
 	cfg->log_level = LOG_LEVEL_INFO;
 }
 
@@ -100,6 +101,7 @@ static const struct key_desc keys[] = {
 	KEY_UINT("workers", engine.workers, 0, 1024),
 	{"log_level", K_LOG_LEVEL, FIELD(log_level), 0, 0},
 	KEY_UINT("shutdown_grace_ms", shutdown_grace_ms, 0, 600000),
+	KEY_UINT("startup_hold_ms", startup_hold_ms, 0, 600000),
 	KEY_UINT("max_invoke_bytes", max_invoke_bytes, 1, 1 * GIB),
 	KEY_UINT("max_image_bytes", engine.max_image_bytes, 4 * KIB, 1 * GIB),
 	KEY_UINT("max_small_body_bytes", max_small_body_bytes, 1 * KIB,
@@ -553,21 +555,54 @@ out_close:
 	return rc;
 }
 
+/*
+ * A secret file named without a '/' is a systemd credential when the
+ * service manager passed some (LoadCredential=NAME:SOURCE puts a copy
+ * readable by the service, even a DynamicUser one, in
+ * $CREDENTIALS_DIRECTORY/NAME; systemd.exec(5)). Otherwise the name is a
+ * path as usual.
+ */
+int glintd_config_secret_path(const char *name, char *out, size_t len)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	int n;
+
+	if (dir && dir[0] == '/' && !strchr(name, '/'))
+		n = snprintf(out, len, "%s/%s", dir, name);
+	else
+		n = snprintf(out, len, "%s", name);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* Why a secret could not be read, with the way out for the usual case:
+ * a root-only file and a service running as a dynamic user. */
+static void secret_error(const char *setting, const char *name,
+			 const char *path, int rc, char *err, size_t err_len)
+{
+	const char *hint = "";
+
+	if (rc == -EACCES && strcmp(name, path) == 0 && getenv("INVOCATION_ID"))
+		hint = " (under systemd, pass it with LoadCredential= and "
+		       "name the credential here; see README)";
+	snprintf(err, err_len, "%s %s: %s%s", setting, path,
+		 rc == -EFBIG ? "too large" : strerror(-rc), hint);
+}
+
 /* A token is one line of visible ASCII; trailing whitespace is dropped. */
-static int load_token(const char *setting, const char *path, char *token,
+static int load_token(const char *setting, const char *name, char *token,
 		      char *err, size_t err_len)
 {
-	char *buf = NULL;
+	char path[PATH_MAX], *buf = NULL;
 	size_t len = 0;
 	int loose = 0, rc;
 
-	if (!path[0])
+	if (!name[0])
 		return 0;
-	rc = read_small_file(path, 4096, &buf, &len, &loose);
+	rc = glintd_config_secret_path(name, path, sizeof(path));
+	if (rc == 0)
+		rc = read_small_file(path, 4096, &buf, &len, &loose);
 	if (rc < 0) {
-		snprintf(err, err_len, "%s %s: %s", setting, path,
-			 rc == -EFBIG ? "larger than 4096 bytes"
-				      : strerror(-rc));
+		secret_error(setting, name, path, rc, err, err_len);
 		return rc;
 	}
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
@@ -602,16 +637,18 @@ out:
 	return rc;
 }
 
-static int load_pem(const char *setting, const char *path, char **out,
+static int load_pem(const char *setting, const char *name, char **out,
 		    char *err, size_t err_len)
 {
+	char path[PATH_MAX];
 	size_t len;
 	int loose, rc;
 
-	rc = read_small_file(path, PEM_MAX_BYTES, out, &len, &loose);
+	rc = glintd_config_secret_path(name, path, sizeof(path));
+	if (rc == 0)
+		rc = read_small_file(path, PEM_MAX_BYTES, out, &len, &loose);
 	if (rc < 0)
-		snprintf(err, err_len, "%s %s: %s", setting, path,
-			 rc == -EFBIG ? "too large" : strerror(-rc));
+		secret_error(setting, name, path, rc, err, err_len);
 	return rc;
 }
 
@@ -676,6 +713,119 @@ int glintd_config_check_exposure(const struct glintd_config *cfg,
 		 "\"allow_insecure_remote\": true to accept the risk",
 		 cfg->config_path, cfg->config_path[0] ? ": " : "", host);
 	return -EPERM;
+}
+
+/* ---- reload ---- */
+
+/* Appends ", name" (or "name" first) to a list; a full list is cut. */
+static void list_add(char *list, size_t len, const char *name)
+{
+	size_t o = strlen(list);
+
+	snprintf(list + o, len - o, "%s%s", o ? ", " : "", name);
+}
+
+static int pem_differs(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
+}
+
+/* Settings only a restart applies: the listening socket, the HTTP server's
+ * options and the engine's threads and directory are built once. */
+static void list_restart_needed(const struct glintd_config *a,
+				const struct glintd_config *b, char *out,
+				size_t len)
+{
+	if (strcmp(a->listen_host, b->listen_host) ||
+	    a->listen_port != b->listen_port)
+		list_add(out, len, "listen");
+	if (strcmp(a->state_dir, b->state_dir))
+		list_add(out, len, "state_dir");
+	if (a->engine.workers != b->engine.workers)
+		list_add(out, len, "workers");
+	if (a->engine.max_image_bytes != b->engine.max_image_bytes)
+		list_add(out, len, "max_image_bytes");
+	if (a->max_connections != b->max_connections)
+		list_add(out, len, "max_connections");
+	if (a->max_connections_per_ip != b->max_connections_per_ip)
+		list_add(out, len, "max_connections_per_ip");
+	if (a->connection_timeout_s != b->connection_timeout_s)
+		list_add(out, len, "connection_timeout_s");
+	if (a->connection_memory_bytes != b->connection_memory_bytes)
+		list_add(out, len, "connection_memory_bytes");
+	if (a->startup_hold_ms != b->startup_hold_ms)
+		list_add(out, len, "startup_hold_ms");
+	if (strcmp(a->tls_cert_file, b->tls_cert_file) ||
+	    strcmp(a->tls_key_file, b->tls_key_file) ||
+	    pem_differs(a->tls_cert_pem, b->tls_cert_pem) ||
+	    pem_differs(a->tls_key_pem, b->tls_key_pem))
+		list_add(out, len, "tls_cert_file/tls_key_file");
+}
+
+/* Copies what the running daemon reads afresh on every request. */
+static void apply_live(struct glintd_config *a, const struct glintd_config *b,
+		       char *out, size_t len)
+{
+	if (strcmp(a->admin_token, b->admin_token) ||
+	    strcmp(a->admin_token_file, b->admin_token_file))
+		list_add(out, len, "admin token");
+	if (strcmp(a->invoke_token, b->invoke_token) ||
+	    strcmp(a->invoke_token_file, b->invoke_token_file))
+		list_add(out, len, "invoke token");
+	if (a->log_level != b->log_level)
+		list_add(out, len, "log_level");
+	if (memcmp(&a->engine.defaults, &b->engine.defaults,
+		   sizeof(a->engine.defaults)))
+		list_add(out, len, "function_defaults");
+	if (a->max_invoke_bytes != b->max_invoke_bytes ||
+	    a->max_small_body_bytes != b->max_small_body_bytes)
+		list_add(out, len, "body limits");
+	if (a->shutdown_grace_ms != b->shutdown_grace_ms)
+		list_add(out, len, "shutdown_grace_ms");
+	if (a->allow_insecure_remote != b->allow_insecure_remote)
+		list_add(out, len, "allow_insecure_remote");
+	memcpy(a->admin_token_file, b->admin_token_file, PATH_MAX);
+	memcpy(a->invoke_token_file, b->invoke_token_file, PATH_MAX);
+	memcpy(a->admin_token, b->admin_token, GLINTD_TOKEN_MAX);
+	memcpy(a->invoke_token, b->invoke_token, GLINTD_TOKEN_MAX);
+	a->log_level = b->log_level;
+	log_set_level(a->log_level);
+	a->engine.defaults = b->engine.defaults;
+	a->max_invoke_bytes = b->max_invoke_bytes;
+	a->max_small_body_bytes = b->max_small_body_bytes;
+	a->shutdown_grace_ms = b->shutdown_grace_ms;
+	a->allow_insecure_remote = b->allow_insecure_remote;
+}
+
+int glintd_config_reload(struct glintd_config *cfg, int argc, char **argv,
+			 const struct sockaddr *addr,
+			 struct glintd_config_reload_report *rep)
+{
+	struct glintd_config *next = malloc(sizeof(*next));
+	int rc;
+
+	memset(rep, 0, sizeof(*rep));
+	if (!next) {
+		snprintf(rep->error, sizeof(rep->error), "out of memory");
+		return -ENOMEM;
+	}
+	glintd_config_default(next);
+	rc = glintd_config_parse_args(next, argc, argv, rep->error,
+				      sizeof(rep->error));
+	if (rc == 0)
+		rc = glintd_config_load_secrets(next, rep->error,
+						sizeof(rep->error));
+	if (rc == 0)
+		rc = glintd_config_check_exposure(next, addr, rep->error,
+						  sizeof(rep->error));
+	if (rc == 0) {
+		list_restart_needed(cfg, next, rep->restart_needed,
+				    sizeof(rep->restart_needed));
+		apply_live(cfg, next, rep->applied, sizeof(rep->applied));
+	}
+	glintd_config_release(next);
+	free(next);
+	return rc < 0 ? rc : 0;
 }
 
 void glintd_config_release(struct glintd_config *cfg)

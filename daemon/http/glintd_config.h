@@ -40,6 +40,7 @@ struct glintd_config {
 	unsigned metrics_max_functions;	 /* function series in /metrics */
 	size_t connection_memory_bytes;	 /* per-connection header memory */
 	uint32_t shutdown_grace_ms;	 /* in-flight calls after SIGTERM */
+	uint32_t startup_hold_ms; /* connections wait this long for ready */
 	enum log_level log_level;
 
 	/* API security */
@@ -101,6 +102,32 @@ int glintd_config_load_secrets(struct glintd_config *cfg, char *err,
 int glintd_config_check_exposure(const struct glintd_config *cfg,
 				 const struct sockaddr *addr, char *err,
 				 size_t err_len);
+
+/* A secret file setting (token or TLS file) -> the file to open: a name
+ * without '/' is $CREDENTIALS_DIRECTORY/NAME when the service manager set
+ * that (LoadCredential=), else the setting itself. -ENAMETOOLONG. */
+int glintd_config_secret_path(const char *name, char *out, size_t len);
+
+struct glintd_config_reload_report {
+	char error[512];	  /* why nothing was applied */
+	char applied[256];	  /* settings that changed and now apply */
+	char restart_needed[256]; /* settings that changed, ignored until a
+				     restart */
+};
+
+/*
+ * Reload (SIGHUP): builds the settings afresh exactly as at start-up
+ * (defaults, config file, the same flags), reads the secrets again and
+ * checks the exposure rule for the address being served (addr). On
+ * success copies into cfg what the running daemon reads per request
+ * (tokens, log level, function defaults, body limits, shutdown grace,
+ * allow_insecure_remote) and lists in rep what changed and what needs a
+ * restart; returns 0. On error cfg is untouched, rep->error says why.
+ * Loop thread only: cfg is read there without locks.
+ */
+int glintd_config_reload(struct glintd_config *cfg, int argc, char **argv,
+			 const struct sockaddr *addr,
+			 struct glintd_config_reload_report *rep);
 
 /* Frees what glintd_config_load_secrets allocated; safe to repeat. */
 void glintd_config_release(struct glintd_config *cfg);

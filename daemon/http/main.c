@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <uv.h>
 
@@ -22,15 +24,43 @@
 
 struct glintd {
 	struct glintd_config cfg;
+	int argc; /* kept to build the settings again on reload */
+	char **argv;
 	uv_loop_t loop;
-	uv_signal_t sigterm, sigint;
-	uv_timer_t ready_timer; /* polls engine_ready until READY=1 */
+	uv_signal_t sigterm, sigint, sighup;
+	uv_timer_t ready_timer;	      /* polls engine_ready until READY=1 */
+	uv_timer_t hold_timer;	      /* ends the start-up hold */
+	struct sockaddr_storage addr; /* where we serve */
+	char host[64];
+	int listen_fd;	     /* ours until the HTTP server takes it */
+	uint64_t started_ms; /* loop time at start */
 	struct metrics *metrics;
 	struct engine *engine;
 	struct api *api;
 	struct http_server *http;
+	int ready_sent;
 	int stopping;
+	int failed; /* exit status 1 */
 };
+
+/* A start-up error line, with its journal priority when that is stderr. */
+static void startup_error(const char *msg)
+{
+	fprintf(stderr, "%sglintd: %s\n", log_stream_prefix(LOG_LEVEL_ERROR),
+		msg);
+}
+
+static void close_handles(struct glintd *g)
+{
+	uv_close((uv_handle_t *)&g->sigterm, NULL);
+	uv_close((uv_handle_t *)&g->sigint, NULL);
+	uv_close((uv_handle_t *)&g->sighup, NULL);
+	uv_close((uv_handle_t *)&g->ready_timer, NULL);
+	uv_close((uv_handle_t *)&g->hold_timer, NULL);
+	if (g->listen_fd >= 0 && !g->http)
+		close(g->listen_fd); /* never handed over */
+	g->listen_fd = -1;
+}
 
 static void on_drained(void *opaque)
 {
@@ -38,14 +68,13 @@ static void on_drained(void *opaque)
 
 	http_destroy(g->http);
 	g->http = NULL;
-	uv_close((uv_handle_t *)&g->sigterm, NULL);
-	uv_close((uv_handle_t *)&g->sigint, NULL);
+	close_handles(g);
 	/* Closing the watchers restored the default action; a repeated stop
 	 * request during the last teardown must not turn a clean exit 0 into
 	 * death by signal. */
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
-	uv_close((uv_handle_t *)&g->ready_timer, NULL);
+	signal(SIGHUP, SIG_IGN);
 	log_msg(LOG_LEVEL_INFO, "stopped");
 }
 
@@ -54,7 +83,10 @@ static void on_engine_stopped(void *opaque)
 	struct glintd *g = opaque;
 
 	/* Answers of the last calls may still be on their way out. */
-	http_drain(g->http, 1000, on_drained, g);
+	if (g->http)
+		http_drain(g->http, 1000, on_drained, g);
+	else
+		on_drained(g);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -67,10 +99,12 @@ static void on_signal(uv_signal_t *h, int signum)
 	}
 	g->stopping = 1;
 	uv_timer_stop(&g->ready_timer);
+	uv_timer_stop(&g->hold_timer);
 	service_notify("STOPPING=1\nSTATUS=stopping");
 	log_msg(LOG_LEVEL_INFO, "%s: stopping (grace %u ms)", strsignal(signum),
 		g->cfg.shutdown_grace_ms);
-	http_quiesce(g->http);
+	if (g->http)
+		http_quiesce(g->http);
 	api_set_shutting_down(g->api);
 	engine_shutdown(g->engine, g->cfg.shutdown_grace_ms, on_engine_stopped,
 			g);
@@ -78,38 +112,158 @@ static void on_signal(uv_signal_t *h, int signum)
 
 static void on_start_failed(void *opaque)
 {
-	struct glintd *g = opaque;
-
-	uv_close((uv_handle_t *)&g->sigterm, NULL);
-	uv_close((uv_handle_t *)&g->sigint, NULL);
-	uv_close((uv_handle_t *)&g->ready_timer, NULL);
+	close_handles(opaque);
 }
 
-/* READY=1 only once stored functions are loaded and KVM works, so a
- * manager ordering units after glintd (or a socket client) finds it able
- * to serve. */
-static void on_ready_poll(uv_timer_t *t)
+/* Starts answering HTTP on the listening socket; connections that arrived
+ * earlier have waited in its backlog. */
+static int open_http(struct glintd *g)
+{
+	struct http_config hc = {
+		.listen_fd = g->listen_fd,
+		.max_connections = g->cfg.max_connections,
+		.max_connections_per_ip = g->cfg.max_connections_per_ip,
+		.connection_timeout_s = g->cfg.connection_timeout_s,
+		.request_head_timeout_s = g->cfg.request_head_timeout_s,
+		.min_body_bytes_per_s = g->cfg.min_body_bytes_per_s,
+		.connection_memory_bytes = g->cfg.connection_memory_bytes,
+		.tls_cert_pem = g->cfg.tls_cert_pem,
+		.tls_key_pem = g->cfg.tls_key_pem,
+	};
+	struct http_handlers hh;
+	char err[512] = "";
+	int rc;
+
+	uv_timer_stop(&g->hold_timer);
+	if (g->http || g->stopping)
+		return 0;
+	api_http_handlers(g->api, &hh);
+	rc = http_create(&g->loop, &hc, &hh, &g->http, err, sizeof(err));
+	if (rc < 0) {
+		log_msg(LOG_LEVEL_ERROR, "%s", err);
+		return rc;
+	}
+	g->listen_fd = -1; /* the server owns it now */
+	return 0;
+}
+
+/* A server that cannot answer is of no use: stop, exit status 1. */
+static void fail_http(struct glintd *g)
+{
+	g->stopping = g->failed = 1;
+	uv_timer_stop(&g->ready_timer);
+	service_notify("STATUS=cannot serve HTTP");
+	engine_shutdown(g->engine, 0, on_engine_stopped, g);
+}
+
+/* The bounded wait is over and functions are still loading: serve what is
+ * there; a call to a function not yet loaded gets 503 with Retry-After. */
+static void on_hold_expired(uv_timer_t *t)
 {
 	struct glintd *g = t->data;
-	json_t *list;
-	size_t n = 0;
-	char status[128];
 
-	if (g->stopping || !engine_ready(g->engine))
-		return;
-	uv_timer_stop(t);
-	list = engine_list(g->engine);
+	log_msg(LOG_LEVEL_WARN,
+		"not ready after startup_hold_ms=%u: answering requests "
+		"while stored functions load",
+		g->cfg.startup_hold_ms);
+	if (open_http(g) < 0)
+		fail_http(g);
+}
+
+static size_t function_count(struct glintd *g)
+{
+	json_t *list = engine_list(g->engine);
+	size_t n;
+
 	if (json_is_object(list))
 		n = json_array_size(json_object_get(list, "functions"));
 	else
 		n = json_array_size(list);
 	json_decref(list);
+	return n;
+}
+
+/* READY=1 only once stored functions are loaded and KVM works, so a
+ * manager ordering units after glintd (or a socket client) finds it able
+ * to serve. The HTTP server opens at the same moment, unless the start-up
+ * hold ended first. */
+static void on_ready_poll(uv_timer_t *t)
+{
+	struct glintd *g = t->data;
+	size_t n;
+	char status[128];
+
+	if (g->stopping || !engine_ready(g->engine))
+		return;
+	uv_timer_stop(t);
+	if (open_http(g) < 0) {
+		fail_http(g);
+		return;
+	}
+	n = function_count(g);
 	snprintf(status, sizeof(status),
-		 "READY=1\nSTATUS=serving %zu "
-		 "function(s)",
-		 n);
+		 "READY=1\nSTATUS=serving %zu function(s)", n);
 	service_notify(status);
-	log_msg(LOG_LEVEL_INFO, "ready (%zu stored function(s) loaded)", n);
+	g->ready_sent = 1;
+	log_msg(LOG_LEVEL_INFO,
+		"ready (%zu stored function(s) loaded after %llu ms)", n,
+		(unsigned long long)(uv_now(&g->loop) - g->started_ms));
+}
+
+/* sd_notify(3): RELOADING=1 carries CLOCK_MONOTONIC in microseconds. */
+static void notify_reloading(void)
+{
+	struct timespec ts;
+	char msg[96];
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
+		 (unsigned long long)ts.tv_sec * 1000000ull +
+			 (unsigned long long)ts.tv_nsec / 1000ull);
+	service_notify(msg);
+}
+
+/* SIGHUP: settings and secrets read again; what can change live does. */
+static void on_reload(uv_signal_t *h, int signum)
+{
+	struct glintd *g = h->data;
+	struct glintd_config_reload_report rep;
+	char status[320];
+
+	(void)signum;
+	if (g->stopping)
+		return;
+	if (g->ready_sent)
+		notify_reloading();
+	if (glintd_config_reload(&g->cfg, g->argc, g->argv,
+				 (struct sockaddr *)&g->addr, &rep) < 0) {
+		log_msg(LOG_LEVEL_ERROR,
+			"reload failed, running on with the previous "
+			"settings: %s",
+			rep.error);
+		snprintf(status, sizeof(status), "STATUS=reload failed: %.200s",
+			 rep.error);
+	} else {
+		log_msg(LOG_LEVEL_INFO, "reloaded %s: applied: %s",
+			g->cfg.config_path[0] ? g->cfg.config_path
+					      : "(no config file)",
+			rep.applied[0] ? rep.applied : "no changes");
+		if (rep.restart_needed[0])
+			log_msg(LOG_LEVEL_WARN,
+				"reload: changed but only applied by a "
+				"restart: %s",
+				rep.restart_needed);
+		snprintf(status, sizeof(status), "STATUS=reloaded%s%.200s",
+			 rep.restart_needed[0] ? "; restart needed for " : "",
+			 rep.restart_needed);
+	}
+	if (g->ready_sent) {
+		/* READY=1 ends the reload for the manager. */
+		size_t o = strlen(status);
+
+		snprintf(status + o, sizeof(status) - o, "\nREADY=1");
+	}
+	service_notify(status);
 }
 
 /* Where we will serve: the passed socket's address, or the configured one. */
@@ -138,9 +292,8 @@ static int listen_address(struct glintd *g, int fd, struct sockaddr_storage *ss,
 }
 
 /* Settings problems found before anything starts: exit 2. */
-static int check_startup(struct glintd *g, int fd, char *host, size_t len)
+static int check_startup(struct glintd *g, int fd)
 {
-	struct sockaddr_storage ss;
 	char err[512] = "";
 	int rc;
 
@@ -152,36 +305,80 @@ static int check_startup(struct glintd *g, int fd, char *host, size_t len)
 		rc = -ENOTSUP;
 	}
 	if (rc == 0)
-		rc = listen_address(g, fd, &ss, host, len);
+		rc = listen_address(g, fd, &g->addr, g->host, sizeof(g->host));
 	if (rc == 0)
 		rc = glintd_config_check_exposure(
-			&g->cfg, (struct sockaddr *)&ss, err, sizeof(err));
+			&g->cfg, (struct sockaddr *)&g->addr, err, sizeof(err));
 	if (rc < 0) {
-		fprintf(stderr, "glintd: %s\n", err[0] ? err : strerror(-rc));
+		startup_error(err[0] ? err : strerror(-rc));
 		service_notify("STATUS=configuration error");
 	}
 	return rc;
 }
 
-static int start(struct glintd *g, int fd, const char *host)
+/*
+ * The listening socket exists before anything loads, whether systemd
+ * passed it or we bind it here: a client connecting during start-up is
+ * queued by the kernel instead of refused, and is answered once the
+ * stored functions are loaded (or startup_hold_ms has passed).
+ */
+static int bind_listener(struct glintd *g)
 {
-	struct http_config hc = {
-		.host = g->cfg.listen_host,
-		.port = g->cfg.listen_port,
-		.listen_fd = fd,
-		.max_connections = g->cfg.max_connections,
-		.max_connections_per_ip = g->cfg.max_connections_per_ip,
-		.connection_timeout_s = g->cfg.connection_timeout_s,
-		.request_head_timeout_s = g->cfg.request_head_timeout_s,
-		.min_body_bytes_per_s = g->cfg.min_body_bytes_per_s,
-		.connection_memory_bytes = g->cfg.connection_memory_bytes,
-		.tls_cert_pem = g->cfg.tls_cert_pem,
-		.tls_key_pem = g->cfg.tls_key_pem,
-	};
-	struct http_handlers hh;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&g->addr;
+	socklen_t len = sizeof(*sin);
+	int fd, one = 1;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)sin, sizeof(*sin)) < 0 ||
+	    listen(fd, SOMAXCONN) < 0 ||
+	    getsockname(fd, (struct sockaddr *)sin, &len) < 0) {
+		int rc = -errno;
+
+		log_msg(LOG_LEVEL_ERROR, "cannot listen on %s:%u: %s", g->host,
+			(unsigned)g->cfg.listen_port, strerror(-rc));
+		close(fd);
+		return rc;
+	}
+	g->listen_fd = fd;
+	return 0;
+}
+
+static uint16_t bound_port(const struct glintd *g)
+{
+	const struct sockaddr_in *sin = (const void *)&g->addr;
+	const struct sockaddr_in6 *sin6 = (const void *)&g->addr;
+
+	if (g->addr.ss_family == AF_INET)
+		return ntohs(sin->sin_port);
+	if (g->addr.ss_family == AF_INET6)
+		return ntohs(sin6->sin6_port);
+	return 0;
+}
+
+/* Under systemd glintd is a dynamic user: "add the user to the kvm group"
+ * cannot be followed; the device's group and mode are what to check. */
+static void kvm_hint(const char *err)
+{
+	if (!getenv("INVOCATION_ID") || !strstr(err, "/dev/kvm") ||
+	    !strstr(err, strerror(EACCES)))
+		return;
+	log_msg(LOG_LEVEL_ERROR,
+		"glintd.service runs as a dynamic user in group kvm "
+		"(SupplementaryGroups=kvm): /dev/kvm must be group kvm, mode "
+		"0660 (ls -l /dev/kvm; Debian's udev rules make it so)");
+}
+
+static int start(struct glintd *g, int fd)
+{
 	char err[512] = "";
 	int rc;
 
+	g->listen_fd = fd;
+	if (fd < 0 && (rc = bind_listener(g)) < 0)
+		return rc;
 	rc = metrics_create(&g->metrics);
 	if (rc < 0)
 		return rc;
@@ -191,23 +388,21 @@ static int start(struct glintd *g, int fd, const char *host)
 	if (rc < 0) {
 		log_msg(LOG_LEVEL_ERROR, "engine: %s",
 			err[0] ? err : strerror(-rc));
+		kvm_hint(err);
 		return rc;
 	}
 	rc = api_create(g->engine, g->metrics, &g->cfg, &g->api);
 	if (rc < 0)
 		return rc;
-	api_http_handlers(g->api, &hh);
-	rc = http_create(&g->loop, &hc, &hh, &g->http, err, sizeof(err));
-	if (rc < 0) {
-		log_msg(LOG_LEVEL_ERROR, "%s", err);
-		return rc;
-	}
 	log_msg(LOG_LEVEL_INFO, "listening on %s:%u%s%s (state in %s%s%s)",
-		host, (unsigned)http_port(g->http),
+		g->host, (unsigned)bound_port(g),
 		fd >= 0 ? ", socket from the service manager" : "",
-		hc.tls_cert_pem ? ", https" : "", g->cfg.state_dir,
+		g->cfg.tls_cert_pem ? ", https" : "", g->cfg.state_dir,
 		g->cfg.config_path[0] ? ", config " : "", g->cfg.config_path);
+	g->started_ms = uv_now(&g->loop);
 	uv_timer_start(&g->ready_timer, on_ready_poll, 0, 5);
+	uv_timer_start(&g->hold_timer, on_hold_expired, g->cfg.startup_hold_ms,
+		       0);
 	return 0;
 }
 
@@ -215,25 +410,30 @@ static void watch_signals(struct glintd *g)
 {
 	uv_signal_init(&g->loop, &g->sigterm);
 	uv_signal_init(&g->loop, &g->sigint);
-	g->sigterm.data = g->sigint.data = g;
+	uv_signal_init(&g->loop, &g->sighup);
+	g->sigterm.data = g->sigint.data = g->sighup.data = g;
 	uv_signal_start(&g->sigterm, on_signal, SIGTERM);
 	uv_signal_start(&g->sigint, on_signal, SIGINT);
+	uv_signal_start(&g->sighup, on_reload, SIGHUP);
 	uv_timer_init(&g->loop, &g->ready_timer);
-	g->ready_timer.data = g;
+	uv_timer_init(&g->loop, &g->hold_timer);
+	g->ready_timer.data = g->hold_timer.data = g;
 }
 
 int main(int argc, char **argv)
 {
-	static struct glintd g;
-	char err[512] = "", host[64];
+	static struct glintd g = {.listen_fd = -1};
+	char err[512] = "";
 	int rc, fd, nfds;
 
+	g.argc = argc;
+	g.argv = argv;
 	glintd_config_default(&g.cfg);
 	rc = glintd_config_parse_args(&g.cfg, argc, argv, err, sizeof(err));
 	if (rc == 1)
 		return 0;
 	if (rc < 0) {
-		fprintf(stderr, "glintd: %s\n", err);
+		startup_error(err);
 		if (!g.cfg.config_path[0] && strstr(err, "--") == NULL &&
 		    strncmp(err, "unexpected", 10) != 0)
 			return 2; /* a config file error: usage is noise */
@@ -243,8 +443,7 @@ int main(int argc, char **argv)
 	log_set_level(g.cfg.log_level);
 	nfds = service_listen_fds(&fd);
 	if (nfds < 0) {
-		fprintf(stderr, "glintd: bad LISTEN_FDS from the service "
-				"manager\n");
+		startup_error("bad LISTEN_FDS from the service manager");
 		return 2;
 	}
 	if (nfds > 1)
@@ -252,7 +451,7 @@ int main(int argc, char **argv)
 			"%d sockets passed; serving the first "
 			"only",
 			nfds);
-	if (check_startup(&g, fd, host, sizeof(host)) < 0) {
+	if (check_startup(&g, fd) < 0) {
 		glintd_config_release(&g.cfg);
 		return 2;
 	}
@@ -260,7 +459,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	uv_loop_init(&g.loop);
 	watch_signals(&g);
-	rc = start(&g, fd, host);
+	rc = start(&g, fd);
 	if (rc == 0) {
 		uv_run(&g.loop, UV_RUN_DEFAULT);
 	} else {
@@ -278,5 +477,5 @@ int main(int argc, char **argv)
 	glintd_config_release(&g.cfg);
 	if (uv_loop_close(&g.loop) != 0)
 		log_msg(LOG_LEVEL_WARN, "loop closed with handles open");
-	return rc ? 1 : 0;
+	return rc || g.failed ? 1 : 0;
 }

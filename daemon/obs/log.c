@@ -5,7 +5,9 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +20,48 @@ _Static_assert(LOG_FORMAT_MAX >= LOG_LINE_MAX + 128, "room for the prefix");
 static int log_level_cur = LOG_LEVEL_INFO;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+/* syslog priorities (err, warning, info, debug) as sd-daemon(3) prefixes. */
+static const char *const journal_prefixes[] = {"<3>", "<4>", "<6>", "<7>"};
+
+/* -1: not yet checked; 0: stderr is not the journal; 1: it is. */
+static int to_journal = -1;
+
+/*
+ * systemd.exec(5): JOURNAL_STREAM is "DEV:INODE" of the stream it connected
+ * stderr to. Comparing with stderr itself tells a redirected stderr (say
+ * `glintd 2>file` in a unit's shell) from the journal, where a priority
+ * prefix would be noise.
+ */
+static int stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char tail;
+
+	if (!v || sscanf(v, "%llu:%llu%c", &dev, &ino, &tail) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
+
+const char *log_stream_prefix(enum log_level level)
+{
+	int j = __atomic_load_n(&to_journal, __ATOMIC_RELAXED);
+
+	if (j < 0) {
+		/* Racing first callers compute the same answer. */
+		j = stderr_is_journal();
+		__atomic_store_n(&to_journal, j, __ATOMIC_RELAXED);
+	}
+	if (!j || (unsigned)level >= sizeof(journal_prefixes) /
+					     sizeof(journal_prefixes[0]))
+		return "";
+	return journal_prefixes[level];
+}
 
 void log_set_level(enum log_level level)
 {
@@ -79,16 +123,23 @@ static size_t escape_into(char *dst, size_t cap, const char *src, size_t len)
 static size_t format_line(char *line, enum log_level level, const char *msg,
 			  size_t len)
 {
+	const char *prefix = log_stream_prefix(level);
 	struct timespec ts;
 	struct tm tm;
 	size_t o;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	o = strftime(line, LOG_FORMAT_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
-	o += (size_t)snprintf(line + o, LOG_FORMAT_MAX - o,
-			      ".%03ldZ %s: ", ts.tv_nsec / 1000000L,
-			      log_level_name(level));
+	if (prefix[0]) {
+		/* The journal stamps each line itself. */
+		o = (size_t)snprintf(line, LOG_FORMAT_MAX, "%s%s: ", prefix,
+				     log_level_name(level));
+	} else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		o = strftime(line, LOG_FORMAT_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
+		o += (size_t)snprintf(line + o, LOG_FORMAT_MAX - o,
+				      ".%03ldZ %s: ", ts.tv_nsec / 1000000L,
+				      log_level_name(level));
+	}
 	o += escape_into(line + o, LOG_FORMAT_MAX - o - 1, msg, len);
 	line[o++] = '\n';
 	return o;

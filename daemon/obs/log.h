@@ -12,7 +12,9 @@
  * lines from different threads never interleave. Any thread may call any
  * function here; the level is an atomic. A trailing newline in fmt is not
  * needed (one is added); embedded control characters are escaped so one
- * message is always one line.
+ * message is always one line. When stderr is the journal each line starts
+ * with its syslog priority ("<3>error: ...") instead of a timestamp, so
+ * `journalctl -p err` finds the errors.
  */
 
 enum log_level {
@@ -32,6 +34,11 @@ int log_enabled(enum log_level level);
 /* "error", "warn", "info", "debug" -> level; -EINVAL otherwise. */
 int log_level_parse(const char *name, enum log_level *out);
 const char *log_level_name(enum log_level level);
+
+/* "<3>" .. "<7>", the syslog priority prefix journald reads (sd-daemon(3)),
+ * when stderr is the journal (JOURNAL_STREAM names it); "" otherwise.
+ * log_msg adds it itself; for lines written to stderr by other means. */
+const char *log_stream_prefix(enum log_level level);
 
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

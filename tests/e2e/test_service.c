@@ -245,6 +245,7 @@ struct svc {
 	struct glintd_proc g;
 	int notify_fd;
 	char notify_path[300];
+	int journal; /* stderr is announced as the journal (JOURNAL_STREAM) */
 };
 
 static int listen_loopback(uint16_t *port)
@@ -273,6 +274,18 @@ static void child_exec(struct svc *s, int lfd, const char *const *extra)
 	fd = open(s->g.log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
 	if (fd >= 0)
 		dup2(fd, STDERR_FILENO);
+	if (s->journal) {
+		struct stat st;
+		char v[64];
+
+		/* What systemd does when StandardError=journal. */
+		if (fstat(STDERR_FILENO, &st) < 0)
+			_exit(126);
+		snprintf(v, sizeof(v), "%llu:%llu",
+			 (unsigned long long)st.st_dev,
+			 (unsigned long long)st.st_ino);
+		setenv("JOURNAL_STREAM", v, 1);
+	}
 	/* What systemd does: the socket as fd 3, LISTEN_PID = our pid. */
 	if (dup2(lfd, 3) < 0)
 		_exit(126);
@@ -322,11 +335,13 @@ static void svc_start(struct svc *s, const char *scheme,
 		 scheme, (unsigned)port);
 }
 
-/* Waits for a notification containing the line want; 0 or -ETIMEDOUT. */
-static int wait_notify(struct svc *s, const char *want, int timeout_ms)
+/* Waits for a notification containing the line want, and copies the whole
+ * message to out (when not NULL); 0 or -ETIMEDOUT. */
+static int wait_notify_msg(struct svc *s, const char *want, int timeout_ms,
+			   char *out, size_t out_len)
 {
 	struct pollfd p = {.fd = s->notify_fd, .events = POLLIN};
-	char msg[1024];
+	char msg[1024], copy[1024];
 	ssize_t n;
 
 	while (poll(&p, 1, timeout_ms) == 1) {
@@ -334,12 +349,22 @@ static int wait_notify(struct svc *s, const char *want, int timeout_ms)
 		if (n <= 0)
 			continue;
 		msg[n] = '\0';
+		memcpy(copy, msg, (size_t)n + 1);
 		for (char *line = strtok(msg, "\n"); line;
-		     line = strtok(NULL, "\n"))
-			if (strcmp(line, want) == 0)
-				return 0;
+		     line = strtok(NULL, "\n")) {
+			if (strcmp(line, want) != 0)
+				continue;
+			if (out)
+				snprintf(out, out_len, "%s", copy);
+			return 0;
+		}
 	}
 	return -ETIMEDOUT;
+}
+
+static int wait_notify(struct svc *s, const char *want, int timeout_ms)
+{
+	return wait_notify_msg(s, want, timeout_ms, NULL, 0);
 }
 
 START_TEST(systemd_style_start)
@@ -377,6 +402,273 @@ START_TEST(systemd_style_start)
 	close(s.notify_fd);
 	curl_easy_cleanup(c);
 	harness_cleanup(&s.g);
+}
+END_TEST
+
+/* ---- socket activation: the first request ---- */
+
+#define STORED_FUNCTIONS 8
+
+/*
+ * systemd starts glintd because a client connected; that client's request
+ * is the first one glintd sees, sent while the stored functions are still
+ * loading. It must be answered as if glintd had been running all along.
+ */
+START_TEST(first_request_after_activation)
+{
+	struct svc s = {0};
+	struct http_resp r;
+	CURL *c = curl_easy_init();
+	char name[32], path[64];
+
+	ck_assert_int_eq(harness_start(&s.g, NULL), 0);
+	for (int i = 0; i < STORED_FUNCTIONS; i++) {
+		snprintf(name, sizeof(name), "stored%d", i);
+		ck_assert_int_eq(harness_deploy(&s.g, name, echo_elf(), "", &r),
+				 0);
+		assert_status(&r, 201, NULL);
+		http_resp_free(&r);
+	}
+	ck_assert_int_eq(harness_stop(&s.g, 10000), 0);
+
+	svc_start(&s, "http", NULL);
+	/* No waiting for READY=1: this is the connection that started it. */
+	snprintf(path, sizeof(path), "/invoke/stored%d", STORED_FUNCTIONS - 1);
+	req_on(c, &s.g, "POST", path, "first", 5, &r);
+	if (r.status != 200)
+		harness_dump_log(&s.g);
+	assert_status(&r, 200, NULL);
+	ck_assert_str_eq(r.body, "first");
+	http_resp_free(&r);
+	ck_assert_int_eq(wait_notify(&s, "READY=1", 60000), 0);
+	close(s.notify_fd);
+	curl_easy_cleanup(c);
+	harness_cleanup(&s.g);
+}
+END_TEST
+
+/* ---- reload ---- */
+
+static void write_conf(const char *conf, const char *invoke_token_file,
+		       const char *extra_json)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text), "{\"invoke_token_file\": \"%s\"%s}",
+		 invoke_token_file, extra_json);
+	write_text(conf, text, 0644);
+}
+
+static void invoke_expect(CURL *c, struct svc *s, const char *token,
+			  long status)
+{
+	struct http_resp r;
+
+	bearer(c, token);
+	req_on(c, &s->g, "POST", "/invoke/echo", "hi", 2, &r);
+	assert_status(&r, status, NULL);
+	if (status == 200)
+		ck_assert_str_eq(r.body, "hi");
+	http_resp_free(&r);
+}
+
+/* Reads glintd's log; malloc'd. */
+static char *read_log(const struct svc *s)
+{
+	size_t len;
+	char *log = harness_read_file(s->g.log_path, &len);
+
+	ck_assert_ptr_nonnull(log);
+	return log;
+}
+
+/* Sends SIGHUP and waits for the reload to end (READY=1 after
+ * RELOADING=1); returns the final notification in msg. */
+static void reload(struct svc *s, char *msg, size_t len)
+{
+	char first[1024];
+
+	kill(s->g.pid, SIGHUP);
+	ck_assert_int_eq(
+		wait_notify_msg(s, "RELOADING=1", 60000, first, sizeof(first)),
+		0);
+	/* sd_notify(3): the reload's start on CLOCK_MONOTONIC. */
+	ck_assert_msg(strstr(first, "\nMONOTONIC_USEC=") != NULL, "%s", first);
+	ck_assert_int_eq(wait_notify_msg(s, "READY=1", 60000, msg, len), 0);
+}
+
+START_TEST(sighup_reloads_tokens)
+{
+	struct svc s = {0};
+	struct http_resp r;
+	CURL *c = curl_easy_init();
+	char conf[320], tok[320], msg[1024], *log;
+	const char *extra[] = {"--config", conf, NULL};
+
+	ck_assert_int_eq(harness_start(&s.g, NULL), 0);
+	ck_assert_int_eq(harness_deploy(&s.g, "echo", echo_elf(), "", &r), 0);
+	assert_status(&r, 201, NULL);
+	http_resp_free(&r);
+	ck_assert_int_eq(harness_stop(&s.g, 10000), 0);
+	snprintf(conf, sizeof(conf), "%s/glintd.conf", s.g.dir);
+	snprintf(tok, sizeof(tok), "%s/invoke.token", s.g.dir);
+	write_text(tok, INVOKE_TOKEN "\n", 0600);
+	write_conf(conf, tok, "");
+	svc_start(&s, "http", extra);
+	ck_assert_int_eq(wait_notify(&s, "READY=1", 60000), 0);
+	invoke_expect(c, &s, INVOKE_TOKEN, 200);
+
+	/* A new token, and a change only a restart applies. */
+	write_text(tok, "rotated-0123456789-abcdef\n", 0600);
+	write_conf(conf, tok, ", \"workers\": 3");
+	reload(&s, msg, sizeof(msg));
+	ck_assert_msg(strstr(msg, "restart needed for workers"), "%s", msg);
+	invoke_expect(c, &s, INVOKE_TOKEN, 403);
+	invoke_expect(c, &s, "rotated-0123456789-abcdef", 200);
+	log = read_log(&s);
+	ck_assert_msg(strstr(log, "applied: invoke token"), "%s", log);
+	ck_assert_msg(strstr(log, "only applied by a restart: workers"), "%s",
+		      log);
+	free(log);
+
+	/* A broken file changes nothing, and glintd serves on. */
+	write_text(conf, "{\"invoke_token_file\": ", 0644);
+	reload(&s, msg, sizeof(msg));
+	ck_assert_msg(strstr(msg, "STATUS=reload failed"), "%s", msg);
+	invoke_expect(c, &s, "rotated-0123456789-abcdef", 200);
+	invoke_expect(c, &s, NULL, 401);
+	log = read_log(&s);
+	ck_assert_msg(strstr(log, "reload failed, running on with the "
+				  "previous settings") &&
+			      strstr(log, "invalid JSON"),
+		      "%s", log);
+	free(log);
+
+	ck_assert_int_eq(harness_stop(&s.g, 30000), 0);
+	close(s.notify_fd);
+	curl_easy_cleanup(c);
+	harness_cleanup(&s.g);
+}
+END_TEST
+
+/* ---- systemd credentials ---- */
+
+/* LoadCredential=invoke.token:... gives the service a private copy in
+ * $CREDENTIALS_DIRECTORY; the config names it without a directory. */
+START_TEST(credentials_directory_token)
+{
+	struct svc s = {0};
+	struct http_resp r;
+	CURL *c = curl_easy_init();
+	char conf[320], creds[320], tok[400];
+	const char *extra[] = {"--config", conf, NULL};
+
+	ck_assert_int_eq(harness_start(&s.g, NULL), 0);
+	ck_assert_int_eq(harness_deploy(&s.g, "echo", echo_elf(), "", &r), 0);
+	assert_status(&r, 201, NULL);
+	http_resp_free(&r);
+	ck_assert_int_eq(harness_stop(&s.g, 10000), 0);
+	snprintf(creds, sizeof(creds), "%s/credentials", s.g.dir);
+	ck_assert_int_eq(mkdir(creds, 0700), 0);
+	snprintf(tok, sizeof(tok), "%s/invoke.token", creds);
+	write_text(tok, INVOKE_TOKEN "\n", 0400);
+	snprintf(conf, sizeof(conf), "%s/glintd.conf", s.g.dir);
+	write_conf(conf, "invoke.token", "");
+	setenv("CREDENTIALS_DIRECTORY", creds, 1);
+	svc_start(&s, "http", extra);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	if (wait_notify(&s, "READY=1", 60000) != 0) {
+		harness_dump_log(&s.g);
+		ck_abort_msg("no READY=1");
+	}
+	invoke_expect(c, &s, NULL, 401);
+	invoke_expect(c, &s, "invoke-0123456789-abcdeX", 403);
+	invoke_expect(c, &s, INVOKE_TOKEN, 200);
+	close(s.notify_fd);
+	curl_easy_cleanup(c);
+	harness_cleanup(&s.g);
+}
+END_TEST
+
+/* Without the credential, the error names the file it looked for. */
+START_TEST(missing_credential_exit_2)
+{
+	char out[1024], dir[] = "/tmp/glint-cred-XXXXXX", conf[300], args[400];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/glintd.conf", dir);
+	write_conf(conf, "invoke.token", "");
+	snprintf(args, sizeof(args),
+		 "--config '%s' --state-dir /tmp/glint-never-made", conf);
+	setenv("CREDENTIALS_DIRECTORY", dir, 1);
+	ck_assert_int_eq(run_glintd(args, out, sizeof(out)), 2);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	ck_assert_msg(strstr(out, "invoke_token_file") &&
+			      strstr(out, "/invoke.token: No such file"),
+		      "%s", out);
+	remove_dir(dir);
+}
+END_TEST
+
+/* ---- journal priorities ---- */
+
+/* Under systemd, stderr is the journal: each line's priority must reach
+ * it (`journalctl -p err`), as the "<N>" prefix sd-daemon(3) describes. */
+START_TEST(journal_priority_prefix)
+{
+	struct svc s = {0};
+	char conf[320], tok[320], msg[1024], *log;
+	const char *extra[] = {"--config", conf, NULL};
+
+	ck_assert_int_eq(harness_start(&s.g, NULL), 0);
+	ck_assert_int_eq(harness_stop(&s.g, 10000), 0);
+	snprintf(conf, sizeof(conf), "%s/glintd.conf", s.g.dir);
+	snprintf(tok, sizeof(tok), "%s/invoke.token", s.g.dir);
+	write_text(tok, INVOKE_TOKEN "\n", 0600);
+	write_conf(conf, tok, "");
+	s.journal = 1;
+	svc_start(&s, "http", extra);
+	ck_assert_int_eq(wait_notify(&s, "READY=1", 60000), 0);
+	unlink(tok);
+	reload(&s, msg, sizeof(msg));
+	log = read_log(&s);
+	ck_assert_msg(strstr(log, "\n<6>info: ready (") ||
+			      strncmp(log, "<6>info: ready (", 16) == 0,
+		      "%s", log);
+	ck_assert_msg(strstr(log, "\n<3>error: reload failed") &&
+			      strstr(log, "invoke.token: No such file"),
+		      "%s", log);
+	free(log);
+	close(s.notify_fd);
+	harness_cleanup(&s.g);
+}
+END_TEST
+
+/* A start-up error too; and no prefix when stderr is not the journal. */
+START_TEST(journal_prefix_only_for_the_journal)
+{
+	char out[1024], log[] = "/tmp/glint-jrnl-XXXXXX", cmd[1200];
+	struct stat st;
+	int fd = mkstemp(log);
+	ssize_t n;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "JOURNAL_STREAM=%llu:%llu timeout 20 '%s' --no-config "
+		 "--workers 5000 2>>'%s'",
+		 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+		 harness_built("glintd"), log);
+	ck_assert_int_ne(system(cmd), 0);
+	n = read(fd, out, sizeof(out) - 1);
+	out[n > 0 ? n : 0] = '\0';
+	close(fd);
+	unlink(log);
+	ck_assert_msg(strncmp(out, "<3>glintd: --workers", 20) == 0, "%s", out);
+	/* Another stream: a file the service's shell redirected stderr to. */
+	ck_assert_int_eq(
+		run_glintd("--no-config --workers 5000", out, sizeof(out)), 2);
+	ck_assert_msg(strncmp(out, "glintd: --workers", 17) == 0, "%s", out);
 }
 END_TEST
 
@@ -454,6 +746,12 @@ int main(void)
 	tcase_add_test(tc, bad_config_file_exit_2);
 	tcase_add_test(tc, admin_and_invoke_tokens);
 	tcase_add_test(tc, systemd_style_start);
+	tcase_add_test(tc, first_request_after_activation);
+	tcase_add_test(tc, sighup_reloads_tokens);
+	tcase_add_test(tc, credentials_directory_token);
+	tcase_add_test(tc, missing_credential_exit_2);
+	tcase_add_test(tc, journal_priority_prefix);
+	tcase_add_test(tc, journal_prefix_only_for_the_journal);
 	tcase_add_test(tc, tls_round_trip);
 	suite_add_tcase(s, tc);
 	failed = check_run(s);
