@@ -33,6 +33,8 @@ static void version_released(struct worker_item *it)
 	struct engine *e = fn->e;
 
 	dlist_remove(&ver->link);
+	if (ver->charged)
+		e->budget.memory_mb -= ver->settings.memory_mb;
 	free(ver);
 	fn->refs--;
 	engine_fn_maybe_free(fn);
@@ -85,9 +87,14 @@ static void pvm_destroyed(struct worker_item *it)
 	struct pvm *p = container_of(it, struct pvm, item);
 	struct engine *e = p->ver->fn->e;
 
+	budget_charge_vm(e, -1, p->charged_mb);
 	pool_version_unref(p->ver);
 	free(p);
 	e->npvms--;
+	e->ndestroying--;
+	/* The budget has room again for a pool that could not grow. */
+	if (!e->shutting_down && e->nrunnable)
+		pool_grow_blocked(e);
 	engine_check_shutdown(e);
 }
 
@@ -106,6 +113,7 @@ static void pvm_destroy_run(struct worker_item *it)
 static void pvm_destroy(struct pvm *p)
 {
 	p->state = PVM_DESTROYING;
+	p->ver->fn->e->ndestroying++;
 	if (p->vm == NULL) {
 		p->item.fn = pvm_destroyed;
 		workers_post(p->ver->fn->e->workers, &p->item);
@@ -123,6 +131,8 @@ static struct pvm *pvm_new(struct fn_version *ver)
 		return NULL;
 	dlist_init(&p->link);
 	p->ver = ver;
+	p->charged_mb = ver->settings.memory_mb;
+	budget_charge_vm(ver->fn->e, 1, p->charged_mb);
 	ver->refs++;
 	ver->fn->e->npvms++;
 	return p;
@@ -169,10 +179,47 @@ static void pvm_clone_run(struct worker_item *it)
 	workers_post(p->ver->fn->e->workers, &p->item);
 }
 
+/* Destroys the longest-idle VM above its function's min_warm, other than
+ * skip's, to make room in the budgets; 0 when there is none. */
+static int reclaim_one(struct engine *e, const struct fn_version *skip)
+{
+	struct pvm *victim = NULL;
+
+	for (struct dlist *l = e->fns.next; l != &e->fns; l = l->next) {
+		struct fn_version *ver = container_of(l, struct fn, link)->live;
+		struct pvm *p;
+
+		if (ver == NULL || ver == skip || dlist_empty(&ver->ready) ||
+		    pool_vm_count(ver) <= ver->settings.min_warm)
+			continue;
+		p = container_of(ver->ready.prev, struct pvm, link);
+		if (victim == NULL || p->idle_since_ns < victim->idle_since_ns)
+			victim = p;
+	}
+	if (victim == NULL)
+		return 0;
+	dlist_remove(&victim->link);
+	victim->ver->nready--;
+	pool_publish(victim->ver->fn);
+	pvm_destroy(victim);
+	return 1;
+}
+
 int pool_spawn(struct fn_version *ver)
 {
-	struct pvm *p = pvm_new(ver);
+	struct engine *e = ver->fn->e;
+	const char *blocker = budget_vm_blocker(e, ver->settings.memory_mb);
+	struct pvm *p;
 
+	if (blocker) {
+		/* Room comes back when a teardown finishes (pvm_destroyed);
+		 * one in flight at a time is enough to keep things moving. */
+		if (e->ndestroying == 0)
+			reclaim_one(e, ver);
+		ver->fn->blocked_by = blocker;
+		return -ENOSPC;
+	}
+	p = pvm_new(ver);
 	if (p == NULL)
 		return -ENOMEM;
 	p->state = PVM_CREATING;
@@ -212,11 +259,16 @@ void pool_vm_returned(struct worker_item *it)
 	struct pvm *p = container_of(it, struct pvm, item);
 	struct fn_version *ver = p->ver;
 
+	struct engine *e = ver->fn->e;
+
 	dlist_remove(&p->link);
 	ver->nbusy--;
 	p->call = NULL;
-	if (--ver->fn->e->nvms_busy == 0)
-		workers_poll_stop(ver->fn->e->workers);
+	/* The worker was held through the restore: the function that
+	 * dirtied the memory pays for putting it back. */
+	invoke_release_slot(ver->fn);
+	if (--e->nvms_busy == 0)
+		workers_poll_stop(e->workers);
 	if (p->failed) {
 		engine_log(LOG_LEVEL_WARN, "function %s: VM replaced: %s",
 			   ver->fn->name, p->err);
@@ -224,12 +276,13 @@ void pool_vm_returned(struct worker_item *it)
 		pool_top_up(ver);
 		pool_serve_waiters(ver->fn);
 		pool_publish(ver->fn);
-		return;
+	} else {
+		pvm_make_ready(p);
 	}
-	pvm_make_ready(p);
+	engine_dispatch(e);
 }
 
-/* A VM with nothing to do: serve the oldest waiter or park it. */
+/* A VM with nothing to do: park it where the dispatcher finds it. */
 static void pvm_make_ready(struct pvm *p)
 {
 	struct fn_version *ver = p->ver;
@@ -240,19 +293,13 @@ static void pvm_make_ready(struct pvm *p)
 		pool_publish(fn);
 		return;
 	}
-	if (fn->live == ver && !dlist_empty(&fn->waiters)) {
-		struct call *c =
-			container_of(fn->waiters.next, struct call, wait_link);
-
-		dlist_remove(&c->wait_link);
-		fn->nwaiters--;
-		invoke_start(c, p);
-	} else {
-		p->state = PVM_READY;
-		p->idle_since_ns = engine_now_ns();
-		dlist_push_head(&ver->ready, &p->link);
-		ver->nready++;
-	}
+	p->state = PVM_READY;
+	p->idle_since_ns = engine_now_ns();
+	dlist_push_head(&ver->ready, &p->link);
+	ver->nready++;
+	/* Waiters get it in their round-robin turn for a worker. */
+	if (fn->live == ver && fn->nwaiters)
+		engine_dispatch(fn->e);
 	pool_publish(fn);
 }
 
