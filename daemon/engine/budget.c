@@ -51,38 +51,52 @@ static uint64_t fd_limit(void)
 	return rl.rlim_cur == RLIM_INFINITY ? UINT32_MAX : rl.rlim_cur;
 }
 
-int budget_init(struct engine *e, char *err, size_t err_len)
+/* What the descriptors left after the reserve allow: functions (a
+ * snapshot each) and VMs share them. Never fails: a daemon with a tiny
+ * limit still starts, with small budgets and a warning. */
+static void derive_fd_budgets(struct engine *e)
 {
 	const struct engine_config *c = &e->cfg;
 	struct engine_budget *b = &e->budget;
 	uint64_t reserve = c->fd_reserve ? c->fd_reserve : DEFAULT_FD_RESERVE;
-	uint64_t fixed, fd_vms;
+	uint64_t avail, fns, vms;
 
-	memset(b, 0, sizeof(*b));
-	b->fd_limit = fd_limit();
-	b->max_functions =
-		c->max_functions ? c->max_functions : DEFAULT_MAX_FUNCTIONS;
-	/* A small limit still leaves half of it to VMs. */
+	/* A small limit still leaves half of it to functions and VMs. */
 	if (reserve > b->fd_limit / 2)
 		reserve = b->fd_limit / 2;
-	fixed = reserve + FDS_BASE +
-		(uint64_t)b->max_functions * FDS_PER_FUNCTION;
-	fd_vms = b->fd_limit > fixed ? (b->fd_limit - fixed) / FDS_PER_VM : 0;
-	if (fd_vms == 0) {
-		snprintf(err, err_len,
-			 "RLIMIT_NOFILE of %" PRIu64 " leaves no descriptor "
-			 "for VMs after %" PRIu64 " reserved and %u functions "
-			 "(max_functions); raise LimitNOFILE",
-			 b->fd_limit, reserve, b->max_functions);
-		return -EMFILE;
-	}
-	b->max_vms = c->max_vms && c->max_vms < fd_vms ? c->max_vms
-						       : (unsigned)fd_vms;
-	if (c->max_vms > fd_vms)
+	avail = b->fd_limit > reserve + FDS_BASE
+			? b->fd_limit - reserve - FDS_BASE
+			: FDS_PER_VM + FDS_PER_FUNCTION;
+	fns = c->max_functions ? c->max_functions : DEFAULT_MAX_FUNCTIONS;
+	if (c->max_functions == 0 && fns > avail / 8)
+		fns = avail / 8 ? avail / 8 : 1;
+	vms = avail > fns * FDS_PER_FUNCTION
+		      ? (avail - fns * FDS_PER_FUNCTION) / FDS_PER_VM
+		      : 1;
+	if (vms == 0)
+		vms = 1;
+	b->max_functions = (unsigned)fns;
+	b->max_vms = c->max_vms && c->max_vms < vms
+			     ? c->max_vms
+			     : (unsigned)(vms > UINT32_MAX ? UINT32_MAX : vms);
+	if (c->max_vms > vms || (uint64_t)fns * FDS_PER_FUNCTION > avail)
 		engine_log(LOG_LEVEL_WARN,
-			   "budget: max_vms %u lowered to %u: RLIMIT_NOFILE "
-			   "is %" PRIu64,
-			   c->max_vms, b->max_vms, b->fd_limit);
+			   "budget: RLIMIT_NOFILE %" PRIu64 " with %" PRIu64
+			   " descriptors reserved allows only %u VMs for %u "
+			   "functions; raise LimitNOFILE",
+			   b->fd_limit, reserve, b->max_vms, b->max_functions);
+}
+
+int budget_init(struct engine *e, char *err, size_t err_len)
+{
+	const struct engine_config *c = &e->cfg;
+	struct engine_budget *b = &e->budget;
+
+	(void)err;
+	(void)err_len;
+	memset(b, 0, sizeof(*b));
+	b->fd_limit = fd_limit();
+	derive_fd_budgets(e);
 	b->max_warm_vms = c->max_warm_vms ? c->max_warm_vms : b->max_vms / 2;
 	if (b->max_warm_vms > b->max_vms)
 		b->max_warm_vms = b->max_vms;
