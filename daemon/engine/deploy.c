@@ -414,6 +414,11 @@ void deploy_run_next(struct fn *fn)
 	 * bounded share of the workers (engine.h). */
 	dlist_push_tail(&fn->e->boot_queue, &op->boot_link);
 	engine_dispatch(fn->e);
+	if (!op->holds_worker)
+		engine_log(LOG_LEVEL_DEBUG,
+			   "%s %s: waiting for a boot worker (%u of %u busy)",
+			   op->kind == OP_DEPLOY ? "deploy" : "load", fn->name,
+			   fn->e->boots_running, fn->e->boot_slots_max);
 }
 
 int deploy_boot_next(struct engine *e)
@@ -429,6 +434,8 @@ int deploy_boot_next(struct engine *e)
 	op->holds_worker = 1;
 	e->boots_running++;
 	e->slots_used++;
+	engine_log(LOG_LEVEL_DEBUG, "%s %s: booting",
+		   op->kind == OP_DEPLOY ? "deploy" : "load", op->fn->name);
 	workers_submit(e->workers, &op->item, 0);
 	return 1;
 }

@@ -723,6 +723,68 @@ START_TEST(second_engine_on_same_state_refused)
 }
 END_TEST
 
+/* Two workers: a function may hold one, so a spinner on all its VMs
+ * leaves the other to everyone else. Order, not time, is the proof: the
+ * echo answers while every spinner call is still running or queued. */
+START_TEST(spinner_holds_one_worker_of_two)
+{
+	struct call spin[3], echo;
+
+	ck_assert_int_eq(
+		deploy("spin", "tests/guests/spin.elf",
+		       (const char *const[]){"max_concurrency=3", "min_warm=3",
+					     "timeout_ms=1500",
+					     "queue_timeout_ms=60000", NULL}),
+		201);
+	ck_assert_int_eq(deploy("echo", "guest/examples/echo.elf", NULL), 201);
+	wait_pool_ready("spin", 3);
+	finished = 0;
+	for (int i = 0; i < 3; i++)
+		start(&spin[i], "spin", "100000000000000");
+	/* Admission decides at once: one runs, two wait for a worker. */
+	ck_assert_int_eq(pool_int("spin", "busy"), 1);
+	ck_assert_int_eq(pool_int("spin", "queued"), 2);
+	invoke(&echo, "echo", "fair");
+	expect_output(&echo, "fair");
+	release(&echo);
+	ck_assert_int_eq(echo.order, 1);
+	for (int i = 0; i < 3; i++) {
+		wait_call(&spin[i]);
+		ck_assert_int_eq(spin[i].inv.outcome, ENGINE_DEADLINE);
+	}
+}
+END_TEST
+
+/* Waiting for a worker is bounded by the queue deadline like waiting for
+ * a VM, and a call that never started leaves its VM untouched. */
+START_TEST(wait_for_worker_times_out)
+{
+	struct call a, b, c;
+
+	ck_assert_int_eq(
+		deploy("spin", "tests/guests/spin.elf",
+		       (const char *const[]){"max_concurrency=2", "min_warm=2",
+					     "timeout_ms=1500",
+					     "queue_timeout_ms=100", NULL}),
+		201);
+	wait_pool_ready("spin", 2);
+	finished = 0;
+	start(&a, "spin", "100000000000000");
+	start(&b, "spin", "10");
+	wait_call(&b);
+	ck_assert_int_eq(b.inv.outcome, ENGINE_QUEUE_TIMEOUT);
+	ck_assert_str_eq(b.inv.message, "no worker became free for spin "
+					"within 100 ms (it may hold 1 of 2)");
+	ck_assert_int_eq(a.done, 0);
+	ck_assert_int_eq(pool_int("spin", "ready"), 1);
+	wait_call(&a);
+	ck_assert_int_eq(a.inv.outcome, ENGINE_DEADLINE);
+	invoke(&c, "spin", "10");
+	expect_output(&c, "10");
+	release(&c);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("engine_kvm");
@@ -743,6 +805,8 @@ static Suite *suite(void)
 	tcase_add_test(t, shutdown_interrupts_inflight);
 	tcase_add_test(t, prewarm_grow_and_reclaim);
 	tcase_add_test(t, second_engine_on_same_state_refused);
+	tcase_add_test(t, spinner_holds_one_worker_of_two);
+	tcase_add_test(t, wait_for_worker_times_out);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -254,6 +256,73 @@ START_TEST(never_ready_deploys_leave_calls_a_worker)
 }
 END_TEST
 
+/* Lines of this run's log that contain text. */
+static unsigned log_count(const struct glintd_proc *g, const char *text)
+{
+	size_t len;
+	char *log = harness_read_file(g->log_path, &len);
+	unsigned n = 0;
+
+	if (log == NULL)
+		return 0;
+	for (char *p = log + g->log_skip; (p = strstr(p, text)) != NULL; p++)
+		n++;
+	free(log);
+	return n;
+}
+
+/* Shutdown with boots queued: the one booting finishes (it holds its
+ * worker for at most the init timeout), the queued ones are refused at
+ * once instead of each running its init, so stopping takes one init
+ * timeout at most, not one per deploy. */
+START_TEST(shutdown_drops_queued_boots)
+{
+	struct deployer dep[3] = {{.name = "noready-a"},
+				  {.name = "noready-b"},
+				  {.name = "noready-c"}};
+	unsigned refused = 0, failed_init = 0;
+	struct glintd_proc g;
+	int rc, status;
+
+	rc = harness_start(&g, two_workers);
+	ck_assert_msg(rc == 0, "start: %s", strerror(-rc));
+	for (int i = 0; i < 3; i++) {
+		dep[i].g = &g;
+		ck_assert_int_eq(pthread_create(&dep[i].thread, NULL,
+						deploy_run, &dep[i]),
+				 0);
+	}
+	for (int i = 0; i < 3000; i++) {
+		if (log_count(&g, ": booting") >= 1 &&
+		    log_count(&g, "waiting for a boot worker") >= 2)
+			break;
+		usleep(10000);
+	}
+	ck_assert_uint_eq(log_count(&g, "waiting for a boot worker"), 2);
+	/* Well below systemd's 30 s stop timeout, and far above one init. */
+	status = harness_stop(&g, 25000);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "glintd did not stop cleanly: status %d", status);
+	for (int i = 0; i < 3; i++) {
+		pthread_join(dep[i].thread, NULL);
+		ck_assert_int_eq(dep[i].rc, 0);
+		if (dep[i].r.status == 503) {
+			robust_assert_error(&dep[i].r, 503, "unavailable",
+					    "shutting down");
+			refused++;
+		} else {
+			robust_assert_error(&dep[i].r, 422, "init_failed",
+					    "init did not finish");
+			failed_init++;
+		}
+		http_resp_free(&dep[i].r);
+	}
+	ck_assert_uint_eq(refused, 2);
+	ck_assert_uint_eq(failed_init, 1);
+	harness_cleanup(&g);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("robust-fairness");
@@ -265,6 +334,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, spinner_leaves_other_functions_a_worker);
 	tcase_add_test(tc, never_ready_deploys_leave_calls_a_worker);
+	tcase_add_test(tc, shutdown_drops_queued_boots);
 	suite_add_tcase(s, tc);
 	failed = check_run(s);
 	curl_global_cleanup();
