@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,6 +241,91 @@ START_TEST(restart_under_small_fd_limit_serves)
 }
 END_TEST
 
+struct bg_spin {
+	const struct glintd_proc *g;
+	pthread_t thread;
+	struct http_resp r;
+	int rc;
+};
+
+static void *bg_spin_run(void *arg)
+{
+	struct bg_spin *b = arg;
+	const char *forever = "100000000000000";
+
+	b->rc = harness_request(b->g, "POST", "/invoke/spin", forever,
+				strlen(forever), &b->r);
+	return NULL;
+}
+
+static long pool_field(const struct glintd_proc *g, const char *name,
+		       const char *key)
+{
+	char path[128];
+	struct http_resp r;
+	json_t *j;
+	long v;
+
+	snprintf(path, sizeof(path), "/functions/%s", name);
+	ck_assert_int_eq(harness_request(g, "GET", path, NULL, 0, &r), 0);
+	j = json_loads(r.body, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	v = (long)json_integer_value(
+		json_object_get(json_object_get(j, "pool"), key));
+	json_decref(j);
+	http_resp_free(&r);
+	return v;
+}
+
+/* A pool stops growing at max_vms; a call with no VM and no queue room is
+ * refused with the budget named, and the daemon keeps serving. */
+START_TEST(pool_growth_stops_at_max_vms)
+{
+	struct bg_spin bg[3];
+	struct glintd_proc g;
+	struct http_resp r;
+	const char *forever = "100000000000000";
+
+	start_with(&g, "{\"max_vms\": 4, \"function_workers_max\": 2, "
+		       "\"workers\": 2}");
+	robust_deploy(&g, "echo", "guest/examples/echo.elf", "", 201);
+	robust_deploy(&g, "spin", "tests/guests/spin.elf",
+		      "max_concurrency=8&queue_max=0&timeout_ms=3000", 201);
+	memset(bg, 0, sizeof(bg));
+	for (int i = 0; i < 3; i++) {
+		bg[i].g = &g;
+		ck_assert_int_eq(pthread_create(&bg[i].thread, NULL,
+						bg_spin_run, &bg[i]),
+				 0);
+	}
+	for (int i = 0; i < 3000; i++) {
+		if (pool_field(&g, "spin", "busy") +
+			    pool_field(&g, "spin", "queued") >=
+		    3)
+			break;
+		usleep(10000);
+	}
+	ck_assert_int_eq(pool_field(&g, "spin", "busy") +
+				 pool_field(&g, "spin", "queued"),
+			 3);
+	/* echo's VM and spin's three: the budget is spent. */
+	ck_assert_int_eq(harness_request(&g, "POST", "/invoke/spin", forever,
+					 strlen(forever), &r),
+			 0);
+	robust_assert_error(&r, 429, "queue_full", "budget max_vms");
+	http_resp_free(&r);
+	ck_assert_int_le(pool_field(&g, "spin", "total"), 3);
+	echo_works(&g, "echo");
+	for (int i = 0; i < 3; i++) {
+		pthread_join(bg[i].thread, NULL);
+		ck_assert_int_eq(bg[i].rc, 0);
+		robust_assert_error(&bg[i].r, 504, "deadline_exceeded", NULL);
+		http_resp_free(&bg[i].r);
+	}
+	harness_cleanup(&g);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("robust-budgets");
@@ -254,6 +340,7 @@ int main(void)
 	tcase_add_test(tc, memory_budget_refused_by_name);
 	tcase_add_test(tc, restart_over_memory_budget_serves_the_rest);
 	tcase_add_test(tc, restart_under_small_fd_limit_serves);
+	tcase_add_test(tc, pool_growth_stops_at_max_vms);
 	suite_add_tcase(s, tc);
 	failed = check_run(s);
 	curl_global_cleanup();
