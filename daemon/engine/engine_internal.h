@@ -89,6 +89,11 @@ struct pvm {
 	uint64_t idle_since_ns;
 	struct call *call;   /* BUSY: the call running on it */
 	uint32_t charged_mb; /* memory charged to the budget while alive */
+	/* Worker, before the return: pages restores copied back (an upper
+	 * bound on its private memory), and 1 once that is a large share
+	 * of its memory or a restore copied everything. */
+	uint64_t private_pages;
+	int heavy;
 };
 
 struct fn_version {

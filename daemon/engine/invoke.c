@@ -101,6 +101,17 @@ static void map_result(struct call *c, const struct vm_call_result *res)
 	inv->outcome = ENGINE_OK;
 }
 
+/* A VM past 1/16 of its memory in private pages is worth renewing once
+ * idle (pool.c, renew_heavy). */
+static void note_private(struct pvm *p, const struct vm_restore_stats *rs)
+{
+	uint64_t mem_pages = (uint64_t)p->ver->settings.memory_mb << 8;
+
+	p->private_pages += rs->dirty_pages;
+	if (rs->full_copy || p->private_pages * 16 >= mem_pages)
+		p->heavy = 1;
+}
+
 static void call_run(struct worker_item *it)
 {
 	struct call *c = container_of(it, struct call, run);
@@ -135,9 +146,11 @@ static void call_run(struct worker_item *it)
 		p->failed = 1;
 		snprintf(p->err, sizeof(p->err), "restore failed: %s",
 			 strerror(-ret));
-	} else if (p->ver->fn->mf) {
-		metrics_restore_record(p->ver->fn->mf, rs.dirty_pages,
-				       rs.restore_ns);
+	} else {
+		note_private(p, &rs);
+		if (p->ver->fn->mf)
+			metrics_restore_record(p->ver->fn->mf, rs.dirty_pages,
+					       rs.restore_ns);
 	}
 	p->item.fn = pool_vm_returned;
 	workers_post(e->workers, &p->item);

@@ -11,6 +11,8 @@
 #include "log.h"
 #include "metrics.h"
 
+#define TRIM_IDLE_MS 1000
+
 static void pvm_make_ready(struct pvm *p);
 static void pvm_destroy(struct pvm *p);
 
@@ -303,7 +305,38 @@ static void pvm_make_ready(struct pvm *p)
 	pool_publish(fn);
 }
 
-/* Idle VMs above min_warm, oldest first (the ready list's tail). */
+/*
+ * A VM keeps as private memory every page a restore copied back, and a
+ * whole-copy restore copies all of them: after one heavy call a VM would
+ * hold its whole memory_mb for as long as it lives. Once such a VM has
+ * been idle TRIM_IDLE_MS it is replaced by a fresh clone, which shares
+ * every page with the snapshot again (a clone costs about 0.5 ms, on a
+ * worker, off the request path). One per version per scan, so a pool of
+ * heavy VMs is renewed gradually. Returns 1 when it replaced one.
+ */
+static int renew_heavy(struct fn_version *ver, uint64_t now)
+{
+	for (struct dlist *l = ver->ready.prev; l != &ver->ready; l = l->prev) {
+		struct pvm *p = container_of(l, struct pvm, link);
+
+		if (now - p->idle_since_ns < (uint64_t)TRIM_IDLE_MS * 1000000)
+			return 0; /* the rest are younger */
+		if (!p->heavy)
+			continue;
+		/* The replacement first: without budget room, keep it. */
+		if (pool_vm_count(ver) <= ver->settings.min_warm &&
+		    pool_spawn(ver) < 0)
+			return 0;
+		dlist_remove(&p->link);
+		ver->nready--;
+		pvm_destroy(p);
+		return 1;
+	}
+	return 0;
+}
+
+/* Idle VMs above min_warm, oldest first (the ready list's tail), and idle
+ * VMs holding much private memory. */
 void pool_reclaim_idle(struct engine *e)
 {
 	uint64_t now = engine_now_ns();
@@ -311,7 +344,7 @@ void pool_reclaim_idle(struct engine *e)
 	for (struct dlist *l = e->fns.next; l != &e->fns; l = l->next) {
 		struct fn *fn = container_of(l, struct fn, link);
 		struct fn_version *ver = fn->live;
-		int changed = 0;
+		int changed = ver && !e->shutting_down && renew_heavy(ver, now);
 
 		while (ver && !dlist_empty(&ver->ready) &&
 		       pool_vm_count(ver) > ver->settings.min_warm) {

@@ -326,6 +326,85 @@ START_TEST(pool_growth_stops_at_max_vms)
 }
 END_TEST
 
+/* glintd's anonymous memory in KiB (smaps_rollup). */
+static long anon_kb(const struct glintd_proc *g)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)g->pid);
+	f = fopen(path, "re");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Anonymous: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	ck_assert_int_ge(kb, 0);
+	return kb;
+}
+
+/* The value of one sample line of GET /metrics, or -1. */
+static double metric(const struct glintd_proc *g, const char *sample)
+{
+	struct http_resp r;
+	double v = -1;
+	char *p;
+
+	ck_assert_int_eq(harness_request(g, "GET", "/metrics", NULL, 0, &r), 0);
+	p = strstr(r.body, sample);
+	if (p && p[strlen(sample)] == ' ')
+		v = strtod(p + strlen(sample) + 1, NULL);
+	http_resp_free(&r);
+	return v;
+}
+
+static void heavy_call(const struct glintd_proc *g)
+{
+	struct http_resp r;
+
+	robust_invoke(g, "heavy", "1024", 4, &r);
+	ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
+	ck_assert_str_eq(r.body, "1024");
+	http_resp_free(&r);
+}
+
+/* A VM whose restores copied its whole memory back holds all of it
+ * privately; once idle it must give it back. */
+START_TEST(heavy_vm_returns_its_memory_when_idle)
+{
+	struct glintd_proc g;
+	long base, now = 0;
+
+	start_with(&g, "{}");
+	robust_deploy(&g, "heavy", "tests/guests/dirty.elf",
+		      "memory_mb=32&min_warm=1&max_concurrency=1", 201);
+	base = anon_kb(&g);
+	/* 1024 of 8192 pages: above the whole-copy threshold, so restores
+	 * go to copying all 32 MiB. */
+	for (int i = 0; i < 3; i++)
+		heavy_call(&g);
+	ck_assert_double_ge(
+		metric(&g, "glint_restore_dirty_pages_sum{function=\"heavy\"}"),
+		8192);
+	for (int i = 0; i < 3000; i++) {
+		now = anon_kb(&g);
+		if (now < base + 8 * 1024 &&
+		    metric(&g,
+			   "glint_vm_destructions_total{function=\"heavy\"}") >=
+			    1)
+			break;
+		usleep(10000);
+	}
+	ck_assert_msg(now < base + 8 * 1024,
+		      "glintd holds %ld KiB anonymous memory, %ld before the "
+		      "heavy calls",
+		      now, base);
+	heavy_call(&g);
+	harness_cleanup(&g);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("robust-budgets");
@@ -341,6 +420,7 @@ int main(void)
 	tcase_add_test(tc, restart_over_memory_budget_serves_the_rest);
 	tcase_add_test(tc, restart_under_small_fd_limit_serves);
 	tcase_add_test(tc, pool_growth_stops_at_max_vms);
+	tcase_add_test(tc, heavy_vm_returns_its_memory_when_idle);
 	suite_add_tcase(s, tc);
 	failed = check_run(s);
 	curl_global_cleanup();
