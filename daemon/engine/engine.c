@@ -286,7 +286,11 @@ static int open_resources(struct engine *e, char *err, size_t err_len)
 	if (n == 0) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
-		n = cpus > 0 ? (unsigned)cpus : 1;
+		/* One more thread than CPUs: a function may hold workers - 1
+		 * (engine.h), so one function alone still keeps every CPU
+		 * busy, and while it does the spare thread lets any other
+		 * function's call run, the kernel sharing the CPUs. */
+		n = cpus > 1 ? (unsigned)cpus + 1 : 2;
 	}
 	e->loop_poll_us = loop_poll_us_default();
 	set_shares(e, n);

@@ -68,11 +68,13 @@ struct metrics;
  * make room); a full queue is refused with queue_full naming the budget.
  * At start-up a stored function that does not fit is loaded with fewer
  * warm VMs, or not at all, with a log line saying which budget; its file
- * is kept.
+ * is kept. An idle VM whose restores left much of its memory private (a
+ * whole-copy restore leaves all of it) is replaced by a fresh clone after
+ * a second, so one heavy call does not pin its memory for the VM's life.
  */
 struct engine_config {
 	const char *state_dir;	/* created if missing */
-	unsigned workers;	/* worker threads; 0 = one per CPU */
+	unsigned workers;	/* worker threads; 0 = one per CPU plus one */
 	size_t max_image_bytes; /* deploy body limit */
 	struct function_settings defaults;
 

@@ -359,7 +359,7 @@ void glintd_config_usage(FILE *out)
 		"  --state-dir DIR      deployed functions (default %s,\n"
 		"                       relative to the working directory)\n"
 		"  --workers N          worker threads, 0 = one per CPU "
-		"(default 0)\n"
+		"plus one (default 0)\n"
 		"  --log-level LEVEL    error, warn, info or debug "
 		"(default info)\n"
 		"  --admin-token-file FILE   bearer token guarding "
