@@ -785,6 +785,43 @@ START_TEST(wait_for_worker_times_out)
 }
 END_TEST
 
+/* Deploys of one function wait behind the running one, at most
+ * deploy_queue_max (4) of them; one more is refused at once. */
+START_TEST(deploy_queue_bounded)
+{
+	struct engine_config cfg;
+	struct dep dp[6];
+	size_t nlen, elen;
+	uint8_t *noready = load("tests/guests/noready.elf", &nlen);
+	uint8_t *echo = load("guest/examples/echo.elf", &elen);
+
+	engine_config_default(&cfg);
+	memset(dp, 0, sizeof(dp));
+	for (int i = 0; i < 6; i++) {
+		dp[i].d.settings = cfg.defaults;
+		snprintf(dp[i].d.function, sizeof(dp[i].d.function), "q");
+		dp[i].d.image = i == 0 ? noready : echo;
+		dp[i].d.image_len = i == 0 ? nlen : elen;
+		dp[i].d.done = deploy_done;
+		dp[i].d.opaque = &dp[i];
+		engine_deploy(eng, &dp[i].d);
+	}
+	run_until(&dp[5].done);
+	ck_assert_int_eq(dp[5].d.status, 429);
+	ck_assert_str_eq(dp[5].d.code, "deploy_queue_full");
+	ck_assert_str_eq(dp[5].d.message, "4 deploys of q are already waiting "
+					  "(deploy_queue_max)");
+	ck_assert_int_eq(dp[0].done, 0); /* still in its never-ending init */
+	for (int i = 0; i < 5; i++) {
+		run_until(&dp[i].done);
+		ck_assert_int_eq(dp[i].d.status, i == 0 ? 422 : 201);
+		json_decref(dp[i].d.description);
+	}
+	free(noready);
+	free(echo);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("engine_kvm");
@@ -807,6 +844,7 @@ static Suite *suite(void)
 	tcase_add_test(t, second_engine_on_same_state_refused);
 	tcase_add_test(t, spinner_holds_one_worker_of_two);
 	tcase_add_test(t, wait_for_worker_times_out);
+	tcase_add_test(t, deploy_queue_bounded);
 	suite_add_tcase(s, t);
 	return s;
 }
