@@ -822,6 +822,41 @@ START_TEST(deploy_queue_bounded)
 }
 END_TEST
 
+/* What is charged to the budgets follows the VMs and snapshots alive, and
+ * is all given back once the functions are gone. */
+START_TEST(budget_charges_follow_vms)
+{
+	struct engine_budget b;
+	struct call c;
+
+	ck_assert_int_eq(deploy("echo", "guest/examples/echo.elf",
+				(const char *const[]){"min_warm=2", NULL}),
+			 201);
+	ck_assert_int_eq(deploy("spin", "tests/guests/spin.elf", NULL), 201);
+	wait_pool_ready("echo", 2);
+	wait_pool_ready("spin", 1);
+	engine_budget_get(eng, &b);
+	ck_assert_uint_eq(b.functions, 2);
+	ck_assert_uint_eq(b.warm_vms, 3);
+	ck_assert_uint_eq(b.vms, 3);
+	ck_assert_uint_eq(b.memory_mb, 5 * 16); /* 2 snapshots, 3 VMs */
+	ck_assert_uint_le(b.vms, b.max_vms);
+	invoke(&c, "echo", "x");
+	expect_output(&c, "x");
+	release(&c);
+	ck_assert_int_eq(engine_delete(eng, "echo"), 0);
+	ck_assert_int_eq(engine_delete(eng, "spin"), 0);
+	for (;;) {
+		engine_budget_get(eng, &b);
+		if (b.vms == 0 && b.memory_mb == 0)
+			break;
+		uv_run(&loop, UV_RUN_ONCE);
+	}
+	ck_assert_uint_eq(b.functions, 0);
+	ck_assert_uint_eq(b.warm_vms, 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("engine_kvm");
@@ -845,6 +880,7 @@ static Suite *suite(void)
 	tcase_add_test(t, spinner_holds_one_worker_of_two);
 	tcase_add_test(t, wait_for_worker_times_out);
 	tcase_add_test(t, deploy_queue_bounded);
+	tcase_add_test(t, budget_charges_follow_vms);
 	suite_add_tcase(s, t);
 	return s;
 }
