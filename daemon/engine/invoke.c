@@ -332,12 +332,21 @@ void pool_serve_waiters(struct fn *fn)
 
 void pool_grow_blocked(struct engine *e)
 {
+	/* Calls waiting for a VM first, then pools below min_warm (a top-up
+	 * the budgets stopped, e.g. while other pools had grown). */
 	for (struct dlist *l = e->runnable.next; l != &e->runnable;
 	     l = l->next) {
 		struct fn *fn = container_of(l, struct fn, run_link);
 
 		if (fn->blocked_by)
 			grow_for_waiters(fn, 0);
+	}
+	for (struct dlist *l = e->fns.next; l != &e->fns; l = l->next) {
+		struct fn *fn = container_of(l, struct fn, link);
+
+		if (fn->blocked_by && fn->live &&
+		    pool_vm_count(fn->live) < fn->live->settings.min_warm)
+			pool_top_up(fn->live);
 	}
 }
 

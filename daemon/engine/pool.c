@@ -95,7 +95,7 @@ static void pvm_destroyed(struct worker_item *it)
 	e->npvms--;
 	e->ndestroying--;
 	/* The budget has room again for a pool that could not grow. */
-	if (!e->shutting_down && e->nrunnable)
+	if (!e->shutting_down)
 		pool_grow_blocked(e);
 	engine_check_shutdown(e);
 }
@@ -221,6 +221,7 @@ int pool_spawn(struct fn_version *ver)
 		ver->fn->blocked_by = blocker;
 		return -ENOSPC;
 	}
+	ver->fn->blocked_by = NULL;
 	p = pvm_new(ver);
 	if (p == NULL)
 		return -ENOMEM;
