@@ -211,6 +211,25 @@ START_TEST(restart_over_memory_budget_serves_the_rest)
 }
 END_TEST
 
+/* n connections open at once, each answered. */
+static void connections_served(const struct glintd_proc *g, int n)
+{
+	CURL *conns[64];
+	struct http_resp r;
+
+	ck_assert_int_le(n, 64);
+	for (int i = 0; i < n; i++) {
+		conns[i] = curl_easy_init();
+		ck_assert_int_eq(harness_request_on(conns[i], g, "GET",
+						    "/healthz", NULL, 0, &r),
+				 0);
+		ck_assert_int_eq(r.status, 200);
+		http_resp_free(&r);
+	}
+	for (int i = 0; i < n; i++)
+		curl_easy_cleanup(conns[i]);
+}
+
 /* The failure this budget exists for: a stored function whose warm VMs
  * need more descriptors than RLIMIT_NOFILE allows. */
 START_TEST(restart_under_small_fd_limit_serves)
@@ -231,6 +250,8 @@ START_TEST(restart_under_small_fd_limit_serves)
 	ck_assert_msg(warm >= 1 && warm < 200, "min_warm %ld", warm);
 	ck_assert(log_has(&g, "many loaded with min_warm"));
 	echo_works(&g, "many");
+	/* The VMs left descriptors for clients. */
+	connections_served(&g, 40);
 	deploy_refused(&g, "more", "min_warm=200&max_concurrency=200",
 		       "max_warm_vms");
 	expect_status(&g, "DELETE", "/functions/many", 204);
