@@ -11,14 +11,17 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 
+#include "tinyguest.h"
 #include "vm.h"
 #include "vm_internal.h"
 
 /*
- * Usage: vmbench [-c cpu] [-n samples] [builddir]
+ * Usage: vmbench [-c cpu] [-n samples] [-m all|warm|restore] [builddir]
  * Images come from builddir (default $GLINT_BUILDDIR or "."): echo and
  * hello examples, tests/guests/dirty.elf. Every series prints median and
- * p99 in microseconds over n samples (default 1000).
+ * p99 in microseconds over n samples (default 1000). -m warm runs only the
+ * floor and the warm call; -m restore only the restore-strategy table
+ * (a 1 GiB VM, several seconds per row).
  */
 
 #define MiB (1024ull * 1024ull)
@@ -250,23 +253,184 @@ static void bench_boot(uint64_t *ns)
 	image_release(&img);
 }
 
+/* ---- restore strategies: copy vs MADV_DONTNEED vs remap vs whole copy --- */
+
+#define STRAT_MEM (1024 * MiB)
+#define STRAT_REGION (STRAT_MEM - 16 * MiB) /* leaves room for I/O, stack */
+
+struct strat_row {
+	const char *name;
+	enum vm_restore_mode mode;
+	struct vm *vm;
+	uint64_t *restore, *run, *cycle;
+	uint64_t private_bytes;
+	uint32_t copied, dropped;
+};
+
+/* One call that dirties `pages` pages on row r's VM and its restore;
+ * records restore time, the call's run time (where pages dropped by the
+ * last restore fault back in) and their sum at sample i (< 0: warm-up). */
+static void strat_cycle(struct strat_row *r, uint64_t pages, int i)
+{
+	uint64_t in[3] = {0, pages, 0}; /* mode 0: write from page 0 */
+	struct vm_call_args a = {.input = in, .input_len = sizeof(in)};
+	struct vm_call_result res;
+	struct vm_restore_stats st;
+	struct vm_error err;
+
+	if (vm_call(r->vm, &a, &res, &err))
+		die("pages call", &err);
+	if (vm_restore(r->vm, &st))
+		die("restore", NULL);
+	if (i >= 0) {
+		r->restore[i] = st.restore_ns;
+		r->run[i] = res.run_ns;
+		r->cycle[i] = st.restore_ns + res.run_ns;
+	}
+	r->private_bytes = st.private_bytes;
+	r->copied = st.dirty_pages;
+	r->dropped = st.dropped_pages;
+}
+
+static void strat_print(const struct strat_row *r, uint64_t pages, int n)
+{
+	char name[96];
+
+	snprintf(name, sizeof(name), "%-9s %6llu pages: restore", r->name,
+		 (unsigned long long)pages);
+	report(name, r->restore, n);
+	snprintf(name, sizeof(name), "%-9s %6llu pages: next call run", r->name,
+		 (unsigned long long)pages);
+	report(name, r->run, n);
+	snprintf(name, sizeof(name), "%-9s %6llu pages: restore + run", r->name,
+		 (unsigned long long)pages);
+	report(name, r->cycle, n);
+	printf("%-9s %6llu pages: copied %u dropped %u, private after "
+	       "restore %.1f MiB\n",
+	       r->name, (unsigned long long)pages, r->copied, r->dropped,
+	       (double)r->private_bytes / (double)MiB);
+}
+
+static struct vm_snapshot *strat_boot(uint64_t region)
+{
+	static unsigned char code[sizeof(tiny_pages_code)];
+	static struct image img;
+	struct vm_snapshot *snap;
+	struct vm_config cfg;
+	struct vm_error err;
+	struct vm *vm;
+
+	tiny_pages_image(&img, code, (uint32_t)region);
+	vm_config_default(&cfg, STRAT_MEM);
+	cfg.init_timeout_ms = 600000; /* init writes every page of 1 GiB */
+	if (vm_boot(vmm, &img, &cfg, NULL, NULL, &snap, &vm, NULL, &err))
+		die("vm_boot", &err);
+	vm_destroy(vm);
+	return snap;
+}
+
+/* vm_trim of a VM that holds what a `pages` call left private, and the
+ * run time of the call after it (which faults its pages in again). */
+static void strat_trim(struct strat_row *r, uint64_t pages, int n)
+{
+	char name[96];
+
+	for (int i = -1; i < n; i++) {
+		uint64_t t0, t1;
+
+		strat_cycle(r, pages, -1);
+		t0 = now_ns();
+		if (vm_trim(r->vm, NULL))
+			die("vm_trim", NULL);
+		t1 = now_ns();
+		strat_cycle(r, pages, i);
+		if (i >= 0)
+			r->cycle[i] = t1 - t0;
+	}
+	snprintf(name, sizeof(name), "%-9s %6llu pages: vm_trim", r->name,
+		 (unsigned long long)pages);
+	report(name, r->cycle, n);
+	snprintf(name, sizeof(name), "%-9s %6llu pages: call after trim",
+		 r->name, (unsigned long long)pages);
+	report(name, r->run, n);
+}
+
+/* For each size, one fresh clone per strategy; the strategies take turns
+ * call by call, so that a change in the host's load hits them alike. */
+static void bench_strategies(void)
+{
+	static const uint64_t pages[] = {1, 16, 256, 4096, 65536, 262144};
+	struct strat_row rows[] = {
+		{.name = "copy", .mode = VM_RESTORE_COPY},
+		{.name = "dontneed", .mode = VM_RESTORE_DROP},
+		{.name = "remap", .mode = VM_RESTORE_REMAP},
+		{.name = "wholecopy", .mode = VM_RESTORE_WHOLE_COPY},
+		{.name = "auto", .mode = VM_RESTORE_AUTO}};
+	const size_t nrows = sizeof(rows) / sizeof(rows[0]);
+	uint64_t region = STRAT_REGION / GLINT_PAGE_SIZE;
+	struct vm_snapshot *snap = strat_boot(region);
+	struct vm_error err;
+
+	for (size_t m = 0; m < nrows; m++) {
+		rows[m].restore = calloc((size_t)samples, sizeof(uint64_t));
+		rows[m].run = calloc((size_t)samples, sizeof(uint64_t));
+		rows[m].cycle = calloc((size_t)samples, sizeof(uint64_t));
+	}
+	printf("restore strategies, %llu MiB VM (region of %llu pages)\n",
+	       (unsigned long long)(STRAT_MEM / MiB),
+	       (unsigned long long)region);
+	for (size_t k = 0; k < sizeof(pages) / sizeof(pages[0]); k++) {
+		uint64_t p = pages[k] < region ? pages[k] : region;
+		/* Fewer samples for big series: a 1 GiB one takes seconds. */
+		int n = (int)(samples * 64 / (int64_t)p);
+
+		n = n < 11 ? 11 : n > samples ? samples : n;
+		for (size_t m = 0; m < nrows; m++) {
+			if (vm_clone(snap, &rows[m].vm, &err))
+				die("clone", &err);
+			rows[m].vm->mode = rows[m].mode;
+		}
+		for (int i = -3; i < n; i++)
+			for (size_t m = 0; m < nrows; m++)
+				strat_cycle(&rows[m], p, i);
+		for (size_t m = 0; m < nrows; m++)
+			strat_print(&rows[m], p, n);
+		strat_trim(&rows[nrows - 1], p, n);
+		for (size_t m = 0; m < nrows; m++)
+			vm_destroy(rows[m].vm);
+		fflush(stdout);
+	}
+	for (size_t m = 0; m < nrows; m++) {
+		free(rows[m].restore);
+		free(rows[m].run);
+		free(rows[m].cycle);
+	}
+	vm_snapshot_unref(snap);
+}
+
 int main(int argc, char **argv)
 {
 	char err[256];
 	uint64_t *a, *b;
 	double floor_us, warm_us;
+	const char *mode = "all";
 	int opt, cpu = -1;
 
 	if (getenv("GLINT_BUILDDIR"))
 		builddir = getenv("GLINT_BUILDDIR");
-	while ((opt = getopt(argc, argv, "c:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:n:m:")) != -1) {
 		if (opt == 'c')
 			cpu = atoi(optarg);
 		else if (opt == 'n')
 			samples = atoi(optarg);
+		else if (opt == 'm' &&
+			 (!strcmp(optarg, "all") || !strcmp(optarg, "warm") ||
+			  !strcmp(optarg, "restore")))
+			mode = optarg;
 		else {
 			fprintf(stderr,
-				"usage: %s [-c cpu] [-n samples] [builddir]\n",
+				"usage: %s [-c cpu] [-n samples] "
+				"[-m all|warm|restore] [builddir]\n",
 				argv[0]);
 			return 2;
 		}
@@ -289,12 +453,19 @@ int main(int argc, char **argv)
 	}
 	a = calloc((size_t)samples, sizeof(*a));
 	b = calloc((size_t)samples, sizeof(*b));
-	floor_us = bench_floor(a);
-	warm_us = bench_warm(a, b);
-	printf("%-44s %.2fx\n", "warm call / floor", warm_us / floor_us);
-	bench_restore(a);
-	bench_clone(a, b);
-	bench_boot(a);
+	if (strcmp(mode, "restore")) {
+		floor_us = bench_floor(a);
+		warm_us = bench_warm(a, b);
+		printf("%-44s %.2fx\n", "warm call / floor",
+		       warm_us / floor_us);
+	}
+	if (!strcmp(mode, "all")) {
+		bench_restore(a);
+		bench_clone(a, b);
+		bench_boot(a);
+	}
+	if (!strcmp(mode, "restore"))
+		bench_strategies();
 	free(a);
 	free(b);
 	vmm_close(vmm);

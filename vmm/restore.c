@@ -2,26 +2,86 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include "vm_internal.h"
 
 #define PAGE GLINT_PAGE_SIZE
-/* Above this share of RAM dirtied in one call, copying everything is
- * cheaper than a write-protect fault per page (measured: about 7%). */
-#define FULL_COPY_PERCENT 7
-#define FULL_COPY_MIN_PAGES 16
+/* Above this many pages dirtied in one call, whole-copy mode (dirty
+ * logging off, every private page copied back) is cheaper than a
+ * write-protect fault and a copy per dirty page. Its cost follows the
+ * pages the VM holds privately, not its RAM size: `vmbench -m restore`
+ * on a 1 GiB VM measured the two equal at 16 dirty pages and whole copy
+ * 30 times cheaper at 256 (docs/ARCHITECTURE.md, "Memory restore"). */
+#define FULL_COPY_MIN_PAGES 64
+/* Dirty runs this close are dropped by one madvise: the pages between
+ * them are clean, and dropping a clean page only costs its next fault. */
+#define DROP_GAP_PAGES 16
 /* Calls in whole-copy mode before dirty logging is tried again. */
 #define FULL_COPY_REPROBE 64
 /* Calls after which hot pages are write-protected again, so pages a
  * function stopped writing stop costing a copy on every call. */
 #define HOT_REPROBE 1024
 
+/* /proc/<pid>/pagemap's PAGEMAP_SCAN ioctl (Linux 6.7,
+ * Documentation/admin-guide/mm/pagemap.rst; uapi linux/fs.h), spelled out
+ * here for older headers. */
+#ifndef PAGEMAP_SCAN
+#define PAGE_IS_FILE (1 << 2)
+#define PAGE_IS_PRESENT (1 << 3)
+#define PAGE_IS_SWAPPED (1 << 4)
+#define PAGE_IS_PFNZERO (1 << 5)
+struct page_region {
+	uint64_t start, end, categories;
+};
+struct pm_scan_arg {
+	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+	uint64_t category_inverted, category_mask, category_anyof_mask;
+	uint64_t return_mask;
+};
+#define PAGEMAP_SCAN _IOWR('f', 16, struct pm_scan_arg)
+#endif
+
 static void set_bit(uint64_t *bm, uint64_t page)
 {
 	bm[page / 64] |= 1ull << (page % 64);
+}
+
+/* Sets (on) or clears bits [first, first + n) of bm; returns how many
+ * bits changed. */
+static uint64_t bm_range(uint64_t *bm, uint64_t first, uint64_t n, int on)
+{
+	uint64_t changed = 0;
+
+	while (n) {
+		uint64_t bit = first % 64, k = 64 - bit < n ? 64 - bit : n;
+		uint64_t mask = (k == 64 ? ~0ull : (1ull << k) - 1) << bit;
+		uint64_t *w = &bm[first / 64];
+
+		changed += (uint64_t)__builtin_popcountll(on ? mask & ~*w
+							     : mask & *w);
+		*w = on ? *w | mask : *w & ~mask;
+		first += k;
+		n -= k;
+	}
+	return changed;
+}
+
+/* priv_pages has one writer (the thread restoring the VM) and readers on
+ * any thread: a relaxed load and store, no read-modify-write. */
+static void priv_add(struct vm *vm, int64_t delta)
+{
+	uint64_t v =
+		atomic_load_explicit(&vm->priv_pages, memory_order_relaxed);
+
+	atomic_store_explicit(&vm->priv_pages, v + (uint64_t)delta,
+			      memory_order_relaxed);
 }
 
 static void reset_hot(struct vm *vm)
@@ -36,12 +96,13 @@ static void reset_hot(struct vm *vm)
 int vm_restore_init(struct vm *vm)
 {
 	vm->bm_words = (vm->npages + 63) / 64;
-	vm->dirty = calloc(vm->bm_words * 4, 8);
+	vm->dirty = calloc(vm->bm_words * 5, 8);
 	if (!vm->dirty)
 		return -ENOMEM;
 	vm->prev_dirty = vm->dirty + vm->bm_words;
 	vm->clear = vm->prev_dirty + vm->bm_words;
 	vm->hot_map = vm->clear + vm->bm_words;
+	vm->priv = vm->hot_map + vm->bm_words;
 	vm->logging = 1;
 	reset_hot(vm);
 	return 0;
@@ -84,6 +145,9 @@ int vm_restore_reset_log(struct vm *vm, uint64_t *dirty_pages)
 		n += (uint64_t)__builtin_popcountll(vm->dirty[i]);
 	*dirty_pages = n;
 	reset_hot(vm);
+	/* RAM was just mapped afresh over the snapshot: nothing private. */
+	memset(vm->priv, 0, vm->bm_words * 8);
+	atomic_store_explicit(&vm->priv_pages, 0, memory_order_relaxed);
 	return n ? clear_log(vm, vm->dirty) : 0;
 }
 
@@ -103,10 +167,85 @@ static int set_logging(struct vm *vm, int on)
 	return rc;
 }
 
+static int pagemap_fd = -1;
+static pthread_once_t pagemap_once = PTHREAD_ONCE_INIT;
+
+static void open_pagemap(void)
+{
+	pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+}
+
+/* Copies back the pages of one PAGEMAP_SCAN answer and marks them private. */
+static uint64_t copy_regions(struct vm *vm, const struct page_region *r, long n)
+{
+	uint64_t pages = 0;
+
+	for (long i = 0; i < n; i++) {
+		uint64_t off = r[i].start - (uintptr_t)vm->ram;
+		uint64_t len = r[i].end - r[i].start;
+
+		memcpy(vm->ram + off, vm->snap->view + off, len);
+		bm_range(vm->priv, off / PAGE, len / PAGE, 1);
+		pages += len / PAGE;
+	}
+	return pages;
+}
+
+/* Copies back exactly the pages the VM holds privately: with logging off,
+ * every page the guest wrote is a copy-on-write copy of the sealed
+ * snapshot (anonymous, present or swapped), and every other page still
+ * reads the snapshot. Pages never written stay shared, so a whole-copy
+ * restore costs and holds only what the function wrote. Returns the
+ * pages copied, or a negative errno when the kernel cannot scan. */
+static int64_t copy_private(struct vm *vm)
+{
+	uint64_t end = (uintptr_t)vm->ram + vm->snap->boot.mem_bytes;
+	struct page_region r[64];
+	struct pm_scan_arg a;
+	uint64_t pages = 0;
+
+	pthread_once(&pagemap_once, open_pagemap);
+	if (pagemap_fd < 0)
+		return -ENOTSUP;
+	memset(vm->priv, 0, vm->bm_words * 8);
+	for (uint64_t start = (uintptr_t)vm->ram; start < end;) {
+		long n;
+
+		memset(&a, 0, sizeof(a));
+		a.size = sizeof(a);
+		a.start = start;
+		a.end = end;
+		a.vec = (uintptr_t)r;
+		a.vec_len = sizeof(r) / sizeof(r[0]);
+		a.category_mask = PAGE_IS_FILE | PAGE_IS_PFNZERO;
+		a.category_inverted = PAGE_IS_FILE | PAGE_IS_PFNZERO;
+		a.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED;
+		a.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED;
+		n = ioctl(pagemap_fd, PAGEMAP_SCAN, &a);
+		if (n < 0)
+			return -errno;
+		pages += copy_regions(vm, r, n);
+		if (a.walk_end <= start)
+			return -EIO;
+		start = a.walk_end;
+	}
+	return (int64_t)pages;
+}
+
 static int restore_full(struct vm *vm, struct vm_restore_stats *st)
 {
-	memcpy(vm->ram, vm->snap->view, vm->snap->boot.mem_bytes);
-	st->dirty_pages = (uint32_t)vm->npages;
+	int64_t n = vm->scan_failed ? -ENOTSUP : copy_private(vm);
+
+	if (n < 0) {
+		/* No PAGEMAP_SCAN (Linux < 6.7): copy everything. */
+		vm->scan_failed = 1;
+		memcpy(vm->ram, vm->snap->view, vm->snap->boot.mem_bytes);
+		bm_range(vm->priv, 0, vm->npages, 1);
+		n = (int64_t)vm->npages;
+	}
+	atomic_store_explicit(&vm->priv_pages, (uint64_t)n,
+			      memory_order_relaxed);
+	st->dirty_pages = (uint32_t)n;
 	st->full_copy = 1;
 	if (vm->logging) {
 		int rc = set_logging(vm, 0);
@@ -117,8 +256,12 @@ static int restore_full(struct vm *vm, struct vm_restore_stats *st)
 	if (!vm->full_copy) {
 		vm->full_copy = 1;
 		vm->full_calls = 0;
-	} else if (++vm->full_calls >= FULL_COPY_REPROBE) {
-		/* Maybe the function's calls got smaller: try the log. */
+		vm->full_base = (uint64_t)n;
+	} else if (++vm->full_calls >= FULL_COPY_REPROBE ||
+		   (uint64_t)n > 2 * vm->full_base + FULL_COPY_MIN_PAGES) {
+		/* Maybe the function's calls got smaller, or they write
+		 * different pages each time, so that the private set (and the
+		 * cost of this mode) keeps growing: try the log. */
 		int rc = set_logging(vm, 1);
 
 		if (rc)
@@ -129,38 +272,134 @@ static int restore_full(struct vm *vm, struct vm_restore_stats *st)
 	return 0;
 }
 
-/* Copies the dirty pages back; pages dirty in two calls in a row become
- * hot (never write-protected again, copied every call), others are
- * protected again so the next call's writes are logged. */
-static uint32_t copy_dirty(struct vm *vm)
+static void hot_tick(struct vm *vm)
 {
-	uint32_t n = 0;
-
 	if (++vm->hot_calls >= HOT_REPROBE) {
 		/* Demote every hot page but the call page; the ones still
 		 * written come back after two more calls. */
 		reset_hot(vm);
 		vm->hot_calls = 0;
 	}
+}
 
+/* Pages dirty in two calls in a row become hot (never write-protected
+ * again, restored every call); the others of word i are protected again
+ * so the next call's writes are logged. */
+static inline void track_hot(struct vm *vm, uint64_t i, uint64_t w)
+{
+	uint64_t again = w & vm->prev_dirty[i] & ~vm->hot_map[i];
+
+	while (again && vm->nhot < VM_HOT_MAX) {
+		vm->hot_map[i] |= again & -again;
+		again &= again - 1;
+		vm->nhot++;
+	}
+	vm->clear[i] = w & ~vm->hot_map[i];
+	vm->prev_dirty[i] = vm->clear[i];
+}
+
+/* Copies the dirty pages back; they stay private to the VM. */
+static uint32_t copy_dirty(struct vm *vm)
+{
+	uint64_t added = 0;
+	uint32_t n = 0;
+
+	hot_tick(vm);
 	for (uint64_t i = 0; i < vm->bm_words; i++) {
 		uint64_t w = vm->dirty[i], b = w;
-		uint64_t again = w & vm->prev_dirty[i] & ~vm->hot_map[i];
 
 		while (b) {
 			copy_page(vm, i * 64 + (uint64_t)__builtin_ctzll(b));
 			b &= b - 1;
 			n++;
 		}
-		while (again && vm->nhot < VM_HOT_MAX) {
-			vm->hot_map[i] |= again & -again;
-			again &= again - 1;
-			vm->nhot++;
+		if (w) {
+			added += (uint64_t)__builtin_popcountll(w &
+								~vm->priv[i]);
+			vm->priv[i] |= w;
 		}
-		vm->clear[i] = w & ~vm->hot_map[i];
-		vm->prev_dirty[i] = vm->clear[i];
+		track_hot(vm, i, w);
 	}
+	if (added)
+		priv_add(vm, (int64_t)added);
 	return n;
+}
+
+/* Hands pages [first, end) back to the snapshot. RAM is a MAP_PRIVATE
+ * mapping of the sealed snapshot memfd: MADV_DONTNEED frees the VM's
+ * private copies, so the next access reads the snapshot's page again
+ * (madvise(2)), and KVM's MMU notifier drops its mappings of the range
+ * before madvise returns, so the guest cannot keep the old page. */
+static int drop_range(struct vm *vm, uint64_t first, uint64_t end,
+		      uint32_t *dropped)
+{
+	if (end == first)
+		return 0;
+	if (madvise(vm->ram + first * PAGE, (end - first) * PAGE,
+		    MADV_DONTNEED))
+		return -errno;
+	priv_add(vm, -(int64_t)bm_range(vm->priv, first, end - first, 0));
+	*dropped += (uint32_t)(end - first);
+	return 0;
+}
+
+/* Drops the pages set in bm, runs at most gap pages apart as one range. */
+static int drop_runs(struct vm *vm, const uint64_t *bm, uint64_t gap,
+		     uint32_t *dropped)
+{
+	uint64_t first = 0, end = 0;
+	int rc = 0;
+
+	for (uint64_t i = 0; i < vm->bm_words && !rc; i++)
+		for (uint64_t b = bm[i]; b && !rc; b &= b - 1) {
+			uint64_t p = i * 64 + (uint64_t)__builtin_ctzll(b);
+
+			if (end != first && p - end <= gap) {
+				end = p + 1;
+				continue;
+			}
+			rc = drop_range(vm, first, end, dropped);
+			first = p;
+			end = p + 1;
+		}
+	return rc ? rc : drop_range(vm, first, end, dropped);
+}
+
+static int drop_dirty(struct vm *vm, uint32_t *dropped)
+{
+	hot_tick(vm);
+	for (uint64_t i = 0; i < vm->bm_words; i++)
+		track_hot(vm, i, vm->dirty[i]);
+	return drop_runs(vm, vm->dirty, DROP_GAP_PAGES, dropped);
+}
+
+/* Entering whole-copy mode: drops the private pages this call did not
+ * write, so that the mode copies back what the function writes now, not
+ * everything it ever wrote. */
+static int drop_stale(struct vm *vm, uint32_t *dropped)
+{
+	for (uint64_t i = 0; i < vm->bm_words; i++)
+		vm->clear[i] = vm->priv[i] & ~vm->dirty[i];
+	return drop_runs(vm, vm->clear, 0, dropped);
+}
+
+/* A new private mapping of the snapshot over the whole of RAM (the
+ * benchmark's third way; KVM's memory slot keeps the same address). */
+static int remap_all(struct vm *vm, uint32_t *dropped)
+{
+	void *p = mmap(
+		vm->ram, vm->snap->boot.mem_bytes, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, vm->snap->memfd, 0);
+
+	if (p != vm->ram)
+		return -ENOMEM;
+	hot_tick(vm);
+	for (uint64_t i = 0; i < vm->bm_words; i++)
+		track_hot(vm, i, vm->dirty[i]);
+	memset(vm->priv, 0, vm->bm_words * 8);
+	atomic_store_explicit(&vm->priv_pages, 0, memory_order_relaxed);
+	*dropped = (uint32_t)vm->npages;
+	return 0;
 }
 
 /* Pages the host wrote are not in KVM's log: the call page and the input. */
@@ -174,18 +413,45 @@ static uint32_t copy_host_written(struct vm *vm)
 		copy_page(vm, cp);
 		n++;
 	}
+	if (!(vm->priv[cp / 64] & (1ull << (cp % 64)))) {
+		vm->priv[cp / 64] |= 1ull << (cp % 64);
+		priv_add(vm, 1);
+	}
 	if (vm->host_in_bytes) {
+		uint64_t pages = (vm->host_in_bytes + PAGE - 1) / PAGE;
+
 		memcpy(vm->ram + boot->in_gpa, vm->snap->view + boot->in_gpa,
 		       vm->host_in_bytes);
-		n += (uint32_t)((vm->host_in_bytes + PAGE - 1) / PAGE);
+		n += (uint32_t)pages;
+		priv_add(vm, (int64_t)bm_range(vm->priv, boot->in_gpa / PAGE,
+					       pages, 1));
 		vm->host_in_bytes = 0;
 	}
 	return n;
 }
 
+static int restore_logged(struct vm *vm, struct vm_restore_stats *st)
+{
+	int rc = 0;
+
+	if (vm->mode == VM_RESTORE_REMAP)
+		rc = remap_all(vm, &st->dropped_pages);
+	else if (vm->mode == VM_RESTORE_DROP)
+		rc = drop_dirty(vm, &st->dropped_pages);
+	else
+		st->dirty_pages = copy_dirty(vm);
+	if (rc)
+		return rc;
+	st->dirty_pages += copy_host_written(vm);
+	for (uint64_t i = 0; i < vm->bm_words; i++)
+		if (vm->clear[i])
+			return clear_log(vm, vm->clear);
+	return 0;
+}
+
 static int restore_memory(struct vm *vm, struct vm_restore_stats *st)
 {
-	uint64_t dirty = 0, limit;
+	uint64_t dirty = 0;
 	int rc;
 
 	if (vm->full_copy)
@@ -195,16 +461,13 @@ static int restore_memory(struct vm *vm, struct vm_restore_stats *st)
 		return rc;
 	for (uint64_t i = 0; i < vm->bm_words; i++)
 		dirty += (uint64_t)__builtin_popcountll(vm->dirty[i]);
-	limit = vm->npages * FULL_COPY_PERCENT / 100;
-	if (dirty > limit && dirty > FULL_COPY_MIN_PAGES) {
+	if (vm->mode == VM_RESTORE_WHOLE_COPY ||
+	    (vm->mode == VM_RESTORE_AUTO && dirty > FULL_COPY_MIN_PAGES)) {
 		vm->host_in_bytes = 0;
-		return restore_full(vm, st);
+		rc = drop_stale(vm, &st->dropped_pages);
+		return rc ? rc : restore_full(vm, st);
 	}
-	st->dirty_pages = copy_dirty(vm) + copy_host_written(vm);
-	for (uint64_t i = 0; i < vm->bm_words; i++)
-		if (vm->clear[i])
-			return clear_log(vm, vm->clear);
-	return 0;
+	return restore_logged(vm, st);
 }
 
 static int sregs_equal(const struct kvm_sregs *a, const struct kvm_sregs *b)
@@ -282,6 +545,7 @@ int vm_restore(struct vm *vm, struct vm_restore_stats *stats)
 	if (!stats)
 		stats = &local;
 	memset(stats, 0, sizeof(*stats));
+	stats->private_bytes = vm_private_bytes(vm);
 	if (vm->pristine)
 		return 0;
 	rc = vm_restore_cpu(vm);
@@ -291,6 +555,38 @@ int vm_restore(struct vm *vm, struct vm_restore_stats *stats)
 		return rc;
 	vm->needs_reset = 0;
 	vm->pristine = 1;
+	stats->private_bytes = vm_private_bytes(vm);
 	stats->restore_ns = vm_now_ns() - t0;
+	return 0;
+}
+
+uint64_t vm_private_bytes(const struct vm *vm)
+{
+	return atomic_load_explicit(&vm->priv_pages, memory_order_relaxed) *
+	       PAGE;
+}
+
+int vm_trim(struct vm *vm, uint64_t *released)
+{
+	uint64_t bytes = vm_private_bytes(vm);
+	uint32_t dropped = 0;
+	int rc;
+
+	if (released)
+		*released = 0;
+	if (!vm->pristine)
+		return -EBUSY;
+	if (!bytes)
+		return 0;
+	/* Only the private runs: the guest keeps its mappings of the pages
+	 * it shares with the snapshot (code, read-only data), and the cost
+	 * follows what the VM holds, not its size. clear is free between
+	 * restores. */
+	memcpy(vm->clear, vm->priv, vm->bm_words * 8);
+	rc = drop_runs(vm, vm->clear, DROP_GAP_PAGES, &dropped);
+	if (rc)
+		return rc;
+	if (released)
+		*released = bytes;
 	return 0;
 }

@@ -154,15 +154,55 @@ int vm_call(struct vm *vm, const struct vm_call_args *args,
 	    struct vm_call_result *res, struct vm_error *err);
 
 struct vm_restore_stats {
-	uint64_t restore_ns;
-	uint32_t dirty_pages; /* pages copied back from the snapshot */
-	int full_copy;	      /* 1 when the whole memory was copied */
+	uint64_t restore_ns;	/* host time this restore took, after the call
+	                         and outside its deadline: charge it to the
+	                         function (0 when the VM was already pristine) */
+	uint32_t dirty_pages;	/* pages copied back from the snapshot */
+	int full_copy;		/* 1 for a whole-copy restore: every private
+	                           page copied back, dirty_pages of them */
+	uint32_t dropped_pages; /* private pages handed back to the snapshot
+	                           (MADV_DONTNEED) on entering whole-copy
+	                           mode: the function faults them in again if
+	                           it touches them, inside its own run time */
+	uint64_t private_bytes; /* vm_private_bytes() after this restore */
 };
 
-/* Rolls the VM back to its snapshot. Cheap (dirty pages only) and safe after
- * any call outcome. Returns 0, or a negative errno when the VM can no
- * longer be used (the caller should destroy it). */
+/* Rolls the VM back to its snapshot. Safe after any call outcome. Its cost
+ * follows the pages the calls write, not the VM's size. While calls dirty
+ * up to 64 pages, the dirty pages (KVM's dirty log) are copied back, about
+ * 1 us each, and stay private to the VM. A call that dirties more puts the
+ * VM in whole-copy mode: the private pages that call did not write are
+ * handed back to the snapshot, dirty logging goes off (the guest's writes
+ * cost no fault), and each restore copies back every page the VM holds
+ * privately, i.e. the pages its calls wrote (found by PAGEMAP_SCAN, Linux
+ * >= 6.7; older kernels copy all of RAM). The log is tried again after 64
+ * calls, or sooner when the private set doubles. Pages never written stay
+ * shared with the snapshot. stats->restore_ns is host time after the
+ * call, outside its deadline: charge it to the function. Returns 0, or a
+ * negative errno when the VM can no longer be used (the caller should
+ * destroy it). */
 int vm_restore(struct vm *vm, struct vm_restore_stats *stats);
+
+/* Bytes of guest RAM the VM holds privately, i.e. pages it does not share
+ * with its snapshot (and so with the function's other VMs), as counted at
+ * the end of the last vm_restore() or vm_trim(): an upper bound then, and
+ * exact unless a restore copied a page the guest had not written. While a
+ * call runs the VM may hold up to its mem_bytes more than this. The
+ * snapshot's own memory (shared by all its VMs) is not included. Any
+ * thread, any time while the VM exists; costs one relaxed atomic load. */
+uint64_t vm_private_bytes(const struct vm *vm);
+
+/* Hands every private page of a restored VM back to the snapshot
+ * (MADV_DONTNEED), so that an idle VM costs no memory of its own; its
+ * contents do not change. Meant for an idle-reclaim timer. Its cost follows
+ * the private pages (`vmbench -m restore` measures it); the next call
+ * faults the dropped pages it touches in again, inside its own run time
+ * (a small call: tens of microseconds more). Same thread rules as
+ * vm_restore(). Returns 0 and (if released is not NULL) the bytes
+ * released; -EBUSY when the VM is not restored (a call ran since the last
+ * vm_restore()); another negative errno when the VM can no longer be used
+ * (destroy it). Costs nothing when vm_private_bytes() is 0. */
+int vm_trim(struct vm *vm, uint64_t *released);
 
 /* Stops the vm_call running on vm, if any, within tens of microseconds; it
  * returns -EIO with VM_ERR_TIMEOUT. A call that starts after vm_interrupt()

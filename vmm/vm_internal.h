@@ -16,6 +16,16 @@
 #define VM_SLOT_SYS 1
 #define VM_HOT_MAX 64 /* pages never write-protected again */
 
+/* How vm_restore puts memory back. AUTO chooses by the number of dirty
+ * pages; the others are forced, for the restore benchmark only. */
+enum vm_restore_mode {
+	VM_RESTORE_AUTO = 0,
+	VM_RESTORE_COPY,       /* copy every dirty page back */
+	VM_RESTORE_DROP,       /* MADV_DONTNEED the runs of dirty pages */
+	VM_RESTORE_REMAP,      /* mmap MAP_FIXED the whole RAM again */
+	VM_RESTORE_WHOLE_COPY, /* copy all RAM, dirty logging off */
+};
+
 struct vmm {
 	int kvm_fd;
 	size_t run_bytes; /* KVM_GET_VCPU_MMAP_SIZE */
@@ -69,6 +79,13 @@ struct vm {
 	int logging;	     /* dirty logging on the RAM slot */
 	int full_copy;	     /* whole-copy mode */
 	unsigned full_calls; /* calls since whole-copy mode began */
+	uint64_t full_base;  /* private pages when whole-copy mode began */
+	enum vm_restore_mode mode;
+	int scan_failed; /* no PAGEMAP_SCAN: whole copies copy all */
+	uint64_t *priv;	 /* pages the VM may hold privately: each page the
+	                   guest (dirty log) or the host (copy_host_written
+	                   in restore.c) wrote since it was last dropped */
+	_Atomic uint64_t priv_pages; /* popcount of priv, any thread reads */
 };
 
 /* kvm.c */

@@ -75,6 +75,7 @@ static int op_boot(struct op *op, const uint8_t *image, size_t len)
 	}
 	ret = vm_boot(e->vmm, &img, &cfg, engine_guest_log, op->fn, &op->snap,
 		      &op->vm, &op->stats, &err);
+	engine_guest_log_flush();
 	image_release(&img);
 	if (ret < 0) {
 		op->snap = NULL;
@@ -223,6 +224,7 @@ static struct fn_version *install(struct op *op)
 	op->e->budget.memory_mb += ver->settings.memory_mb;
 	op->snap = NULL;
 	fn->live = ver;
+	engine_fn_went_live(fn);
 	fn->last_version = ver->version;
 	fn->visible = fn->delete_pending == 0;
 	if (old)

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #define IDLE_SCAN_MS 100
 #define DEFAULT_SPIN_US 20
 #define DEFAULT_LOOP_POLL_US 200
+#define GUEST_LOG_BATCH (32u << 10)
 
 uint64_t engine_now_ns(void)
 {
@@ -39,13 +41,97 @@ void engine_log(int level, const char *fmt, ...)
 	log_msg((enum log_level)level, "%s", buf);
 }
 
+/*
+ * Guest log lines. A guest controls how much it logs, so what it can make
+ * the daemon write is bounded per call (lines and bytes) and per function
+ * per second; what is dropped is counted, reported in one line per call and
+ * in glint_guest_log_dropped_total. The lines of a call are written in
+ * batches of whole lines, one write(2) each. A call runs on one worker
+ * thread, so the batch is the thread's own.
+ */
+struct guest_log_batch {
+	struct fn *fn; /* NULL: empty */
+	uint64_t call_id;
+	unsigned lines, dropped;
+	size_t bytes, dropped_bytes;
+	size_t len;
+	char buf[GUEST_LOG_BATCH];
+};
+
+static __thread struct guest_log_batch guest_batch;
+
+static void guest_batch_write(struct guest_log_batch *b)
+{
+	if (b->len)
+		log_write_lines(b->buf, b->len);
+	b->len = 0;
+}
+
+void engine_guest_log_flush(void)
+{
+	struct guest_log_batch *b = &guest_batch;
+	const struct engine_config *cfg;
+
+	if (b->fn == NULL)
+		return;
+	guest_batch_write(b);
+	if (b->dropped) {
+		cfg = &b->fn->e->cfg;
+		metrics_guest_log_dropped_add(b->fn->mf, b->dropped);
+		log_msg(LOG_LEVEL_WARN,
+			"request_id=%016" PRIx64 " function=%s guest log cut: "
+			"%u line(s), %zu byte(s) dropped (limits: %u lines and "
+			"%zu bytes per call, %u lines/s per function)",
+			b->call_id, b->fn->name, b->dropped, b->dropped_bytes,
+			cfg->guest_log_lines_per_call,
+			cfg->guest_log_bytes_per_call,
+			cfg->guest_log_lines_per_s);
+	}
+	b->fn = NULL;
+}
+
+/* 1 while fn has logged at most limit lines in this second. Racy by a few
+ * lines when the second turns: a bound, not an account. */
+static int second_budget(struct fn *fn, unsigned limit)
+{
+	uint64_t now = engine_now_ns() / 1000000000u;
+	uint64_t sec = __atomic_load_n(&fn->log_sec, __ATOMIC_RELAXED);
+
+	if (sec != now &&
+	    __atomic_compare_exchange_n(&fn->log_sec, &sec, now, 0,
+					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		__atomic_store_n(&fn->log_sec_lines, 0, __ATOMIC_RELAXED);
+	return __atomic_add_fetch(&fn->log_sec_lines, 1, __ATOMIC_RELAXED) <=
+	       limit;
+}
+
 void engine_guest_log(void *opaque, uint64_t call_id, int level,
 		      const char *line, size_t len)
 {
-	const struct fn *fn = opaque;
+	struct guest_log_batch *b = &guest_batch;
+	struct fn *fn = opaque;
+	const struct engine_config *cfg = &fn->e->cfg;
 
 	(void)level;
-	log_guest(call_id, fn->name, line, len);
+	if (!log_enabled(LOG_LEVEL_INFO))
+		return;
+	if (b->fn != fn || b->call_id != call_id) {
+		engine_guest_log_flush();
+		*b = (struct guest_log_batch){.fn = fn, .call_id = call_id};
+	}
+	if (b->lines >= cfg->guest_log_lines_per_call ||
+	    len > cfg->guest_log_bytes_per_call - b->bytes ||
+	    !second_budget(fn, cfg->guest_log_lines_per_s)) {
+		b->dropped++;
+		b->dropped_bytes += len;
+		return;
+	}
+	b->lines++;
+	b->bytes += len;
+	if (b->len + LOG_FORMAT_MAX > sizeof(b->buf))
+		guest_batch_write(b);
+	b->len +=
+		log_format_guest(b->buf + b->len, call_id, fn->name, line, len);
 }
 
 /* ---- results decided on the loop ------------------------------------- */
@@ -130,10 +216,16 @@ struct fn *engine_fn_get(struct engine *e, const char *name)
 	dlist_init(&fn->waiters);
 	dlist_init(&fn->ops);
 	dlist_init(&fn->run_link);
-	if (e->metrics)
-		fn->mf = metrics_fn_get(e->metrics, fn->name);
 	dlist_insert_after(pos->prev, &fn->link);
 	return fn;
+}
+
+/* Series exist only for functions that went live: a name whose deploys
+ * all fail leaves nothing behind in /metrics. */
+void engine_fn_went_live(struct fn *fn)
+{
+	if (fn->mf == NULL && fn->e->metrics)
+		fn->mf = metrics_fn_get(fn->e->metrics, fn->name);
 }
 
 void engine_fn_maybe_free(struct fn *fn)
@@ -141,6 +233,9 @@ void engine_fn_maybe_free(struct fn *fn)
 	if (fn->visible || fn->live || fn->refs || fn->op_running ||
 	    !dlist_empty(&fn->ops) || !dlist_empty(&fn->waiters))
 		return;
+	/* Nothing runs for fn any more: no worker records into its series. */
+	if (fn->e->metrics)
+		metrics_fn_forget(fn->e->metrics, fn->mf);
 	dlist_remove(&fn->link);
 	free(fn);
 }
@@ -523,4 +618,7 @@ void engine_config_default(struct engine_config *cfg)
 	cfg->defaults.queue_timeout_ms = 5000;
 	cfg->defaults.idle_ms = 60000;
 	cfg->deploy_queue_max = 4;
+	cfg->guest_log_lines_per_call = 100;
+	cfg->guest_log_bytes_per_call = 16u << 10;
+	cfg->guest_log_lines_per_s = 1000;
 }

@@ -77,6 +77,11 @@ struct engine_config {
 	unsigned workers;	/* worker threads; 0 = one per CPU plus one */
 	size_t max_image_bytes; /* deploy body limit */
 	struct function_settings defaults;
+	/* What a guest may make the daemon log: lines beyond these are
+	 * dropped and counted (glint_guest_log_dropped_total). */
+	unsigned guest_log_lines_per_call;
+	size_t guest_log_bytes_per_call;
+	unsigned guest_log_lines_per_s; /* per function, over all its calls */
 
 	/* fairness; 0 = derived from workers as described above */
 	unsigned function_workers_max;

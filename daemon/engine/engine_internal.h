@@ -168,6 +168,9 @@ struct fn {
 	uint64_t counts[ENGINE_OUTCOME_COUNT];
 	uint64_t avg_run_ns;
 	struct metrics_fn *mf;
+	/* guest log lines in the current second, from any worker */
+	uint64_t log_sec;
+	unsigned log_sec_lines;
 };
 
 /* One invocation inside the engine (inv->engine_private). */
@@ -248,9 +251,13 @@ void engine_finish_now(struct engine *e, struct engine_invocation *inv,
 struct fn *engine_fn_find(struct engine *e, const char *name);
 struct fn *engine_fn_get(struct engine *e, const char *name);
 void engine_fn_maybe_free(struct fn *fn);
+void engine_fn_went_live(struct fn *fn); /* creates its metrics series */
 void engine_check_shutdown(struct engine *e);
 void engine_guest_log(void *opaque, uint64_t call_id, int level,
 		      const char *line, size_t len);
+/* Writes the calling thread's batch of guest lines; after every call or
+ * boot that may have logged. */
+void engine_guest_log_flush(void);
 
 /* budget.c: limits derived at start, charges and deploy admission */
 int budget_init(struct engine *e, char *err, size_t err_len);

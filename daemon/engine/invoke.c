@@ -132,6 +132,7 @@ static void call_run(struct worker_item *it)
 	int ret;
 
 	ret = vm_call(p->vm, &args, &res, &err);
+	engine_guest_log_flush();
 	if (ret == 0)
 		map_result(c, &res);
 	else

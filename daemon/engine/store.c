@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "log.h"
 #include "store.h"
 
 #define STORE_MAGIC "GLINTFN\x01"
@@ -56,6 +57,36 @@ static int mkdirs(const char *path)
 	return 0;
 }
 
+/*
+ * Whoever can write the state directory can plant an image that glintd
+ * runs as a function, or swap one: like a token file, it must be ours
+ * alone. Writable by others is refused; writable by the group is allowed
+ * (a shared operators' group) but warned about.
+ */
+static int check_dir_mode(int fd, const char *path, char *err, size_t err_len)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0) {
+		snprintf(err, err_len, "cannot stat state directory %s: %s",
+			 path, strerror(errno));
+		return -errno;
+	}
+	if (st.st_mode & S_IWOTH) {
+		snprintf(err, err_len,
+			 "state directory %s is writable by other users (mode "
+			 "%04o): chmod 700 it",
+			 path, (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	if (st.st_mode & S_IWGRP)
+		log_msg(LOG_LEVEL_WARN,
+			"state directory %s is writable by its group (mode "
+			"%04o): chmod 700 it unless that is meant",
+			path, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
 int store_open(const char *path, int *dirfd_out, char *err, size_t err_len)
 {
 	int r, fd;
@@ -71,6 +102,11 @@ int store_open(const char *path, int *dirfd_out, char *err, size_t err_len)
 		r = -errno;
 		snprintf(err, err_len, "cannot open state directory %s: %s",
 			 path, strerror(-r));
+		return r;
+	}
+	r = check_dir_mode(fd, path, err, err_len);
+	if (r < 0) {
+		close(fd);
 		return r;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -345,6 +381,12 @@ static int read_file(int dirfd, const char *name, size_t max_bytes,
 		close(fd);
 		return -EINVAL;
 	}
+	/* glintd writes its files 0600: one that others may write was not
+	 * left so by glintd, and is not run. */
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		close(fd);
+		return -EPERM;
+	}
 	if ((uint64_t)st.st_size > max_bytes) {
 		close(fd);
 		return -EFBIG;
@@ -382,6 +424,12 @@ int store_read(int dirfd, const char *name, size_t max_image_bytes,
 			max_image_bytes + STORE_META_MAX + STORE_HEADER_BYTES +
 				SHA256_DIGEST_BYTES,
 			&buf, &size);
+	if (ret == -EPERM) {
+		snprintf(err, err_len,
+			 "the file is writable by other users "
+			 "than glintd's: chmod 600 it");
+		return ret;
+	}
 	if (ret < 0) {
 		snprintf(err, err_len, "cannot read: %s", strerror(-ret));
 		return ret;

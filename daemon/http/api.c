@@ -141,16 +141,18 @@ static void unauthorized(struct api_req *q, const char *message)
 	respond_error(q, 401, "unauthorized", message);
 }
 
-/* The admin API (/functions...) needs the admin token when one is set;
- * invocation needs the invoke token (or the admin token) when one is set.
- * Health, readiness and metrics stay open for probes and scrapers.
+/* The admin API (/functions...) needs the admin token when one is set, and
+ * so does /metrics, which names every tenant's functions, unless
+ * metrics_public; invocation needs the invoke token (or the admin token)
+ * when one is set. Health and readiness stay open for probes.
  * Returns 0 to go on, -EACCES when an error response was sent. */
 static int authorize(struct api_req *q)
 {
 	const struct glintd_config *cfg = q->api->cfg;
 	const char *need = NULL, *h, *tok;
 	int admin = q->route == API_ROUTE_FUNCTION ||
-		    q->route == API_ROUTE_FUNCTIONS;
+		    q->route == API_ROUTE_FUNCTIONS ||
+		    (q->route == API_ROUTE_METRICS && !cfg->metrics_public);
 
 	if (admin && cfg->admin_token[0])
 		need = cfg->admin_token;
@@ -459,17 +461,31 @@ static void handle_functions(struct api_req *q)
 
 /* ---- the rest, and dispatch ---- */
 
+static ssize_t metrics_read(void *opaque, char *buf, size_t max)
+{
+	return metrics_render_read(opaque, buf, max);
+}
+
+static void metrics_release(void *opaque)
+{
+	metrics_render_end(opaque);
+}
+
+/* Rendered piece by piece as the scraper reads: with many functions the
+ * text is megabytes, and one render in a go would stall every other
+ * request on the loop meanwhile. */
 static void handle_metrics(struct api_req *q)
 {
-	size_t len = 0;
-	char *text = metrics_render(q->api->metrics, &len);
+	struct metrics_render *rs = metrics_render_begin(q->api->metrics);
 
-	if (!text) {
+	if (!rs) {
 		respond_error(q, 500, "internal_error", "out of memory");
 		return;
 	}
-	respond(q, 200, "text/plain; version=0.0.4; charset=utf-8", text, len,
-		HTTP_BODY_TAKE);
+	metrics_http_inc(q->api->metrics, routes[q->route].label, 200);
+	http_respond_stream(q->http, 200,
+			    "text/plain; version=0.0.4; charset=utf-8",
+			    metrics_read, metrics_release, rs);
 }
 
 static void handle_readyz(struct api_req *q)

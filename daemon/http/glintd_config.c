@@ -35,8 +35,11 @@ void glintd_config_default(struct glintd_config *cfg)
 	cfg->max_invoke_bytes = 6u << 20;
 	cfg->max_small_body_bytes = 64u << 10;
 	cfg->max_connections = 1024;
-	cfg->max_connections_per_ip = 0;
+	cfg->max_connections_per_ip = 256;
 	cfg->connection_timeout_s = 60;
+	cfg->request_head_timeout_s = 20;
+	cfg->min_body_bytes_per_s = 1024;
+	cfg->metrics_max_functions = 1000;
 	cfg->connection_memory_bytes = 16u << 10;
 	cfg->shutdown_grace_ms = 10000;
 	cfg->log_level = LOG_LEVEL_INFO;
@@ -106,9 +109,19 @@ static const struct key_desc keys[] = {
 	KEY_UINT("connection_timeout_s", connection_timeout_s, 1, 86400),
 	KEY_UINT("connection_memory_bytes", connection_memory_bytes, 4 * KIB,
 		 16 * MIB),
+	KEY_UINT("request_head_timeout_s", request_head_timeout_s, 1, 3600),
+	KEY_UINT("min_body_bytes_per_s", min_body_bytes_per_s, 0, 1 * GIB),
+	KEY_UINT("metrics_max_functions", metrics_max_functions, 1, 100000),
+	KEY_UINT("guest_log_lines_per_call", engine.guest_log_lines_per_call, 0,
+		 1000000),
+	KEY_UINT("guest_log_bytes_per_call", engine.guest_log_bytes_per_call, 0,
+		 64 * MIB),
+	KEY_UINT("guest_log_lines_per_second", engine.guest_log_lines_per_s, 0,
+		 10000000),
 	KEY_PATH("admin_token_file", admin_token_file),
 	KEY_PATH("invoke_token_file", invoke_token_file),
 	{"allow_insecure_remote", K_BOOL, FIELD(allow_insecure_remote), 0, 0},
+	{"metrics_public", K_BOOL, FIELD(metrics_public), 0, 0},
 	KEY_PATH("tls_cert_file", tls_cert_file),
 	KEY_PATH("tls_key_file", tls_key_file),
 	{"function_defaults", K_DEFAULTS, 0, 0, 0, 0},

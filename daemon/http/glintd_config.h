@@ -35,6 +35,9 @@ struct glintd_config {
 	unsigned max_connections;	 /* concurrent HTTP connections */
 	unsigned max_connections_per_ip; /* 0: no per-address limit */
 	unsigned connection_timeout_s;	 /* idle connection timeout */
+	unsigned request_head_timeout_s; /* whole request head */
+	unsigned min_body_bytes_per_s;	 /* 0: any upload rate */
+	unsigned metrics_max_functions;	 /* function series in /metrics */
 	size_t connection_memory_bytes;	 /* per-connection header memory */
 	uint32_t shutdown_grace_ms;	 /* in-flight calls after SIGTERM */
 	enum log_level log_level;
@@ -42,7 +45,8 @@ struct glintd_config {
 	/* API security */
 	char admin_token_file[PATH_MAX];  /* "" = admin API unguarded */
 	char invoke_token_file[PATH_MAX]; /* "" = invocation unguarded */
-	int allow_insecure_remote;    /* non-loopback listen without a token */
+	int allow_insecure_remote; /* non-loopback listen without a token */
+	int metrics_public;	   /* /metrics open even with an admin token */
 	char tls_cert_file[PATH_MAX]; /* both or neither */
 	char tls_key_file[PATH_MAX];
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,15 +20,42 @@
 #include "log.h"
 
 #define HDR_MAX 4
+#define BODY_RESERVE_MAX (64u << 10)
+#define DEADLINE_SCAN_MS 500
+/* The minimum body rate is judged only after this long: TCP slow start and
+ * a client's own pauses make the first seconds of any upload look slow. */
+#define BODY_RATE_GRACE_NS (5ULL * 1000000000ULL)
 
 struct pending_header {
 	char name[32];
 	char value[96];
 };
 
+/* Where a connection is on its way to a complete request: libmicrohttpd's
+ * timeout only closes connections that send nothing, so a client trickling
+ * its head or body a byte at a time would hold its slot for ever. */
+enum conn_phase {
+	PHASE_HEAD, /* waiting for a whole request head */
+	PHASE_BODY, /* reading the body */
+	PHASE_BUSY, /* handled: running, answering or sending */
+	PHASE_CLOSING,
+};
+
+struct conn_track {
+	struct conn_track *prev, *next;
+	struct MHD_Connection *conn;
+	enum conn_phase phase;
+	uint64_t since_ns; /* start of the phase */
+	uint64_t body_bytes;
+	struct http_request *req; /* the request in progress, or NULL */
+};
+
 struct http_request {
 	struct http_server *srv;
 	struct MHD_Connection *conn;
+	struct conn_track *track;		      /* NULL when unknown */
+	struct http_request *defer_prev, *defer_next; /* to suspend */
+	int defer_pending;
 	const char *method, *path; /* MHD's, valid for the whole request */
 	uint64_t id, start_ns, queue_ns, run_ns;
 	char id_str[17];
@@ -53,7 +81,12 @@ struct http_server {
 	uv_timer_t timer; /* MHD's timeout */
 	uv_idle_t soon;	  /* run MHD next iteration without blocking */
 	uv_timer_t drain_timer;
+	uv_timer_t deadline_timer; /* request head and body deadlines */
 	unsigned open_handles;
+	struct conn_track conns;	 /* list head */
+	struct http_request *defer_head; /* suspend after MHD_run */
+	uint64_t head_timeout_ns;
+	unsigned min_body_rate; /* bytes per second; 0: none */
 	uint16_t port;
 	uint64_t next_id;
 	unsigned inflight; /* requests begun and not yet completed */
@@ -83,6 +116,45 @@ static void finish_drain(struct http_server *s)
 }
 
 static void on_timer(uv_timer_t *t);
+static void on_soon(uv_idle_t *c);
+
+static void defer_remove(struct http_request *r)
+{
+	if (!r->defer_pending)
+		return;
+	if (r->defer_prev)
+		r->defer_prev->defer_next = r->defer_next;
+	else
+		r->srv->defer_head = r->defer_next;
+	if (r->defer_next)
+		r->defer_next->defer_prev = r->defer_prev;
+	r->defer_prev = r->defer_next = NULL;
+	r->defer_pending = 0;
+}
+
+/*
+ * Requests waiting for their answer are suspended here, after MHD_run, not
+ * in the access handler: libmicrohttpd 0.9.75 keeps a connection suspended
+ * from its handler in the "read" state, and on resume reads first; a client
+ * that half-closed after its request then reads as end of stream and the
+ * connection is closed with the answer unsent. Out here the connection
+ * already waits for its answer without reading, and stays so on resume.
+ */
+static void suspend_deferred(struct http_server *s)
+{
+	struct http_request *r;
+
+	while ((r = s->defer_head)) {
+		defer_remove(r);
+		MHD_suspend_connection(r->conn);
+		if (r->response) { /* answered meanwhile: run it again */
+			MHD_resume_connection(r->conn);
+			uv_idle_start(&s->soon, on_soon);
+		} else {
+			r->suspended = 1;
+		}
+	}
+}
 
 /* Never called from inside MHD's own callbacks. */
 static void run_mhd(struct http_server *s)
@@ -90,6 +162,7 @@ static void run_mhd(struct http_server *s)
 	MHD_UNSIGNED_LONG_LONG timeout_ms;
 
 	MHD_run(s->mhd);
+	suspend_deferred(s);
 	/* At max_connections MHD takes its listen socket out of its epoll
 	 * set and puts it back only in a run after connections closed; no
 	 * event would cause that run, so run at least once a second. */
@@ -231,6 +304,11 @@ static void start_body(struct http_request *r)
 		r->too_large = 1;
 		return;
 	}
+	/* Reserve what is announced only up to BODY_RESERVE_MAX: the rest
+	 * grows with what actually arrives, so a connection that announces
+	 * a large body and sends little holds little memory. */
+	if (n > BODY_RESERVE_MAX)
+		n = BODY_RESERVE_MAX;
 	r->body = malloc(n ? n : 1);
 	if (r->body)
 		r->body_cap = n;
@@ -270,6 +348,23 @@ static void append_body(struct http_request *r, const char *data, size_t len)
 	r->body_len += len;
 }
 
+static struct conn_track *track_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void track_phase(struct conn_track *t, enum conn_phase phase)
+{
+	if (!t || t->phase == PHASE_CLOSING)
+		return;
+	t->phase = phase;
+	t->since_ns = http_now_ns();
+	t->body_bytes = 0;
+}
+
 /* Calls handle() once the body is complete; suspends when it answers later. */
 static enum MHD_Result dispatch(struct http_request *r)
 {
@@ -277,13 +372,17 @@ static enum MHD_Result dispatch(struct http_request *r)
 
 	if (!r->handled && !r->response) {
 		r->handled = 1;
+		track_phase(r->track, PHASE_BUSY);
 		s->h.handle(s->h.opaque, r);
 	}
 	if (r->response)
 		return queue_response(r);
-	if (!r->queued && !r->suspended) {
-		r->suspended = 1;
-		MHD_suspend_connection(r->conn);
+	if (!r->queued && !r->suspended && !r->defer_pending) {
+		r->defer_pending = 1;
+		r->defer_next = s->defer_head;
+		if (s->defer_head)
+			s->defer_head->defer_prev = r;
+		s->defer_head = r;
 	}
 	return MHD_YES;
 }
@@ -302,11 +401,17 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
 		if (!r)
 			return MHD_NO;
 		*con_cls = r;
+		r->track = track_of(conn);
+		if (r->track)
+			r->track->req = r;
+		track_phase(r->track, PHASE_BODY);
 		r->limit = s->h.begin(s->h.opaque, r);
 		/* Answered from the headers: with no body to come, wait for
 		 * the final call so the connection can be kept alive. */
-		if (r->response)
+		if (r->response) {
+			track_phase(r->track, PHASE_BUSY);
 			return has_body(r) ? queue_response(r) : MHD_YES;
+		}
 		start_body(r);
 		/* Over the limit by Content-Length: answer before the body. */
 		if (r->too_large)
@@ -314,6 +419,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
+		if (r->track)
+			r->track->body_bytes += *upload_data_size;
 		append_body(r, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -334,12 +441,110 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (!r)
 		return;
 	*con_cls = NULL;
+	defer_remove(r);
+	if (r->track)
+		r->track->req = NULL;
+	if (r->track && r->track->phase != PHASE_CLOSING) {
+		/* The next request's head is due from now. */
+		r->track->phase = PHASE_HEAD;
+		r->track->since_ns = http_now_ns();
+	}
 	s->h.done(s->h.opaque, r);
 	if (r->response)
 		MHD_destroy_response(r->response);
 	free(r->body);
 	free(r);
 	s->inflight--;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn,
+			  void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+	struct conn_track *t = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			return; /* served without deadlines */
+		t->conn = conn;
+		t->phase = PHASE_HEAD;
+		t->since_ns = http_now_ns();
+		t->next = s->conns.next;
+		t->prev = &s->conns;
+		s->conns.next->prev = t;
+		s->conns.next = t;
+		*socket_context = t;
+		return;
+	}
+	if (!t)
+		return;
+	if (t->req)
+		t->req->track = NULL;
+	t->prev->next = t->next;
+	t->next->prev = t->prev;
+	free(t);
+	*socket_context = NULL;
+}
+
+/* Ends a connection from outside libmicrohttpd: it sees the shut-down
+ * socket as closed by the peer and releases it in its next run. */
+static int close_conn(struct conn_track *t)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		t->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	if (!ci)
+		return 0;
+	shutdown(ci->connect_fd, SHUT_RDWR);
+	t->phase = PHASE_CLOSING;
+	return 1;
+}
+
+/* 1 when t is past its deadline: a head not complete within the head
+ * timeout, or a body averaging under the minimum rate after its grace. */
+static int overdue(const struct http_server *s, const struct conn_track *t,
+		   uint64_t now)
+{
+	uint64_t age = now - t->since_ns;
+
+	if (t->phase == PHASE_HEAD)
+		return age > s->head_timeout_ns;
+	if (t->phase != PHASE_BODY || !s->min_body_rate ||
+	    age <= BODY_RATE_GRACE_NS)
+		return 0;
+	return t->body_bytes < (uint64_t)s->min_body_rate * (age / 1000000000);
+}
+
+static void on_deadline_scan(uv_timer_t *tm)
+{
+	struct http_server *s = tm->data;
+	unsigned heads = 0, bodies = 0;
+	uint64_t now;
+
+	/* Take in what has arrived first: a loop that was busy must not
+	 * blame its clients for bytes it has not read yet. */
+	run_mhd(s);
+	now = http_now_ns();
+	for (struct conn_track *t = s->conns.next; t != &s->conns;
+	     t = t->next) {
+		if (!overdue(s, t, now))
+			continue;
+		if (t->phase == PHASE_HEAD)
+			heads += close_conn(t);
+		else
+			bodies += close_conn(t);
+	}
+	if (heads + bodies == 0)
+		return;
+	/* One line per scan, however many: the log is no amplifier. */
+	log_msg(LOG_LEVEL_WARN,
+		"http: closed %u connection(s) whose request head took over "
+		"%" PRIu64 " s and %u whose body came slower than %u bytes/s",
+		heads, s->head_timeout_ns / 1000000000, bodies,
+		s->min_body_rate);
+	uv_idle_start(&s->soon, on_soon);
 }
 
 /* ---- server lifecycle ---- */
@@ -371,6 +576,7 @@ static struct MHD_Daemon *start_mhd(struct http_server *s,
 	o[n++] = OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		     cfg->connection_memory_bytes, NULL);
 	o[n++] = OPT(MHD_OPTION_NOTIFY_COMPLETED, on_completed, s);
+	o[n++] = OPT(MHD_OPTION_NOTIFY_CONNECTION, on_connection, s);
 	o[n++] = OPT(MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s);
 	o[n++] = OPT(MHD_OPTION_UNESCAPE_CALLBACK, mhd_unescape, s);
 	if (cfg->max_connections_per_ip)
@@ -413,9 +619,13 @@ static int start_handles(struct http_server *s, char *err, size_t err_len)
 	uv_timer_init(s->loop, &s->timer);
 	uv_idle_init(s->loop, &s->soon);
 	uv_timer_init(s->loop, &s->drain_timer);
+	uv_timer_init(s->loop, &s->deadline_timer);
 	s->poll.data = s->timer.data = s->soon.data = s->drain_timer.data = s;
-	s->open_handles = 4;
+	s->deadline_timer.data = s;
+	s->open_handles = 5;
 	uv_poll_start(&s->poll, UV_READABLE, on_poll);
+	uv_timer_start(&s->deadline_timer, on_deadline_scan, DEADLINE_SCAN_MS,
+		       DEADLINE_SCAN_MS);
 	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : 0;
 	/* Arm the first timeout. */
@@ -443,6 +653,12 @@ int http_create(uv_loop_t *loop, const struct http_config *cfg,
 		return -ENOMEM;
 	s->loop = loop;
 	s->h = *h;
+	s->conns.next = s->conns.prev = &s->conns;
+	s->head_timeout_ns = (uint64_t)(cfg->request_head_timeout_s
+						? cfg->request_head_timeout_s
+						: 20) *
+			     1000000000ULL;
+	s->min_body_rate = cfg->min_body_bytes_per_s;
 	/* A random start keeps ids unique across restarts in shared logs. */
 	if (getrandom(&s->next_id, sizeof(s->next_id), GRND_NONBLOCK) < 0)
 		s->next_id = http_now_ns();
@@ -515,6 +731,7 @@ void http_destroy(struct http_server *s)
 	uv_close((uv_handle_t *)&s->timer, on_handle_closed);
 	uv_close((uv_handle_t *)&s->soon, on_handle_closed);
 	uv_close((uv_handle_t *)&s->drain_timer, on_handle_closed);
+	uv_close((uv_handle_t *)&s->deadline_timer, on_handle_closed);
 }
 
 /* ---- the request ---- */
@@ -650,6 +867,9 @@ static void add_timing(struct http_request *r, struct MHD_Response *resp)
 	MHD_add_response_header(resp, "Server-Timing", v);
 }
 
+static void set_response(struct http_request *r, unsigned status,
+			 const char *content_type, struct MHD_Response *resp);
+
 int http_respond(struct http_request *r, unsigned status,
 		 const char *content_type, const void *body, size_t len,
 		 enum http_body_mode mode)
@@ -675,6 +895,66 @@ int http_respond(struct http_request *r, unsigned status,
 			return -ENOMEM;
 		rc = -ENOMEM;
 	}
+	set_response(r, status, content_type, resp);
+	return rc;
+}
+
+struct stream {
+	http_stream_read_fn read;
+	void (*release)(void *opaque);
+	void *opaque;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream *st = cls;
+	ssize_t n = st->read(st->opaque, buf, max);
+
+	(void)pos;
+	if (n < 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return n ? n : MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream *st = cls;
+
+	st->release(st->opaque);
+	free(st);
+}
+
+int http_respond_stream(struct http_request *r, unsigned status,
+			const char *content_type, http_stream_read_fn read,
+			void (*release)(void *opaque), void *opaque)
+{
+	struct stream *st = NULL;
+	struct MHD_Response *resp = NULL;
+
+	if (!r->response && !r->queued)
+		st = malloc(sizeof(*st));
+	if (st) {
+		*st = (struct stream){read, release, opaque};
+		/* Pieces of 16 KiB: each is one short turn of the loop. */
+		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
+							 16 << 10, stream_read,
+							 st, stream_free);
+	}
+	if (!resp) {
+		free(st);
+		release(opaque);
+		if (r->response || r->queued)
+			return -EALREADY;
+		http_respond(r, 500, NULL, "", 0, HTTP_BODY_STATIC);
+		return -ENOMEM;
+	}
+	set_response(r, status, content_type, resp);
+	return 0;
+}
+
+static void set_response(struct http_request *r, unsigned status,
+			 const char *content_type, struct MHD_Response *resp)
+{
 	if (content_type)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 					content_type);
@@ -689,5 +969,4 @@ int http_respond(struct http_request *r, unsigned status,
 		MHD_resume_connection(r->conn);
 		uv_idle_start(&r->srv->soon, on_soon);
 	}
-	return rc;
 }

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <uv.h>
 
@@ -42,8 +43,10 @@ struct http_config {
 	                     host and port are then ignored; -1: bind */
 	unsigned max_connections;
 	unsigned max_connections_per_ip; /* 0: unlimited */
-	unsigned connection_timeout_s;
-	size_t connection_memory_bytes; /* bounds the request header size */
+	unsigned connection_timeout_s;	 /* no bytes either way */
+	unsigned request_head_timeout_s; /* whole request head; 0: 20 */
+	unsigned min_body_bytes_per_s;	 /* slower bodies are cut; 0: none */
+	size_t connection_memory_bytes;	 /* bounds the request header size */
 	const char *tls_cert_pem; /* both set: HTTPS only; borrowed for the */
 	const char *tls_key_pem;  /* server's lifetime */
 };
@@ -114,6 +117,16 @@ enum http_body_mode {
 int http_respond(struct http_request *r, unsigned status,
 		 const char *content_type, const void *body, size_t len,
 		 enum http_body_mode mode);
+
+/* Sends a body of unknown length made piece by piece as the client takes
+ * it (chunked): read fills buf with up to max bytes and returns how many,
+ * 0 at the end, negative on error (the connection is then cut). release
+ * is called once the response is done with, also when this fails.
+ * Returns 0, -EALREADY or -ENOMEM (a 500 is attempted). */
+typedef ssize_t (*http_stream_read_fn)(void *opaque, char *buf, size_t max);
+int http_respond_stream(struct http_request *r, unsigned status,
+			const char *content_type, http_stream_read_fn read,
+			void (*release)(void *opaque), void *opaque);
 
 uint64_t http_now_ns(void);
 

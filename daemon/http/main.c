@@ -172,6 +172,8 @@ static int start(struct glintd *g, int fd, const char *host)
 		.max_connections = g->cfg.max_connections,
 		.max_connections_per_ip = g->cfg.max_connections_per_ip,
 		.connection_timeout_s = g->cfg.connection_timeout_s,
+		.request_head_timeout_s = g->cfg.request_head_timeout_s,
+		.min_body_bytes_per_s = g->cfg.min_body_bytes_per_s,
 		.connection_memory_bytes = g->cfg.connection_memory_bytes,
 		.tls_cert_pem = g->cfg.tls_cert_pem,
 		.tls_key_pem = g->cfg.tls_key_pem,
@@ -183,6 +185,7 @@ static int start(struct glintd *g, int fd, const char *host)
 	rc = metrics_create(&g->metrics);
 	if (rc < 0)
 		return rc;
+	metrics_set_max_functions(g->metrics, g->cfg.metrics_max_functions);
 	rc = engine_create(&g->loop, &g->cfg.engine, g->metrics, &g->engine,
 			   err, sizeof(err));
 	if (rc < 0) {

@@ -13,6 +13,7 @@
 
 #define LOG_LINE_MAX 2048
 #define LOG_GUEST_MAX 1024
+_Static_assert(LOG_FORMAT_MAX >= LOG_LINE_MAX + 128, "room for the prefix");
 
 static int log_level_cur = LOG_LEVEL_INFO;
 
@@ -74,25 +75,39 @@ static size_t escape_into(char *dst, size_t cap, const char *src, size_t len)
 	return o;
 }
 
-static void write_line(enum log_level level, const char *msg, size_t len)
+/* The whole line, newline included, into line (LOG_FORMAT_MAX bytes). */
+static size_t format_line(char *line, enum log_level level, const char *msg,
+			  size_t len)
 {
-	char line[LOG_LINE_MAX + 128];
 	struct timespec ts;
 	struct tm tm;
 	size_t o;
-	ssize_t w;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	o = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-	o += (size_t)snprintf(line + o, sizeof(line) - o,
+	o = strftime(line, LOG_FORMAT_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
+	o += (size_t)snprintf(line + o, LOG_FORMAT_MAX - o,
 			      ".%03ldZ %s: ", ts.tv_nsec / 1000000L,
 			      log_level_name(level));
-	o += escape_into(line + o, sizeof(line) - o - 1, msg, len);
+	o += escape_into(line + o, LOG_FORMAT_MAX - o - 1, msg, len);
 	line[o++] = '\n';
-	/* One write per line; a short write to stderr is not worth retrying. */
-	w = write(STDERR_FILENO, line, o);
+	return o;
+}
+
+void log_write_lines(const char *buf, size_t len)
+{
+	/* One write per batch of whole lines; a short write to stderr is
+	 * not worth retrying. */
+	ssize_t w = write(STDERR_FILENO, buf, len);
+
 	(void)w;
+}
+
+static void write_line(enum log_level level, const char *msg, size_t len)
+{
+	char line[LOG_FORMAT_MAX];
+
+	log_write_lines(line, format_line(line, level, msg, len));
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)
@@ -115,21 +130,35 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	write_line(level, msg, (size_t)n);
 }
 
-void log_guest(uint64_t request_id, const char *fn, const char *line,
-	       size_t len)
+size_t log_format_guest(char *dst, uint64_t request_id, const char *fn,
+			const char *line, size_t len)
 {
-	char esc[LOG_GUEST_MAX * 4 + 1];
+	char esc[LOG_GUEST_MAX * 4 + 1], msg[LOG_LINE_MAX];
 	size_t n;
+	int m;
 
-	if (!log_enabled(LOG_LEVEL_INFO))
-		return;
 	if (len > LOG_GUEST_MAX)
 		len = LOG_GUEST_MAX;
 	while (len > 0 && line[len - 1] == '\n')
 		len--;
 	n = escape_into(esc, sizeof(esc), line, len);
 	esc[n] = '\0';
-	log_msg(LOG_LEVEL_INFO,
-		"request_id=%016" PRIx64 " function=%s guest: %s", request_id,
-		fn, esc);
+	m = snprintf(msg, sizeof(msg),
+		     "request_id=%016" PRIx64 " function=%s guest: %s",
+		     request_id, fn, esc);
+	if (m < 0)
+		return 0;
+	if ((size_t)m >= sizeof(msg))
+		m = sizeof(msg) - 1;
+	return format_line(dst, LOG_LEVEL_INFO, msg, (size_t)m);
+}
+
+void log_guest(uint64_t request_id, const char *fn, const char *line,
+	       size_t len)
+{
+	char out[LOG_FORMAT_MAX];
+
+	if (!log_enabled(LOG_LEVEL_INFO))
+		return;
+	log_write_lines(out, log_format_guest(out, request_id, fn, line, len));
 }

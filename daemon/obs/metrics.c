@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "metrics.h"
 
 /* Latency buckets: 1-2-5 per decade from 10 µs to 10 s, in ns. */
@@ -63,7 +64,12 @@ struct metrics_fn {
 	struct hist_lat total, run, queue, restore;
 	struct hist_pages dirty;
 	uint64_t vm_created, vm_destroyed;
+	uint64_t log_dropped;
 	uint32_t pool_ready, pool_busy, queued;
+	/* loop thread only */
+	unsigned refs; /* renders in progress that list it */
+	int dead;      /* forgotten; freed with the last ref */
+	int shared;    /* the overflow series of every function past the cap */
 };
 
 /* A counter keyed by a short label set, e.g. {route,code}. */
@@ -73,9 +79,16 @@ struct label_counter {
 	uint64_t count;
 };
 
+/* The label of the series that functions past the cap share: not a valid
+ * function name, so it cannot be mistaken for one. */
+#define OTHER_FN "(other)"
+#define DEFAULT_MAX_FNS 1000
+
 struct metrics {
 	struct metrics_fn *fns; /* loop thread appends; newest first */
-	pthread_mutex_t lock;	/* guards the slot tables' membership */
+	unsigned nfns, max_fns; /* own series, and their cap */
+	struct metrics_fn *other;
+	pthread_mutex_t lock; /* guards the slot tables' membership */
 	struct label_counter deploys[LABEL_SLOTS];
 	struct label_counter http[LABEL_SLOTS];
 };
@@ -97,6 +110,7 @@ int metrics_create(struct metrics **out)
 	if (!m)
 		return -ENOMEM;
 	pthread_mutex_init(&m->lock, NULL);
+	m->max_fns = DEFAULT_MAX_FNS;
 	*out = m;
 	return 0;
 }
@@ -115,14 +129,15 @@ void metrics_destroy(struct metrics *m)
 	free(m);
 }
 
-struct metrics_fn *metrics_fn_get(struct metrics *m, const char *name)
+void metrics_set_max_functions(struct metrics *m, unsigned max)
 {
-	struct metrics_fn *f;
+	m->max_fns = max ? max : DEFAULT_MAX_FNS;
+}
 
-	for (f = m->fns; f; f = f->next)
-		if (strcmp(f->name, name) == 0)
-			return f;
-	f = calloc(1, sizeof(*f));
+static struct metrics_fn *fn_add(struct metrics *m, const char *name)
+{
+	struct metrics_fn *f = calloc(1, sizeof(*f));
+
 	if (!f)
 		return NULL;
 	snprintf(f->name, sizeof(f->name), "%s", name);
@@ -130,6 +145,56 @@ struct metrics_fn *metrics_fn_get(struct metrics *m, const char *name)
 	/* Release: a reader on another thread sees a fully built entry. */
 	__atomic_store_n(&m->fns, f, __ATOMIC_RELEASE);
 	return f;
+}
+
+struct metrics_fn *metrics_fn_get(struct metrics *m, const char *name)
+{
+	struct metrics_fn *f;
+
+	for (f = m->fns; f; f = f->next)
+		if (!f->shared && strcmp(f->name, name) == 0)
+			return f;
+	if (m->nfns < m->max_fns) {
+		f = fn_add(m, name);
+		m->nfns += f != NULL;
+		return f;
+	}
+	if (!m->other) {
+		m->other = fn_add(m, OTHER_FN);
+		if (!m->other)
+			return NULL;
+		m->other->shared = 1;
+		log_msg(LOG_LEVEL_WARN,
+			"metrics: more than %u functions "
+			"(metrics_max_functions); "
+			"the others are counted as function=\"" OTHER_FN "\"",
+			m->max_fns);
+	}
+	return m->other;
+}
+
+void metrics_fn_forget(struct metrics *m, struct metrics_fn *f)
+{
+	struct metrics_fn **pp;
+
+	if (!f || f->shared)
+		return;
+	for (pp = &m->fns; *pp && *pp != f; pp = &(*pp)->next)
+		;
+	if (!*pp)
+		return;
+	*pp = f->next;
+	m->nfns--;
+	if (f->refs)
+		f->dead = 1;
+	else
+		free(f);
+}
+
+void metrics_guest_log_dropped_add(struct metrics_fn *f, uint64_t lines)
+{
+	if (f && lines)
+		add64(&f->log_dropped, lines);
 }
 
 static void hist_lat_record(struct hist_lat *h, uint64_t ns)
@@ -191,7 +256,8 @@ void metrics_vm_destroyed_inc(struct metrics_fn *f)
 void metrics_pool_set(struct metrics_fn *f, uint32_t ready, uint32_t busy,
 		      uint32_t queued)
 {
-	if (!f)
+	/* Gauges of many functions do not add up to one. */
+	if (!f || f->shared)
 		return;
 	__atomic_store_n(&f->pool_ready, ready, __ATOMIC_RELAXED);
 	__atomic_store_n(&f->pool_busy, busy, __ATOMIC_RELAXED);
@@ -378,6 +444,7 @@ enum family {
 	FAM_QDEPTH,
 	FAM_CREATED,
 	FAM_DESTROYED,
+	FAM_LOG_DROPPED,
 	FAM_N
 };
 
@@ -401,6 +468,8 @@ static const struct {
 	{"glint_queue_depth", "gauge", "Invocations waiting for a VM."},
 	{"glint_vm_creations_total", "counter", "VMs created."},
 	{"glint_vm_destructions_total", "counter", "VMs destroyed."},
+	{"glint_guest_log_dropped_total", "counter",
+	 "Guest log lines dropped by the per-call and per-second limits."},
 };
 
 static void render_fn(struct sbuf *b, enum family fam,
@@ -458,21 +527,12 @@ static void render_fn(struct sbuf *b, enum family fam,
 		sb_printf(b, "%s{function=\"%s\"} %" PRIu64 "\n", name, fe,
 			  load64(&f->vm_destroyed));
 		break;
+	case FAM_LOG_DROPPED:
+		sb_printf(b, "%s{function=\"%s\"} %" PRIu64 "\n", name, fe,
+			  load64(&f->log_dropped));
+		break;
 	case FAM_N:
 		break;
-	}
-}
-
-static void render_functions(struct sbuf *b, struct metrics *m)
-{
-	struct metrics_fn *head = __atomic_load_n(&m->fns, __ATOMIC_ACQUIRE);
-	char fe[2 * sizeof(head->name) + 1];
-
-	for (int fam = 0; fam < FAM_N; fam++) {
-		header(b, families[fam].name, families[fam].type,
-		       families[fam].help);
-		for (struct metrics_fn *f = head; f; f = f->next)
-			render_fn(b, (enum family)fam, f, esc(fe, f->name));
 	}
 }
 
@@ -616,18 +676,119 @@ static void render_process(struct sbuf *b)
 	}
 }
 
-char *metrics_render(struct metrics *m, size_t *len_out)
-{
-	struct sbuf b = {0};
+/* ---- rendering in steps ---- */
 
-	render_functions(&b, m);
-	render_labels(&b, m);
-	render_process(&b);
-	if (b.failed || !b.p) {
-		free(b.p);
+/* The functions listed when the render began, each held by a ref so that
+ * one forgotten meanwhile stays readable; a step renders one function's
+ * series of one family, so no step takes long however many there are. */
+struct metrics_render {
+	struct metrics *m;
+	struct metrics_fn **fns;
+	size_t nfns;
+	int fam;
+	size_t idx;
+	int stage; /* 0: functions, 1: the rest, 2: done */
+	struct sbuf out;
+	size_t out_off; /* bytes of out already read */
+};
+
+struct metrics_render *metrics_render_begin(struct metrics *m)
+{
+	struct metrics_render *rs = calloc(1, sizeof(*rs));
+	size_t n = 0;
+
+	if (!rs)
+		return NULL;
+	rs->m = m;
+	for (struct metrics_fn *f = m->fns; f; f = f->next)
+		n++;
+	rs->fns = calloc(n ? n : 1, sizeof(*rs->fns));
+	if (!rs->fns) {
+		free(rs);
 		return NULL;
 	}
-	if (len_out)
-		*len_out = b.len;
-	return b.p;
+	for (struct metrics_fn *f = m->fns; f; f = f->next) {
+		f->refs++;
+		rs->fns[rs->nfns++] = f;
+	}
+	return rs;
+}
+
+static void render_step(struct metrics_render *rs)
+{
+	char fe[2 * sizeof(rs->fns[0]->name) + 1];
+
+	if (rs->stage == 1) {
+		render_labels(&rs->out, rs->m);
+		render_process(&rs->out);
+		rs->stage = 2;
+		return;
+	}
+	if (rs->idx == 0)
+		header(&rs->out, families[rs->fam].name, families[rs->fam].type,
+		       families[rs->fam].help);
+	if (rs->idx < rs->nfns) {
+		struct metrics_fn *f = rs->fns[rs->idx++];
+
+		render_fn(&rs->out, (enum family)rs->fam, f, esc(fe, f->name));
+	}
+	if (rs->idx >= rs->nfns) {
+		rs->idx = 0;
+		if (++rs->fam == FAM_N)
+			rs->stage = 1;
+	}
+}
+
+ssize_t metrics_render_read(struct metrics_render *rs, char *buf, size_t max)
+{
+	size_t n;
+
+	while (rs->stage != 2 && rs->out.len - rs->out_off < max &&
+	       !rs->out.failed) {
+		if (rs->out_off == rs->out.len)
+			rs->out.len = rs->out_off = 0; /* reuse the buffer */
+		render_step(rs);
+	}
+	if (rs->out.failed)
+		return -ENOMEM;
+	n = rs->out.len - rs->out_off;
+	if (n > max)
+		n = max;
+	memcpy(buf, rs->out.p + rs->out_off, n);
+	rs->out_off += n;
+	return (ssize_t)n;
+}
+
+void metrics_render_end(struct metrics_render *rs)
+{
+	if (!rs)
+		return;
+	for (size_t i = 0; i < rs->nfns; i++) {
+		struct metrics_fn *f = rs->fns[i];
+
+		if (--f->refs == 0 && f->dead)
+			free(f);
+	}
+	free(rs->fns);
+	free(rs->out.p);
+	free(rs);
+}
+
+char *metrics_render(struct metrics *m, size_t *len_out)
+{
+	struct metrics_render *rs = metrics_render_begin(m);
+	char *text;
+
+	if (!rs)
+		return NULL;
+	while (rs->stage != 2 && !rs->out.failed)
+		render_step(rs);
+	text = rs->out.failed ? NULL : rs->out.p;
+	if (text) {
+		if (len_out)
+			*len_out = rs->out.len;
+		rs->out.p = NULL;
+	}
+	metrics_render_end(rs);
+	return text;
 }

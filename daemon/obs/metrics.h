@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * Threads: metrics_create/destroy/render and metrics_fn_get/forget on the
@@ -22,9 +23,19 @@ int metrics_create(struct metrics **out);
 void metrics_destroy(struct metrics *m); /* NULL ok */
 
 /* Series of function name, created on first use; valid until
- * metrics_destroy (a deleted function's series stay, so counters never go
- * backwards). */
+ * metrics_fn_forget or metrics_destroy. Past metrics_max_functions series
+ * every further name shares one series labelled function="(other)" (its
+ * gauges are not kept), so the exposition stays bounded. */
 struct metrics_fn *metrics_fn_get(struct metrics *m, const char *name);
+/* Removes a function's series (it was deleted, or never went live); NULL
+ * and the shared series are ignored. No thread may record into f any
+ * more. */
+void metrics_fn_forget(struct metrics *m, struct metrics_fn *f);
+/* The cap on function series; 0 restores the default (1000). */
+void metrics_set_max_functions(struct metrics *m, unsigned max);
+
+/* Guest log lines dropped by the log limits. */
+void metrics_guest_log_dropped_add(struct metrics_fn *f, uint64_t lines);
 
 /* outcome: the engine's stable code ("ok", "function_error", ...). */
 void metrics_invocation_record(struct metrics_fn *f, const char *outcome,
@@ -46,5 +57,14 @@ void metrics_http_inc(struct metrics *m, const char *route, unsigned code);
  * the standard process_* metrics. Returns a malloc'd NUL-terminated string
  * (caller frees) or NULL on allocation failure. */
 char *metrics_render(struct metrics *m, size_t *len_out);
+
+/* The same text in pieces, so that a large exposition is sent without
+ * holding the loop: read fills buf with up to max bytes and returns how
+ * many (0 at the end) or -ENOMEM. Series of functions forgotten meanwhile
+ * stay readable until end. Loop thread only. */
+struct metrics_render;
+struct metrics_render *metrics_render_begin(struct metrics *m);
+ssize_t metrics_render_read(struct metrics_render *rs, char *buf, size_t max);
+void metrics_render_end(struct metrics_render *rs); /* NULL ok */
 
 #endif /* GLINT_METRICS_H */

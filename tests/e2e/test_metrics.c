@@ -179,6 +179,100 @@ START_TEST(promtool_accepts_output)
 }
 END_TEST
 
+/* Reads a render to its end in pieces of at most piece bytes. */
+static char *read_all(struct metrics_render *rs, size_t piece)
+{
+	size_t len = 0, cap = 1 << 16;
+	char *out = malloc(cap);
+	ssize_t n;
+
+	ck_assert_ptr_nonnull(out);
+	do {
+		if (len + piece + 1 > cap) {
+			cap *= 2;
+			out = realloc(out, cap);
+			ck_assert_ptr_nonnull(out);
+		}
+		n = metrics_render_read(rs, out + len, piece);
+		ck_assert_int_ge(n, 0);
+		ck_assert_uint_le((size_t)n, piece);
+		len += (size_t)n;
+	} while (n > 0);
+	out[len] = '\0';
+	return out;
+}
+
+/* Pieces of any size add up to the whole text; a function forgotten
+ * mid-render is still in that render and gone from the next. */
+START_TEST(render_in_pieces_and_forget)
+{
+	struct metrics *m;
+	struct metrics_fn *f[50];
+	struct metrics_render *rs;
+	char name[16], *whole, *pieces;
+
+	ck_assert_int_eq(metrics_create(&m), 0);
+	for (int i = 0; i < 50; i++) {
+		snprintf(name, sizeof(name), "fn%d", i);
+		f[i] = metrics_fn_get(m, name);
+		metrics_invocation_record(f[i], "ok", 1000u * (unsigned)i, 1,
+					  1);
+	}
+	whole = render(m);
+	rs = metrics_render_begin(m);
+	pieces = read_all(rs, 7);
+	metrics_render_end(rs);
+	/* process_* may differ between two renders: compare up to them. */
+	*strstr(whole, "# HELP process_") = '\0';
+	*strstr(pieces, "# HELP process_") = '\0';
+	ck_assert_str_eq(pieces, whole);
+	free(pieces);
+
+	rs = metrics_render_begin(m);
+	metrics_fn_forget(m, f[10]);
+	pieces = read_all(rs, 4096);
+	metrics_render_end(rs);
+	ck_assert_ptr_nonnull(strstr(pieces, "function=\"fn10\""));
+	free(pieces);
+	pieces = render(m);
+	ck_assert_ptr_null(strstr(pieces, "function=\"fn10\""));
+	ck_assert_ptr_nonnull(strstr(pieces, "function=\"fn11\""));
+	free(pieces);
+	free(whole);
+	metrics_destroy(m);
+}
+END_TEST
+
+/* Past the cap, functions share one "(other)" series; forgetting one of
+ * the capped ones makes room again. */
+START_TEST(function_series_are_capped)
+{
+	struct metrics *m;
+	struct metrics_fn *a, *b, *c, *d;
+	char *s;
+
+	ck_assert_int_eq(metrics_create(&m), 0);
+	metrics_set_max_functions(m, 2);
+	a = metrics_fn_get(m, "a");
+	b = metrics_fn_get(m, "b");
+	c = metrics_fn_get(m, "c");
+	d = metrics_fn_get(m, "d");
+	ck_assert_ptr_ne(a, b);
+	ck_assert_ptr_eq(c, d);
+	metrics_invocation_record(c, "ok", 1, 1, 1);
+	metrics_invocation_record(d, "ok", 1, 1, 1);
+	metrics_fn_forget(m, c); /* the shared series stays */
+	s = render(m);
+	ck_assert(sample(s, "glint_invocations_total{function=\"(other)\","
+			    "outcome=\"ok\"}") == 2);
+	ck_assert_ptr_null(strstr(s, "function=\"c\""));
+	free(s);
+	metrics_fn_forget(m, a);
+	ck_assert_ptr_ne(metrics_fn_get(m, "e"), c);
+	metrics_destroy(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("metrics");
@@ -188,6 +282,8 @@ int main(void)
 	tcase_add_test(tc, buckets_are_cumulative);
 	tcase_add_test(tc, label_values_escaped);
 	tcase_add_test(tc, promtool_accepts_output);
+	tcase_add_test(tc, render_in_pieces_and_forget);
+	tcase_add_test(tc, function_series_are_capped);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

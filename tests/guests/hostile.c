@@ -54,6 +54,9 @@
  *   fpu             prints MXCSR and the x87 control     success, "1f80/037f"
  *                   word, then sets both to odd values   in every call (the
  *                                                        runtime resets them)
+ *   log-tiny        8000 one-character log lines         success, body "ok";
+ *                                                        the daemon's log of
+ *                                                        them is bounded
  */
 
 #define CALL_PAGE ((volatile struct glint_call_page *)GLINT_CALL_PAGE_GPA)
@@ -103,6 +106,14 @@ static void log_flood(void)
 
 	for (int i = 0; i < (1 << 20) / (int)sizeof(line); i++)
 		glint_log_info("%d %s", i, line);
+	glint_write_str("ok");
+}
+
+/* The most lines a full log buffer holds: one character each. */
+static void log_tiny(void)
+{
+	for (int i = 0; i < 8000; i++)
+		glint_log_info("x");
 	glint_write_str("ok");
 }
 
@@ -221,6 +232,8 @@ static void mode(const char *name)
 		storm(0);
 	else if (!strcmp(name, "fpu"))
 		fpu();
+	else if (!strcmp(name, "log-tiny"))
+		log_tiny();
 	else
 		glint_fail("unknown mode \"%s\"", name);
 }

@@ -47,6 +47,13 @@ tests_robust_test_faults_CPPFLAGS = $(ROBUST_CPPFLAGS)
 tests_robust_test_faults_LDADD = $(ROBUST_LDADD)
 tests_robust_test_faults_DEPENDENCIES = $(ROBUST_DEPS)
 
+check_PROGRAMS += tests/robust/test_limits
+TESTS += tests/robust/test_limits
+tests_robust_test_limits_SOURCES = tests/robust/test_limits.c $(ROBUST_COMMON)
+tests_robust_test_limits_CPPFLAGS = $(ROBUST_CPPFLAGS)
+tests_robust_test_limits_LDADD = $(ROBUST_LDADD)
+tests_robust_test_limits_DEPENDENCIES = $(ROBUST_DEPS)
+
 check_PROGRAMS += tests/robust/test_fairness
 TESTS += tests/robust/test_fairness
 tests_robust_test_fairness_SOURCES = tests/robust/test_fairness.c \

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #define CONN_TIMEOUT_S 1
 #define MAX_INVOKE_BYTES 65536
 #define MAX_CONNECTIONS 16
+#define HEAD_TIMEOUT_S 2
 
 static struct glintd_proc daemon_g;
 static char config_path[64];
@@ -486,6 +488,179 @@ START_TEST(pipelined_good_then_bad)
 }
 END_TEST
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Invocations whose clients half-close (shutdown(SHUT_WR)) right after
+ * sending, several at once and after an idle half-closed connection, are
+ * each answered in full before the connection ends. */
+START_TEST(half_closing_clients_get_their_answer)
+{
+	static const char inv[] = INV "Content-Length: 2\r\n\r\nhi";
+	int idle = raw_connect(), fds[8];
+	struct raw_resp r;
+
+	shutdown(idle, SHUT_WR); /* half-closed, nothing sent, left idle */
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 8; i++) {
+			fds[i] = raw_connect();
+			raw_send(fds[i], inv, sizeof(inv) - 1);
+			shutdown(fds[i], SHUT_WR);
+		}
+		for (int i = 0; i < 8; i++) {
+			raw_read(fds[i], &r);
+			ck_assert_msg(r.status == 200,
+				      "round %d client %d: %d%s", round, i,
+				      r.status, r.closed ? " (closed)" : "");
+			ck_assert_str_eq(r.body, "hi");
+			raw_resp_free(&r);
+			close(fds[i]);
+		}
+	}
+	close(idle);
+	healthz_ok("half-closing clients");
+}
+END_TEST
+
+/* 1 when the daemon has closed fd (end of stream or reset) without
+ * sending a byte; 0 while it is open; -1 when it sent something. */
+static int closed_silently(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char c;
+	ssize_t n;
+
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
+	n = recv(fd, &c, 1, MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno == ECONNRESET))
+		return 1;
+	return n > 0 ? -1 : 0;
+}
+
+struct normal_client {
+	pthread_t thread;
+	const char *req;
+	volatile int status; /* 0 until answered; -1: closed unanswered */
+	char body[64];
+};
+
+static void *normal_client_run(void *opaque)
+{
+	struct normal_client *nc = opaque;
+	struct raw_resp r;
+
+	raw_exchange(nc->req, strlen(nc->req), &r);
+	snprintf(nc->body, sizeof(nc->body), "%s", r.body ? r.body : "");
+	raw_resp_free(&r);
+	__atomic_store_n(&nc->status, r.status ? r.status : -1,
+			 __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Trickles one byte of msg on each open fd every 250 ms (never idle long
+ * enough for connection_timeout_s) until the daemon has closed them all
+ * and the normal client has its answer, or 20 s pass. Returns how many
+ * the daemon closed; fails on any byte sent back to an attacker. */
+static int trickle(int *fds, int n, const char *msg, size_t off,
+		   struct normal_client *nc, double *took)
+{
+	int closed[MAX_CONNECTIONS] = {0}, nclosed = 0;
+	double t0 = now_s();
+	size_t len = strlen(msg);
+
+	for (size_t pos = off; now_s() - t0 < 20; pos++) {
+		for (int i = 0; i < n; i++) {
+			int c;
+
+			if (closed[i])
+				continue;
+			c = closed_silently(fds[i]);
+			ck_assert_msg(c >= 0, "slow client %d got bytes", i);
+			if (c == 0 && pos < len)
+				c = send(fds[i], msg + pos, 1, MSG_NOSIGNAL) !=
+				    1;
+			if (c) {
+				closed[i] = 1;
+				nclosed++;
+			}
+		}
+		if (nclosed == n &&
+		    __atomic_load_n(&nc->status, __ATOMIC_ACQUIRE) != 0)
+			break;
+		/* The attack's own pace, not a wait for a condition. */
+		nanosleep(&(struct timespec){0, 250000000}, NULL);
+	}
+	*took = now_s() - t0;
+	return nclosed;
+}
+
+/* Slow-loris: every connection slot taken by clients that send their
+ * request head a byte at a time, never idle. The daemon closes each once
+ * its head is overdue (request_head_timeout_s), and a normal client that
+ * came during the attack is served. */
+START_TEST(slow_loris_heads_are_cut_others_served)
+{
+	static char head[1024];
+	struct normal_client nc = {
+		.req = "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"};
+	int fds[MAX_CONNECTIONS], nclosed;
+	double took;
+
+	snprintf(head, sizeof(head),
+		 "GET /healthz HTTP/1.1\r\nHost: t\r\n"
+		 "X-Pad: %0600d\r\n\r\n",
+		 0);
+	for (int i = 0; i < MAX_CONNECTIONS; i++) {
+		fds[i] = raw_connect();
+		raw_send(fds[i], head, 1);
+	}
+	ck_assert_int_eq(
+		pthread_create(&nc.thread, NULL, normal_client_run, &nc), 0);
+	nclosed = trickle(fds, MAX_CONNECTIONS, head, 1, &nc, &took);
+	pthread_join(nc.thread, NULL);
+	ck_assert_msg(nclosed == MAX_CONNECTIONS,
+		      "%d of %d slow clients still open after %.1f s",
+		      MAX_CONNECTIONS - nclosed, MAX_CONNECTIONS, took);
+	ck_assert_int_eq(nc.status, 200);
+	ck_assert_str_eq(nc.body, "{\"status\":\"ok\"}");
+	for (int i = 0; i < MAX_CONNECTIONS; i++)
+		close(fds[i]);
+	healthz_ok("slow-loris heads");
+}
+END_TEST
+
+/* A body trickled far below min_body_bytes_per_s (1024 by default) is cut
+ * after its grace; an invocation meanwhile is served. */
+START_TEST(slow_body_is_cut_others_served)
+{
+	static char msg[4096];
+	struct normal_client nc = {.req = INV "Content-Length: 2\r\n\r\nhi"};
+	int fd = raw_connect(), nclosed;
+	size_t head_len;
+	double took;
+
+	head_len = (size_t)snprintf(msg, sizeof(msg),
+				    INV "Content-Length: 60000\r\n\r\n");
+	memset(msg + head_len, 'b', sizeof(msg) - head_len - 1);
+	raw_send(fd, msg, head_len);
+	ck_assert_int_eq(
+		pthread_create(&nc.thread, NULL, normal_client_run, &nc), 0);
+	nclosed = trickle(&fd, 1, msg, head_len, &nc, &took);
+	pthread_join(nc.thread, NULL);
+	ck_assert_msg(nclosed == 1, "slow body still open after %.1f s", took);
+	ck_assert_int_eq(nc.status, 200);
+	ck_assert_str_eq(nc.body, "hi");
+	close(fd);
+	healthz_ok("slow body");
+}
+END_TEST
+
 static void daemon_up(void)
 {
 	const char *extra[] = {"--config", config_path, NULL};
@@ -499,8 +674,10 @@ static void daemon_up(void)
 	fprintf(f,
 		"{\"connection_timeout_s\": %d, \"max_invoke_bytes\": %d, "
 		"\"max_small_body_bytes\": 4096, \"max_connections\": %d, "
-		"\"connection_memory_bytes\": 16384}\n",
-		CONN_TIMEOUT_S, MAX_INVOKE_BYTES, MAX_CONNECTIONS);
+		"\"connection_memory_bytes\": 16384, "
+		"\"request_head_timeout_s\": %d}\n",
+		CONN_TIMEOUT_S, MAX_INVOKE_BYTES, MAX_CONNECTIONS,
+		HEAD_TIMEOUT_S);
 	fclose(f);
 	rc = harness_start(&daemon_g, extra);
 	if (rc != 0) {
@@ -533,6 +710,9 @@ int main(void)
 	tcase_add_test(tc, slow_clients_are_closed_others_served);
 	tcase_add_test(tc, connection_limit_full_then_recovers);
 	tcase_add_test(tc, pipelined_good_then_bad);
+	tcase_add_test(tc, half_closing_clients_get_their_answer);
+	tcase_add_test(tc, slow_loris_heads_are_cut_others_served);
+	tcase_add_test(tc, slow_body_is_cut_others_served);
 	suite_add_tcase(s, tc);
 	failed = check_run(s);
 	curl_global_cleanup();

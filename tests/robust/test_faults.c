@@ -57,9 +57,9 @@ START_TEST(full_state_dir_507_old_functions_kept)
 	rc = harness_start(&g, NULL);
 	ck_assert_msg(rc == 0, "start: %s", strerror(-rc));
 	harness_stop(&g, 5000);
-	ck_assert_msg(
-		mount("glint-small", g.state_dir, "tmpfs", 0, "size=512k") == 0,
-		"mount tmpfs: %s", strerror(errno));
+	ck_assert_msg(mount("glint-small", g.state_dir, "tmpfs", 0,
+			    "size=512k,mode=0700") == 0,
+		      "mount tmpfs: %s", strerror(errno));
 	rc = harness_restart(&g, NULL);
 	ck_assert_msg(rc == 0, "restart: %s", strerror(-rc));
 	robust_deploy(&g, "keep", "guest/examples/echo.elf", "", 201);

@@ -27,6 +27,14 @@ tests_vmm_test_vmm_tiny_hostile_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
 tests_vmm_test_vmm_tiny_hostile_CFLAGS = $(VMM_TEST_CFLAGS)
 tests_vmm_test_vmm_tiny_hostile_LDADD = $(VMM_TEST_LDADD)
 
+check_PROGRAMS += tests/vmm/test_vmm_memory
+TESTS += tests/vmm/test_vmm_memory
+tests_vmm_test_vmm_memory_SOURCES = tests/vmm/test_vmm_memory.c \
+	tests/vmm/kvm_fixture.h tests/vmm/tinyguest.h
+tests_vmm_test_vmm_memory_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
+tests_vmm_test_vmm_memory_CFLAGS = $(VMM_TEST_CFLAGS)
+tests_vmm_test_vmm_memory_LDADD = $(VMM_TEST_LDADD)
+
 check_PROGRAMS += tests/vmm/test_vmm_guests
 TESTS += tests/vmm/test_vmm_guests
 tests_vmm_test_vmm_guests_SOURCES = tests/vmm/test_vmm_guests.c
