@@ -68,9 +68,9 @@ struct metrics;
  * make room); a full queue is refused with queue_full naming the budget.
  * At start-up a stored function that does not fit is loaded with fewer
  * warm VMs, or not at all, with a log line saying which budget; its file
- * is kept. An idle VM whose restores left much of its memory private (a
- * whole-copy restore leaves all of it) is replaced by a fresh clone after
- * a second, so one heavy call does not pin its memory for the VM's life.
+ * is kept. An idle VM whose restore left much of its memory private hands
+ * it back to the snapshot (vm_trim) after a second, so one heavy call does
+ * not pin its memory for the VM's life.
  */
 struct engine_config {
 	const char *state_dir;	/* created if missing */

@@ -73,6 +73,7 @@ enum pvm_state {
 	PVM_CREATING,
 	PVM_READY,
 	PVM_BUSY,
+	PVM_TRIMMING,
 	PVM_DESTROYING,
 };
 
@@ -89,10 +90,9 @@ struct pvm {
 	uint64_t idle_since_ns;
 	struct call *call;   /* BUSY: the call running on it */
 	uint32_t charged_mb; /* memory charged to the budget while alive */
-	/* Worker, before the return: pages restores copied back (an upper
-	 * bound on its private memory), and 1 once that is a large share
-	 * of its memory or a restore copied everything. */
-	uint64_t private_pages;
+	/* Worker, before the return: what the last restore left private,
+	 * and 1 when that is worth handing back once idle (pool.c). */
+	uint64_t private_bytes;
 	int heavy;
 };
 
@@ -110,7 +110,8 @@ struct fn_version {
 	uint64_t boot_ns, init_ns, snapshot_ns;
 	struct dlist ready, busy;
 	unsigned nready, nbusy, ncreating;
-	unsigned refs; /* VMs alive, plus one while it is fn->live */
+	unsigned ntrimming; /* idle VMs handing their private pages back */
+	unsigned refs;	    /* VMs alive, plus one while it is fn->live */
 	int retired;
 	int charged; /* its snapshot is charged to the memory budget */
 };
@@ -286,7 +287,7 @@ void pool_publish(struct fn *fn);
 /* VMs of ver that exist or are being made. */
 static inline unsigned pool_vm_count(const struct fn_version *ver)
 {
-	return ver->nready + ver->nbusy + ver->ncreating;
+	return ver->nready + ver->nbusy + ver->ncreating + ver->ntrimming;
 }
 
 /* invoke.c: calls and their wait queue */

@@ -101,15 +101,15 @@ static void map_result(struct call *c, const struct vm_call_result *res)
 	inv->outcome = ENGINE_OK;
 }
 
-/* A VM past 1/16 of its memory in private pages is worth renewing once
- * idle (pool.c, renew_heavy). */
+/* A VM holding more than 1/16 of its memory privately is worth trimming
+ * once idle (pool.c, trim_idle); below that the pages it keeps are the
+ * ones every call writes anyway. */
 static void note_private(struct pvm *p, const struct vm_restore_stats *rs)
 {
-	uint64_t mem_pages = (uint64_t)p->ver->settings.memory_mb << 8;
+	uint64_t mem_bytes = (uint64_t)p->ver->settings.memory_mb << 20;
 
-	p->private_pages += rs->dirty_pages;
-	if (rs->full_copy || p->private_pages * 16 >= mem_pages)
-		p->heavy = 1;
+	p->private_bytes = rs->private_bytes;
+	p->heavy = rs->private_bytes * 16 >= mem_bytes;
 }
 
 static void call_run(struct worker_item *it)

@@ -306,16 +306,50 @@ static void pvm_make_ready(struct pvm *p)
 	pool_publish(fn);
 }
 
+static void pvm_trimmed(struct worker_item *it)
+{
+	struct pvm *p = container_of(it, struct pvm, item);
+	struct fn_version *ver = p->ver;
+
+	ver->ntrimming--;
+	if (p->failed) {
+		engine_log(LOG_LEVEL_WARN, "function %s: VM replaced: %s",
+			   ver->fn->name, p->err);
+		pvm_destroy(p);
+		pool_top_up(ver);
+		pool_publish(ver->fn);
+		return;
+	}
+	p->heavy = 0;
+	pvm_make_ready(p);
+}
+
+static void pvm_trim_run(struct worker_item *it)
+{
+	struct pvm *p = container_of(it, struct pvm, item);
+	uint64_t released = 0;
+	int ret = vm_trim(p->vm, &released);
+
+	if (ret < 0) {
+		p->failed = 1;
+		snprintf(p->err, sizeof(p->err), "trim failed: %s",
+			 strerror(-ret));
+	}
+	p->private_bytes = vm_private_bytes(p->vm);
+	p->item.fn = pvm_trimmed;
+	workers_post(p->ver->fn->e->workers, &p->item);
+}
+
 /*
- * A VM keeps as private memory every page a restore copied back, and a
- * whole-copy restore copies all of them: after one heavy call a VM would
- * hold its whole memory_mb for as long as it lives. Once such a VM has
- * been idle TRIM_IDLE_MS it is replaced by a fresh clone, which shares
- * every page with the snapshot again (a clone costs about 0.5 ms, on a
- * worker, off the request path). One per version per scan, so a pool of
- * heavy VMs is renewed gradually. Returns 1 when it replaced one.
+ * Pages a restore copies back stay private to the VM, and a whole-copy
+ * restore copies every page the calls wrote: after one heavy call a VM
+ * would hold up to its whole memory_mb for as long as it lives. Once such
+ * a VM has been idle TRIM_IDLE_MS its private pages go back to the
+ * snapshot (vm_trim, MADV_DONTNEED) on a worker, off the ready list
+ * meanwhile; its contents do not change. One per version per scan, the
+ * longest idle first. Returns 1 when it started one.
  */
-static int renew_heavy(struct fn_version *ver, uint64_t now)
+static int trim_idle(struct fn_version *ver, uint64_t now)
 {
 	for (struct dlist *l = ver->ready.prev; l != &ver->ready; l = l->prev) {
 		struct pvm *p = container_of(l, struct pvm, link);
@@ -324,20 +358,19 @@ static int renew_heavy(struct fn_version *ver, uint64_t now)
 			return 0; /* the rest are younger */
 		if (!p->heavy)
 			continue;
-		/* The replacement first: without budget room, keep it. */
-		if (pool_vm_count(ver) <= ver->settings.min_warm &&
-		    pool_spawn(ver) < 0)
-			return 0;
 		dlist_remove(&p->link);
 		ver->nready--;
-		pvm_destroy(p);
+		ver->ntrimming++;
+		p->state = PVM_TRIMMING;
+		p->item.fn = pvm_trim_run;
+		workers_submit(ver->fn->e->workers, &p->item, 0);
 		return 1;
 	}
 	return 0;
 }
 
-/* Idle VMs above min_warm, oldest first (the ready list's tail), and idle
- * VMs holding much private memory. */
+/* Idle VMs above min_warm, oldest first (the ready list's tail), and the
+ * private memory of idle VMs. */
 void pool_reclaim_idle(struct engine *e)
 {
 	uint64_t now = engine_now_ns();
@@ -345,7 +378,7 @@ void pool_reclaim_idle(struct engine *e)
 	for (struct dlist *l = e->fns.next; l != &e->fns; l = l->next) {
 		struct fn *fn = container_of(l, struct fn, link);
 		struct fn_version *ver = fn->live;
-		int changed = ver && !e->shutting_down && renew_heavy(ver, now);
+		int changed = ver && !e->shutting_down && trim_idle(ver, now);
 
 		while (ver && !dlist_empty(&ver->ready) &&
 		       pool_vm_count(ver) > ver->settings.min_warm) {
