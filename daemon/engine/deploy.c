@@ -220,6 +220,8 @@ static struct fn_version *install(struct op *op)
 	ver->init_ns = op->stats.init_ns;
 	ver->snapshot_ns = op->stats.snapshot_ns;
 	ver->refs = 1; /* live */
+	ver->charged = 1;
+	op->e->budget.memory_mb += ver->settings.memory_mb;
 	op->snap = NULL;
 	fn->live = ver;
 	engine_fn_went_live(fn);
@@ -295,6 +297,8 @@ static void op_free(struct op *op)
 	struct fn *fn = op->fn;
 	struct engine *e = op->e;
 
+	if (op->kind == OP_DEPLOY)
+		fn->ndeploys--;
 	free(op->image);
 	free(op->rec.image);
 	free(op);
@@ -302,6 +306,26 @@ static void op_free(struct op *op)
 	e->nops--;
 	engine_fn_maybe_free(fn);
 	engine_check_shutdown(e);
+}
+
+/* Start-up: a stored function is served only within the budgets, so no
+ * state on disk can make the daemon exhaust its descriptors or memory. */
+static void load_fit(struct op *op)
+{
+	char msg[256];
+	uint32_t stored = op->rec.settings.min_warm;
+	int ret = budget_fit_load(op->e, op->fn, &op->rec.settings, msg,
+				  sizeof(msg));
+
+	if (ret > 0)
+		engine_log(LOG_LEVEL_WARN,
+			   "state: %s loaded with min_warm %u instead of %u: "
+			   "%s",
+			   op->fn->name, op->rec.settings.min_warm, stored,
+			   msg);
+	else if (ret < 0)
+		set_status(op, 507, "budget_exceeded",
+			   "not loaded, its file is kept: %s", msg);
 }
 
 static void op_done(struct worker_item *it)
@@ -312,6 +336,13 @@ static void op_done(struct worker_item *it)
 	struct fn_version *ver = NULL;
 
 	fn->op_running = NULL;
+	if (op->holds_worker) {
+		op->holds_worker = 0;
+		e->boots_running--;
+		e->slots_used--;
+	}
+	if (op->kind == OP_LOAD && op->status == 201)
+		load_fit(op);
 	if (op->kind == OP_REMOVE) {
 		fn->delete_pending--;
 		if (op->status != 200)
@@ -344,6 +375,7 @@ static void op_done(struct worker_item *it)
 	}
 	deploy_run_next(fn);
 	op_free(op);
+	engine_dispatch(e);
 }
 
 /* Loop: removal starts now; the file goes on a worker. */
@@ -377,8 +409,37 @@ void deploy_run_next(struct fn *fn)
 		op->item.fn = op_load_run;
 	} else {
 		op_remove_start(op);
+		workers_submit(fn->e->workers, &op->item, 0);
+		return;
 	}
-	workers_submit(fn->e->workers, &op->item, 0);
+	/* Validation and init may take init_timeout_ms each: boots get a
+	 * bounded share of the workers (engine.h). */
+	dlist_push_tail(&fn->e->boot_queue, &op->boot_link);
+	engine_dispatch(fn->e);
+	if (!op->holds_worker)
+		engine_log(LOG_LEVEL_DEBUG,
+			   "%s %s: waiting for a boot worker (%u of %u busy)",
+			   op->kind == OP_DEPLOY ? "deploy" : "load", fn->name,
+			   fn->e->boots_running, fn->e->boot_slots_max);
+}
+
+int deploy_boot_next(struct engine *e)
+{
+	struct op *op;
+
+	if (dlist_empty(&e->boot_queue) ||
+	    e->boots_running >= e->boot_slots_max ||
+	    e->slots_used >= e->slots_total)
+		return 0;
+	op = container_of(e->boot_queue.next, struct op, boot_link);
+	dlist_remove(&op->boot_link);
+	op->holds_worker = 1;
+	e->boots_running++;
+	e->slots_used++;
+	engine_log(LOG_LEVEL_DEBUG, "%s %s: booting",
+		   op->kind == OP_DEPLOY ? "deploy" : "load", op->fn->name);
+	workers_submit(e->workers, &op->item, 0);
+	return 1;
 }
 
 static struct op *op_new(struct engine *e, struct fn *fn, enum op_kind kind)
@@ -390,6 +451,9 @@ static struct op *op_new(struct engine *e, struct fn *fn, enum op_kind kind)
 	op->kind = kind;
 	op->e = e;
 	op->fn = fn;
+	dlist_init(&op->boot_link);
+	if (kind == OP_DEPLOY)
+		fn->ndeploys++;
 	snprintf(op->rec.name, sizeof(op->rec.name), "%s", fn->name);
 	fn->refs++;
 	e->nops++;
@@ -407,6 +471,29 @@ static void deploy_reject(struct engine *e, struct engine_deploy *d, int status,
 	if (e->metrics)
 		metrics_deploy_inc(e->metrics, code);
 	deploy_deliver(e, d);
+}
+
+/* Refuses a deploy that its function's queue or the budgets have no room
+ * for, before anything is copied or booted. */
+static int deploy_admit(struct engine *e, struct engine_deploy *d,
+			const struct function_settings *s)
+{
+	struct fn *fn = engine_fn_find(e, d->function);
+	char msg[384];
+
+	if (fn && fn->ndeploys > e->cfg.deploy_queue_max) {
+		snprintf(msg, sizeof(msg),
+			 "%u deploys of %s are already waiting "
+			 "(deploy_queue_max)",
+			 fn->ndeploys - 1, d->function);
+		deploy_reject(e, d, 429, "deploy_queue_full", msg);
+		return -EBUSY;
+	}
+	if (budget_admit_deploy(e, fn, s, msg, sizeof(msg)) < 0) {
+		deploy_reject(e, d, 507, "budget_exceeded", msg);
+		return -ENOSPC;
+	}
+	return 0;
 }
 
 void engine_deploy(struct engine *e, struct engine_deploy *d)
@@ -442,6 +529,8 @@ void engine_deploy(struct engine *e, struct engine_deploy *d)
 			return;
 		}
 	}
+	if (deploy_admit(e, d, &s) < 0)
+		return;
 	fn = engine_fn_get(e, d->function);
 	op = fn ? op_new(e, fn, OP_DEPLOY) : NULL;
 	if (op)
@@ -499,10 +588,34 @@ int engine_delete(struct engine *e, const char *name)
 	return 0;
 }
 
+/* Shutdown: a boot still waiting for a worker is dropped like a queued op. */
+static void cancel_queued_boot(struct fn *fn)
+{
+	struct op *op = fn->op_running;
+
+	if (op == NULL || op->holds_worker ||
+	    (op->kind != OP_DEPLOY && op->kind != OP_LOAD))
+		return;
+	dlist_remove(&op->boot_link);
+	fn->op_running = NULL;
+	fn->refs++; /* keep fn across op_free */
+	if (op->kind == OP_DEPLOY) {
+		set_status(op, 503, "unavailable", "glintd is shutting down");
+		finish_deploy(op, NULL);
+	} else {
+		fn->e->loads_pending--;
+	}
+	op_free(op);
+	fn->refs--;
+}
+
 /* Shutdown: waiting deploys are refused, waiting loads dropped. */
 void deploy_cancel_pending(struct fn *fn)
 {
-	struct dlist *l = fn->ops.next;
+	struct dlist *l;
+
+	cancel_queued_boot(fn);
+	l = fn->ops.next;
 
 	while (l != &fn->ops) {
 		struct op *op = container_of(l, struct op, link);

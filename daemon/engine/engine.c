@@ -215,6 +215,7 @@ struct fn *engine_fn_get(struct engine *e, const char *name)
 	snprintf(fn->name, sizeof(fn->name), "%s", name);
 	dlist_init(&fn->waiters);
 	dlist_init(&fn->ops);
+	dlist_init(&fn->run_link);
 	dlist_insert_after(pos->prev, &fn->link);
 	return fn;
 }
@@ -344,6 +345,25 @@ static unsigned loop_poll_us_default(void)
 	return cpus > 1 ? DEFAULT_LOOP_POLL_US : 0;
 }
 
+/* Worker shares (engine.h): no function, and no group of boots, ever
+ * holds every worker while there is more than one. */
+static void set_shares(struct engine *e, unsigned n)
+{
+	unsigned fn_max = e->cfg.function_workers_max;
+	unsigned boot_max = e->cfg.deploy_workers;
+
+	if (fn_max == 0)
+		fn_max = n > 1 ? n - 1 : 1;
+	if (boot_max == 0)
+		boot_max = n > 4 ? n / 4 : 1;
+	e->slots_total = n;
+	e->fn_slots_max = fn_max < n ? fn_max : n;
+	e->boot_slots_max = boot_max < n ? boot_max : n;
+	engine_log(LOG_LEVEL_INFO,
+		   "workers: %u; a function may hold %u, boots %u", n,
+		   e->fn_slots_max, e->boot_slots_max);
+}
+
 static int open_resources(struct engine *e, char *err, size_t err_len)
 {
 	unsigned n = e->cfg.workers;
@@ -361,9 +381,17 @@ static int open_resources(struct engine *e, char *err, size_t err_len)
 	if (n == 0) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
-		n = cpus > 0 ? (unsigned)cpus : 1;
+		/* One more thread than CPUs: a function may hold workers - 1
+		 * (engine.h), so one function alone still keeps every CPU
+		 * busy, and while it does the spare thread lets any other
+		 * function's call run, the kernel sharing the CPUs. */
+		n = cpus > 1 ? (unsigned)cpus + 1 : 2;
 	}
 	e->loop_poll_us = loop_poll_us_default();
+	set_shares(e, n);
+	ret = budget_init(e, err, err_len);
+	if (ret < 0)
+		return ret;
 	ret = workers_create(e->loop, n, spin_us_default(n), &e->workers);
 	if (ret < 0)
 		snprintf(err, err_len, "cannot start %u worker threads: %s", n,
@@ -389,6 +417,8 @@ int engine_create(uv_loop_t *loop, const struct engine_config *cfg,
 	e->dirfd = -1;
 	dlist_init(&e->fns);
 	dlist_init(&e->versions);
+	dlist_init(&e->runnable);
+	dlist_init(&e->boot_queue);
 	ret = open_resources(e, err, err_len);
 	if (ret < 0)
 		goto fail;
@@ -587,6 +617,7 @@ void engine_config_default(struct engine_config *cfg)
 	cfg->defaults.queue_max = 256;
 	cfg->defaults.queue_timeout_ms = 5000;
 	cfg->defaults.idle_ms = 60000;
+	cfg->deploy_queue_max = 4;
 	cfg->guest_log_lines_per_call = 100;
 	cfg->guest_log_bytes_per_call = 16u << 10;
 	cfg->guest_log_lines_per_s = 1000;

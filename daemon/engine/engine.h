@@ -31,9 +31,50 @@
 struct engine;
 struct metrics;
 
+/*
+ * Sharing the workers (fairness). A worker is held by a call from the moment
+ * it is dispatched until its VM is restored (so restore time is charged to
+ * the function that dirtied the memory), and by a deploy or load from the
+ * start of image validation until its snapshot is taken. The engine never
+ * hands a worker more than one such job, so a job dispatched runs at once:
+ *
+ *   - a function holds at most function_workers_max workers; the default
+ *     is workers - 1 (1 with a single worker), so while one function
+ *     spins on every VM it may use, every other function still finds a
+ *     worker and waits at most one short job (a clone, a teardown);
+ *   - boots (deploys and loads at start-up) hold at most deploy_workers
+ *     workers, default 1 (a quarter of them above 4 workers);
+ *   - calls wait for a VM *and* a worker in their function's queue, whose
+ *     queue_max and queue_timeout_ms bound the wait; a call that has not
+ *     started by then ends with queue_timeout and never touched a VM;
+ *   - functions with waiting calls are served round-robin, one call each
+ *     turn, whenever a worker comes free.
+ *
+ * Budgets. Every VM and snapshot costs file descriptors (about 3 per VM),
+ * kernel memory and, at worst, its whole guest memory once it has run a
+ * call that writes everything. The engine charges:
+ *
+ *   - max_functions: functions deployed or being deployed;
+ *   - max_vms: VMs alive (ready, busy, being made); never more than the
+ *     descriptors left in RLIMIT_NOFILE after fd_reserve allow;
+ *   - max_warm_vms: the sum of the functions' min_warm (each function
+ *     counts at least the one VM its deploy boots);
+ *   - memory_budget_mb: memory_mb of every snapshot and every VM alive.
+ *
+ * A deploy that cannot fit is refused before anything boots (507,
+ * "budget_exceeded", the message names the budget and its value). A pool
+ * that cannot grow within budget keeps its calls queued for a VM to come
+ * free (an idle VM of another function above its min_warm is reclaimed to
+ * make room); a full queue is refused with queue_full naming the budget.
+ * At start-up a stored function that does not fit is loaded with fewer
+ * warm VMs, or not at all, with a log line saying which budget; its file
+ * is kept. An idle VM whose restore left much of its memory private hands
+ * it back to the snapshot (vm_trim) after a second, so one heavy call does
+ * not pin its memory for the VM's life.
+ */
 struct engine_config {
 	const char *state_dir;	/* created if missing */
-	unsigned workers;	/* worker threads; 0 = one per CPU */
+	unsigned workers;	/* worker threads; 0 = one per CPU plus one */
 	size_t max_image_bytes; /* deploy body limit */
 	struct function_settings defaults;
 	/* What a guest may make the daemon log: lines beyond these are
@@ -41,7 +82,32 @@ struct engine_config {
 	unsigned guest_log_lines_per_call;
 	size_t guest_log_bytes_per_call;
 	unsigned guest_log_lines_per_s; /* per function, over all its calls */
+
+	/* fairness; 0 = derived from workers as described above */
+	unsigned function_workers_max;
+	unsigned deploy_workers;
+	unsigned deploy_queue_max; /* deploys of one function waiting behind
+	                              the running one (429 above); default 4 */
+
+	/* budgets; 0 = derived from the machine */
+	unsigned max_functions;	   /* default 1024 */
+	unsigned max_vms;	   /* default: what the fds allow */
+	unsigned max_warm_vms;	   /* default: max_vms / 2 */
+	uint32_t memory_budget_mb; /* default: half of MemTotal */
+	unsigned fd_reserve;	   /* descriptors kept for connections, logs and
+	                        state files; default 1024 + 64 */
 };
+
+/* The budgets in force (derived values filled in) and what is charged. */
+struct engine_budget {
+	unsigned max_functions, functions;
+	unsigned max_vms, vms;
+	unsigned max_warm_vms, warm_vms;
+	uint64_t memory_budget_mb, memory_mb;
+	uint64_t fd_limit; /* RLIMIT_NOFILE (soft, raised to hard) */
+};
+
+void engine_budget_get(const struct engine *e, struct engine_budget *out);
 
 void engine_config_default(struct engine_config *cfg);
 
@@ -88,8 +154,9 @@ struct engine_deploy {
 	void *opaque;
 
 	/* set by the engine before done() */
-	int status;    /* 201, 400, 422 (image or init failed),
-	                          500, 503, 507 (state directory full) */
+	int status;    /* 201, 400, 422 (image or init failed), 429
+	                  (deploy_queue_max deploys already wait), 500, 503,
+	                  507 (state directory full, or budget_exceeded) */
 	char code[32]; /* stable error code, "" on success */
 	char message[512];
 	json_t *description; /* 201: the function's description; caller

@@ -73,6 +73,7 @@ enum pvm_state {
 	PVM_CREATING,
 	PVM_READY,
 	PVM_BUSY,
+	PVM_TRIMMING,
 	PVM_DESTROYING,
 };
 
@@ -87,7 +88,12 @@ struct pvm {
 	int failed; /* clone or restore failed: destroy, do not reuse */
 	char err[256];
 	uint64_t idle_since_ns;
-	struct call *call; /* BUSY: the call running on it */
+	struct call *call;   /* BUSY: the call running on it */
+	uint32_t charged_mb; /* memory charged to the budget while alive */
+	/* Worker, before the return: what the last restore left private,
+	 * and 1 when that is worth handing back once idle (pool.c). */
+	uint64_t private_bytes;
+	int heavy;
 };
 
 struct fn_version {
@@ -104,8 +110,10 @@ struct fn_version {
 	uint64_t boot_ns, init_ns, snapshot_ns;
 	struct dlist ready, busy;
 	unsigned nready, nbusy, ncreating;
-	unsigned refs; /* VMs alive, plus one while it is fn->live */
+	unsigned ntrimming; /* idle VMs handing their private pages back */
+	unsigned refs;	    /* VMs alive, plus one while it is fn->live */
 	int retired;
+	int charged; /* its snapshot is charged to the memory budget */
 };
 
 enum op_kind {
@@ -118,8 +126,10 @@ enum op_kind {
  * at a time, in order, so its file is never written by two at once. */
 struct op {
 	struct worker_item item;
-	struct dlist link; /* in fn->ops while waiting */
+	struct dlist link;	/* in fn->ops while waiting */
+	struct dlist boot_link; /* in engine->boot_queue while waiting */
 	enum op_kind kind;
+	int holds_worker; /* a boot: dispatched, holds a worker slot */
 	struct engine *e;
 	struct fn *fn;
 	struct engine_deploy *d; /* OP_DEPLOY */
@@ -147,7 +157,12 @@ struct fn {
 	unsigned delete_pending; /* removes queued or running */
 	struct dlist waiters;	 /* struct call, FIFO */
 	unsigned nwaiters;
-	struct dlist ops; /* struct op, waiting */
+	struct dlist run_link;	/* in engine->runnable while nwaiters > 0 */
+	unsigned nrunning;	/* workers held by its calls */
+	unsigned ndeploys;	/* OP_DEPLOY ops queued or running */
+	const char *blocked_by; /* budget that stopped its pool growing last,
+	                           or NULL */
+	struct dlist ops;	/* struct op, waiting */
 	struct op *op_running;
 	unsigned refs; /* versions and ops */
 	uint32_t last_version;
@@ -169,7 +184,7 @@ struct call {
 	struct fn *fn;
 	struct pvm *pvm;
 	uint64_t start_ns;
-	uint64_t deadline_ns; /* end of the queue wait */
+	uint64_t deadline_ns; /* end of the wait for a VM and a worker */
 	uint32_t timeout_ms;
 	int interrupted; /* set by shutdown, read by the worker */
 };
@@ -184,6 +199,17 @@ struct engine {
 	struct workers *workers;
 	struct dlist fns;
 	struct dlist versions;
+
+	/* Workers as slots (see engine.h): slots_used counts dispatched
+	 * calls until their VM is back and boots until their op is done. */
+	unsigned slots_total, slots_used;
+	unsigned nrunnable;
+	unsigned fn_slots_max, boot_slots_max, boots_running;
+	struct dlist runnable;	 /* struct fn with waiters, round-robin */
+	struct dlist boot_queue; /* struct op waiting for a boot slot */
+
+	/* Budgets in force and what is charged against them. */
+	struct engine_budget budget;
 
 	/* results decided on the loop, delivered on a later iteration;
 	 * linked through inv->engine_private */
@@ -206,6 +232,7 @@ struct engine {
 	int scan_done;
 	unsigned loads_pending;
 	unsigned npvms, ncalls, nops; /* alive, for shutdown */
+	unsigned ndestroying;	      /* VMs being torn down */
 	unsigned ndeferred;	      /* deploy callbacks not yet run */
 
 	int shutting_down;
@@ -233,11 +260,24 @@ void engine_guest_log(void *opaque, uint64_t call_id, int level,
  * boot that may have logged. */
 void engine_guest_log_flush(void);
 
+/* budget.c: limits derived at start, charges and deploy admission */
+int budget_init(struct engine *e, char *err, size_t err_len);
+unsigned budget_warm_of(const struct function_settings *s);
+int budget_admit_deploy(struct engine *e, const struct fn *fn,
+			const struct function_settings *s, char *msg,
+			size_t msg_len);
+int budget_fit_load(struct engine *e, struct fn *fn,
+		    struct function_settings *s, char *msg, size_t msg_len);
+const char *budget_vm_blocker(const struct engine *e, uint32_t memory_mb);
+void budget_charge_vm(struct engine *e, int sign, uint32_t memory_mb);
+
 /* pool.c: VMs of each version */
 void pool_retire(struct fn_version *ver);
 void pool_version_unref(struct fn_version *ver);
 void pool_top_up(struct fn_version *ver);
-int pool_spawn(struct fn_version *ver); /* one more VM, cloned on a worker */
+/* One more VM, cloned on a worker; -ENOSPC (fn->blocked_by set) when a
+ * budget has no room, after asking an idle VM elsewhere to make some. */
+int pool_spawn(struct fn_version *ver);
 void pool_add_booted(struct fn_version *ver, struct vm *vm);
 void pool_vm_returned(struct worker_item *it); /* after a call's restore */
 void pool_reclaim_idle(struct engine *e);
@@ -247,12 +287,15 @@ void pool_publish(struct fn *fn);
 /* VMs of ver that exist or are being made. */
 static inline unsigned pool_vm_count(const struct fn_version *ver)
 {
-	return ver->nready + ver->nbusy + ver->ncreating;
+	return ver->nready + ver->nbusy + ver->ncreating + ver->ntrimming;
 }
 
 /* invoke.c: calls and their wait queue */
-void invoke_start(struct call *c, struct pvm *p); /* c runs on p */
+/* Worker slots free: boots first (bounded), then calls round-robin. */
+void engine_dispatch(struct engine *e);
+void invoke_release_slot(struct fn *fn); /* a call's VM is back */
 void pool_serve_waiters(struct fn *fn);
+void pool_grow_blocked(struct engine *e); /* budget room was freed */
 void pool_fail_waiters(struct fn *fn, enum engine_outcome o, const char *msg);
 void pool_expire_waiters(struct engine *e);
 
@@ -260,6 +303,7 @@ void pool_expire_waiters(struct engine *e);
 void deploy_run_next(struct fn *fn);
 void deploy_start_load(struct engine *e, const char *name);
 void deploy_cancel_pending(struct fn *fn);
+int deploy_boot_next(struct engine *e); /* 1 when a boot was dispatched */
 json_t *deploy_describe_version(const struct fn_version *ver);
 
 #endif /* GLINT_ENGINE_INTERNAL_H */

@@ -101,6 +101,17 @@ static void map_result(struct call *c, const struct vm_call_result *res)
 	inv->outcome = ENGINE_OK;
 }
 
+/* A VM holding more than 1/16 of its memory privately is worth trimming
+ * once idle (pool.c, trim_idle); below that the pages it keeps are the
+ * ones every call writes anyway. */
+static void note_private(struct pvm *p, const struct vm_restore_stats *rs)
+{
+	uint64_t mem_bytes = (uint64_t)p->ver->settings.memory_mb << 20;
+
+	p->private_bytes = rs->private_bytes;
+	p->heavy = rs->private_bytes * 16 >= mem_bytes;
+}
+
 static void call_run(struct worker_item *it)
 {
 	struct call *c = container_of(it, struct call, run);
@@ -136,9 +147,11 @@ static void call_run(struct worker_item *it)
 		p->failed = 1;
 		snprintf(p->err, sizeof(p->err), "restore failed: %s",
 			 strerror(-ret));
-	} else if (p->ver->fn->mf) {
-		metrics_restore_record(p->ver->fn->mf, rs.dirty_pages,
-				       rs.restore_ns);
+	} else {
+		note_private(p, &rs);
+		if (p->ver->fn->mf)
+			metrics_restore_record(p->ver->fn->mf, rs.dirty_pages,
+					       rs.restore_ns);
 	}
 	p->item.fn = pool_vm_returned;
 	workers_post(e->workers, &p->item);
@@ -168,7 +181,34 @@ static void call_delivered(struct worker_item *it)
 	engine_check_shutdown(e);
 }
 
-void invoke_start(struct call *c, struct pvm *p)
+/* A worker is free for fn: in total, and within fn's share. */
+static int can_run(const struct fn *fn)
+{
+	const struct engine *e = fn->e;
+
+	return e->slots_used < e->slots_total && fn->nrunning < e->fn_slots_max;
+}
+
+static void waiter_push(struct fn *fn, struct call *c)
+{
+	dlist_push_tail(&fn->waiters, &c->wait_link);
+	if (fn->nwaiters++ == 0) {
+		dlist_push_tail(&fn->e->runnable, &fn->run_link);
+		fn->e->nrunnable++;
+	}
+}
+
+static void waiter_remove(struct fn *fn, struct call *c)
+{
+	dlist_remove(&c->wait_link);
+	if (--fn->nwaiters == 0) {
+		dlist_remove(&fn->run_link);
+		fn->e->nrunnable--;
+	}
+}
+
+/* c runs on p, on a worker slot it holds until p is back (restored). */
+static void invoke_start(struct call *c, struct pvm *p)
 {
 	struct fn_version *ver = p->ver;
 
@@ -177,6 +217,8 @@ void invoke_start(struct call *c, struct pvm *p)
 	dlist_push_tail(&ver->busy, &p->link);
 	ver->nbusy++;
 	c->pvm = p;
+	c->fn->nrunning++;
+	c->e->slots_used++;
 	c->timeout_ms = ver->settings.timeout_ms;
 	c->inv->queue_ns = engine_now_ns() - c->start_ns;
 	c->run.fn = call_run;
@@ -188,6 +230,56 @@ void invoke_start(struct call *c, struct pvm *p)
 	else
 		workers_poll_stop(c->e->workers);
 	workers_submit(c->e->workers, &c->run, 1);
+}
+
+void invoke_release_slot(struct fn *fn)
+{
+	fn->nrunning--;
+	fn->e->slots_used--;
+}
+
+/* Starts fn's oldest waiter on a ready VM if fn may have a worker. */
+static int serve_one(struct fn *fn)
+{
+	struct fn_version *ver = fn->live;
+	struct pvm *p;
+	struct call *c;
+
+	if (ver == NULL || dlist_empty(&fn->waiters) ||
+	    dlist_empty(&ver->ready) || !can_run(fn))
+		return 0;
+	p = container_of(ver->ready.next, struct pvm, link);
+	dlist_remove(&p->link);
+	ver->nready--;
+	c = container_of(fn->waiters.next, struct call, wait_link);
+	waiter_remove(fn, c);
+	invoke_start(c, p);
+	return 1;
+}
+
+void engine_dispatch(struct engine *e)
+{
+	unsigned idle = 0;
+
+	/* Boots first: they are few (boot_slots_max) and would never get a
+	 * worker under a steady stream of calls otherwise. */
+	while (deploy_boot_next(e))
+		;
+	/* One call per function per turn; a function that cannot run now
+	 * (no ready VM, or at its share) keeps its place in the ring. */
+	while (e->slots_used < e->slots_total && idle < e->nrunnable) {
+		struct fn *fn =
+			container_of(e->runnable.next, struct fn, run_link);
+
+		dlist_remove(&fn->run_link);
+		dlist_push_tail(&e->runnable, &fn->run_link);
+		if (serve_one(fn)) {
+			idle = 0;
+			pool_publish(fn);
+		} else {
+			idle++;
+		}
+	}
 }
 
 static void on_queue_timer(uv_timer_t *t)
@@ -219,12 +311,13 @@ static unsigned retry_after(const struct fn *fn, const struct fn_version *v)
 	return s < 1 ? 1 : s > 60 ? 60 : (unsigned)s + 1;
 }
 
-/* Grows the pool for the waiters not already covered by VMs in creation. */
-static void grow_for_waiters(struct fn *fn)
+/* Grows the pool for the waiters not already covered by a ready VM (one
+ * waiting for a worker) or a VM in creation. */
+static void grow_for_waiters(struct fn *fn, unsigned extra)
 {
 	struct fn_version *ver = fn->live;
 
-	while (ver && ver->ncreating < fn->nwaiters &&
+	while (ver && ver->ncreating + ver->nready < fn->nwaiters + extra &&
 	       pool_vm_count(ver) < ver->settings.max_concurrency)
 		if (pool_spawn(ver) < 0)
 			break;
@@ -232,21 +325,30 @@ static void grow_for_waiters(struct fn *fn)
 
 void pool_serve_waiters(struct fn *fn)
 {
-	struct fn_version *ver = fn->live;
-
-	while (ver && !dlist_empty(&fn->waiters) && !dlist_empty(&ver->ready)) {
-		struct pvm *p = container_of(ver->ready.next, struct pvm, link);
-		struct call *c =
-			container_of(fn->waiters.next, struct call, wait_link);
-
-		dlist_remove(&p->link);
-		ver->nready--;
-		dlist_remove(&c->wait_link);
-		fn->nwaiters--;
-		invoke_start(c, p);
-	}
-	grow_for_waiters(fn);
+	while (serve_one(fn))
+		;
+	grow_for_waiters(fn, 0);
 	pool_publish(fn);
+}
+
+void pool_grow_blocked(struct engine *e)
+{
+	/* Calls waiting for a VM first, then pools below min_warm (a top-up
+	 * the budgets stopped, e.g. while other pools had grown). */
+	for (struct dlist *l = e->runnable.next; l != &e->runnable;
+	     l = l->next) {
+		struct fn *fn = container_of(l, struct fn, run_link);
+
+		if (fn->blocked_by)
+			grow_for_waiters(fn, 0);
+	}
+	for (struct dlist *l = e->fns.next; l != &e->fns; l = l->next) {
+		struct fn *fn = container_of(l, struct fn, link);
+
+		if (fn->blocked_by && fn->live &&
+		    pool_vm_count(fn->live) < fn->live->settings.min_warm)
+			pool_top_up(fn->live);
+	}
 }
 
 /* Ends a call that never ran: counted, recorded, delivered next iteration. */
@@ -272,17 +374,36 @@ void pool_fail_waiters(struct fn *fn, enum engine_outcome o, const char *msg)
 		struct call *c =
 			container_of(fn->waiters.next, struct call, wait_link);
 
-		dlist_remove(&c->wait_link);
-		fn->nwaiters--;
+		waiter_remove(fn, c);
 		call_fail(c, o, msg);
 	}
 	pool_publish(fn);
 }
 
+static void expired_message(const struct fn *fn, const struct call *c,
+			    char *msg, size_t len)
+{
+	unsigned ms = (unsigned)((c->deadline_ns - c->start_ns) / 1000000);
+
+	if (fn->live && fn->live->nready > 0)
+		snprintf(msg, len,
+			 "no worker became free for %s within %u ms (it may "
+			 "hold %u of %u)",
+			 fn->name, ms, fn->e->fn_slots_max, fn->e->slots_total);
+	else if (fn->blocked_by)
+		snprintf(msg, len,
+			 "no VM of %s became free within %u ms (budget %s "
+			 "has no room for another VM)",
+			 fn->name, ms, fn->blocked_by);
+	else
+		snprintf(msg, len, "no VM of %s became free within %u ms",
+			 fn->name, ms);
+}
+
 void pool_expire_waiters(struct engine *e)
 {
 	uint64_t now = engine_now_ns(), next = 0;
-	char msg[128];
+	char msg[256];
 
 	for (struct dlist *l = e->fns.next; l != &e->fns; l = l->next) {
 		struct fn *fn = container_of(l, struct fn, link);
@@ -300,14 +421,9 @@ void pool_expire_waiters(struct engine *e)
 					next = c->deadline_ns;
 				continue;
 			}
-			dlist_remove(&c->wait_link);
-			fn->nwaiters--;
+			waiter_remove(fn, c);
 			changed = 1;
-			snprintf(msg, sizeof(msg),
-				 "no VM of %s became free within %u ms",
-				 fn->name,
-				 (unsigned)((c->deadline_ns - c->start_ns) /
-					    1000000));
+			expired_message(fn, c, msg, sizeof(msg));
 			call_fail(c, ENGINE_QUEUE_TIMEOUT, msg);
 		}
 		if (changed)
@@ -322,9 +438,10 @@ static void invoke_admit(struct fn *fn, struct call *c)
 {
 	struct fn_version *ver = fn->live;
 	struct engine_invocation *inv = c->inv;
-	char msg[160];
+	char msg[256];
 
-	if (dlist_empty(&fn->waiters) && !dlist_empty(&ver->ready)) {
+	if (dlist_empty(&fn->waiters) && !dlist_empty(&ver->ready) &&
+	    can_run(fn)) {
 		struct pvm *p = container_of(ver->ready.next, struct pvm, link);
 
 		dlist_remove(&p->link);
@@ -335,24 +452,28 @@ static void invoke_admit(struct fn *fn, struct call *c)
 	}
 	/* Waiters covered by VMs in creation do not count against
 	 * queue_max: they are not waiting beyond max_concurrency. */
-	while (ver->ncreating < fn->nwaiters + 1 &&
-	       pool_vm_count(ver) < ver->settings.max_concurrency)
-		if (pool_spawn(ver) < 0)
-			break;
+	fn->blocked_by = NULL;
+	grow_for_waiters(fn, 1);
 	if (fn->nwaiters >= ver->settings.queue_max + ver->ncreating) {
 		inv->retry_after_s = retry_after(fn, ver);
-		snprintf(msg, sizeof(msg),
-			 "%s is at its limit of %u concurrent calls and %u "
-			 "queued",
-			 fn->name, ver->settings.max_concurrency,
-			 ver->settings.queue_max);
+		if (fn->blocked_by)
+			snprintf(msg, sizeof(msg),
+				 "%s has %u calls queued (queue_max) and "
+				 "budget %s has no room for another VM",
+				 fn->name, ver->settings.queue_max,
+				 fn->blocked_by);
+		else
+			snprintf(msg, sizeof(msg),
+				 "%s is at its limit of %u concurrent calls "
+				 "and %u queued",
+				 fn->name, ver->settings.max_concurrency,
+				 ver->settings.queue_max);
 		call_fail(c, ENGINE_QUEUE_FULL, msg);
 		return;
 	}
 	c->deadline_ns = c->start_ns +
 			 (uint64_t)ver->settings.queue_timeout_ms * 1000000;
-	dlist_push_tail(&fn->waiters, &c->wait_link);
-	fn->nwaiters++;
+	waiter_push(fn, c);
 	arm_queue_timer(c->e, c->deadline_ns);
 	pool_publish(fn);
 }

@@ -11,6 +11,8 @@
 #include "log.h"
 #include "metrics.h"
 
+#define TRIM_IDLE_MS 1000
+
 static void pvm_make_ready(struct pvm *p);
 static void pvm_destroy(struct pvm *p);
 
@@ -33,6 +35,8 @@ static void version_released(struct worker_item *it)
 	struct engine *e = fn->e;
 
 	dlist_remove(&ver->link);
+	if (ver->charged)
+		e->budget.memory_mb -= ver->settings.memory_mb;
 	free(ver);
 	fn->refs--;
 	engine_fn_maybe_free(fn);
@@ -85,9 +89,14 @@ static void pvm_destroyed(struct worker_item *it)
 	struct pvm *p = container_of(it, struct pvm, item);
 	struct engine *e = p->ver->fn->e;
 
+	budget_charge_vm(e, -1, p->charged_mb);
 	pool_version_unref(p->ver);
 	free(p);
 	e->npvms--;
+	e->ndestroying--;
+	/* The budget has room again for a pool that could not grow. */
+	if (!e->shutting_down)
+		pool_grow_blocked(e);
 	engine_check_shutdown(e);
 }
 
@@ -106,6 +115,7 @@ static void pvm_destroy_run(struct worker_item *it)
 static void pvm_destroy(struct pvm *p)
 {
 	p->state = PVM_DESTROYING;
+	p->ver->fn->e->ndestroying++;
 	if (p->vm == NULL) {
 		p->item.fn = pvm_destroyed;
 		workers_post(p->ver->fn->e->workers, &p->item);
@@ -123,6 +133,8 @@ static struct pvm *pvm_new(struct fn_version *ver)
 		return NULL;
 	dlist_init(&p->link);
 	p->ver = ver;
+	p->charged_mb = ver->settings.memory_mb;
+	budget_charge_vm(ver->fn->e, 1, p->charged_mb);
 	ver->refs++;
 	ver->fn->e->npvms++;
 	return p;
@@ -169,10 +181,48 @@ static void pvm_clone_run(struct worker_item *it)
 	workers_post(p->ver->fn->e->workers, &p->item);
 }
 
+/* Destroys the longest-idle VM above its function's min_warm, other than
+ * skip's, to make room in the budgets; 0 when there is none. */
+static int reclaim_one(struct engine *e, const struct fn_version *skip)
+{
+	struct pvm *victim = NULL;
+
+	for (struct dlist *l = e->fns.next; l != &e->fns; l = l->next) {
+		struct fn_version *ver = container_of(l, struct fn, link)->live;
+		struct pvm *p;
+
+		if (ver == NULL || ver == skip || dlist_empty(&ver->ready) ||
+		    pool_vm_count(ver) <= ver->settings.min_warm)
+			continue;
+		p = container_of(ver->ready.prev, struct pvm, link);
+		if (victim == NULL || p->idle_since_ns < victim->idle_since_ns)
+			victim = p;
+	}
+	if (victim == NULL)
+		return 0;
+	dlist_remove(&victim->link);
+	victim->ver->nready--;
+	pool_publish(victim->ver->fn);
+	pvm_destroy(victim);
+	return 1;
+}
+
 int pool_spawn(struct fn_version *ver)
 {
-	struct pvm *p = pvm_new(ver);
+	struct engine *e = ver->fn->e;
+	const char *blocker = budget_vm_blocker(e, ver->settings.memory_mb);
+	struct pvm *p;
 
+	if (blocker) {
+		/* Room comes back when a teardown finishes (pvm_destroyed);
+		 * one in flight at a time is enough to keep things moving. */
+		if (e->ndestroying == 0)
+			reclaim_one(e, ver);
+		ver->fn->blocked_by = blocker;
+		return -ENOSPC;
+	}
+	ver->fn->blocked_by = NULL;
+	p = pvm_new(ver);
 	if (p == NULL)
 		return -ENOMEM;
 	p->state = PVM_CREATING;
@@ -212,11 +262,16 @@ void pool_vm_returned(struct worker_item *it)
 	struct pvm *p = container_of(it, struct pvm, item);
 	struct fn_version *ver = p->ver;
 
+	struct engine *e = ver->fn->e;
+
 	dlist_remove(&p->link);
 	ver->nbusy--;
 	p->call = NULL;
-	if (--ver->fn->e->nvms_busy == 0)
-		workers_poll_stop(ver->fn->e->workers);
+	/* The worker was held through the restore: the function that
+	 * dirtied the memory pays for putting it back. */
+	invoke_release_slot(ver->fn);
+	if (--e->nvms_busy == 0)
+		workers_poll_stop(e->workers);
 	if (p->failed) {
 		engine_log(LOG_LEVEL_WARN, "function %s: VM replaced: %s",
 			   ver->fn->name, p->err);
@@ -224,12 +279,13 @@ void pool_vm_returned(struct worker_item *it)
 		pool_top_up(ver);
 		pool_serve_waiters(ver->fn);
 		pool_publish(ver->fn);
-		return;
+	} else {
+		pvm_make_ready(p);
 	}
-	pvm_make_ready(p);
+	engine_dispatch(e);
 }
 
-/* A VM with nothing to do: serve the oldest waiter or park it. */
+/* A VM with nothing to do: park it where the dispatcher finds it. */
 static void pvm_make_ready(struct pvm *p)
 {
 	struct fn_version *ver = p->ver;
@@ -240,23 +296,81 @@ static void pvm_make_ready(struct pvm *p)
 		pool_publish(fn);
 		return;
 	}
-	if (fn->live == ver && !dlist_empty(&fn->waiters)) {
-		struct call *c =
-			container_of(fn->waiters.next, struct call, wait_link);
-
-		dlist_remove(&c->wait_link);
-		fn->nwaiters--;
-		invoke_start(c, p);
-	} else {
-		p->state = PVM_READY;
-		p->idle_since_ns = engine_now_ns();
-		dlist_push_head(&ver->ready, &p->link);
-		ver->nready++;
-	}
+	p->state = PVM_READY;
+	p->idle_since_ns = engine_now_ns();
+	dlist_push_head(&ver->ready, &p->link);
+	ver->nready++;
+	/* Waiters get it in their round-robin turn for a worker. */
+	if (fn->live == ver && fn->nwaiters)
+		engine_dispatch(fn->e);
 	pool_publish(fn);
 }
 
-/* Idle VMs above min_warm, oldest first (the ready list's tail). */
+static void pvm_trimmed(struct worker_item *it)
+{
+	struct pvm *p = container_of(it, struct pvm, item);
+	struct fn_version *ver = p->ver;
+
+	ver->ntrimming--;
+	if (p->failed) {
+		engine_log(LOG_LEVEL_WARN, "function %s: VM replaced: %s",
+			   ver->fn->name, p->err);
+		pvm_destroy(p);
+		pool_top_up(ver);
+		pool_publish(ver->fn);
+		return;
+	}
+	p->heavy = 0;
+	pvm_make_ready(p);
+}
+
+static void pvm_trim_run(struct worker_item *it)
+{
+	struct pvm *p = container_of(it, struct pvm, item);
+	uint64_t released = 0;
+	int ret = vm_trim(p->vm, &released);
+
+	if (ret < 0) {
+		p->failed = 1;
+		snprintf(p->err, sizeof(p->err), "trim failed: %s",
+			 strerror(-ret));
+	}
+	p->private_bytes = vm_private_bytes(p->vm);
+	p->item.fn = pvm_trimmed;
+	workers_post(p->ver->fn->e->workers, &p->item);
+}
+
+/*
+ * Pages a restore copies back stay private to the VM, and a whole-copy
+ * restore copies every page the calls wrote: after one heavy call a VM
+ * would hold up to its whole memory_mb for as long as it lives. Once such
+ * a VM has been idle TRIM_IDLE_MS its private pages go back to the
+ * snapshot (vm_trim, MADV_DONTNEED) on a worker, off the ready list
+ * meanwhile; its contents do not change. One per version per scan, the
+ * longest idle first. Returns 1 when it started one.
+ */
+static int trim_idle(struct fn_version *ver, uint64_t now)
+{
+	for (struct dlist *l = ver->ready.prev; l != &ver->ready; l = l->prev) {
+		struct pvm *p = container_of(l, struct pvm, link);
+
+		if (now - p->idle_since_ns < (uint64_t)TRIM_IDLE_MS * 1000000)
+			return 0; /* the rest are younger */
+		if (!p->heavy)
+			continue;
+		dlist_remove(&p->link);
+		ver->nready--;
+		ver->ntrimming++;
+		p->state = PVM_TRIMMING;
+		p->item.fn = pvm_trim_run;
+		workers_submit(ver->fn->e->workers, &p->item, 0);
+		return 1;
+	}
+	return 0;
+}
+
+/* Idle VMs above min_warm, oldest first (the ready list's tail), and the
+ * private memory of idle VMs. */
 void pool_reclaim_idle(struct engine *e)
 {
 	uint64_t now = engine_now_ns();
@@ -264,7 +378,7 @@ void pool_reclaim_idle(struct engine *e)
 	for (struct dlist *l = e->fns.next; l != &e->fns; l = l->next) {
 		struct fn *fn = container_of(l, struct fn, link);
 		struct fn_version *ver = fn->live;
-		int changed = 0;
+		int changed = ver && !e->shutting_down && trim_idle(ver, now);
 
 		while (ver && !dlist_empty(&ver->ready) &&
 		       pool_vm_count(ver) > ver->settings.min_warm) {

@@ -127,6 +127,15 @@ static const struct key_desc keys[] = {
 	KEY_PATH("tls_cert_file", tls_cert_file),
 	KEY_PATH("tls_key_file", tls_key_file),
 	{"function_defaults", K_DEFAULTS, 0, 0, 0, 0},
+	/* Fairness and budgets (engine.h); 0 = derived. */
+	KEY_UINT("function_workers_max", engine.function_workers_max, 0, 1024),
+	KEY_UINT("deploy_workers", engine.deploy_workers, 0, 1024),
+	KEY_UINT("deploy_queue_max", engine.deploy_queue_max, 0, 1024),
+	KEY_UINT("max_functions", engine.max_functions, 0, 1000000),
+	KEY_UINT("max_vms", engine.max_vms, 0, 1000000),
+	KEY_UINT("max_warm_vms", engine.max_warm_vms, 0, 1000000),
+	KEY_UINT("memory_budget_mb", engine.memory_budget_mb, 0, 1u << 30),
+	KEY_UINT("fd_reserve", engine.fd_reserve, 0, 1000000),
 };
 
 static int is_comment(const char *key)
@@ -365,7 +374,7 @@ void glintd_config_usage(FILE *out)
 		"  --state-dir DIR      deployed functions (default %s,\n"
 		"                       relative to the working directory)\n"
 		"  --workers N          worker threads, 0 = one per CPU "
-		"(default 0)\n"
+		"plus one (default 0)\n"
 		"  --log-level LEVEL    error, warn, info or debug "
 		"(default info)\n"
 		"  --admin-token-file FILE   bearer token guarding "
@@ -513,6 +522,9 @@ int glintd_config_parse_args(struct glintd_config *cfg, int argc, char **argv,
 		if (set_option(cfg, opt, optarg, err, err_len))
 			return -EINVAL;
 	cfg->engine.state_dir = cfg->state_dir;
+	/* Every connection is a descriptor VMs must not take. */
+	if (cfg->engine.fd_reserve == 0)
+		cfg->engine.fd_reserve = cfg->max_connections + 64;
 	return 0;
 }
 

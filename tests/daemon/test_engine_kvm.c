@@ -723,6 +723,140 @@ START_TEST(second_engine_on_same_state_refused)
 }
 END_TEST
 
+/* Two workers: a function may hold one, so a spinner on all its VMs
+ * leaves the other to everyone else. Order, not time, is the proof: the
+ * echo answers while every spinner call is still running or queued. */
+START_TEST(spinner_holds_one_worker_of_two)
+{
+	struct call spin[3], echo;
+
+	ck_assert_int_eq(
+		deploy("spin", "tests/guests/spin.elf",
+		       (const char *const[]){"max_concurrency=3", "min_warm=3",
+					     "timeout_ms=1500",
+					     "queue_timeout_ms=60000", NULL}),
+		201);
+	ck_assert_int_eq(deploy("echo", "guest/examples/echo.elf", NULL), 201);
+	wait_pool_ready("spin", 3);
+	finished = 0;
+	for (int i = 0; i < 3; i++)
+		start(&spin[i], "spin", "100000000000000");
+	/* Admission decides at once: one runs, two wait for a worker. */
+	ck_assert_int_eq(pool_int("spin", "busy"), 1);
+	ck_assert_int_eq(pool_int("spin", "queued"), 2);
+	invoke(&echo, "echo", "fair");
+	expect_output(&echo, "fair");
+	release(&echo);
+	ck_assert_int_eq(echo.order, 1);
+	for (int i = 0; i < 3; i++) {
+		wait_call(&spin[i]);
+		ck_assert_int_eq(spin[i].inv.outcome, ENGINE_DEADLINE);
+	}
+}
+END_TEST
+
+/* Waiting for a worker is bounded by the queue deadline like waiting for
+ * a VM, and a call that never started leaves its VM untouched. */
+START_TEST(wait_for_worker_times_out)
+{
+	struct call a, b, c;
+
+	ck_assert_int_eq(
+		deploy("spin", "tests/guests/spin.elf",
+		       (const char *const[]){"max_concurrency=2", "min_warm=2",
+					     "timeout_ms=1500",
+					     "queue_timeout_ms=100", NULL}),
+		201);
+	wait_pool_ready("spin", 2);
+	finished = 0;
+	start(&a, "spin", "100000000000000");
+	start(&b, "spin", "10");
+	wait_call(&b);
+	ck_assert_int_eq(b.inv.outcome, ENGINE_QUEUE_TIMEOUT);
+	ck_assert_str_eq(b.inv.message, "no worker became free for spin "
+					"within 100 ms (it may hold 1 of 2)");
+	ck_assert_int_eq(a.done, 0);
+	ck_assert_int_eq(pool_int("spin", "ready"), 1);
+	wait_call(&a);
+	ck_assert_int_eq(a.inv.outcome, ENGINE_DEADLINE);
+	invoke(&c, "spin", "10");
+	expect_output(&c, "10");
+	release(&c);
+}
+END_TEST
+
+/* Deploys of one function wait behind the running one, at most
+ * deploy_queue_max (4) of them; one more is refused at once. */
+START_TEST(deploy_queue_bounded)
+{
+	struct engine_config cfg;
+	struct dep dp[6];
+	size_t nlen, elen;
+	uint8_t *noready = load("tests/guests/noready.elf", &nlen);
+	uint8_t *echo = load("guest/examples/echo.elf", &elen);
+
+	engine_config_default(&cfg);
+	memset(dp, 0, sizeof(dp));
+	for (int i = 0; i < 6; i++) {
+		dp[i].d.settings = cfg.defaults;
+		snprintf(dp[i].d.function, sizeof(dp[i].d.function), "q");
+		dp[i].d.image = i == 0 ? noready : echo;
+		dp[i].d.image_len = i == 0 ? nlen : elen;
+		dp[i].d.done = deploy_done;
+		dp[i].d.opaque = &dp[i];
+		engine_deploy(eng, &dp[i].d);
+	}
+	run_until(&dp[5].done);
+	ck_assert_int_eq(dp[5].d.status, 429);
+	ck_assert_str_eq(dp[5].d.code, "deploy_queue_full");
+	ck_assert_str_eq(dp[5].d.message, "4 deploys of q are already waiting "
+					  "(deploy_queue_max)");
+	ck_assert_int_eq(dp[0].done, 0); /* still in its never-ending init */
+	for (int i = 0; i < 5; i++) {
+		run_until(&dp[i].done);
+		ck_assert_int_eq(dp[i].d.status, i == 0 ? 422 : 201);
+		json_decref(dp[i].d.description);
+	}
+	free(noready);
+	free(echo);
+}
+END_TEST
+
+/* What is charged to the budgets follows the VMs and snapshots alive, and
+ * is all given back once the functions are gone. */
+START_TEST(budget_charges_follow_vms)
+{
+	struct engine_budget b;
+	struct call c;
+
+	ck_assert_int_eq(deploy("echo", "guest/examples/echo.elf",
+				(const char *const[]){"min_warm=2", NULL}),
+			 201);
+	ck_assert_int_eq(deploy("spin", "tests/guests/spin.elf", NULL), 201);
+	wait_pool_ready("echo", 2);
+	wait_pool_ready("spin", 1);
+	engine_budget_get(eng, &b);
+	ck_assert_uint_eq(b.functions, 2);
+	ck_assert_uint_eq(b.warm_vms, 3);
+	ck_assert_uint_eq(b.vms, 3);
+	ck_assert_uint_eq(b.memory_mb, 5 * 16); /* 2 snapshots, 3 VMs */
+	ck_assert_uint_le(b.vms, b.max_vms);
+	invoke(&c, "echo", "x");
+	expect_output(&c, "x");
+	release(&c);
+	ck_assert_int_eq(engine_delete(eng, "echo"), 0);
+	ck_assert_int_eq(engine_delete(eng, "spin"), 0);
+	for (;;) {
+		engine_budget_get(eng, &b);
+		if (b.vms == 0 && b.memory_mb == 0)
+			break;
+		uv_run(&loop, UV_RUN_ONCE);
+	}
+	ck_assert_uint_eq(b.functions, 0);
+	ck_assert_uint_eq(b.warm_vms, 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("engine_kvm");
@@ -743,6 +877,10 @@ static Suite *suite(void)
 	tcase_add_test(t, shutdown_interrupts_inflight);
 	tcase_add_test(t, prewarm_grow_and_reclaim);
 	tcase_add_test(t, second_engine_on_same_state_refused);
+	tcase_add_test(t, spinner_holds_one_worker_of_two);
+	tcase_add_test(t, wait_for_worker_times_out);
+	tcase_add_test(t, deploy_queue_bounded);
+	tcase_add_test(t, budget_charges_follow_vms);
 	suite_add_tcase(s, t);
 	return s;
 }

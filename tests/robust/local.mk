@@ -54,5 +54,21 @@ tests_robust_test_limits_CPPFLAGS = $(ROBUST_CPPFLAGS)
 tests_robust_test_limits_LDADD = $(ROBUST_LDADD)
 tests_robust_test_limits_DEPENDENCIES = $(ROBUST_DEPS)
 
+check_PROGRAMS += tests/robust/test_fairness
+TESTS += tests/robust/test_fairness
+tests_robust_test_fairness_SOURCES = tests/robust/test_fairness.c \
+	$(ROBUST_COMMON)
+tests_robust_test_fairness_CPPFLAGS = $(ROBUST_CPPFLAGS)
+tests_robust_test_fairness_LDADD = $(ROBUST_LDADD)
+tests_robust_test_fairness_DEPENDENCIES = $(ROBUST_DEPS)
+
+check_PROGRAMS += tests/robust/test_budgets
+TESTS += tests/robust/test_budgets
+tests_robust_test_budgets_SOURCES = tests/robust/test_budgets.c \
+	$(ROBUST_COMMON)
+tests_robust_test_budgets_CPPFLAGS = $(ROBUST_CPPFLAGS)
+tests_robust_test_budgets_LDADD = $(ROBUST_LDADD)
+tests_robust_test_budgets_DEPENDENCIES = $(ROBUST_DEPS)
+
 # SECURITY.md maps every defence to the tests here and elsewhere.
 EXTRA_DIST += SECURITY.md
