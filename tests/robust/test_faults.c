@@ -196,13 +196,17 @@ static void *bg_run(void *opaque)
 	return NULL;
 }
 
+/* Starts the call and waits until glintd's /metrics show series at want
+ * (the call running, or queued), however long that takes on this host. */
 static void bg_start(struct bg_call *b, const struct glintd_proc *g,
-		     const char *input)
+		     const char *input, const char *series, long want)
 {
 	b->g = g;
 	b->input = input;
 	ck_assert_int_eq(pthread_create(&b->thread, NULL, bg_run, b), 0);
-	usleep(300000); /* long enough to be running or queued */
+	ck_assert_msg(harness_wait_metric(g, series, want, 60000) == 0,
+		      "call %s: %s never reached %ld (now %ld)", input, series,
+		      want, harness_metric(g, series));
 }
 
 START_TEST(pool_and_queue_full_429_then_recovery)
@@ -220,12 +224,17 @@ START_TEST(pool_and_queue_full_429_then_recovery)
 	robust_deploy(&g, "echo", "guest/examples/echo.elf", "", 201);
 	robust_deploy(&g, "narrow", "tests/guests/spin.elf",
 		      "max_concurrency=1&min_warm=1&queue_max=2&"
-		      "timeout_ms=1500&queue_timeout_ms=10000",
+		      "timeout_ms=10000&queue_timeout_ms=60000",
 		      201);
 	robust_good_start(&echo, &g, "echo", ROBUST_GOOD_ECHO);
-	bg_start(&slow, &g, "100000000000000");
-	bg_start(&queued[0], &g, "1000");
-	bg_start(&queued[1], &g, "2000");
+	/* The slow call holds the only VM for its 10 s deadline, far above
+	 * the few requests the full pool and queue must answer. */
+	bg_start(&slow, &g, "100000000000000",
+		 "glint_pool_vms{function=\"narrow\",state=\"busy\"}", 1);
+	bg_start(&queued[0], &g, "1000",
+		 "glint_queue_depth{function=\"narrow\"}", 1);
+	bg_start(&queued[1], &g, "2000",
+		 "glint_queue_depth{function=\"narrow\"}", 2);
 	for (int i = 0; i < 3; i++) {
 		robust_invoke(&g, "narrow", "1", 1, &r);
 		robust_assert_error(&r, 429, "queue_full", NULL);
