@@ -7,8 +7,11 @@ pkgs=(autoconf automake libtool pkg-config make gcc libc6-dev linux-libc-dev
       libuv1-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev check
       curl)
 if [ "${1:-}" = "--test" ]; then
-	# clang + its runtimes: libFuzzer targets (scripts/fuzz.sh)
-	pkgs+=(clang-format wrk prometheus clang libclang-rt-14-dev)
+	# clang + its runtimes: libFuzzer targets (scripts/fuzz.sh);
+	# systemd: systemd-analyze (systemd/verify-units.test); openssl: the
+	# TLS test's certificate (tests/e2e/test_service_tls)
+	pkgs+=(clang-format wrk prometheus clang libclang-rt-14-dev systemd
+	       openssl)
 fi
 
 missing=()

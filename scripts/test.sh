@@ -4,7 +4,8 @@
 # suite again under ASan + UBSan (scripts/sanitize.sh, _build-asan) and every
 # fuzz target under libFuzzer for GLINT_FUZZ_SECONDS each (default 20;
 # scripts/fuzz.sh, _build-fuzzer).
-# Set GLINT_REQUIRE_KVM=1 to make KVM tests fail instead of skip without /dev/kvm.
+# Set GLINT_REQUIRE_KVM=1 to make KVM tests fail instead of skip without
+# /dev/kvm, GLINT_REQUIRE_ALL=1 (.ci/run does) to make every skip a failure.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

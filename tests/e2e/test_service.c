@@ -390,16 +390,6 @@ START_TEST(tls_round_trip)
 	const char *extra[] = {"--config", conf, NULL};
 	CURL *c;
 
-	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-		fprintf(stderr, "tls_round_trip: SKIP: libmicrohttpd has no "
-				"TLS\n");
-		return;
-	}
-	if (system("command -v openssl >/dev/null 2>&1") != 0) {
-		fprintf(stderr, "tls_round_trip: SKIP: no openssl CLI to make "
-				"a test certificate\n");
-		return;
-	}
 	ck_assert_int_eq(harness_start(&s.g, NULL), 0);
 	ck_assert_int_eq(harness_stop(&s.g, 10000), 0);
 	snprintf(cert, sizeof(cert), "%s/cert.pem", s.g.dir);
@@ -441,6 +431,13 @@ START_TEST(tls_round_trip)
 }
 END_TEST
 
+/* This file builds two binaries: test_service, and test_service_tls
+ * (SERVICE_TLS_BINARY=1) with the TLS case alone, which needs what a host
+ * may lack: automake reports it SKIP there (FAIL in CI), not a pass. */
+#ifndef SERVICE_TLS_BINARY
+#define SERVICE_TLS_BINARY 0
+#endif
+
 int main(void)
 {
 	Suite *s = suite_create("glintd-service");
@@ -448,13 +445,24 @@ int main(void)
 	int failed;
 
 	kvm_required();
+	if (SERVICE_TLS_BINARY) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+			test_skip("libmicrohttpd has no TLS", 0);
+		if (system("command -v openssl >/dev/null 2>&1") != 0)
+			test_skip("no openssl CLI to make a test certificate "
+				  "(Debian package openssl)",
+				  0);
+	}
 	curl_global_init(CURL_GLOBAL_ALL);
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, remote_without_token_refused);
-	tcase_add_test(tc, bad_config_file_exit_2);
-	tcase_add_test(tc, admin_and_invoke_tokens);
-	tcase_add_test(tc, systemd_style_start);
-	tcase_add_test(tc, tls_round_trip);
+	if (SERVICE_TLS_BINARY) {
+		tcase_add_test(tc, tls_round_trip);
+	} else {
+		tcase_add_test(tc, remote_without_token_refused);
+		tcase_add_test(tc, bad_config_file_exit_2);
+		tcase_add_test(tc, admin_and_invoke_tokens);
+		tcase_add_test(tc, systemd_style_start);
+	}
 	suite_add_tcase(s, tc);
 	failed = check_run(s);
 	curl_global_cleanup();

@@ -2,14 +2,8 @@
 # glint_run_kvm.sh: glint-run running real guest images on KVM.
 set -u
 
-# The rule of tests/kvm_required.h: skip without /dev/kvm, unless
-# GLINT_REQUIRE_KVM=1 makes that a failure.
-if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	if [ "${GLINT_REQUIRE_KVM:-}" = 1 ]; then
-		echo "FAIL: /dev/kvm is not usable and GLINT_REQUIRE_KVM=1"; exit 1
-	fi
-	echo "SKIP: /dev/kvm is not usable"; exit 77
-fi
+. "${GLINT_SRCDIR:?}/tests/skip.sh"
+kvm_required
 
 b="${GLINT_BUILDDIR:?}"
 # Every call gets a deadline far above its work (glint-run's default is
