@@ -118,7 +118,9 @@ static int wait_ready(struct glintd_proc *g)
 	struct http_resp r;
 	int st;
 
-	for (int i = 0; i < 600; i++) {
+	/* At least two minutes: a cap for a hung start, not a claim about
+	 * how fast glintd starts on this host. */
+	for (int i = 0; i < 2400; i++) {
 		if (waitpid(g->pid, &st, WNOHANG) == g->pid) {
 			g->pid = 0;
 			return -ECHILD;

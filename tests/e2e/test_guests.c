@@ -444,7 +444,7 @@ START_TEST(shutdown_finishes_in_flight_and_503s)
 		      "in-flight call: %ld %s", slow.r.status, slow.r.body);
 	http_resp_free(&slow.r);
 	curl_easy_cleanup(keep);
-	st = harness_stop(&g, 15000);
+	st = harness_stop(&g, 60000);
 	ck_assert_msg(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		      "exit status %d", st);
 	harness_cleanup(&g);

@@ -196,7 +196,7 @@ static int run_glintd(const char *args, char *out, size_t out_len)
 	ssize_t n;
 
 	ck_assert_int_ge(fd, 0);
-	snprintf(cmd, sizeof(cmd), "timeout 20 '%s' %s 2>'%s' >/dev/null",
+	snprintf(cmd, sizeof(cmd), "timeout 120 '%s' %s 2>'%s' >/dev/null",
 		 harness_built("glintd"), args, log);
 	st = system(cmd);
 	n = read(fd, out, out_len - 1);
@@ -354,7 +354,7 @@ START_TEST(systemd_style_start)
 	ck_assert_int_eq(harness_deploy(&s.g, "stored", echo_elf(), "", &r), 0);
 	assert_status(&r, 201, NULL);
 	http_resp_free(&r);
-	ck_assert_int_eq(harness_stop(&s.g, 10000), 0);
+	ck_assert_int_eq(harness_stop(&s.g, 60000), 0);
 
 	svc_start(&s, "http", NULL);
 	if (wait_notify(&s, "READY=1", 60000) != 0) {
@@ -370,7 +370,7 @@ START_TEST(systemd_style_start)
 	ck_assert_str_eq(r.body, "from disk");
 	http_resp_free(&r);
 	kill(s.g.pid, SIGTERM);
-	ck_assert_int_eq(wait_notify(&s, "STOPPING=1", 10000), 0);
+	ck_assert_int_eq(wait_notify(&s, "STOPPING=1", 60000), 0);
 	ck_assert_int_eq(waitpid(s.g.pid, &st, 0), s.g.pid);
 	s.g.pid = 0;
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -391,7 +391,7 @@ START_TEST(tls_round_trip)
 	CURL *c;
 
 	ck_assert_int_eq(harness_start(&s.g, NULL), 0);
-	ck_assert_int_eq(harness_stop(&s.g, 10000), 0);
+	ck_assert_int_eq(harness_stop(&s.g, 60000), 0);
 	snprintf(cert, sizeof(cert), "%s/cert.pem", s.g.dir);
 	snprintf(key, sizeof(key), "%s/key.pem", s.g.dir);
 	snprintf(conf, sizeof(conf), "%s/tls.conf", s.g.dir);
