@@ -33,8 +33,8 @@ make_check() {
 # test-suite.log of the tarball's build.
 distcheck() {
 	local log=$top/_build/distcheck.log
-	if ! make distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror \
-		>"$log" 2>&1; then
+	if ! make -j"$(nproc)" distcheck \
+		DISTCHECK_CONFIGURE_FLAGS=--enable-werror >"$log" 2>&1; then
 		tail -n 60 "$log"
 		find "$top/_build" -path '*/_build/sub/test-suite.log' \
 			-exec cat {} \;
