@@ -8,10 +8,12 @@ pkgs=(autoconf automake libtool pkg-config make gcc libc6-dev linux-libc-dev
       libuv1-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev check
       curl musl-dev g++)
 if [ "${1:-}" = "--test" ]; then
-	# clang + its runtimes: libFuzzer targets (scripts/fuzz.sh)
+	# clang + its runtimes: libFuzzer targets (scripts/fuzz.sh);
+	# systemd: systemd-analyze (systemd/verify-units.test); openssl: the
+	# TLS test's certificate (tests/e2e/test_service_tls);
 	# systemd-container: systemd-nspawn for systemd/boot.test
-	pkgs+=(clang-format wrk prometheus clang libclang-rt-14-dev
-	       systemd-container)
+	pkgs+=(clang-format wrk prometheus clang libclang-rt-14-dev systemd
+	       openssl systemd-container)
 fi
 
 missing=()

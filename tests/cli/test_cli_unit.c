@@ -424,7 +424,7 @@ static void serve_one(int lfd, char *req, size_t cap, const char *resp)
 	ssize_t got;
 	int fd;
 
-	ck_assert_msg(poll(&p, 1, 10000) == 1, "glint never connected");
+	ck_assert_msg(poll(&p, 1, 60000) == 1, "glint never connected");
 	fd = accept(lfd, NULL, NULL);
 	ck_assert(fd >= 0);
 	while (n + 1 < cap && !strstr(req, "\r\n\r\n")) {

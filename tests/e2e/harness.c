@@ -118,7 +118,9 @@ static int wait_ready(struct glintd_proc *g)
 	struct http_resp r;
 	int st;
 
-	for (int i = 0; i < 600; i++) {
+	/* At least two minutes: a cap for a hung start, not a claim about
+	 * how fast glintd starts on this host. */
+	for (int i = 0; i < 2400; i++) {
 		if (waitpid(g->pid, &st, WNOHANG) == g->pid) {
 			g->pid = 0;
 			return -ECHILD;
@@ -368,4 +370,46 @@ int harness_deploy(const struct glintd_proc *g, const char *name,
 	rc = harness_request(g, "PUT", path, img, len, out);
 	free(img);
 	return rc;
+}
+
+static uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+long harness_metric(const struct glintd_proc *g, const char *series)
+{
+	struct http_resp r;
+	size_t n = strlen(series);
+	long v = -1;
+
+	if (harness_request(g, "GET", "/metrics", NULL, 0, &r) != 0)
+		return -1;
+	for (const char *p = r.body; r.status == 200 && p && *p;) {
+		if (strncmp(p, series, n) == 0 && p[n] == ' ') {
+			v = strtol(p + n + 1, NULL, 10);
+			break;
+		}
+		p = strchr(p, '\n');
+		p = p ? p + 1 : NULL;
+	}
+	http_resp_free(&r);
+	return v;
+}
+
+int harness_wait_metric(const struct glintd_proc *g, const char *series,
+			long want, unsigned timeout_ms)
+{
+	uint64_t end = monotonic_ms() + timeout_ms;
+
+	for (;;) {
+		if (harness_metric(g, series) == want)
+			return 0;
+		if (monotonic_ms() >= end)
+			return -ETIMEDOUT;
+		sleep_ms(5);
+	}
 }

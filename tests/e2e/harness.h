@@ -67,4 +67,14 @@ int harness_deploy(const struct glintd_proc *g, const char *name,
 		   const char *image_path, const char *query,
 		   struct http_resp *out);
 
+/* Value of the /metrics sample series (its name and labels exactly as
+ * glintd renders them, e.g. glint_queue_depth{function="f"}), or -1 when
+ * it is absent. */
+long harness_metric(const struct glintd_proc *g, const char *series);
+/* Polls /metrics until series has the value want: the way a test waits
+ * for a call to be running or queued, on a host of any speed. Returns 0,
+ * or -ETIMEDOUT after timeout_ms. */
+int harness_wait_metric(const struct glintd_proc *g, const char *series,
+			long want, unsigned timeout_ms);
+
 #endif /* GLINT_TESTS_E2E_HARNESS_H */

@@ -49,3 +49,12 @@ tests_e2e_test_service_SOURCES = tests/e2e/test_service.c $(E2E_HARNESS)
 tests_e2e_test_service_CPPFLAGS = $(E2E_CPPFLAGS) $(MHD_CFLAGS)
 tests_e2e_test_service_LDADD = $(E2E_LDADD) $(MHD_LIBS)
 tests_e2e_test_service_DEPENDENCIES = $(E2E_DEPS)
+# Its TLS case alone (needs TLS in libmicrohttpd and the openssl CLI): a
+# binary of its own, so that a host without them reports SKIP.
+check_PROGRAMS += tests/e2e/test_service_tls
+TESTS += tests/e2e/test_service_tls
+tests_e2e_test_service_tls_SOURCES = $(tests_e2e_test_service_SOURCES)
+tests_e2e_test_service_tls_CPPFLAGS = $(tests_e2e_test_service_CPPFLAGS) \
+	-DSERVICE_TLS_BINARY=1
+tests_e2e_test_service_tls_LDADD = $(tests_e2e_test_service_LDADD)
+tests_e2e_test_service_tls_DEPENDENCIES = $(E2E_DEPS)

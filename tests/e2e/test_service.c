@@ -196,7 +196,7 @@ static int run_glintd(const char *args, char *out, size_t out_len)
 	ssize_t n;
 
 	ck_assert_int_ge(fd, 0);
-	snprintf(cmd, sizeof(cmd), "timeout 20 '%s' %s 2>'%s' >/dev/null",
+	snprintf(cmd, sizeof(cmd), "timeout 120 '%s' %s 2>'%s' >/dev/null",
 		 harness_built("glintd"), args, log);
 	st = system(cmd);
 	n = read(fd, out, out_len - 1);
@@ -379,7 +379,7 @@ START_TEST(systemd_style_start)
 	ck_assert_int_eq(harness_deploy(&s.g, "stored", echo_elf(), "", &r), 0);
 	assert_status(&r, 201, NULL);
 	http_resp_free(&r);
-	ck_assert_int_eq(harness_stop(&s.g, 10000), 0);
+	ck_assert_int_eq(harness_stop(&s.g, 60000), 0);
 
 	svc_start(&s, "http", NULL);
 	if (wait_notify(&s, "READY=1", 60000) != 0) {
@@ -395,7 +395,7 @@ START_TEST(systemd_style_start)
 	ck_assert_str_eq(r.body, "from disk");
 	http_resp_free(&r);
 	kill(s.g.pid, SIGTERM);
-	ck_assert_int_eq(wait_notify(&s, "STOPPING=1", 10000), 0);
+	ck_assert_int_eq(wait_notify(&s, "STOPPING=1", 60000), 0);
 	ck_assert_int_eq(waitpid(s.g.pid, &st, 0), s.g.pid);
 	s.g.pid = 0;
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -682,18 +682,8 @@ START_TEST(tls_round_trip)
 	const char *extra[] = {"--config", conf, NULL};
 	CURL *c;
 
-	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-		fprintf(stderr, "tls_round_trip: SKIP: libmicrohttpd has no "
-				"TLS\n");
-		return;
-	}
-	if (system("command -v openssl >/dev/null 2>&1") != 0) {
-		fprintf(stderr, "tls_round_trip: SKIP: no openssl CLI to make "
-				"a test certificate\n");
-		return;
-	}
 	ck_assert_int_eq(harness_start(&s.g, NULL), 0);
-	ck_assert_int_eq(harness_stop(&s.g, 10000), 0);
+	ck_assert_int_eq(harness_stop(&s.g, 60000), 0);
 	snprintf(cert, sizeof(cert), "%s/cert.pem", s.g.dir);
 	snprintf(key, sizeof(key), "%s/key.pem", s.g.dir);
 	snprintf(conf, sizeof(conf), "%s/tls.conf", s.g.dir);
@@ -733,6 +723,13 @@ START_TEST(tls_round_trip)
 }
 END_TEST
 
+/* This file builds two binaries: test_service, and test_service_tls
+ * (SERVICE_TLS_BINARY=1) with the TLS case alone, which needs what a host
+ * may lack: automake reports it SKIP there (FAIL in CI), not a pass. */
+#ifndef SERVICE_TLS_BINARY
+#define SERVICE_TLS_BINARY 0
+#endif
+
 int main(void)
 {
 	Suite *s = suite_create("glintd-service");
@@ -740,19 +737,30 @@ int main(void)
 	int failed;
 
 	kvm_required();
+	if (SERVICE_TLS_BINARY) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+			test_skip("libmicrohttpd has no TLS", 0);
+		if (system("command -v openssl >/dev/null 2>&1") != 0)
+			test_skip("no openssl CLI to make a test certificate "
+				  "(Debian package openssl)",
+				  0);
+	}
 	curl_global_init(CURL_GLOBAL_ALL);
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, remote_without_token_refused);
-	tcase_add_test(tc, bad_config_file_exit_2);
-	tcase_add_test(tc, admin_and_invoke_tokens);
-	tcase_add_test(tc, systemd_style_start);
-	tcase_add_test(tc, first_request_after_activation);
-	tcase_add_test(tc, sighup_reloads_tokens);
-	tcase_add_test(tc, credentials_directory_token);
-	tcase_add_test(tc, missing_credential_exit_2);
-	tcase_add_test(tc, journal_priority_prefix);
-	tcase_add_test(tc, journal_prefix_only_for_the_journal);
-	tcase_add_test(tc, tls_round_trip);
+	if (SERVICE_TLS_BINARY) {
+		tcase_add_test(tc, tls_round_trip);
+	} else {
+		tcase_add_test(tc, remote_without_token_refused);
+		tcase_add_test(tc, bad_config_file_exit_2);
+		tcase_add_test(tc, admin_and_invoke_tokens);
+		tcase_add_test(tc, systemd_style_start);
+		tcase_add_test(tc, first_request_after_activation);
+		tcase_add_test(tc, sighup_reloads_tokens);
+		tcase_add_test(tc, credentials_directory_token);
+		tcase_add_test(tc, missing_credential_exit_2);
+		tcase_add_test(tc, journal_priority_prefix);
+		tcase_add_test(tc, journal_prefix_only_for_the_journal);
+	}
 	suite_add_tcase(s, tc);
 	failed = check_run(s);
 	curl_global_cleanup();

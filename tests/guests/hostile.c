@@ -49,14 +49,20 @@
  *   oom             malloc until NULL, then fail         function error
  *                                                        "out of memory after
  *                                                        <n> MiB"
- *   cpuid           1e4 cpuid instructions, then "ok"    success, body "ok"
- *   rdtsc           1e6 rdtsc instructions, then "ok"    success, body "ok"
+ *   cpuid[:N]       N cpuid instructions (default 1e4),  success, body "ok"
+ *                   then "ok"
+ *   rdtsc[:N]       N rdtsc instructions (default 2e4),  success, body "ok"
+ *                   then "ok"
  *   fpu             prints MXCSR and the x87 control     success, "1f80/037f"
  *                   word, then sets both to odd values   in every call (the
  *                                                        runtime resets them)
  *   log-tiny        8000 one-character log lines         success, body "ok";
  *                                                        the daemon's log of
  *                                                        them is bounded
+ *
+ * cpuid always exits to KVM and rdtsc may (45-75 us each on some hosts),
+ * so the storms are sized to take a second or two even then; callers give
+ * them a deadline of tens of seconds, never one fitted to a host's speed.
  */
 
 #define CALL_PAGE ((volatile struct glint_call_page *)GLINT_CALL_PAGE_GPA)
@@ -131,9 +137,26 @@ static void exec_data(void)
 	jump_to((uintptr_t)data_code);
 }
 
-static void storm(int cpuid)
+/* "cpuid" or "cpuid:N": the storm's length, or -1 when name is not it. */
+static long storm_count(const char *name, const char *mode, long dflt)
 {
-	for (int i = 0; i < (cpuid ? 10000 : 1000000); i++) {
+	size_t n = strlen(mode);
+	char *end;
+	long v;
+
+	if (strncmp(name, mode, n) != 0)
+		return -1;
+	if (name[n] == '\0')
+		return dflt;
+	if (name[n] != ':')
+		return -1;
+	v = strtol(name + n + 1, &end, 10);
+	return *end == '\0' && v >= 0 ? v : -1;
+}
+
+static void storm(int cpuid, long count)
+{
+	for (long i = 0; i < count; i++) {
 		uint32_t a = 0, b, c = 0, d;
 
 		if (cpuid)
@@ -226,10 +249,10 @@ static void mode(const char *name)
 		glint_fail("nope");
 	else if (!strcmp(name, "oom"))
 		oom();
-	else if (!strcmp(name, "cpuid"))
-		storm(1);
-	else if (!strcmp(name, "rdtsc"))
-		storm(0);
+	else if (storm_count(name, "cpuid", 10000) >= 0)
+		storm(1, storm_count(name, "cpuid", 10000));
+	else if (storm_count(name, "rdtsc", 20000) >= 0)
+		storm(0, storm_count(name, "rdtsc", 20000));
 	else if (!strcmp(name, "fpu"))
 		fpu();
 	else if (!strcmp(name, "log-tiny"))

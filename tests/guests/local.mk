@@ -8,7 +8,8 @@ GUEST_TEST_IMAGES = \
 	tests/guests/spin.elf tests/guests/hostile.elf \
 	tests/guests/noready.elf tests/guests/initfail.elf \
 	tests/guests/badabi.elf tests/guests/hugebss.elf \
-	tests/guests/libc_vm.elf tests/guests/libm_conf.elf
+	tests/guests/libc_vm.elf tests/guests/libm_conf.elf \
+	tests/guests/callinfo.elf
 check_DATA += $(GUEST_TEST_IMAGES)
 CLEANFILES += $(GUEST_TEST_IMAGES) tests/guests/badabi-note.guest.o
 

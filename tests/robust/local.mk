@@ -70,5 +70,15 @@ tests_robust_test_budgets_CPPFLAGS = $(ROBUST_CPPFLAGS)
 tests_robust_test_budgets_LDADD = $(ROBUST_LDADD)
 tests_robust_test_budgets_DEPENDENCIES = $(ROBUST_DEPS)
 
+# The faults that need a private mount namespace (root): a binary of their
+# own, so that without one automake reports SKIP (FAIL in CI).
+check_PROGRAMS += tests/robust/test_faults_ns
+TESTS += tests/robust/test_faults_ns
+tests_robust_test_faults_ns_SOURCES = tests/robust/test_faults_ns.c \
+	$(ROBUST_COMMON)
+tests_robust_test_faults_ns_CPPFLAGS = $(ROBUST_CPPFLAGS)
+tests_robust_test_faults_ns_LDADD = $(ROBUST_LDADD)
+tests_robust_test_faults_ns_DEPENDENCIES = $(ROBUST_DEPS)
+
 # SECURITY.md maps every defence to the tests here and elsewhere.
 EXTRA_DIST += SECURITY.md

@@ -38,7 +38,8 @@ struct robust_good {
 
 void robust_good_start(struct robust_good *b, const struct glintd_proc *g,
 		       const char *function, enum robust_good_kind kind);
-/* Stops the thread and fails the test unless calls > 0 and failures == 0. */
+/* Waits for the first call (cap a minute), stops the thread and fails the
+ * test unless calls > 0 and failures == 0. */
 void robust_good_stop(struct robust_good *b);
 
 #endif /* GLINT_TESTS_ROBUST_UTIL_H */

@@ -22,6 +22,10 @@ static inline uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The deadline of boots and calls that must succeed: far above their work
+ * on any host, so only a hang reaches it. */
+#define CALL_TIMEOUT_MS 30000
+
 /* A guest whose code is READY followed by body, plus a 4 KiB RW data
  * segment at 0x11000 (bss_bytes more when asked). */
 struct guest {
@@ -48,7 +52,7 @@ static inline int boot_body(struct guest *g, const unsigned char *body,
 	g->img.segments[1].perm = IMAGE_PERM_R | IMAGE_PERM_W;
 	g->img.end_gpa = 0x12000 + bss_bytes;
 	vm_config_default(&cfg, mem);
-	cfg.init_timeout_ms = 200;
+	cfg.init_timeout_ms = CALL_TIMEOUT_MS;
 	return vm_boot(vmm, &g->img, &cfg, NULL, NULL, &g->snap, &g->vm, NULL,
 		       err);
 }

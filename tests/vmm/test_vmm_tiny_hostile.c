@@ -135,7 +135,7 @@ START_TEST(misbehaviour)
 	/* the bad instruction, then (never reached) the echo code */
 	memcpy(body, b->body, b->n);
 	ck_assert_int_eq(boot_body(&g, body, b->n, 1 * MiB, 0, &err), 0);
-	ck_assert_int_eq(call(g.vm, "a", 1000, &res, &err), -EIO);
+	ck_assert_int_eq(call(g.vm, "a", CALL_TIMEOUT_MS, &res, &err), -EIO);
 	ck_assert_msg(err.kind == b->kind, "%s: kind %s, message %s", b->name,
 		      vm_error_kind_name(err.kind), err.message);
 	ck_assert_msg(strstr(err.message, b->text), "%s: message %s", b->name,
@@ -147,7 +147,8 @@ START_TEST(misbehaviour)
 	/* restore makes the VM usable again, many times over */
 	for (int i = 0; i < 3; i++) {
 		ck_assert_int_eq(vm_restore(g.vm, NULL), 0);
-		ck_assert_int_eq(call(g.vm, "a", 1000, &res, &err), -EIO);
+		ck_assert_int_eq(call(g.vm, "a", CALL_TIMEOUT_MS, &res, &err),
+				 -EIO);
 		ck_assert_int_eq(err.kind, b->kind);
 	}
 	ck_assert_int_eq(vm_restore(g.vm, NULL), 0);
