@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -91,6 +92,36 @@ static int run_init(struct vm *vm, uint32_t timeout_ms, vm_log_fn log,
 	return 0;
 }
 
+/* Records the FPU/SSE state at READY in the system slot for the call
+ * entry (cpu_x86_64.h): one KVM_GET_XSAVE per snapshot, none per call.
+ * Not KVM_GET_FPU: it does not report MXCSR. The slot is made writable
+ * only here, before any clone exists. */
+static int snapshot_fpu(struct vm *vm, struct vm_error *err)
+{
+	struct vm_snapshot *s = vm->snap;
+	struct kvm_xsave *xs;
+	int rc = 0;
+
+	xs = calloc(1, sizeof(*xs));
+	if (!xs)
+		return vm_host_error(err, ENOMEM, "KVM_GET_XSAVE");
+	if (ioctl(vm->vcpu_fd, KVM_GET_XSAVE, xs))
+		rc = vm_host_error(err, errno, "KVM_GET_XSAVE");
+	else if (mprotect(s->sys, s->sys_bytes, PROT_READ | PROT_WRITE))
+		rc = vm_host_error(err, errno, "mprotect system slot");
+	if (rc) {
+		free(xs);
+		return rc;
+	}
+	cpu_set_call_state(s->sys, xs->region, s->regs.rip);
+	free(xs);
+	if (mprotect(s->sys, s->sys_bytes, PROT_READ))
+		return vm_host_error(err, errno, "mprotect system slot");
+	s->call_regs = s->regs;
+	s->call_regs.rip = cpu_call_entry_gpa();
+	return 0;
+}
+
 /* The READY `out` is complete only when the vCPU next enters: a KVM_RUN
  * with immediate_exit set finishes the pending I/O (advancing rip past the
  * `out`) and returns -EINTR without entering the guest (KVM API doc 5,
@@ -111,7 +142,7 @@ static int take_cpu_snapshot(struct vm *vm, struct vm_error *err)
 	vm->run->immediate_exit = 0;
 	s->regs = vm->run->s.regs.regs;
 	s->sregs = vm->run->s.regs.sregs;
-	return 0;
+	return snapshot_fpu(vm, err);
 }
 
 /* The memfd now is the snapshot: give the booted VM a private view of it

@@ -97,12 +97,82 @@ static void build_stubs(uint8_t *stubs)
 	}
 }
 
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* rel32 of a RIP-relative operand: target minus the next instruction. */
+static uint32_t rel32(uint64_t target_off, uint64_t next_off)
+{
+	return (uint32_t)(int32_t)((int64_t)target_off - (int64_t)next_off);
+}
+
+/*
+ * The call entry (see cpu_x86_64.h):
+ *
+ *   nop x 15                  landing pad, see below
+ *   fxrstor64 fpu_image(%rip) 48 0f ae 0d rel32 (SDM vol. 2A, FXRSTOR)
+ *   jmp *resume_rip(%rip)     ff 25 rel32
+ *
+ * Both operands are RIP-relative, so no register is used: the guest finds
+ * every general register, RFLAGS included (neither instruction writes
+ * flags), exactly as in the snapshot. The pad is one-byte NOPs so that a
+ * KVM that skipped the instruction of a completed `out` (at most 15
+ * bytes, SDM vol. 2A, 2.3.11) at this rip still runs the whole restore;
+ * KVM skips only when rip is unchanged since the exit (its
+ * complete_fast_pio_out() compares the linear rip), which a guest's `out`
+ * never is here. The rest of the page is int3.
+ */
+static void build_entry(uint8_t *p)
+{
+	const uint64_t fpu = LAYOUT_SYS_FPU - LAYOUT_SYS_ENTRY;
+
+	memset(p, 0xcc, GLINT_PAGE_SIZE);
+	memset(p, 0x90, CPU_ENTRY_PAD);
+	p += CPU_ENTRY_PAD;
+	p[0] = 0x48;
+	p[1] = 0x0f;
+	p[2] = 0xae;
+	p[3] = 0x0d; /* ModRM: mod 00, reg 1 (/1 = FXRSTOR), rm 101 (RIP) */
+	put32(p + 4, rel32(fpu + CPU_FPU_IMAGE_OFF, CPU_ENTRY_PAD + 8));
+	p[8] = 0xff;
+	p[9] = 0x25; /* ModRM: mod 00, reg 4 (/4 = JMP r/m64), rm 101 */
+	put32(p + 10, rel32(fpu + CPU_FPU_RIP_OFF, CPU_ENTRY_PAD + 14));
+}
+
 void cpu_build_tables(uint8_t *sys)
 {
 	build_gdt(sys + LAYOUT_SYS_GDT);
 	build_idt(sys + LAYOUT_SYS_IDT);
 	build_tss(sys + LAYOUT_SYS_TSS);
 	build_stubs(sys + LAYOUT_SYS_STUBS);
+	build_entry(sys + LAYOUT_SYS_ENTRY);
+	/* Written for real (not left to the zero page) so the host's later
+	 * cpu_set_call_state() changes the page KVM already maps. */
+	memset(sys + LAYOUT_SYS_FPU, 0, GLINT_PAGE_SIZE);
+}
+
+/*
+ * KVM_GET_XSAVE (KVM API doc 4.43) starts with the legacy FXSAVE area in
+ * standard form (SDM vol. 1, 13.4.1), components in their initial
+ * configuration already expanded by KVM: bytes 0-415 (x87 words, 64-bit
+ * FIP/FDP, MXCSR, ST0-7, XMM0-15) are exactly what FXRSTOR64 loads (SDM
+ * vol. 1, 10.5.1, table 10-2). Bytes 416-511 are not state and stay zero.
+ */
+void cpu_set_call_state(uint8_t *sys, const uint32_t *xsave_region,
+			uint64_t resume_rip)
+{
+	uint8_t *img = sys + LAYOUT_SYS_FPU + CPU_FPU_IMAGE_OFF;
+
+	memset(img, 0, CPU_FXSAVE_BYTES);
+	memcpy(img, xsave_region, CPU_FXSAVE_STATE_BYTES);
+	put64(sys + LAYOUT_SYS_FPU + CPU_FPU_RIP_OFF, resume_rip);
+}
+
+uint64_t cpu_call_entry_gpa(void)
+{
+	return GLINT_SYS_GPA + LAYOUT_SYS_ENTRY;
 }
 
 static void flat_segment(struct kvm_segment *seg, uint16_t sel, uint8_t type,

@@ -42,6 +42,7 @@ static const struct cap caps[] = {
 	 "KVM_CAP_SYNC_REGS", "registers through kvm_run"},
 	{KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, 1,
 	 "KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2", "manual dirty-log protection"},
+	{KVM_CAP_XSAVE, 1, "KVM_CAP_XSAVE", "reading the FPU/SSE state"},
 	{KVM_CAP_IMMEDIATE_EXIT, 1, "KVM_CAP_IMMEDIATE_EXIT",
 	 "interrupting KVM_RUN"},
 };

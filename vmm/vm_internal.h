@@ -35,6 +35,10 @@ struct vm_snapshot {
 	uint64_t sys_bytes;
 	struct kvm_regs regs; /* vCPU state right after READY */
 	struct kvm_sregs sregs;
+	/* regs with rip at the call entry, which reloads the FPU/SSE state
+	 * of READY and jumps to regs.rip (cpu_x86_64.h): what every call
+	 * starts from */
+	struct kvm_regs call_regs;
 };
 
 struct vm {
