@@ -180,9 +180,8 @@ static int run_init(struct vm *vm, struct vm_cancel *c, uint32_t timeout_ms,
 	return 0;
 }
 
-/* Records the FPU/SSE state at READY in the system slot for the call
- * entry (cpu_x86_64.h): one KVM_GET_XSAVE per snapshot, none per call.
- * Not KVM_GET_FPU: it does not report MXCSR. The slot is made writable
+/* Records the FPU/SSE/AVX state at READY in the system slot for the call
+ * entry (cpu_x86_64.h): one KVM_GET_XSAVE per snapshot, none per call. The slot is made writable
  * only here, before any clone exists. */
 static int snapshot_fpu(struct vm *vm, struct vm_error *err)
 {
@@ -201,7 +200,7 @@ static int snapshot_fpu(struct vm *vm, struct vm_error *err)
 		free(xs);
 		return rc;
 	}
-	cpu_set_call_state(s->sys, xs->region, s->regs.rip);
+	cpu_set_call_state(s->sys, xs->region, &s->regs, vm->vmm->xcr0);
 	free(xs);
 	if (mprotect(s->sys, s->sys_bytes, PROT_READ))
 		return vm_host_error(err, errno, "mprotect system slot");
@@ -347,5 +346,42 @@ int vm_boot_cancellable(struct vmm *vmm, const struct image *img,
 		*vm_out = vm;
 	else
 		vm_destroy(vm);
+	return 0;
+}
+
+/* XGETBV (SDM vol. 2C) at CPL 3 raises #UD unless CR4.OSXSAVE is set for
+ * the code that runs it. The guest's CR4 never has it, but PVM runs guest
+ * code under the host's CR4 and XCR0: then XGETBV works and reports the
+ * components a guest can use, which the call entry must restore. */
+int vmm__probe_xcr0(struct vmm *vmm)
+{
+	/* xorl %ecx,%ecx; xgetbv; outb READY */
+	static const uint8_t code[] = {
+		0x31, 0xc9, 0x0f, 0x01, 0xd0, 0xe6, GLINT_PORT_READY};
+	struct image img;
+	struct vm_config cfg;
+	struct vm_snapshot *snap;
+	struct vm_error err;
+	int rc;
+
+	memset(&img, 0, sizeof(img));
+	img.data = code;
+	img.len_bytes = sizeof(code);
+	img.entry_gpa = img.segments[0].gpa = GLINT_IMAGE_BASE;
+	img.end_gpa = GLINT_IMAGE_BASE + GLINT_PAGE_SIZE;
+	img.abi_version = GLINT_ABI_VERSION;
+	img.nsegments = 1;
+	img.segments[0].mem_bytes = img.segments[0].file_bytes = sizeof(code);
+	img.segments[0].perm = IMAGE_PERM_R | IMAGE_PERM_X;
+	vm_config_default(&cfg, GLINT_MEM_MIN_BYTES);
+	vmm->xcr0 = 0;
+	rc = vm_boot(vmm, &img, &cfg, NULL, NULL, &snap, NULL, NULL, &err);
+	if (rc == -EIO && err.kind == VM_ERR_EXCEPTION && err.vector == 6)
+		return 0;
+	if (rc)
+		return rc;
+	vmm->xcr0 = ((snap->regs.rdx << 32) | (uint32_t)snap->regs.rax) &
+		    CPU_XCR0_ALLOWED;
+	vm_snapshot_unref(snap);
 	return 0;
 }

@@ -109,36 +109,55 @@ static uint32_t rel32(uint64_t target_off, uint64_t next_off)
 }
 
 /*
- * The call entry (see cpu_x86_64.h):
+ * The call entry (see cpu_x86_64.h), offsets in the entry page. With
+ * XSAVE state reachable (xcr0 != 0):
  *
- *   nop x 15                  landing pad, see below
- *   fxrstor64 fpu_image(%rip) 48 0f ae 0d rel32 (SDM vol. 2A, FXRSTOR)
- *   jmp *resume_rip(%rip)     ff 25 rel32
+ *    0  nop x 15                  landing pad, see below
+ *   15  mov $xcr0_lo, %eax        b8 imm32   XRSTOR's component mask
+ *   20  mov $xcr0_hi, %edx        ba imm32   (EDX:EAX, SDM vol. 1, 13.8)
+ *   25  xrstor64 image(%rip)      48 0f ae /5 rel32 (SDM vol. 2C, XRSTOR)
+ *   33  mov saved_rax(%rip), %rax 48 8b 05 rel32
+ *   40  mov saved_rdx(%rip), %rdx 48 8b 15 rel32
+ *   47  jmp *saved_rip(%rip)      ff /4 rel32
  *
- * Both operands are RIP-relative, so no register is used: the guest finds
- * every general register, RFLAGS included (neither instruction writes
- * flags), exactly as in the snapshot. The pad is one-byte NOPs so that a
- * KVM that skipped the instruction of a completed `out` (at most 15
- * bytes, SDM vol. 2A, 2.3.11) at this rip still runs the whole restore;
- * KVM skips only when rip is unchanged since the exit (its
- * complete_fast_pio_out() compares the linear rip), which a guest's `out`
- * never is here. The rest of the page is int3.
+ * Without (xcr0 == 0): the pad, fxrstor64 image(%rip) (48 0f ae /1
+ * rel32, SDM vol. 2A, FXRSTOR), then the same jmp.
+ *
+ * The mask is the probed XCR0, not all ones: a host XCR0 may hold more
+ * (AMX) with XFD armed, where XRSTOR raises #NM. rax and rdx get the
+ * snapshot's values back from this read-only page and no instruction
+ * here writes RFLAGS, so the guest finds every register as in the
+ * snapshot. The pad is one-byte NOPs so that a KVM that skipped the
+ * instruction of a completed `out` (at most 15 bytes, SDM vol. 2A,
+ * 2.3.11) at this rip still runs the whole restore; KVM skips only when
+ * rip is unchanged since the exit (complete_fast_pio_out() compares the
+ * linear rip), which a guest's `out` never is here.
  */
-static void build_entry(uint8_t *p)
+static void put_entry_code(uint8_t *p, uint64_t xcr0)
 {
-	const uint64_t fpu = LAYOUT_SYS_FPU - LAYOUT_SYS_ENTRY;
+	const uint64_t img = LAYOUT_SYS_FPU - LAYOUT_SYS_ENTRY;
+	static const uint8_t xrstor[] = {
+		0xb8, 0,    0, 0, 0, 0xba, 0,	 0,    0, 0, 0x48, 0x0f, 0xae,
+		0x2d, 0,    0, 0, 0, 0x48, 0x8b, 0x05, 0, 0, 0,	   0,	 0x48,
+		0x8b, 0x15, 0, 0, 0, 0,	   0xff, 0x25, 0, 0, 0,	   0};
+	static const uint8_t fxrstor[] = {0x48, 0x0f, 0xae, 0x0d, 0, 0, 0,
+					  0,	0xff, 0x25, 0,	  0, 0, 0};
+	uint8_t *c = p + CPU_ENTRY_PAD;
 
-	memset(p, 0xcc, GLINT_PAGE_SIZE);
 	memset(p, 0x90, CPU_ENTRY_PAD);
-	p += CPU_ENTRY_PAD;
-	p[0] = 0x48;
-	p[1] = 0x0f;
-	p[2] = 0xae;
-	p[3] = 0x0d; /* ModRM: mod 00, reg 1 (/1 = FXRSTOR), rm 101 (RIP) */
-	put32(p + 4, rel32(fpu + CPU_FPU_IMAGE_OFF, CPU_ENTRY_PAD + 8));
-	p[8] = 0xff;
-	p[9] = 0x25; /* ModRM: mod 00, reg 4 (/4 = JMP r/m64), rm 101 */
-	put32(p + 10, rel32(fpu + CPU_FPU_RIP_OFF, CPU_ENTRY_PAD + 14));
+	if (!xcr0) {
+		memcpy(c, fxrstor, sizeof(fxrstor));
+		put32(c + 4, rel32(img, CPU_ENTRY_PAD + 8));
+		put32(c + 10, rel32(CPU_ENTRY_RIP_OFF, CPU_ENTRY_PAD + 14));
+		return;
+	}
+	memcpy(c, xrstor, sizeof(xrstor));
+	put32(c + 1, (uint32_t)xcr0);
+	put32(c + 6, (uint32_t)(xcr0 >> 32));
+	put32(c + 14, rel32(img, CPU_ENTRY_PAD + 18));
+	put32(c + 21, rel32(CPU_ENTRY_RAX_OFF, CPU_ENTRY_PAD + 25));
+	put32(c + 28, rel32(CPU_ENTRY_RDX_OFF, CPU_ENTRY_PAD + 32));
+	put32(c + 34, rel32(CPU_ENTRY_RIP_OFF, CPU_ENTRY_PAD + 38));
 }
 
 void cpu_build_tables(uint8_t *sys)
@@ -147,27 +166,36 @@ void cpu_build_tables(uint8_t *sys)
 	build_idt(sys + LAYOUT_SYS_IDT);
 	build_tss(sys + LAYOUT_SYS_TSS);
 	build_stubs(sys + LAYOUT_SYS_STUBS);
-	build_entry(sys + LAYOUT_SYS_ENTRY);
-	/* Written for real (not left to the zero page) so the host's later
-	 * cpu_set_call_state() changes the page KVM already maps. */
+	/* int3 until the snapshot exists; both pages written for real (not
+	 * left to the zero page) so cpu_set_call_state() changes the pages
+	 * KVM already maps. */
+	memset(sys + LAYOUT_SYS_ENTRY, 0xcc, GLINT_PAGE_SIZE);
 	memset(sys + LAYOUT_SYS_FPU, 0, GLINT_PAGE_SIZE);
 }
 
 /*
- * KVM_GET_XSAVE (KVM API doc 4.43) starts with the legacy FXSAVE area in
- * standard form (SDM vol. 1, 13.4.1), components in their initial
- * configuration already expanded by KVM: bytes 0-415 (x87 words, 64-bit
- * FIP/FDP, MXCSR, ST0-7, XMM0-15) are exactly what FXRSTOR64 loads (SDM
- * vol. 1, 10.5.1, table 10-2). Bytes 416-511 are not state and stay zero.
+ * The image is KVM_GET_XSAVE's region (KVM API doc 4.43): the XSAVE area
+ * in standard form (SDM vol. 1, 13.4), components in their initial
+ * configuration already expanded by KVM. XRSTOR in standard form faults
+ * unless XCOMP_BV and header bytes 24-63 are zero and XSTATE_BV is within
+ * XCR0 (SDM vol. 1, 13.8.1); KVM may report components the guest's XCR0
+ * lacks (PKRU), so the header is made to hold exactly that.
  */
-void cpu_set_call_state(uint8_t *sys, const uint32_t *xsave_region,
-			uint64_t resume_rip)
+void cpu_set_call_state(uint8_t *sys, const void *xsave_region,
+			const struct kvm_regs *regs, uint64_t xcr0)
 {
-	uint8_t *img = sys + LAYOUT_SYS_FPU + CPU_FPU_IMAGE_OFF;
+	uint8_t *img = sys + LAYOUT_SYS_FPU;
+	uint8_t *entry = sys + LAYOUT_SYS_ENTRY;
+	uint64_t bv;
 
-	memset(img, 0, CPU_FXSAVE_BYTES);
-	memcpy(img, xsave_region, CPU_FXSAVE_STATE_BYTES);
-	put64(sys + LAYOUT_SYS_FPU + CPU_FPU_RIP_OFF, resume_rip);
+	memcpy(img, xsave_region, CPU_XSAVE_BYTES);
+	memcpy(&bv, img + 512, 8);
+	put64(img + 512, bv & xcr0);
+	memset(img + 520, 0, 56);
+	put_entry_code(entry, xcr0);
+	put64(entry + CPU_ENTRY_RIP_OFF, regs->rip);
+	put64(entry + CPU_ENTRY_RAX_OFF, regs->rax);
+	put64(entry + CPU_ENTRY_RDX_OFF, regs->rdx);
 }
 
 uint64_t cpu_call_entry_gpa(void)

@@ -133,6 +133,13 @@ int vmm_open(struct vmm **out, char *err, size_t err_len)
 		goto out_close;
 	}
 	vmm->umip = has_umip(vmm->cpuid);
+	rc = vmm__probe_xcr0(vmm);
+	if (rc) {
+		fail(err, err_len, -rc, "probing the guest's XCR0: %s",
+		     strerror(-rc));
+		free(vmm->cpuid);
+		goto out_close;
+	}
 	*out = vmm;
 	return 0;
 out_close:

@@ -290,6 +290,60 @@ START_TEST(done_at_snapshot_rip)
 }
 END_TEST
 
+/* The upper halves of YMM0 and YMM15 (AVX state, beyond FXSAVE's) carry
+ * nothing from one call to the next either. Per call: write what YMM0
+ * and YMM15 hold above bit 127 to the output, load input bytes 0-31
+ * there, then DONE with 32 bytes, or ud2 when input byte 32 is 'f'. */
+static const unsigned char ymm_code[] = {
+	0xe6, 0x10,					/* outb READY */
+	0x48, 0x8b, 0x3c, 0x25, 0x48, 0x20, 0x00, 0x00, /* mov out_gpa,%rdi */
+	0xc4, 0xe3, 0x7d, 0x19, 0x07, 0x01, /* vextractf128 $1,%ymm0,(%rdi) */
+	0xc4, 0x63, 0x7d, 0x19, 0x7f, 0x10, 0x01, /* ... %ymm15,16(%rdi) */
+	0x48, 0x8b, 0x34, 0x25, 0x38, 0x20, 0x00, 0x00, /* mov in_gpa,%rsi */
+	0xc4, 0xe3, 0x7d, 0x18, 0x06, 0x01, /* vinsertf128 $1,(%rsi),%ymm0 */
+	0xc4, 0x63, 0x05, 0x18, 0x7e, 0x10, 0x01, /* 16(%rsi) -> %ymm15 */
+	0x80, 0x7e, 0x20, 0x66,			  /* cmpb $'f',32(%rsi) */
+	0x74, 0x09,				  /* je ud2 */
+	0x31, 0xff,				  /* xor %edi,%edi */
+	0xbe, 0x20, 0x00, 0x00, 0x00,		  /* mov $32,%esi */
+	0xe6, 0x11,				  /* outb DONE */
+	0x0f, 0x0b};				  /* ud2 */
+
+START_TEST(avx_state_does_not_cross_calls)
+{
+	static const uint8_t zero[32];
+	struct image img;
+	struct vm_snapshot *snap;
+	struct vm *vm;
+
+	tiny_image(&img, ymm_code, sizeof(ymm_code));
+	boot(&img, &snap, &vm);
+	for (unsigned i = 0; i < 6; i++) {
+		uint8_t in[33];
+		struct vm_call_args a = {.input = in, .input_len = sizeof(in)};
+		struct vm_call_result res;
+		struct vm_error err;
+		int rc;
+
+		memset(in, 0x40 + i, 32);
+		in[32] = i % 2 ? 'f' : 'n';
+		ck_assert_int_eq(vm_restore(vm, NULL), 0);
+		rc = vm_call(vm, &a, &res, &err);
+		if (i % 2) {
+			ck_assert_int_eq(rc, -EIO);
+			ck_assert_uint_eq(err.vector, 6);
+			continue;
+		}
+		ck_assert_msg(rc == 0, "call %u: %s", i, err.message);
+		ck_assert_uint_eq(res.output_len, 32);
+		/* the snapshot's upper halves are zero (init never set them) */
+		ck_assert_mem_eq(res.output, zero, 32);
+	}
+	vm_destroy(vm);
+	vm_snapshot_unref(snap);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("vmm-isolation");
@@ -300,6 +354,7 @@ static Suite *suite(void)
 	tcase_add_test(t, fpu_state_does_not_cross_calls);
 	tcase_add_test(t, entry_pages_are_read_only);
 	tcase_add_test(t, done_at_snapshot_rip);
+	tcase_add_test(t, avx_state_does_not_cross_calls);
 	suite_add_tcase(s, t);
 	return s;
 }
