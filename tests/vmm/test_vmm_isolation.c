@@ -344,6 +344,49 @@ START_TEST(avx_state_does_not_cross_calls)
 }
 END_TEST
 
+/* PKRU, where guest code can reach it (PVM runs it under the host's CR4):
+ * each call reports PKRU, then writes its input there (keeping key 0,
+ * the key of every page, accessible). On hardware KVM the guest's
+ * CR4.PKE is clear and RDPKRU raises #UD: nothing to carry. */
+static const unsigned char pkru_code[] = {
+	0xe6, 0x10, 0x48, 0x8b, 0x3c, 0x25, 0x48, 0x20, 0x00, 0x00, 0x31, 0xc9,
+	0x0f, 0x01, 0xee, /* rdpkru */
+	0x89, 0x07, 0x48, 0x8b, 0x34, 0x25, 0x38, 0x20, 0x00, 0x00, 0x8b, 0x06,
+	0x83, 0xe0, 0xfc, 0x31, 0xc9, 0x31, 0xd2, 0x0f, 0x01, 0xef, /* wrpkru */
+	0x31, 0xff, 0xbe, 0x04, 0x00, 0x00, 0x00, 0xe6, 0x11, 0x0f, 0x0b};
+
+START_TEST(pkru_does_not_cross_calls)
+{
+	struct image img;
+	struct vm_snapshot *snap;
+	struct vm *vm;
+	uint32_t first = 0;
+
+	tiny_image(&img, pkru_code, sizeof(pkru_code));
+	boot(&img, &snap, &vm);
+	for (unsigned i = 0; i < 4; i++) {
+		uint32_t in = 0x55555554u ^ (i << 8), seen;
+		struct vm_call_args a = {.input = &in, .input_len = 4};
+		struct vm_call_result res;
+		struct vm_error err;
+		int rc;
+
+		ck_assert_int_eq(vm_restore(vm, NULL), 0);
+		rc = vm_call(vm, &a, &res, &err);
+		if (i == 0 && rc == -EIO && err.vector == 6)
+			break; /* PKRU is out of the guest's reach */
+		ck_assert_msg(rc == 0, "call %u: %s", i, err.message);
+		ck_assert_uint_eq(res.output_len, 4);
+		memcpy(&seen, res.output, 4);
+		if (i == 0)
+			first = seen;
+		ck_assert_uint_eq(seen, first);
+	}
+	vm_destroy(vm);
+	vm_snapshot_unref(snap);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("vmm-isolation");
@@ -355,6 +398,7 @@ static Suite *suite(void)
 	tcase_add_test(t, entry_pages_are_read_only);
 	tcase_add_test(t, done_at_snapshot_rip);
 	tcase_add_test(t, avx_state_does_not_cross_calls);
+	tcase_add_test(t, pkru_does_not_cross_calls);
 	suite_add_tcase(s, t);
 	return s;
 }
