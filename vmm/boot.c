@@ -181,8 +181,8 @@ static int run_init(struct vm *vm, struct vm_cancel *c, uint32_t timeout_ms,
 }
 
 /* Records the FPU/SSE/AVX state at READY in the system slot for the call
- * entry (cpu_x86_64.h): one KVM_GET_XSAVE per snapshot, none per call. The slot is made writable
- * only here, before any clone exists. */
+ * entry (cpu_x86_64.h): one KVM_GET_XSAVE per snapshot, none per call.
+ * The slot is made writable only here, before any clone exists. */
 static int snapshot_fpu(struct vm *vm, struct vm_error *err)
 {
 	struct vm_snapshot *s = vm->snap;
