@@ -512,9 +512,9 @@ static int reset_vcpu(struct vm *vm)
 	memset(&ev, 0, sizeof(ev));
 	if (ioctl(vm->vcpu_fd, KVM_SET_VCPU_EVENTS, &ev) ||
 	    ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s->sregs) ||
-	    ioctl(vm->vcpu_fd, KVM_SET_REGS, &s->regs))
+	    ioctl(vm->vcpu_fd, KVM_SET_REGS, &s->call_regs))
 		return -errno;
-	vm->run->s.regs.regs = s->regs;
+	vm->run->s.regs.regs = s->call_regs;
 	vm->run->s.regs.sregs = s->sregs;
 	return 0;
 }
@@ -527,7 +527,7 @@ int vm_restore_cpu(struct vm *vm)
 		return reset_vcpu(vm);
 	/* Normal path: no vCPU ioctl; KVM_RUN picks these up. Rewritten
 	 * every time because an interrupted KVM_RUN may overwrite them. */
-	vm->run->s.regs.regs = s->regs;
+	vm->run->s.regs.regs = s->call_regs;
 	vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 	if (!sregs_equal(&vm->run->s.regs.sregs, &s->sregs)) {
 		vm->run->s.regs.sregs = s->sregs;

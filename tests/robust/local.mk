@@ -82,3 +82,12 @@ tests_robust_test_faults_ns_DEPENDENCIES = $(ROBUST_DEPS)
 
 # SECURITY.md maps every defence to the tests here and elsewhere.
 EXTRA_DIST += SECURITY.md
+
+# The raw fpuleak guest: no caller's input survives in CPU state.
+check_PROGRAMS += tests/robust/test_isolation
+TESTS += tests/robust/test_isolation
+tests_robust_test_isolation_SOURCES = tests/robust/test_isolation.c \
+	$(ROBUST_COMMON)
+tests_robust_test_isolation_CPPFLAGS = $(ROBUST_CPPFLAGS)
+tests_robust_test_isolation_LDADD = $(ROBUST_LDADD)
+tests_robust_test_isolation_DEPENDENCIES = $(ROBUST_DEPS)

@@ -52,3 +52,21 @@ tests_vmm_fuzz_exit_LDADD = vmm/libglintvmm.a
 EXTRA_DIST += tests/vmm/corpus/exit/ready tests/vmm/corpus/exit/done \
 	tests/vmm/corpus/exit/abort tests/vmm/corpus/exit/fault-pf \
 	tests/vmm/corpus/exit/shutdown tests/vmm/corpus/exit/mmio
+
+# FPU/SSE and register state between calls, with the raw fpuleak guest.
+check_PROGRAMS += tests/vmm/test_vmm_isolation
+TESTS += tests/vmm/test_vmm_isolation
+tests_vmm_test_vmm_isolation_SOURCES = tests/vmm/test_vmm_isolation.c \
+	tests/vmm/tinyguest.h
+tests_vmm_test_vmm_isolation_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
+tests_vmm_test_vmm_isolation_CFLAGS = $(VMM_TEST_CFLAGS)
+tests_vmm_test_vmm_isolation_LDADD = $(VMM_TEST_LDADD)
+
+# vm_cancel_fire() ends a boot whose init never signals READY.
+check_PROGRAMS += tests/vmm/test_vmm_cancel
+TESTS += tests/vmm/test_vmm_cancel
+tests_vmm_test_vmm_cancel_SOURCES = tests/vmm/test_vmm_cancel.c \
+	tests/vmm/tinyguest.h
+tests_vmm_test_vmm_cancel_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
+tests_vmm_test_vmm_cancel_CFLAGS = $(VMM_TEST_CFLAGS) -pthread
+tests_vmm_test_vmm_cancel_LDADD = $(VMM_TEST_LDADD)
