@@ -111,9 +111,11 @@ void engine_guest_log(void *opaque, uint64_t call_id, int level,
 	struct guest_log_batch *b = &guest_batch;
 	struct fn *fn = opaque;
 	const struct engine_config *cfg = &fn->e->cfg;
+	enum log_level lvl = log_level_from_syslog(level);
 
-	(void)level;
-	if (!log_enabled(LOG_LEVEL_INFO))
+	/* The guest's own level goes all the way to the daemon log (and the
+	 * journal's priority), so `--log-level` filters guest lines too. */
+	if (!log_enabled(lvl))
 		return;
 	if (b->fn != fn || b->call_id != call_id) {
 		engine_guest_log_flush();
@@ -130,8 +132,8 @@ void engine_guest_log(void *opaque, uint64_t call_id, int level,
 	b->bytes += len;
 	if (b->len + LOG_FORMAT_MAX > sizeof(b->buf))
 		guest_batch_write(b);
-	b->len +=
-		log_format_guest(b->buf + b->len, call_id, fn->name, line, len);
+	b->len += log_format_guest(b->buf + b->len, lvl, call_id, fn->name,
+				   line, len);
 }
 
 /* ---- results decided on the loop ------------------------------------- */
@@ -226,6 +228,8 @@ void engine_fn_went_live(struct fn *fn)
 {
 	if (fn->mf == NULL && fn->e->metrics)
 		fn->mf = metrics_fn_get(fn->e->metrics, fn->name);
+	if (fn->live)
+		metrics_fn_version_live(fn->mf, fn->live->version);
 }
 
 void engine_fn_maybe_free(struct fn *fn)

@@ -169,9 +169,10 @@ static void call_delivered(struct worker_item *it)
 	fn->avg_run_ns = fn->avg_run_ns ? (fn->avg_run_ns * 7 + inv->run_ns) / 8
 					: inv->run_ns;
 	if (fn->mf)
-		metrics_invocation_record(
-			fn->mf, engine_outcome_code(inv->outcome),
-			inv->total_ns, inv->run_ns, inv->queue_ns);
+		metrics_invocation_record(fn->mf, c->pvm->ver->version,
+					  engine_outcome_code(inv->outcome),
+					  inv->total_ns, inv->run_ns,
+					  inv->queue_ns);
 	inv->engine_private = NULL;
 	if (c->pvm->call == c)
 		c->pvm->call = NULL;
@@ -361,8 +362,10 @@ static void call_fail(struct call *c, enum engine_outcome o, const char *msg)
 	inv->queue_ns = engine_now_ns() - c->start_ns;
 	fn->counts[o]++;
 	if (fn->mf)
-		metrics_invocation_record(fn->mf, engine_outcome_code(o),
-					  inv->queue_ns, 0, inv->queue_ns);
+		metrics_invocation_record(
+			fn->mf, fn->live ? fn->live->version : fn->last_version,
+			engine_outcome_code(o), inv->queue_ns, 0,
+			inv->queue_ns);
 	free(c);
 	e->ncalls--;
 	engine_finish_now(e, inv, o, "%s", msg);

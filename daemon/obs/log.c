@@ -181,8 +181,19 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	write_line(level, msg, (size_t)n);
 }
 
-size_t log_format_guest(char *dst, uint64_t request_id, const char *fn,
-			const char *line, size_t len)
+enum log_level log_level_from_syslog(int priority)
+{
+	if (priority <= 3)
+		return LOG_LEVEL_ERROR;
+	if (priority == 4)
+		return LOG_LEVEL_WARN;
+	if (priority <= 6)
+		return LOG_LEVEL_INFO;
+	return LOG_LEVEL_DEBUG;
+}
+
+size_t log_format_guest(char *dst, enum log_level level, uint64_t request_id,
+			const char *fn, const char *line, size_t len)
 {
 	char esc[LOG_GUEST_MAX * 4 + 1], msg[LOG_LINE_MAX];
 	size_t n;
@@ -201,15 +212,16 @@ size_t log_format_guest(char *dst, uint64_t request_id, const char *fn,
 		return 0;
 	if ((size_t)m >= sizeof(msg))
 		m = sizeof(msg) - 1;
-	return format_line(dst, LOG_LEVEL_INFO, msg, (size_t)m);
+	return format_line(dst, level, msg, (size_t)m);
 }
 
-void log_guest(uint64_t request_id, const char *fn, const char *line,
-	       size_t len)
+void log_guest(enum log_level level, uint64_t request_id, const char *fn,
+	       const char *line, size_t len)
 {
 	char out[LOG_FORMAT_MAX];
 
-	if (!log_enabled(LOG_LEVEL_INFO))
+	if (!log_enabled(level))
 		return;
-	log_write_lines(out, log_format_guest(out, request_id, fn, line, len));
+	log_write_lines(
+		out, log_format_guest(out, level, request_id, fn, line, len));
 }

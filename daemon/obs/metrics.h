@@ -37,10 +37,18 @@ void metrics_set_max_functions(struct metrics *m, unsigned max);
 /* Guest log lines dropped by the log limits. */
 void metrics_guest_log_dropped_add(struct metrics_fn *f, uint64_t lines);
 
-/* outcome: the engine's stable code ("ok", "function_error", ...). */
-void metrics_invocation_record(struct metrics_fn *f, const char *outcome,
-			       uint64_t total_ns, uint64_t run_ns,
-			       uint64_t queue_ns);
+/* outcome: the engine's stable code ("ok", "function_error", ...);
+ * version: the function version that served the call (0: none, e.g. a
+ * call refused before it reached one). glint_invocations_total is labelled
+ * {function,outcome,version}, kept for the newest 4 versions of a function
+ * that counted calls (the shared "(other)" series has no version label).
+ * Loop thread only (it may claim a version's slot). */
+void metrics_invocation_record(struct metrics_fn *f, uint32_t version,
+			       const char *outcome, uint64_t total_ns,
+			       uint64_t run_ns, uint64_t queue_ns);
+/* version went live: its series appear (at 0) before its first call.
+ * Loop thread only. */
+void metrics_fn_version_live(struct metrics_fn *f, uint32_t version);
 void metrics_restore_record(struct metrics_fn *f, uint32_t dirty_pages,
 			    uint64_t restore_ns);
 void metrics_vm_created_inc(struct metrics_fn *f);

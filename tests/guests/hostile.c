@@ -14,6 +14,8 @@
  *   mode            what the guest does                  host reports
  *   --------------  -----------------------------------  ---------------------
  *   ok              echoes "ok"                          success, body "ok"
+ *   log-levels      one line at each of err, warning,    success, body "ok"
+ *                   info and debug
  *   null-read       reads address 0                      exception #PF (14)
  *   null-write      writes address 0                     exception #PF (14)
  *   div0            integer division by zero             exception #DE (0)
@@ -123,6 +125,15 @@ static void log_tiny(void)
 	glint_write_str("ok");
 }
 
+static void log_levels(void)
+{
+	glint_log_error("lvl-error-line");
+	glint_log_warn("lvl-warn-line");
+	glint_log_info("lvl-info-line");
+	glint_log(GLINT_LOG_DEBUG, "lvl-debug-line");
+	glint_write_str("ok");
+}
+
 static void exec_data(void)
 {
 	char stack_code[16] = {(char)0xc3};
@@ -184,6 +195,8 @@ static void mode(const char *name)
 
 	if (!strcmp(name, "ok"))
 		glint_write_str("ok");
+	else if (!strcmp(name, "log-levels"))
+		log_levels();
 	else if (!strcmp(name, "null-read"))
 		(void)*(volatile char *)zero_addr;
 	else if (!strcmp(name, "null-write"))
