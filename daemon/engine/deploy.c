@@ -73,8 +73,9 @@ static int op_boot(struct op *op, const uint8_t *image, size_t len)
 		set_status(op, 400, "invalid_setting", "%s", msg);
 		return ret;
 	}
-	ret = vm_boot(e->vmm, &img, &cfg, engine_guest_log, op->fn, &op->snap,
-		      &op->vm, &op->stats, &err);
+	op->log_src = (struct guest_log_src){op->fn, op->rec.version};
+	ret = vm_boot(e->vmm, &img, &cfg, engine_guest_log, &op->log_src,
+		      &op->snap, &op->vm, &op->stats, &err);
 	engine_guest_log_flush();
 	image_release(&img);
 	if (ret < 0) {
@@ -209,6 +210,7 @@ static struct fn_version *install(struct op *op)
 	dlist_init(&ver->busy);
 	dlist_push_tail(&op->e->versions, &ver->link);
 	ver->version = op->rec.version;
+	ver->log_src = (struct guest_log_src){fn, ver->version};
 	ver->settings = op->rec.settings;
 	ver->snap = op->snap;
 	ver->in_cap = op->in_cap;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "fnlog.h"
 #include "sha256.h"
 #include "store.h"
 #include "vm.h"
@@ -96,9 +97,16 @@ struct pvm {
 	int heavy;
 };
 
+/* Whose guest log lines these are: the opaque of engine_guest_log. */
+struct guest_log_src {
+	struct fn *fn;
+	uint32_t version;
+};
+
 struct fn_version {
 	struct dlist link; /* in engine->versions */
 	struct fn *fn;
+	struct guest_log_src log_src;
 	struct worker_item item; /* releasing the snapshot */
 	uint32_t version;
 	struct function_settings settings;
@@ -132,8 +140,9 @@ struct op {
 	int holds_worker; /* a boot: dispatched, holds a worker slot */
 	struct engine *e;
 	struct fn *fn;
-	struct engine_deploy *d; /* OP_DEPLOY */
-	uint8_t *image;		 /* OP_DEPLOY: our copy */
+	struct guest_log_src log_src; /* the init's lines */
+	struct engine_deploy *d;      /* OP_DEPLOY */
+	uint8_t *image;		      /* OP_DEPLOY: our copy */
 	size_t image_len;
 	struct store_record rec; /* what is (or was) stored */
 
@@ -169,6 +178,7 @@ struct fn {
 	uint64_t counts[ENGINE_OUTCOME_COUNT];
 	uint64_t avg_run_ns;
 	struct metrics_fn *mf;
+	struct fnlog *log; /* recent guest lines; NULL when out of memory */
 	/* guest log lines in the current second, from any worker */
 	uint64_t log_sec;
 	unsigned log_sec_lines;

@@ -123,7 +123,7 @@ static void call_run(struct worker_item *it)
 		.call_id = c->inv->request_id,
 		.timeout_ms = c->timeout_ms,
 		.log = engine_guest_log,
-		.log_opaque = p->ver->fn,
+		.log_opaque = &p->ver->log_src,
 	};
 	struct vm_call_result res;
 	struct vm_error err = {0};

@@ -7,17 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "api.h"
+#include "fnlog.h"
 #include "log.h"
+
+struct follower;
 
 struct api {
 	struct engine *engine;
 	struct metrics *metrics;
 	const struct glintd_config *cfg;
 	int shutting_down;
+	struct follower *followers; /* GET .../logs?follow=1 streams */
 };
 
 /* One per HTTP request, from begin() to done(). */
@@ -44,6 +49,7 @@ static const struct {
 	[API_ROUTE_FUNCTIONS] = {"functions", "GET"},
 	[API_ROUTE_FUNCTION] = {"function", "GET, PUT, DELETE"},
 	[API_ROUTE_INVOKE] = {"invoke", "POST"},
+	[API_ROUTE_FUNCTION_LOGS] = {"logs", "GET"},
 };
 
 enum api_route api_route_parse(const char *path, const char **name_out)
@@ -66,7 +72,12 @@ enum api_route api_route_parse(const char *path, const char **name_out)
 		size_t n = strlen(table[i].path);
 
 		if (table[i].prefix && strncmp(path, table[i].path, n) == 0) {
+			const char *slash = strchr(path + n, '/');
+
 			*name_out = path + n;
+			if (table[i].route == API_ROUTE_FUNCTION && slash &&
+			    strcmp(slash, "/logs") == 0)
+				return API_ROUTE_FUNCTION_LOGS;
 			return table[i].route;
 		}
 		if (!table[i].prefix && strcmp(path, table[i].path) == 0)
@@ -152,6 +163,7 @@ static int authorize(struct api_req *q)
 	const char *need = NULL, *h, *tok;
 	int admin = q->route == API_ROUTE_FUNCTION ||
 		    q->route == API_ROUTE_FUNCTIONS ||
+		    q->route == API_ROUTE_FUNCTION_LOGS ||
 		    (q->route == API_ROUTE_METRICS && !cfg->metrics_public);
 
 	if (admin && cfg->admin_token[0])
@@ -211,6 +223,7 @@ static size_t on_begin(void *opaque, struct http_request *http)
 {
 	struct api_req *q = calloc(1, sizeof(*q));
 	const char *method = http_request_method(http), *name;
+	size_t name_len = 0;
 	char msg[160];
 
 	if (!q) {
@@ -234,14 +247,20 @@ static size_t on_begin(void *opaque, struct http_request *http)
 		respond_error(q, 405, "method_not_allowed", msg);
 		return 0;
 	}
-	if (name && !function_name_valid(name, strlen(name))) {
+	if (name && q->route == API_ROUTE_FUNCTION_LOGS)
+		name_len = strcspn(name, "/");
+	else if (name)
+		name_len = strlen(name);
+	if (name && !function_name_valid(name, name_len)) {
 		respond_error(q, 400, "invalid_function_name",
 			      "function names are 1-63 characters of a-z, "
 			      "0-9, '-' and '_'");
 		return 0;
 	}
-	if (name)
-		memcpy(q->name, name, strlen(name) + 1);
+	if (name) {
+		memcpy(q->name, name, name_len);
+		q->name[name_len] = '\0';
+	}
 	return body_limit(q, method);
 }
 
@@ -450,6 +469,223 @@ static void handle_function(struct api_req *q)
 	}
 }
 
+/* ---- logs ---- */
+
+struct logs_query {
+	struct fnlog_filter f;
+	int follow;
+	char err[160];
+};
+
+/* "since": Unix seconds (a fraction allowed), or an age such as 90s, 15m,
+ * 2h before now. */
+static int parse_since(const char *v, int64_t *ms)
+{
+	char *end;
+	double x;
+
+	if (!v || !*v)
+		return -EINVAL;
+	x = strtod(v, &end);
+	if (end == v || x < 0 || x > 1e11)
+		return -EINVAL;
+	if (*end == '\0') {
+		*ms = (int64_t)(x * 1000);
+		return 0;
+	}
+	if (end[1] != '\0')
+		return -EINVAL;
+	if (*end == 'h')
+		x *= 3600;
+	else if (*end == 'm')
+		x *= 60;
+	else if (*end != 's')
+		return -EINVAL;
+	*ms = (int64_t)time(NULL) * 1000 - (int64_t)(x * 1000);
+	return 0;
+}
+
+static int parse_request_id(const char *v, uint64_t *id)
+{
+	char *end;
+
+	if (!v || strlen(v) != 16 || strspn(v, "0123456789abcdefABCDEF") != 16)
+		return -EINVAL;
+	*id = strtoull(v, &end, 16);
+	return 0;
+}
+
+static int logs_arg(void *opaque, const char *key, const char *value)
+{
+	struct logs_query *lq = opaque;
+
+	if (strcmp(key, "since") == 0) {
+		if (parse_since(value, &lq->f.since_ms) < 0)
+			goto bad;
+	} else if (strcmp(key, "level") == 0) {
+		if (!value || log_level_parse(value, &lq->f.level) < 0)
+			goto bad;
+	} else if (strcmp(key, "request_id") == 0) {
+		if (parse_request_id(value, &lq->f.request_id) < 0)
+			goto bad;
+		lq->f.has_request_id = 1;
+	} else if (strcmp(key, "follow") == 0) {
+		if (!value || (strcmp(value, "0") && strcmp(value, "1")))
+			goto bad;
+		lq->follow = value[0] == '1';
+	}
+	return 0;
+bad:
+	snprintf(lq->err, sizeof(lq->err),
+		 "bad %.16s: since is Unix seconds or an age (90s, 15m, 2h); "
+		 "level is error, warn, info or debug; request_id is 16 hex "
+		 "digits; follow is 0 or 1",
+		 key);
+	return -EINVAL;
+}
+
+/* ---- following a log ---- */
+
+#define FOLLOW_CHUNK (16u << 10)
+/* An empty line after this much silence: a write is what tells a client
+ * that went away from one that waits. */
+#define FOLLOW_HEARTBEAT_NS (10ULL * 1000000000ULL)
+
+struct follower {
+	struct follower *next;
+	struct api *api;
+	char name[64];
+	struct fnlog_filter f; /* f.after_seq: the last line looked at */
+	char *text;	       /* read, not yet sent */
+	size_t len, off;
+	uint64_t quiet_since_ns;
+};
+
+static unsigned followers_of(const struct api *a, const char *name)
+{
+	unsigned n = 0;
+
+	for (const struct follower *w = a->followers; w; w = w->next)
+		n += strcmp(w->name, name) == 0;
+	return n;
+}
+
+static ssize_t follow_read(void *opaque, char *buf, size_t max)
+{
+	struct follower *w = opaque;
+	size_t n;
+	int ret;
+
+	if (w->off == w->len) {
+		free(w->text);
+		w->text = NULL;
+		w->off = w->len = 0;
+		ret = engine_logs(w->api->engine, w->name, &w->f, FOLLOW_CHUNK,
+				  &w->text, &w->len, &w->f.after_seq);
+		if (ret == -ENOENT)
+			return 0; /* deleted: the stream ends */
+		if (ret < 0)
+			return ret;
+	}
+	if (w->len == 0) {
+		if (http_now_ns() - w->quiet_since_ns < FOLLOW_HEARTBEAT_NS)
+			return HTTP_STREAM_AGAIN;
+		w->quiet_since_ns = http_now_ns();
+		buf[0] = '\n';
+		return 1;
+	}
+	n = w->len - w->off < max ? w->len - w->off : max;
+	memcpy(buf, w->text + w->off, n);
+	w->off += n;
+	w->quiet_since_ns = http_now_ns();
+	return (ssize_t)n;
+}
+
+static void follow_release(void *opaque)
+{
+	struct follower *w = opaque, **pp = &w->api->followers;
+
+	for (; *pp; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	free(w->text);
+	free(w);
+}
+
+/* The lines that pass f from after_seq on, then each new one as it comes,
+ * until the client goes away or the function is deleted. */
+static void logs_follow(struct api_req *q, const struct fnlog_filter *f,
+			uint64_t after_seq)
+{
+	unsigned max = q->api->cfg->max_log_followers;
+	struct follower *w;
+	char msg[128];
+
+	if (followers_of(q->api, q->name) >= max) {
+		snprintf(msg, sizeof(msg),
+			 "function '%s' already has %u log followers "
+			 "(max_log_followers)",
+			 q->name, max);
+		respond_error(q, 429, "too_many_followers", msg);
+		return;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		respond_error(q, 500, "internal_error", "out of memory");
+		return;
+	}
+	w->api = q->api;
+	memcpy(w->name, q->name, sizeof(w->name));
+	w->f = *f;
+	w->f.after_seq = after_seq;
+	w->quiet_since_ns = http_now_ns();
+	w->next = q->api->followers;
+	q->api->followers = w;
+	metrics_http_inc(q->api->metrics, routes[q->route].label, 200);
+	http_respond_stream(q->http, 200, "text/plain; charset=utf-8",
+			    follow_read, follow_release, w);
+}
+
+/* Recent lines, oldest first, as text; the cap only matters when
+ * log_buffer_bytes is raised, so the answer stays bounded. */
+static void handle_logs(struct api_req *q)
+{
+	struct logs_query lq = {.f = {.level = LOG_LEVEL_DEBUG}};
+	size_t max = 4 * q->api->cfg->engine.log_buffer_bytes + 4096, len;
+	uint64_t last;
+	char *text;
+	int ret;
+
+	if (http_request_query_foreach(q->http, logs_arg, &lq) != 0) {
+		respond_error(q, 400, "invalid_query", lq.err);
+		return;
+	}
+	ret = engine_logs(q->api->engine, q->name, &lq.f, max, &text, &len,
+			  &last);
+	if (ret == -ENOENT) {
+		not_found(q);
+		return;
+	}
+	if (ret < 0) {
+		respond_error(q, 500, "internal_error", "out of memory");
+		return;
+	}
+	if (lq.follow) {
+		/* The backlog goes out first, through the stream. */
+		free(text);
+		logs_follow(q, &lq.f, lq.f.after_seq);
+		return;
+	}
+	if (text)
+		respond(q, 200, "text/plain; charset=utf-8", text, len,
+			HTTP_BODY_TAKE);
+	else
+		respond(q, 200, "text/plain; charset=utf-8", "", 0,
+			HTTP_BODY_STATIC);
+}
+
 static void handle_functions(struct api_req *q)
 {
 	json_t *list = engine_list(q->api->engine);
@@ -525,6 +761,9 @@ static void on_handle(void *opaque, struct http_request *http)
 		break;
 	case API_ROUTE_FUNCTIONS:
 		handle_functions(q);
+		break;
+	case API_ROUTE_FUNCTION_LOGS:
+		handle_logs(q);
 		break;
 	case API_ROUTE_METRICS:
 		handle_metrics(q);

@@ -36,6 +36,7 @@ enum api_route {
 	API_ROUTE_FUNCTIONS,
 	API_ROUTE_FUNCTION,
 	API_ROUTE_INVOKE,
+	API_ROUTE_FUNCTION_LOGS, /* /functions/{name}/logs */
 };
 enum api_route api_route_parse(const char *path, const char **name_out);
 

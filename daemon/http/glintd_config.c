@@ -40,6 +40,7 @@ void glintd_config_default(struct glintd_config *cfg)
 	cfg->request_head_timeout_s = 20;
 	cfg->min_body_bytes_per_s = 1024;
 	cfg->metrics_max_functions = 1000;
+	cfg->max_log_followers = 8;
 	cfg->connection_memory_bytes = 16u << 10;
 	cfg->shutdown_grace_ms = 10000;
 	cfg->startup_hold_ms = 10000;
@@ -114,12 +115,14 @@ static const struct key_desc keys[] = {
 	KEY_UINT("request_head_timeout_s", request_head_timeout_s, 1, 3600),
 	KEY_UINT("min_body_bytes_per_s", min_body_bytes_per_s, 0, 1 * GIB),
 	KEY_UINT("metrics_max_functions", metrics_max_functions, 1, 100000),
+	KEY_UINT("max_log_followers", max_log_followers, 0, 1024),
 	KEY_UINT("guest_log_lines_per_call", engine.guest_log_lines_per_call, 0,
 		 1000000),
 	KEY_UINT("guest_log_bytes_per_call", engine.guest_log_bytes_per_call, 0,
 		 64 * MIB),
 	KEY_UINT("guest_log_lines_per_second", engine.guest_log_lines_per_s, 0,
 		 10000000),
+	KEY_UINT("log_buffer_bytes", engine.log_buffer_bytes, 0, 64 * MIB),
 	KEY_PATH("admin_token_file", admin_token_file),
 	KEY_PATH("invoke_token_file", invoke_token_file),
 	{"allow_insecure_remote", K_BOOL, FIELD(allow_insecure_remote), 0, 0},

@@ -38,8 +38,9 @@ struct glintd_config {
 	unsigned request_head_timeout_s; /* whole request head */
 	unsigned min_body_bytes_per_s;	 /* 0: any upload rate */
 	unsigned metrics_max_functions;	 /* function series in /metrics */
-	size_t connection_memory_bytes;	 /* per-connection header memory */
-	uint32_t shutdown_grace_ms;	 /* in-flight calls after SIGTERM */
+	unsigned max_log_followers;	/* GET .../logs?follow=1 per function */
+	size_t connection_memory_bytes; /* per-connection header memory */
+	uint32_t shutdown_grace_ms;	/* in-flight calls after SIGTERM */
 	uint32_t startup_hold_ms; /* connections wait this long for ready */
 	enum log_level log_level;
 
