@@ -14,7 +14,7 @@
 
 /* Advice for the codes a user can do something about. */
 static void advice(long status, const char *code, const char *function,
-		   char *dst, size_t cap)
+		   const char *rid, char *dst, size_t cap)
 {
 	const char *fn = function ? function : "NAME";
 
@@ -41,9 +41,17 @@ static void advice(long status, const char *code, const char *function,
 		snprintf(dst, cap, " (send a smaller body or image)");
 	else if (strcmp(code, "invalid_setting") == 0)
 		snprintf(dst, cap, " (see: glint deploy --help)");
+	else if ((strcmp(code, "guest_crashed") == 0 ||
+		  strcmp(code, "guest_aborted") == 0) &&
+		 rid)
+		/* The function's own log has the fault and what it logged. */
+		snprintf(dst, cap,
+			 " (details: glint logs %s --request-id %.20s)", fn,
+			 rid);
 	else if (strcmp(code, "guest_crashed") == 0 ||
-		 strcmp(code, "guest_aborted") == 0 ||
-		 strcmp(code, "internal_error") == 0)
+		 strcmp(code, "guest_aborted") == 0)
+		snprintf(dst, cap, " (details: glint logs %s)", fn);
+	else if (strcmp(code, "internal_error") == 0)
 		snprintf(dst, cap, " (details in glintd's log)");
 	else if (strcmp(code, "unavailable") == 0)
 		snprintf(dst, cap, " (glintd is starting or stopping; retry)");
@@ -75,7 +83,7 @@ void cli_output_error_line(long status, const char *body, size_t len,
 			 len ? ": " : "", len ? body : "");
 		message = fallback;
 	}
-	advice(status, code, function, hint, sizeof(hint));
+	advice(status, code, function, rid, hint, sizeof(hint));
 	if (rid && status >= 500 && strcmp(code, "function_error") != 0)
 		snprintf(id, sizeof(id), " [request %.20s]", rid);
 	snprintf(line, cap, "%s: %s%s%s", code, message ? message : "", id,

@@ -73,6 +73,28 @@ static void map_error(struct call *c, int ret, const struct vm_error *err)
 	}
 }
 
+/* A call the guest ended badly leaves its report in the function's log,
+ * with the request id, whatever the HTTP client is shown. */
+static void log_failure(const struct call *c)
+{
+	const struct engine_invocation *inv = c->inv;
+	const struct fn_version *ver = c->pvm->ver;
+	char line[sizeof(inv->message) + 48];
+	int n;
+
+	if (inv->outcome != ENGINE_GUEST_CRASHED &&
+	    inv->outcome != ENGINE_GUEST_ABORTED &&
+	    inv->outcome != ENGINE_DEADLINE)
+		return;
+	n = snprintf(line, sizeof(line), "call failed (%s): %s",
+		     engine_outcome_code(inv->outcome), inv->message);
+	if (n > 0)
+		fnlog_append(ver->fn->log, LOG_LEVEL_ERROR, inv->request_id,
+			     ver->version, line,
+			     (size_t)n < sizeof(line) ? (size_t)n
+						      : sizeof(line) - 1);
+}
+
 static void map_result(struct call *c, const struct vm_call_result *res)
 {
 	struct engine_invocation *inv = c->inv;
@@ -137,6 +159,7 @@ static void call_run(struct worker_item *it)
 		map_result(c, &res);
 	else
 		map_error(c, ret, &err);
+	log_failure(c);
 	if (c->inv->run_ns == 0)
 		c->inv->run_ns = engine_now_ns() - t0;
 	/* The response goes out first; c belongs to the loop from here. */
