@@ -54,6 +54,7 @@ struct guest_log_batch {
 	uint32_t version;
 	uint64_t call_id;
 	unsigned lines, dropped;
+	unsigned guest_dropped; /* by the guest: its log buffer was full */
 	size_t bytes, dropped_bytes;
 	size_t len;
 	char buf[GUEST_LOG_BATCH];
@@ -76,18 +77,22 @@ void engine_guest_log_flush(void)
 	if (b->fn == NULL)
 		return;
 	guest_batch_write(b);
-	if (b->dropped) {
-		char cut[256];
+	if (b->dropped || b->guest_dropped) {
+		char cut[320];
 		int n;
 
 		cfg = &b->fn->e->cfg;
-		metrics_guest_log_dropped_add(b->fn->mf, b->dropped);
+		metrics_guest_log_dropped_add(b->fn->mf,
+					      b->dropped + b->guest_dropped);
 		n = snprintf(cut, sizeof(cut),
-			     "guest log cut: %u line(s), %zu byte(s) dropped "
-			     "(limits: %u lines and %zu bytes per call, %u "
-			     "lines/s per function)",
-			     b->dropped, b->dropped_bytes,
-			     cfg->guest_log_lines_per_call,
+			     "guest log cut: %u line(s) dropped: %u by the "
+			     "function (its %u KiB log buffer per call was "
+			     "full), %u (%zu bytes) by glintd's limits (%u "
+			     "lines and %zu bytes per call, %u lines/s per "
+			     "function)",
+			     b->dropped + b->guest_dropped, b->guest_dropped,
+			     (unsigned)(GLINT_LOG_BYTES >> 10), b->dropped,
+			     b->dropped_bytes, cfg->guest_log_lines_per_call,
 			     cfg->guest_log_bytes_per_call,
 			     cfg->guest_log_lines_per_s);
 		/* The one summary line of the call, in its function's log
@@ -102,6 +107,22 @@ void engine_guest_log_flush(void)
 			b->fn->name, cut);
 	}
 	b->fn = NULL;
+}
+
+void engine_guest_log_dropped(const struct guest_log_src *src, uint64_t call_id,
+			      uint32_t lines)
+{
+	struct guest_log_batch *b = &guest_batch;
+
+	if (lines == 0)
+		return;
+	if (b->fn != src->fn || b->call_id != call_id) {
+		engine_guest_log_flush();
+		*b = (struct guest_log_batch){.fn = src->fn,
+					      .version = src->version,
+					      .call_id = call_id};
+	}
+	b->guest_dropped += lines;
 }
 
 /* 1 while fn has logged at most limit lines in this second. Racy by a few

@@ -269,6 +269,10 @@ void engine_guest_log(void *opaque, uint64_t call_id, int level,
 /* Writes the calling thread's batch of guest lines; after every call or
  * boot that may have logged. */
 void engine_guest_log_flush(void);
+/* Lines the guest itself dropped (its log buffer was full): counted with
+ * the host's drops in the call's one summary line and the metric. */
+void engine_guest_log_dropped(const struct guest_log_src *src, uint64_t call_id,
+			      uint32_t lines);
 
 /* budget.c: limits derived at start, charges and deploy admission */
 int budget_init(struct engine *e, char *err, size_t err_len);

@@ -154,6 +154,8 @@ static void call_run(struct worker_item *it)
 	int ret;
 
 	ret = vm_call(p->vm, &args, &res, &err);
+	engine_guest_log_dropped(&p->ver->log_src, args.call_id,
+				 res.log_dropped);
 	engine_guest_log_flush();
 	if (ret == 0)
 		map_result(c, &res);
