@@ -346,6 +346,14 @@ static void on_invoked(struct engine_invocation *inv)
 		http_request_add_header(q->http, "Retry-After", retry);
 	}
 	inv->message[sizeof(inv->message) - 1] = '\0';
+	/* Fault addresses and registers stay in the function's log (where
+	 * the engine put them) unless clients may see them. */
+	if (inv->outcome == ENGINE_GUEST_CRASHED &&
+	    !q->api->cfg->fault_details_to_clients)
+		snprintf(inv->message, sizeof(inv->message),
+			 "the function crashed; the details are in its log: "
+			 "GET /functions/%s/logs?request_id=%s",
+			 q->name, http_request_id_str(q->http));
 	respond_error(q, status, engine_outcome_code(inv->outcome),
 		      inv->message[0] ? inv->message
 				      : engine_outcome_code(inv->outcome));

@@ -41,6 +41,7 @@ void glintd_config_default(struct glintd_config *cfg)
 	cfg->min_body_bytes_per_s = 1024;
 	cfg->metrics_max_functions = 1000;
 	cfg->max_log_followers = 8;
+	cfg->fault_details = -1;
 	cfg->connection_memory_bytes = 16u << 10;
 	cfg->shutdown_grace_ms = 10000;
 	cfg->startup_hold_ms = 10000;
@@ -127,6 +128,7 @@ static const struct key_desc keys[] = {
 	KEY_PATH("invoke_token_file", invoke_token_file),
 	{"allow_insecure_remote", K_BOOL, FIELD(allow_insecure_remote), 0, 0},
 	{"metrics_public", K_BOOL, FIELD(metrics_public), 0, 0},
+	{"fault_details_to_clients", K_BOOL, FIELD(fault_details), 0, 0},
 	KEY_PATH("tls_cert_file", tls_cert_file),
 	KEY_PATH("tls_key_file", tls_key_file),
 	{"function_defaults", K_DEFAULTS, 0, 0, 0, 0},
@@ -730,6 +732,16 @@ int glintd_config_check_exposure(const struct glintd_config *cfg,
 	return -EPERM;
 }
 
+void glintd_config_resolve(struct glintd_config *cfg,
+			   const struct sockaddr *addr)
+{
+	/* Unset, a daemon others can reach keeps addresses and registers
+	 * to the function's log: they help an attacker aim. */
+	cfg->fault_details_to_clients = cfg->fault_details >= 0
+						? cfg->fault_details
+						: is_loopback(addr);
+}
+
 /* ---- reload ---- */
 
 /* Appends ", name" (or "name" first) to a list; a full list is cut. */
@@ -810,6 +822,10 @@ static void apply_live(struct glintd_config *a, const struct glintd_config *b,
 	a->max_small_body_bytes = b->max_small_body_bytes;
 	a->shutdown_grace_ms = b->shutdown_grace_ms;
 	a->allow_insecure_remote = b->allow_insecure_remote;
+	if (a->fault_details_to_clients != b->fault_details_to_clients)
+		list_add(out, len, "fault_details_to_clients");
+	a->fault_details = b->fault_details;
+	a->fault_details_to_clients = b->fault_details_to_clients;
 }
 
 int glintd_config_reload(struct glintd_config *cfg, int argc, char **argv,
@@ -834,6 +850,7 @@ int glintd_config_reload(struct glintd_config *cfg, int argc, char **argv,
 		rc = glintd_config_check_exposure(next, addr, rep->error,
 						  sizeof(rep->error));
 	if (rc == 0) {
+		glintd_config_resolve(next, addr);
 		list_restart_needed(cfg, next, rep->restart_needed,
 				    sizeof(rep->restart_needed));
 		apply_live(cfg, next, rep->applied, sizeof(rep->applied));

@@ -49,6 +49,13 @@ struct glintd_config {
 	char invoke_token_file[PATH_MAX]; /* "" = invocation unguarded */
 	int allow_insecure_remote; /* non-loopback listen without a token */
 	int metrics_public;	   /* /metrics open even with an admin token */
+	/* Crash details (addresses, registers) in HTTP error messages:
+	 * "fault_details_to_clients" true, false, or unset (-1): true only
+	 * when listening on a loopback address. The function's log always
+	 * has them. fault_details_to_clients is what applies, set by
+	 * glintd_config_resolve. */
+	int fault_details;
+	int fault_details_to_clients;
 	char tls_cert_file[PATH_MAX]; /* both or neither */
 	char tls_key_file[PATH_MAX];
 
@@ -103,6 +110,11 @@ int glintd_config_load_secrets(struct glintd_config *cfg, char *err,
 int glintd_config_check_exposure(const struct glintd_config *cfg,
 				 const struct sockaddr *addr, char *err,
 				 size_t err_len);
+
+/* Settles what depends on the address served (addr): whether fault
+ * details reach HTTP clients. */
+void glintd_config_resolve(struct glintd_config *cfg,
+			   const struct sockaddr *addr);
 
 /* A secret file setting (token or TLS file) -> the file to open: a name
  * without '/' is $CREDENTIALS_DIRECTORY/NAME when the service manager set

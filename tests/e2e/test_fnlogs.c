@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -356,6 +357,74 @@ START_TEST(crash_report_is_in_the_function_log)
 }
 END_TEST
 
+/* A call's response: status, body and request id. */
+static void call(struct glintd_proc *g, const char *name, const char *mode,
+		 struct http_resp *r, char *rid, size_t rid_cap)
+{
+	char path[128], *id;
+
+	snprintf(path, sizeof(path), "/invoke/%s", name);
+	ck_assert_int_eq(
+		harness_request(g, "POST", path, mode, strlen(mode), r), 0);
+	id = http_resp_header(r, "X-Request-Id");
+	ck_assert_ptr_nonnull(id);
+	snprintf(rid, rid_cap, "%s", id);
+	free(id);
+}
+
+/* On a loopback address (the default's case) the client sees the fault. */
+START_TEST(fault_details_reach_a_loopback_client)
+{
+	struct http_resp r;
+	char rid[32];
+
+	deploy(&daemon_g, "fdl", 201);
+	call(&daemon_g, "fdl", "null-read", &r, rid, sizeof(rid));
+	ck_assert_int_eq(r.status, 502);
+	ck_assert_msg(strstr(r.body, "page fault (#PF) at rip 0x"), "%s",
+		      r.body);
+	http_resp_free(&r);
+}
+END_TEST
+
+/* fault_details_to_clients false: a generic message naming the request,
+ * the details only in the function's log. */
+START_TEST(fault_details_kept_to_the_log_when_configured)
+{
+	static const char conf[] = "{\"fault_details_to_clients\": false}";
+	char path[] = "/tmp/glint-fnlogs-XXXXXX", rid[32], q[64], want[160];
+	const char *extra[] = {"--config", path, NULL};
+	struct glintd_proc g;
+	struct http_resp r;
+	char *b;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, conf, sizeof(conf) - 1),
+			 (ssize_t)sizeof(conf) - 1);
+	close(fd);
+	ck_assert_int_eq(harness_start(&g, extra), 0);
+	unlink(path);
+	deploy(&g, "fdk", 201);
+	call(&g, "fdk", "null-read", &r, rid, sizeof(rid));
+	ck_assert_int_eq(r.status, 502);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"guest_crashed\""));
+	ck_assert_msg(!strstr(r.body, "rip") && !strstr(r.body, "0x"), "%s",
+		      r.body);
+	snprintf(want, sizeof(want),
+		 "the function crashed; the details are in its log: GET "
+		 "/functions/fdk/logs?request_id=%s",
+		 rid);
+	ck_assert_msg(strstr(r.body, want), "%s", r.body);
+	http_resp_free(&r);
+	snprintf(q, sizeof(q), "request_id=%s", rid);
+	b = get_logs(&g, "fdk", q, 200);
+	ck_assert_msg(strstr(b, "page fault (#PF) at rip 0x"), "%s", b);
+	free(b);
+	harness_cleanup(&g);
+}
+END_TEST
+
 /* ---- versions in /metrics ---- */
 
 START_TEST(invocations_are_counted_per_version)
@@ -415,7 +484,7 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("e2e-fnlogs");
-	TCase *tc = tcase_create("logs"), *j = tcase_create("journal");
+	TCase *tc = tcase_create("logs"), *j = tcase_create("own-daemon");
 	int failed;
 
 	kvm_required();
@@ -427,11 +496,13 @@ int main(void)
 	tcase_add_test(tc, follow_streams_a_line_logged_after_it_started);
 	tcase_add_test(tc, dropped_lines_are_summarised_and_counted);
 	tcase_add_test(tc, crash_report_is_in_the_function_log);
+	tcase_add_test(tc, fault_details_reach_a_loopback_client);
 	tcase_add_test(tc, invocations_are_counted_per_version);
 	tcase_add_test(tc, failed_first_deploy_leaves_no_series);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(j, 120);
 	tcase_add_test(j, guest_levels_reach_the_journal);
+	tcase_add_test(j, fault_details_kept_to_the_log_when_configured);
 	suite_add_tcase(s, j);
 	failed = check_run(s);
 	curl_global_cleanup();
