@@ -3,6 +3,7 @@ noinst_LIBRARIES += vmm/libglintvmm.a
 vmm_libglintvmm_a_SOURCES = \
 	vmm/glint_abi.h \
 	vmm/image.c vmm/image.h \
+	vmm/imagesym.c vmm/imagesym.h \
 	vmm/vm.h
 # vmm/core.mk adds the KVM sources to vmm_libglintvmm_a_SOURCES.
 include vmm/core.mk

@@ -67,6 +67,10 @@ static int op_boot(struct op *op, const uint8_t *image, size_t len)
 		set_status(op, 400, "invalid_image", "%s", msg);
 		return ret;
 	}
+	/* Names for crash reports; an image whose symbol table is malformed
+	 * still runs, its reports just give bare addresses. */
+	if (image_syms_parse(image, len, &op->syms) < 0)
+		op->syms = NULL;
 	vm_config_default(&cfg, (uint64_t)op->rec.settings.memory_mb << 20);
 	ret = vm_config_check(&cfg, msg, sizeof(msg));
 	if (ret < 0) {
@@ -214,6 +218,8 @@ static struct fn_version *install(struct op *op)
 	ver->settings = op->rec.settings;
 	ver->snap = op->snap;
 	ver->in_cap = op->in_cap;
+	ver->syms = op->syms;
+	op->syms = NULL;
 	memcpy(ver->sha256, op->rec.sha256, sizeof(ver->sha256));
 	ver->image_len = op->rec.image_len;
 	ver->deployed_at_ms = op->rec.deployed_at_ms;
@@ -303,6 +309,7 @@ static void op_free(struct op *op)
 		fn->ndeploys--;
 	free(op->image);
 	free(op->rec.image);
+	image_syms_free(op->syms);
 	free(op);
 	fn->refs--;
 	e->nops--;

@@ -7,6 +7,7 @@
 
 #include "engine.h"
 #include "fnlog.h"
+#include "imagesym.h"
 #include "sha256.h"
 #include "store.h"
 #include "vm.h"
@@ -111,6 +112,7 @@ struct fn_version {
 	uint32_t version;
 	struct function_settings settings;
 	struct vm_snapshot *snap;
+	struct image_syms *syms; /* for crash reports; NULL: none */
 	uint64_t in_cap;
 	uint8_t sha256[SHA256_DIGEST_BYTES];
 	size_t image_len;
@@ -151,6 +153,7 @@ struct op {
 	char code[32];
 	char message[512];
 	struct vm_snapshot *snap;
+	struct image_syms *syms;
 	struct vm *vm;
 	struct vm_boot_stats stats;
 	uint64_t in_cap;

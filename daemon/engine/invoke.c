@@ -23,6 +23,23 @@ static void sanitise_copy(char *dst, size_t dst_len, const uint8_t *src,
 	dst[n] = '\0';
 }
 
+/* The fault, and the function it hit by the image's own symbols. */
+static void describe_crash(struct call *c, const struct vm_error *err)
+{
+	struct engine_invocation *inv = c->inv;
+	char where[IMAGESYM_NAME_MAX + 32];
+
+	if ((err->kind == VM_ERR_EXCEPTION ||
+	     err->kind == VM_ERR_TRIPLE_FAULT) &&
+	    image_syms_describe(c->pvm->ver->syms, err->rip, where,
+				sizeof(where)) == 0)
+		snprintf(inv->message, sizeof(inv->message), "%s in %s",
+			 err->message, where);
+	else
+		snprintf(inv->message, sizeof(inv->message), "%s",
+			 err->message);
+}
+
 static void map_error(struct call *c, int ret, const struct vm_error *err)
 {
 	struct engine_invocation *inv = c->inv;
@@ -67,8 +84,7 @@ static void map_error(struct call *c, int ret, const struct vm_error *err)
 		return;
 	default:
 		inv->outcome = ENGINE_GUEST_CRASHED;
-		snprintf(inv->message, sizeof(inv->message), "%s",
-			 err->message);
+		describe_crash(c, err);
 		return;
 	}
 }
