@@ -383,6 +383,14 @@ START_TEST(fault_details_reach_a_loopback_client)
 	ck_assert_int_eq(r.status, 502);
 	ck_assert_msg(strstr(r.body, "page fault (#PF) at rip 0x"), "%s",
 		      r.body);
+	/* The mode functions are inlined into glint_handle. */
+	ck_assert_msg(strstr(r.body, " in glint_handle+0x"), "%s", r.body);
+	http_resp_free(&r);
+	call(&daemon_g, "fdl", "stack-overflow", &r, rid, sizeof(rid));
+	ck_assert_int_eq(r.status, 502);
+	ck_assert_msg(strstr(r.body, "stack overflow") &&
+			      strstr(r.body, " in recurse+0x"),
+		      "%s", r.body);
 	http_resp_free(&r);
 }
 END_TEST
