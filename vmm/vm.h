@@ -177,6 +177,7 @@ struct vm_call_result {
 	uint32_t exits;	 /* VM exits during the call (1 when no host calls) */
 	uint32_t log_lines;
 	uint32_t log_dropped;
+	uint32_t diag; /* GLINT_DIAG_* bits the guest set (glint_abi.h) */
 };
 
 /* Runs one call. Returns 0 when the guest finished the call (status OK or

@@ -89,6 +89,23 @@ static void map_error(struct call *c, int ret, const struct vm_error *err)
 	}
 }
 
+/* A crash after malloc found no room is most likely a NULL it did not
+ * check: say so, it is the fix the user needs. */
+static void note_heap(struct call *c, const struct vm_call_result *res)
+{
+	struct engine_invocation *inv = c->inv;
+	size_t n = strlen(inv->message);
+
+	if ((inv->outcome != ENGINE_GUEST_CRASHED &&
+	     inv->outcome != ENGINE_GUEST_ABORTED) ||
+	    !(res->diag & GLINT_DIAG_HEAP_EXHAUSTED))
+		return;
+	snprintf(inv->message + n, sizeof(inv->message) - n,
+		 "; the heap was exhausted: malloc returned NULL earlier in "
+		 "this call (deploy with more --memory, or check malloc's "
+		 "result)");
+}
+
 /* A call the guest ended badly leaves its report in the function's log,
  * with the request id, whatever the HTTP client is shown. */
 static void log_failure(const struct call *c)
@@ -177,6 +194,7 @@ static void call_run(struct worker_item *it)
 		map_result(c, &res);
 	else
 		map_error(c, ret, &err);
+	note_heap(c, &res);
 	log_failure(c);
 	if (c->inv->run_ns == 0)
 		c->inv->run_ns = engine_now_ns() - t0;

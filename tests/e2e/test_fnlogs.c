@@ -433,6 +433,33 @@ START_TEST(fault_details_kept_to_the_log_when_configured)
 }
 END_TEST
 
+/* A crash after malloc found no room says the heap was exhausted; the
+ * next call (restored VM, cleared word) crashing otherwise does not. */
+START_TEST(crash_after_failed_malloc_says_heap_exhausted)
+{
+	static const char heap[] = "the heap was exhausted: malloc returned "
+				   "NULL earlier in this call";
+	struct http_resp r;
+	char rid[32];
+
+	deploy(&daemon_g, "oomc", 201);
+	call(&daemon_g, "oomc", "oom-crash", &r, rid, sizeof(rid));
+	ck_assert_int_eq(r.status, 502);
+	ck_assert_msg(strstr(r.body, "page fault") && strstr(r.body, heap),
+		      "%s", r.body);
+	http_resp_free(&r);
+	call(&daemon_g, "oomc", "null-read", &r, rid, sizeof(rid));
+	ck_assert_int_eq(r.status, 502);
+	ck_assert_msg(!strstr(r.body, "heap was exhausted"), "%s", r.body);
+	http_resp_free(&r);
+	/* A function that checks malloc and fails is its own error. */
+	call(&daemon_g, "oomc", "oom", &r, rid, sizeof(rid));
+	ck_assert_int_eq(r.status, 500);
+	ck_assert_msg(!strstr(r.body, "heap was exhausted"), "%s", r.body);
+	http_resp_free(&r);
+}
+END_TEST
+
 /* ---- versions in /metrics ---- */
 
 START_TEST(invocations_are_counted_per_version)
@@ -505,6 +532,7 @@ int main(void)
 	tcase_add_test(tc, dropped_lines_are_summarised_and_counted);
 	tcase_add_test(tc, crash_report_is_in_the_function_log);
 	tcase_add_test(tc, fault_details_reach_a_loopback_client);
+	tcase_add_test(tc, crash_after_failed_malloc_says_heap_exhausted);
 	tcase_add_test(tc, invocations_are_counted_per_version);
 	tcase_add_test(tc, failed_first_deploy_leaves_no_series);
 	suite_add_tcase(s, tc);

@@ -49,6 +49,8 @@
  *                                                        or clamped
  *   fail            glint_fail("nope")                   function error "nope"
  *   oom             malloc until NULL, then fail         function error
+ *   oom-crash       malloc until NULL, then writes       exception #PF, "heap
+ *                   through the NULL it got              was exhausted"
  *                                                        "out of memory after
  *                                                        <n> MiB"
  *   cpuid[:N]       N cpuid instructions (default 1e4),  success, body "ok"
@@ -106,6 +108,16 @@ static void oom(void)
 	while (malloc(1 << 20))
 		total++;
 	glint_fail("out of memory after %zu MiB", total);
+}
+
+static void oom_crash(void)
+{
+	char *p;
+
+	while ((p = malloc(1 << 20)))
+		p[0] = 1;
+	/* The unchecked NULL of a real program. */
+	*(volatile char *)p = 1;
 }
 
 static void log_flood(void)
@@ -262,6 +274,8 @@ static void mode(const char *name)
 		glint_fail("nope");
 	else if (!strcmp(name, "oom"))
 		oom();
+	else if (!strcmp(name, "oom-crash"))
+		oom_crash();
 	else if (storm_count(name, "cpuid", 10000) >= 0)
 		storm(1, storm_count(name, "cpuid", 10000));
 	else if (storm_count(name, "rdtsc", 20000) >= 0)
