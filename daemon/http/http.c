@@ -772,6 +772,7 @@ void http_destroy(struct http_server *s)
 {
 	if (!s)
 		return;
+	resume_streams(s); /* MHD stops only with no connection suspended */
 	MHD_stop_daemon(s->mhd);
 	s->mhd = NULL;
 	uv_close((uv_handle_t *)&s->poll, on_handle_closed);

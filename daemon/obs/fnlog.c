@@ -142,13 +142,20 @@ static size_t format(char *dst, const struct line *p)
 int fnlog_read(struct fnlog *l, const struct fnlog_filter *f, size_t max,
 	       char **out, size_t *len_out, uint64_t *last_seq)
 {
-	char line[FNLOG_LINE_MAX + 128], *buf = malloc(max ? max : 1);
+	char line[FNLOG_LINE_MAX + 128], *buf;
 	size_t len = 0, n;
 	uint64_t seen = f->after_seq;
 
-	if (!buf)
-		return -ENOMEM;
 	pthread_mutex_lock(&l->lock);
+	/* A formatted line is at most twice what it costs in the log, so
+	 * this much holds everything kept: a large max costs nothing. */
+	if (max > 2 * l->bytes)
+		max = 2 * l->bytes;
+	buf = malloc(max ? max : 1);
+	if (!buf) {
+		pthread_mutex_unlock(&l->lock);
+		return -ENOMEM;
+	}
 	for (const struct line *p = l->head; p; p = p->next) {
 		if (p->seq <= f->after_seq)
 			continue;

@@ -310,6 +310,49 @@ START_TEST(follow_streams_a_line_logged_after_it_started)
 }
 END_TEST
 
+/* Followers per function are bounded: one over max_log_followers gets 429
+ * while the others stream on. */
+START_TEST(followers_are_bounded)
+{
+	static const char conf[] = "{\"max_log_followers\": 1}";
+	char path[] = "/tmp/glint-fnlogs-XXXXXX";
+	const char *extra[] = {"--config", path, NULL};
+	const char *started = "glint_http_requests_total{route=\"logs\","
+			      "code=\"200\"}";
+	struct follow *f = calloc(1, sizeof(*f));
+	struct glintd_proc g;
+	pthread_t t;
+	char *b;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, conf, sizeof(conf) - 1),
+			 (ssize_t)sizeof(conf) - 1);
+	close(fd);
+	ck_assert_int_eq(harness_start(&g, extra), 0);
+	unlink(path);
+	deploy(&g, "fa", 201);
+	snprintf(f->url, sizeof(f->url),
+		 "%s/functions/fa/logs?follow=1&level=error", g.base_url);
+	ck_assert_int_eq(pthread_create(&t, NULL, follow_run, f), 0);
+	ck_assert_int_eq(harness_wait_metric(&g, started, 1, 30000), 0);
+	b = get_logs(&g, "fa", "follow=1", 429);
+	ck_assert_ptr_nonnull(strstr(b, "\"too_many_followers\""));
+	ck_assert_ptr_nonnull(strstr(b, "max_log_followers"));
+	free(b);
+	/* Reading without following is not bounded. */
+	b = get_logs(&g, "fa", "", 200);
+	free(b);
+	/* The first follower still gets its line. */
+	invoke(&g, "fa", "log-levels", 200);
+	pthread_join(t, NULL);
+	ck_assert_msg(f->rc == CURLE_WRITE_ERROR, "curl: %s; got '%s'",
+		      curl_easy_strerror(f->rc), f->buf);
+	free(f);
+	harness_cleanup(&g);
+}
+END_TEST
+
 /* ---- dropped lines ---- */
 
 /* 8000 one-character lines: the guest's buffer drops some, glintd's
@@ -539,6 +582,7 @@ int main(void)
 	tcase_set_timeout(j, 120);
 	tcase_add_test(j, guest_levels_reach_the_journal);
 	tcase_add_test(j, fault_details_kept_to_the_log_when_configured);
+	tcase_add_test(j, followers_are_bounded);
 	suite_add_tcase(s, j);
 	failed = check_run(s);
 	curl_global_cleanup();
