@@ -545,12 +545,14 @@ json_t *engine_list(struct engine *e)
 
 int engine_logs(struct engine *e, const char *name,
 		const struct fnlog_filter *filter, size_t max, char **out,
-		size_t *len_out, uint64_t *last_seq)
+		size_t *len_out, uint64_t *last_seq, int *deleted)
 {
 	struct fn *fn = engine_fn_find(e, name);
 
-	if (fn == NULL || !fn->visible)
+	if (fn == NULL || (!fn->visible && !deleted))
 		return -ENOENT;
+	if (deleted)
+		*deleted = !fn->visible;
 	if (fn->log == NULL) {
 		*out = NULL;
 		*len_out = 0;

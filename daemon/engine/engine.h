@@ -181,11 +181,13 @@ int engine_delete(struct engine *e, const char *name);
 
 /* Recent log lines of function name that pass filter, formatted as
  * fnlog_read does (at most max bytes, whole lines); *last_seq as there.
- * -ENOENT when no such function is deployed, -ENOMEM. Loop thread. */
+ * -ENOENT when no such function is deployed, -ENOMEM. With deleted
+ * non-NULL, a function being deleted still gives its last lines and
+ * *deleted = 1 (a follower sends them, then ends). Loop thread. */
 struct fnlog_filter;
 int engine_logs(struct engine *e, const char *name,
 		const struct fnlog_filter *filter, size_t max, char **out,
-		size_t *len_out, uint64_t *last_seq);
+		size_t *len_out, uint64_t *last_seq, int *deleted);
 
 /* Creates the engine on loop; opens KVM, starts workers and loads the
  * stored functions in the background. */

@@ -581,20 +581,22 @@ static unsigned followers_of(const struct api *a, const char *name)
 static ssize_t follow_read(void *opaque, char *buf, size_t max)
 {
 	struct follower *w = opaque;
+	int ret, deleted = 0;
 	size_t n;
-	int ret;
 
 	if (w->off == w->len) {
 		free(w->text);
 		w->text = NULL;
 		w->off = w->len = 0;
 		ret = engine_logs(w->api->engine, w->name, &w->f, FOLLOW_CHUNK,
-				  &w->text, &w->len, &w->f.after_seq);
+				  &w->text, &w->len, &w->f.after_seq, &deleted);
 		if (ret == -ENOENT)
-			return 0; /* deleted: the stream ends */
+			return 0; /* gone: the stream ends */
 		if (ret < 0)
 			return ret;
 	}
+	if (w->len == 0 && deleted)
+		return 0; /* deleted, its last lines sent: the stream ends */
 	if (w->len == 0) {
 		if (http_now_ns() - w->quiet_since_ns < FOLLOW_HEARTBEAT_NS)
 			return HTTP_STREAM_AGAIN;
@@ -671,7 +673,7 @@ static void handle_logs(struct api_req *q)
 		return;
 	}
 	ret = engine_logs(q->api->engine, q->name, &lq.f, max, &text, &len,
-			  &last);
+			  &last, NULL);
 	if (ret == -ENOENT) {
 		not_found(q);
 		return;
