@@ -545,14 +545,12 @@ json_t *engine_list(struct engine *e)
 
 int engine_logs(struct engine *e, const char *name,
 		const struct fnlog_filter *filter, size_t max, char **out,
-		size_t *len_out, uint64_t *last_seq, int *deleted)
+		size_t *len_out, uint64_t *last_seq)
 {
 	struct fn *fn = engine_fn_find(e, name);
 
-	if (fn == NULL || (!fn->visible && !deleted))
+	if (fn == NULL || !fn->visible)
 		return -ENOENT;
-	if (deleted)
-		*deleted = !fn->visible;
 	if (fn->log == NULL) {
 		*out = NULL;
 		*len_out = 0;
@@ -560,6 +558,13 @@ int engine_logs(struct engine *e, const char *name,
 		return 0;
 	}
 	return fnlog_read(fn->log, filter, max, out, len_out, last_seq);
+}
+
+struct fnlog *engine_log_ref(struct engine *e, const char *name)
+{
+	struct fn *fn = engine_fn_find(e, name);
+
+	return fn && fn->visible && fn->log ? fnlog_ref(fn->log) : NULL;
 }
 
 json_t *engine_describe(struct engine *e, const char *name)

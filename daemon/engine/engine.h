@@ -181,13 +181,14 @@ int engine_delete(struct engine *e, const char *name);
 
 /* Recent log lines of function name that pass filter, formatted as
  * fnlog_read does (at most max bytes, whole lines); *last_seq as there.
- * -ENOENT when no such function is deployed, -ENOMEM. With deleted
- * non-NULL, a function being deleted still gives its last lines and
- * *deleted = 1 (a follower sends them, then ends). Loop thread. */
+ * -ENOENT when no such function is deployed, -ENOMEM. Loop thread. */
 struct fnlog_filter;
 int engine_logs(struct engine *e, const char *name,
 		const struct fnlog_filter *filter, size_t max, char **out,
-		size_t *len_out, uint64_t *last_seq, int *deleted);
+		size_t *len_out, uint64_t *last_seq);
+/* A reference to the log of deployed function name (fnlog_unref it), for
+ * a reader that outlives the function; NULL when there is none. */
+struct fnlog *engine_log_ref(struct engine *e, const char *name);
 
 /* Creates the engine on loop; opens KVM, starts workers and loads the
  * stored functions in the background. */

@@ -563,6 +563,7 @@ struct follower {
 	struct follower *next;
 	struct api *api;
 	char name[64];
+	struct fnlog *log;     /* our reference */
 	struct fnlog_filter f; /* f.after_seq: the last line looked at */
 	char *text;	       /* read, not yet sent */
 	size_t len, off;
@@ -581,21 +582,21 @@ static unsigned followers_of(const struct api *a, const char *name)
 static ssize_t follow_read(void *opaque, char *buf, size_t max)
 {
 	struct follower *w = opaque;
-	int ret, deleted = 0;
+	int closed = 0, ret;
 	size_t n;
 
 	if (w->off == w->len) {
 		free(w->text);
 		w->text = NULL;
 		w->off = w->len = 0;
-		ret = engine_logs(w->api->engine, w->name, &w->f, FOLLOW_CHUNK,
-				  &w->text, &w->len, &w->f.after_seq, &deleted);
-		if (ret == -ENOENT)
-			return 0; /* gone: the stream ends */
+		/* Closed first: a line that came before it is read below. */
+		closed = fnlog_closed(w->log);
+		ret = fnlog_read(w->log, &w->f, FOLLOW_CHUNK, &w->text, &w->len,
+				 &w->f.after_seq);
 		if (ret < 0)
 			return ret;
 	}
-	if (w->len == 0 && deleted)
+	if (w->len == 0 && closed)
 		return 0; /* deleted, its last lines sent: the stream ends */
 	if (w->len == 0) {
 		if (http_now_ns() - w->quiet_since_ns < FOLLOW_HEARTBEAT_NS)
@@ -620,6 +621,7 @@ static void follow_release(void *opaque)
 			*pp = w->next;
 			break;
 		}
+	fnlog_unref(w->log);
 	free(w->text);
 	free(w);
 }
@@ -644,6 +646,12 @@ static void logs_follow(struct api_req *q, const struct fnlog_filter *f,
 	w = calloc(1, sizeof(*w));
 	if (!w) {
 		respond_error(q, 500, "internal_error", "out of memory");
+		return;
+	}
+	w->log = engine_log_ref(q->api->engine, q->name);
+	if (!w->log) {
+		free(w);
+		not_found(q);
 		return;
 	}
 	w->api = q->api;
@@ -673,7 +681,7 @@ static void handle_logs(struct api_req *q)
 		return;
 	}
 	ret = engine_logs(q->api->engine, q->name, &lq.f, max, &text, &len,
-			  &last, NULL);
+			  &last);
 	if (ret == -ENOENT) {
 		not_found(q);
 		return;

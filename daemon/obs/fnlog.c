@@ -29,6 +29,8 @@ struct fnlog {
 	struct line *head, *tail; /* oldest, newest */
 	size_t bytes, cap_bytes;
 	uint64_t seq;
+	unsigned refs; /* the owner's, plus one per fnlog_ref */
+	int closed;    /* the owner let go: no more lines will come */
 };
 
 struct fnlog *fnlog_create(size_t cap_bytes)
@@ -39,14 +41,41 @@ struct fnlog *fnlog_create(size_t cap_bytes)
 		return NULL;
 	pthread_mutex_init(&l->lock, NULL);
 	l->cap_bytes = cap_bytes;
+	l->refs = 1;
 	return l;
 }
 
-void fnlog_destroy(struct fnlog *l)
+struct fnlog *fnlog_ref(struct fnlog *l)
+{
+	pthread_mutex_lock(&l->lock);
+	l->refs++;
+	pthread_mutex_unlock(&l->lock);
+	return l;
+}
+
+int fnlog_closed(struct fnlog *l)
+{
+	int c;
+
+	pthread_mutex_lock(&l->lock);
+	c = l->closed;
+	pthread_mutex_unlock(&l->lock);
+	return c;
+}
+
+static void release(struct fnlog *l, int close)
 {
 	struct line *p, *next;
+	unsigned left;
 
 	if (!l)
+		return;
+	pthread_mutex_lock(&l->lock);
+	if (close)
+		l->closed = 1;
+	left = --l->refs;
+	pthread_mutex_unlock(&l->lock);
+	if (left)
 		return;
 	for (p = l->head; p; p = next) {
 		next = p->next;
@@ -54,6 +83,16 @@ void fnlog_destroy(struct fnlog *l)
 	}
 	pthread_mutex_destroy(&l->lock);
 	free(l);
+}
+
+void fnlog_destroy(struct fnlog *l)
+{
+	release(l, 1);
+}
+
+void fnlog_unref(struct fnlog *l)
+{
+	release(l, 0);
 }
 
 static int64_t now_ms(void)

@@ -22,7 +22,14 @@ struct fnlog;
 
 /* cap_bytes: bytes of lines (text plus a small fixed cost each) kept. */
 struct fnlog *fnlog_create(size_t cap_bytes); /* NULL: out of memory */
-void fnlog_destroy(struct fnlog *l);	      /* NULL ok */
+/* The owner lets go: the log is closed (no more lines) and freed once the
+ * last reader's reference goes. NULL ok. */
+void fnlog_destroy(struct fnlog *l);
+/* A reader's reference (a follower's), so that it can send the last lines
+ * of a function that went away; fnlog_closed says it did. */
+struct fnlog *fnlog_ref(struct fnlog *l);
+void fnlog_unref(struct fnlog *l); /* NULL ok */
+int fnlog_closed(struct fnlog *l);
 
 /* text: printable bytes, no newline (the guest log sanitiser's output),
  * cut at FNLOG_LINE_MAX. */
