@@ -144,7 +144,7 @@ static int boot_vm(struct vm *vm, const struct image *img,
 		   const struct vm_config *cfg, vm_log_fn log, void *opaque,
 		   struct vm_boot_stats *st, struct vm_error *err)
 {
-	uint64_t t0 = vm_now_ns(), t1, t2, touched = 0;
+	uint64_t t0 = monotime_ns(), t1, t2, touched = 0;
 	void *p;
 	int rc;
 
@@ -161,11 +161,11 @@ static int boot_vm(struct vm *vm, const struct image *img,
 	rc = set_entry_state(vm, img->entry_gpa, err);
 	if (rc)
 		return rc;
-	t1 = vm_now_ns();
+	t1 = monotime_ns();
 	rc = run_init(vm, cfg->init_timeout_ms, log, opaque, err);
 	if (rc)
 		return rc;
-	t2 = vm_now_ns();
+	t2 = monotime_ns();
 	rc = take_cpu_snapshot(vm, err);
 	if (!rc)
 		rc = seal_memory(vm, err);
@@ -177,7 +177,7 @@ static int boot_vm(struct vm *vm, const struct image *img,
 	if (st) {
 		st->create_ns = t1 - t0;
 		st->init_ns = t2 - t1;
-		st->snapshot_ns = vm_now_ns() - t2;
+		st->snapshot_ns = monotime_ns() - t2;
 		st->touched_pages = touched;
 	}
 	return 0;

@@ -249,7 +249,7 @@ static void pvm_make_ready(struct pvm *p)
 		invoke_start(c, p);
 	} else {
 		p->state = PVM_READY;
-		p->idle_since_ns = engine_now_ns();
+		p->idle_since_ns = monotime_ns();
 		dlist_push_head(&ver->ready, &p->link);
 		ver->nready++;
 	}
@@ -259,7 +259,7 @@ static void pvm_make_ready(struct pvm *p)
 /* Idle VMs above min_warm, oldest first (the ready list's tail). */
 void pool_reclaim_idle(struct engine *e)
 {
-	uint64_t now = engine_now_ns();
+	uint64_t now = monotime_ns();
 
 	for (struct dlist *l = e->fns.next; l != &e->fns; l = l->next) {
 		struct fn *fn = container_of(l, struct fn, link);

@@ -12,6 +12,7 @@
 
 #include "api.h"
 #include "log.h"
+#include "monotime.h"
 
 struct api {
 	struct engine *engine;
@@ -256,7 +257,7 @@ static void log_invocation(struct api_req *q, unsigned status,
 		http_request_id_str(q->http), q->name, status,
 		engine_outcome_code(inv->outcome), inv->queue_ns / 1000,
 		inv->run_ns / 1000,
-		(http_now_ns() - http_request_start_ns(q->http)) / 1000);
+		(monotime_ns() - http_request_start_ns(q->http)) / 1000);
 }
 
 /* The content type comes from the guest: only printable ASCII may reach a
@@ -272,8 +273,8 @@ static const char *content_type_of(struct engine_invocation *inv)
 	return inv->content_type;
 }
 
-/* The HTTP status of each engine outcome: the one place where outcomes
- * meet HTTP. */
+/* The HTTP status of each engine outcome, of calls and deploys alike: the
+ * one place where outcomes meet HTTP. A deploy's ENGINE_OK is 201. */
 static unsigned outcome_status(enum engine_outcome o)
 {
 	static const unsigned status[ENGINE_OUTCOME_COUNT] = {
@@ -288,6 +289,11 @@ static unsigned outcome_status(enum engine_outcome o)
 		[ENGINE_QUEUE_TIMEOUT] = 503,
 		[ENGINE_UNAVAILABLE] = 503,
 		[ENGINE_INTERNAL] = 500,
+		[ENGINE_INVALID_IMAGE] = 400,
+		[ENGINE_INIT_FAILED] = 422,
+		[ENGINE_INVALID_SETTING] = 400,
+		[ENGINE_INVALID_NAME] = 400,
+		[ENGINE_STORAGE_FULL] = 507,
 	};
 
 	return (unsigned)o < ENGINE_OUTCOME_COUNT ? status[o] : 500;
@@ -346,6 +352,8 @@ static void handle_invoke(struct api_req *q)
 static void on_deployed(struct engine_deploy *d)
 {
 	struct api_req *q = d->opaque;
+	int ok = d->outcome == ENGINE_OK;
+	unsigned status;
 	char loc[96];
 
 	q->in_engine = 0;
@@ -354,13 +362,14 @@ static void on_deployed(struct engine_deploy *d)
 		free(q);
 		return;
 	}
+	status = ok ? 201 : outcome_status(d->outcome);
+	d->message[sizeof(d->message) - 1] = '\0';
 	log_msg(LOG_LEVEL_INFO,
-		"deploy request_id=%s function=%s status=%d%s%s%s%s",
-		http_request_id_str(q->http), q->name, d->status,
-		d->code[0] ? " code=" : "", d->code,
-		d->message[0] && d->status != 201 ? ": " : "",
-		d->status != 201 ? d->message : "");
-	if (d->status == 201) {
+		"deploy request_id=%s function=%s status=%u%s%s%s%s",
+		http_request_id_str(q->http), q->name, status,
+		ok ? "" : " code=", ok ? "" : engine_outcome_code(d->outcome),
+		d->message[0] && !ok ? ": " : "", ok ? "" : d->message);
+	if (ok) {
 		snprintf(loc, sizeof(loc), "/functions/%s", q->name);
 		http_request_add_header(q->http, "Location", loc);
 		respond_json(q, 201,
@@ -370,12 +379,7 @@ static void on_deployed(struct engine_deploy *d)
 	}
 	json_decref(d->description);
 	d->description = NULL;
-	d->code[sizeof(d->code) - 1] = '\0';
-	d->message[sizeof(d->message) - 1] = '\0';
-	respond_error(q,
-		      d->status >= 400 && d->status < 600 ? (unsigned)d->status
-							  : 500,
-		      d->code[0] ? d->code : "deploy_failed",
+	respond_error(q, status, engine_outcome_code(d->outcome),
 		      d->message[0] ? d->message : "deploy failed");
 }
 

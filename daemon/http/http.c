@@ -17,6 +17,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "monotime.h"
 
 #define HDR_MAX 4
 
@@ -61,14 +62,6 @@ struct http_server {
 	void *drain_opaque;
 	int quiesced;
 };
-
-uint64_t http_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- driving MHD from the loop ---- */
 
@@ -197,7 +190,7 @@ static struct http_request *request_new(struct http_server *s,
 	r->conn = conn;
 	r->path = url;
 	r->method = method;
-	r->start_ns = http_now_ns();
+	r->start_ns = monotime_ns();
 	r->id = s->next_id++;
 	snprintf(r->id_str, sizeof(r->id_str), "%016" PRIx64, r->id);
 	s->inflight++;
@@ -445,7 +438,7 @@ int http_create(uv_loop_t *loop, const struct http_config *cfg,
 	s->h = *h;
 	/* A random start keeps ids unique across restarts in shared logs. */
 	if (getrandom(&s->next_id, sizeof(s->next_id), GRND_NONBLOCK) < 0)
-		s->next_id = http_now_ns();
+		s->next_id = monotime_ns();
 	s->mhd = start_mhd(s, cfg, &sin);
 	if (!s->mhd) {
 		if (cfg->listen_fd >= 0)
@@ -638,7 +631,7 @@ static struct MHD_Response *make_response(const void *body, size_t len,
 
 static void add_timing(struct http_request *r, struct MHD_Response *resp)
 {
-	uint64_t total_ns = http_now_ns() - r->start_ns;
+	uint64_t total_ns = monotime_ns() - r->start_ns;
 	char v[128];
 
 	snprintf(v, sizeof(v),

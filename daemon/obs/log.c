@@ -115,13 +115,13 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	write_line(level, msg, (size_t)n);
 }
 
-void log_guest(uint64_t request_id, const char *fn, const char *line,
-	       size_t len)
+void log_guest(enum log_level level, uint64_t request_id, const char *fn,
+	       const char *line, size_t len)
 {
 	char esc[LOG_GUEST_MAX * 4 + 1];
 	size_t n;
 
-	if (!log_enabled(LOG_LEVEL_INFO))
+	if (!log_enabled(level))
 		return;
 	if (len > LOG_GUEST_MAX)
 		len = LOG_GUEST_MAX;
@@ -129,7 +129,6 @@ void log_guest(uint64_t request_id, const char *fn, const char *line,
 		len--;
 	n = escape_into(esc, sizeof(esc), line, len);
 	esc[n] = '\0';
-	log_msg(LOG_LEVEL_INFO,
-		"request_id=%016" PRIx64 " function=%s guest: %s", request_id,
-		fn, esc);
+	log_msg(level, "request_id=%016" PRIx64 " function=%s guest: %s",
+		request_id, fn, esc);
 }

@@ -36,10 +36,10 @@ const char *log_level_name(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* One line a guest logged during request request_id of function fn. The
- * line is untrusted bytes (not NUL-terminated): non-printable bytes are
- * escaped as \xNN and it is cut at 1 KiB. Logged at LOG_LEVEL_INFO. */
-void log_guest(uint64_t request_id, const char *fn, const char *line,
-	       size_t len);
+/* One line a guest logged at level during request request_id of function
+ * fn. The line is untrusted bytes (not NUL-terminated): non-printable bytes
+ * are escaped as \xNN and it is cut at 1 KiB. */
+void log_guest(enum log_level level, uint64_t request_id, const char *fn,
+	       const char *line, size_t len);
 
 #endif /* GLINT_LOG_H */

@@ -111,9 +111,9 @@ static void deploy_done(struct engine_deploy *d)
 }
 
 /* Deploys image (relative to the build dir) as name with settings given
- * as "key=value" strings; returns the HTTP status. */
-static int deploy_kv(struct dep *dp, const char *name, const char *image,
-		     const char *const *kv)
+ * as "key=value" strings; returns the outcome. */
+static enum engine_outcome deploy_kv(struct dep *dp, const char *name,
+				     const char *image, const char *const *kv)
 {
 	struct engine_config cfg;
 	char err[256], key[64];
@@ -141,19 +141,20 @@ static int deploy_kv(struct dep *dp, const char *name, const char *image,
 	ck_assert_int_eq(dp->done, 0); /* never before engine_deploy returns */
 	run_until(&dp->done);
 	free(img);
-	return dp->d.status;
+	return dp->d.outcome;
 }
 
-static int deploy(const char *name, const char *image, const char *const *kv)
+static enum engine_outcome deploy(const char *name, const char *image,
+				  const char *const *kv)
 {
 	struct dep dp;
-	int status = deploy_kv(&dp, name, image, kv);
+	enum engine_outcome o = deploy_kv(&dp, name, image, kv);
 
-	if (status != 201)
-		fprintf(stderr, "deploy %s: %d %s %s\n", name, status,
-			dp.d.code, dp.d.message);
+	if (o != ENGINE_OK)
+		fprintf(stderr, "deploy %s: %s %s\n", name,
+			engine_outcome_code(o), dp.d.message);
 	json_decref(dp.d.description);
-	return status;
+	return o;
 }
 
 struct call {
@@ -282,7 +283,7 @@ START_TEST(deploy_and_invoke_echo)
 
 	ck_assert_int_eq(deploy_kv(&dp, "echo", "guest/examples/echo.elf",
 				   (const char *const[]){"memory_mb=8", NULL}),
-			 201);
+			 ENGINE_OK);
 	d = dp.d.description;
 	ck_assert_str_eq(json_string_value(json_object_get(d, "name")), "echo");
 	ck_assert_int_eq(desc_int(d, "version"), 1);
@@ -326,7 +327,8 @@ START_TEST(input_too_large)
 	json_int_t cap;
 	char *big, want[160];
 
-	ck_assert_int_eq(deploy("echo", "guest/examples/echo.elf", NULL), 201);
+	ck_assert_int_eq(deploy("echo", "guest/examples/echo.elf", NULL),
+			 ENGINE_OK);
 	d = engine_describe(eng, "echo");
 	cap = desc_int(d, "input_max_bytes");
 	json_decref(d);
@@ -360,7 +362,7 @@ START_TEST(concurrent_256)
 	ck_assert_int_eq(deploy("echo", "guest/examples/echo.elf",
 				(const char *const[]){"max_concurrency=4",
 						      "min_warm=1", NULL}),
-			 201);
+			 ENGINE_OK);
 	for (int i = 0; i < NCONC; i++) {
 		snprintf(in, sizeof(in), "call %d", i);
 		start(&c[i], "echo", in);
@@ -392,7 +394,7 @@ START_TEST(queue_full_and_timeout)
 		       (const char *const[]){"max_concurrency=1", "queue_max=1",
 					     "timeout_ms=400",
 					     "queue_timeout_ms=100", NULL}),
-		201);
+		ENGINE_OK);
 	finished = 0;
 	start(&a, "spin", "100000000000");
 	start(&b, "spin", "10");
@@ -423,7 +425,7 @@ START_TEST(deadline_then_ok)
 
 	ck_assert_int_eq(deploy("spin", "tests/guests/spin.elf",
 				(const char *const[]){"timeout_ms=50", NULL}),
-			 201);
+			 ENGINE_OK);
 	invoke(&c, "spin", "100000000000");
 	ck_assert_int_eq(c.inv.outcome, ENGINE_DEADLINE);
 	ck_assert_str_eq(c.inv.message, "deadline of 50 ms exceeded");
@@ -452,7 +454,7 @@ START_TEST(hostile_guest)
 	struct call c;
 
 	ck_assert_int_eq(deploy("hostile", "tests/guests/hostile.elf", NULL),
-			 201);
+			 ENGINE_OK);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		invoke(&c, "hostile", rows[i].mode);
 		ck_assert_msg(c.inv.outcome == rows[i].want,
@@ -478,19 +480,20 @@ START_TEST(failed_deploy_keeps_previous)
 	struct call c;
 	json_t *d;
 
-	ck_assert_int_eq(deploy("f", "guest/examples/echo.elf", NULL), 201);
+	ck_assert_int_eq(deploy("f", "guest/examples/echo.elf", NULL),
+			 ENGINE_OK);
 	ck_assert_int_eq(deploy_kv(&dp, "f", "tests/guests/initfail.elf", NULL),
-			 422);
-	ck_assert_str_eq(dp.d.code, "init_failed");
+			 ENGINE_INIT_FAILED);
+	ck_assert_str_eq(engine_outcome_code(dp.d.outcome), "init_failed");
 	ck_assert_ptr_nonnull(strstr(dp.d.message, "init failed on purpose"));
 	ck_assert_ptr_null(dp.d.description);
 	ck_assert_int_eq(deploy_kv(&dp, "f", "tests/guests/badabi.elf", NULL),
-			 400);
-	ck_assert_str_eq(dp.d.code, "invalid_image");
+			 ENGINE_INVALID_IMAGE);
+	ck_assert_str_eq(engine_outcome_code(dp.d.outcome), "invalid_image");
 	ck_assert_int_eq(
 		deploy_kv(&dp, "f", "tests/daemon/test_engine_unit", NULL),
-		400);
-	ck_assert_str_eq(dp.d.code, "invalid_image");
+		ENGINE_INVALID_IMAGE);
+	ck_assert_str_eq(engine_outcome_code(dp.d.outcome), "invalid_image");
 	invoke(&c, "f", "still echo");
 	expect_output(&c, "still echo");
 	release(&c);
@@ -518,7 +521,8 @@ START_TEST(redeploy_during_stream)
 	uint8_t *img = load("guest/examples/echo.elf", &len);
 	json_t *d;
 
-	ck_assert_int_eq(deploy("r", "guest/examples/echo.elf", NULL), 201);
+	ck_assert_int_eq(deploy("r", "guest/examples/echo.elf", NULL),
+			 ENGINE_OK);
 	/* Keep 4 calls in flight; redeploy three times along the way. */
 	while (next < NSTREAM) {
 		int inflight = 0;
@@ -546,7 +550,7 @@ START_TEST(redeploy_during_stream)
 		}
 		uv_run(&loop, UV_RUN_ONCE);
 		if (deployed && dp.done) {
-			ck_assert_int_eq(dp.d.status, 201);
+			ck_assert_int_eq(dp.d.outcome, ENGINE_OK);
 			json_decref(dp.d.description);
 			deployed = 0;
 			redeploys++;
@@ -577,7 +581,8 @@ START_TEST(delete_function)
 	char path[300];
 	json_t *l;
 
-	ck_assert_int_eq(deploy("gone", "tests/guests/spin.elf", NULL), 201);
+	ck_assert_int_eq(deploy("gone", "tests/guests/spin.elf", NULL),
+			 ENGINE_OK);
 	snprintf(path, sizeof(path), "%s/gone.fn", state);
 	ck_assert_int_eq(access(path, F_OK), 0);
 	start(&inflight, "gone", "20000000");
@@ -598,7 +603,8 @@ START_TEST(delete_function)
 	invoke(&c, "gone", "1");
 	ck_assert_int_eq(c.inv.outcome, ENGINE_NOT_FOUND);
 	/* Deployable again under the same name. */
-	ck_assert_int_eq(deploy("gone", "guest/examples/echo.elf", NULL), 201);
+	ck_assert_int_eq(deploy("gone", "guest/examples/echo.elf", NULL),
+			 ENGINE_OK);
 	invoke(&c, "gone", "back");
 	expect_output(&c, "back");
 	release(&c);
@@ -614,9 +620,11 @@ START_TEST(persistence_and_corrupt_entries)
 
 	ck_assert_int_eq(deploy("p", "guest/examples/echo.elf",
 				(const char *const[]){"timeout_ms=777", NULL}),
-			 201);
-	ck_assert_int_eq(deploy("p", "guest/examples/echo.elf", NULL), 201);
-	ck_assert_int_eq(deploy("q", "tests/guests/counter.elf", NULL), 201);
+			 ENGINE_OK);
+	ck_assert_int_eq(deploy("p", "guest/examples/echo.elf", NULL),
+			 ENGINE_OK);
+	ck_assert_int_eq(deploy("q", "tests/guests/counter.elf", NULL),
+			 ENGINE_OK);
 	engine_down(1000);
 	snprintf(path, sizeof(path), "%s/junk.fn", state);
 	fd = open(path, O_WRONLY | O_CREAT, 0600);
@@ -654,7 +662,7 @@ START_TEST(shutdown_interrupts_inflight)
 	ck_assert_int_eq(
 		deploy("spin", "tests/guests/spin.elf",
 		       (const char *const[]){"timeout_ms=60000", NULL}),
-		201);
+		ENGINE_OK);
 	start(&c, "spin", "100000000000000");
 	for (int i = 0; i < 20; i++)
 		uv_run(&loop, UV_RUN_NOWAIT);
@@ -684,7 +692,7 @@ START_TEST(prewarm_grow_and_reclaim)
 		deploy("w", "guest/examples/echo.elf",
 		       (const char *const[]){"min_warm=2", "max_concurrency=6",
 					     "idle_ms=100", NULL}),
-		201);
+		ENGINE_OK);
 	for (i = 0; i < 200 && pool_int("w", "ready") < 2; i++)
 		run_for(5);
 	ck_assert_int_eq(pool_int("w", "ready"), 2);
