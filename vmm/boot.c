@@ -101,12 +101,16 @@ static int run_init(struct vm *vm, uint32_t timeout_ms, vm_log_fn log,
 static int take_cpu_snapshot(struct vm *vm, struct vm_error *err)
 {
 	struct vm_snapshot *s = vm->snap;
+	int rc, e;
 
 	vm->run->immediate_exit = 1;
-	if (ioctl(vm->vcpu_fd, KVM_RUN, 0) == 0 || errno != EINTR) {
+	rc = ioctl(vm->vcpu_fd, KVM_RUN, 0);
+	/* errno only means something when the ioctl failed; a KVM_RUN that
+	 * entered the guest instead of returning -EINTR is a KVM failure. */
+	e = rc < 0 ? errno : EIO;
+	if (rc == 0 || e != EINTR) {
 		vm->run->immediate_exit = 0;
-		return vm_host_error(err, errno ? errno : EIO,
-				     "completing READY");
+		return vm_host_error(err, e, "completing READY");
 	}
 	vm->run->immediate_exit = 0;
 	s->regs = vm->run->s.regs.regs;

@@ -11,17 +11,7 @@
 #include "engine_internal.h"
 #include "log.h"
 #include "metrics.h"
-
-static void sanitise_copy(char *dst, size_t dst_len, const uint8_t *src,
-			  size_t len)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len && n + 1 < dst_len; i++)
-		dst[n++] =
-			(src[i] >= 0x20 && src[i] < 0x7f) ? (char)src[i] : '?';
-	dst[n] = '\0';
-}
+#include "text.h"
 
 enum engine_outcome invoke_error_outcome(int ret, const struct vm_error *err,
 					 int interrupted)
@@ -92,7 +82,7 @@ static void map_result(struct call *c, const struct vm_call_result *res)
 	inv->run_ns = res->run_ns;
 	if (res->status != GLINT_STATUS_OK) {
 		inv->outcome = ENGINE_FUNCTION_ERROR;
-		sanitise_copy(inv->message, sizeof(inv->message), res->output,
+		text_sanitize(inv->message, sizeof(inv->message), res->output,
 			      res->output_len);
 		if (inv->message[0] == '\0')
 			snprintf(inv->message, sizeof(inv->message),

@@ -13,6 +13,7 @@
 #include "api.h"
 #include "log.h"
 #include "monotime.h"
+#include "text.h"
 
 struct api {
 	struct engine *engine;
@@ -112,6 +113,15 @@ static void respond_error(struct api_req *q, unsigned status, const char *code,
 		http_request_id_str(q->http), http_request_method(q->http),
 		http_request_path(q->http), status, code, message);
 	respond_json(q, status, o);
+}
+
+static unsigned outcome_status(enum engine_outcome o);
+
+/* An error that is one of the engine's outcomes: its status and code. */
+static void respond_outcome(struct api_req *q, enum engine_outcome o,
+			    const char *message)
+{
+	respond_error(q, outcome_status(o), engine_outcome_code(o), message);
 }
 
 /* ---- authorisation ---- */
@@ -234,9 +244,9 @@ static size_t on_begin(void *opaque, struct http_request *http)
 		return 0;
 	}
 	if (name && !function_name_valid(name, strlen(name))) {
-		respond_error(q, 400, "invalid_function_name",
-			      "function names are 1-63 characters of a-z, "
-			      "0-9, '-' and '_'");
+		respond_outcome(q, ENGINE_INVALID_NAME,
+				"function names are 1-63 characters of a-z, "
+				"0-9, '-' and '_'");
 		return 0;
 	}
 	if (name)
@@ -260,15 +270,15 @@ static void log_invocation(struct api_req *q, unsigned status,
 		(monotime_ns() - http_request_start_ns(q->http)) / 1000);
 }
 
-/* The content type comes from the guest: only printable ASCII may reach a
- * header line, or a function could inject headers. */
+/* The content type comes from the guest: only safe text (text.h) may
+ * reach a header line, or a function could inject headers. */
 static const char *content_type_of(struct engine_invocation *inv)
 {
 	inv->content_type[sizeof(inv->content_type) - 1] = '\0';
 	if (!inv->content_type[0])
 		return "application/json"; /* the ABI's meaning of "" */
 	for (const char *p = inv->content_type; *p; p++)
-		if (*p < 0x20 || *p > 0x7e)
+		if (!text_is_safe((unsigned char)*p))
 			return "application/octet-stream";
 	return inv->content_type;
 }
@@ -339,6 +349,9 @@ static void handle_invoke(struct api_req *q)
 	struct engine_invocation *inv = &q->u.inv;
 
 	memcpy(inv->function, q->name, sizeof(inv->function));
+	/* Borrowed by the engine until on_invoked: the body lives until
+	 * on_done, and on_done comes after on_invoked (engine.h, "Input
+	 * lifetime"). */
 	inv->input = http_request_body(q->http, &inv->input_len);
 	inv->request_id = http_request_id(q->http);
 	inv->done = on_invoked;
@@ -408,8 +421,8 @@ static void handle_deploy(struct api_req *q)
 	d->settings = q->api->cfg->engine.defaults;
 	if (http_request_query_foreach(q->http, apply_setting, &c) ||
 	    function_settings_check(&d->settings, c.err, sizeof(c.err))) {
-		respond_error(q, 400, "invalid_setting",
-			      c.err[0] ? c.err : "invalid settings");
+		respond_outcome(q, ENGINE_INVALID_SETTING,
+				c.err[0] ? c.err : "invalid settings");
 		return;
 	}
 	memcpy(d->function, q->name, sizeof(d->function));
@@ -426,7 +439,7 @@ static void not_found(struct api_req *q)
 	char msg[128];
 
 	snprintf(msg, sizeof(msg), "function '%s' is not deployed", q->name);
-	respond_error(q, 404, "function_not_found", msg);
+	respond_outcome(q, ENGINE_NOT_FOUND, msg);
 }
 
 static void handle_function(struct api_req *q)
@@ -469,7 +482,7 @@ static void handle_metrics(struct api_req *q)
 	char *text = metrics_render(q->api->metrics, &len);
 
 	if (!text) {
-		respond_error(q, 500, "internal_error", "out of memory");
+		respond_outcome(q, ENGINE_INTERNAL, "out of memory");
 		return;
 	}
 	respond(q, 200, "text/plain; version=0.0.4; charset=utf-8", text, len,
@@ -481,9 +494,9 @@ static void handle_readyz(struct api_req *q)
 	static const char ready[] = "{\"status\":\"ready\"}";
 
 	if (q->api->shutting_down)
-		respond_error(q, 503, "unavailable", "shutting down");
+		respond_outcome(q, ENGINE_UNAVAILABLE, "shutting down");
 	else if (!engine_ready(q->api->engine))
-		respond_error(q, 503, "unavailable", "not ready");
+		respond_outcome(q, ENGINE_UNAVAILABLE, "not ready");
 	else
 		respond(q, 200, "application/json", ready, sizeof(ready) - 1,
 			HTTP_BODY_STATIC);
@@ -499,7 +512,7 @@ static void on_handle(void *opaque, struct http_request *http)
 	if (http_request_body_too_large(http)) {
 		snprintf(msg, sizeof(msg), "request body exceeds %zu bytes",
 			 body_limit(q, http_request_method(http)));
-		respond_error(q, 413, "payload_too_large", msg);
+		respond_outcome(q, ENGINE_INPUT_TOO_LARGE, msg);
 		return;
 	}
 	switch (q->route) {
@@ -535,6 +548,9 @@ static void on_done(void *opaque, struct http_request *http)
 	(void)opaque;
 	if (!q)
 		return;
+	/* Only when the server stops with requests still in the engine,
+	 * which main.c rules out by stopping the engine first: the body
+	 * an invocation borrows would be gone. */
 	if (q->in_engine) {
 		q->orphaned = 1; /* the engine callback frees it */
 		return;

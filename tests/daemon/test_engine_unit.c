@@ -18,6 +18,7 @@
 #include "exit.h"
 #include "sha256.h"
 #include "store.h"
+#include "text.h"
 #include "worker.h"
 #include "../check_run.h"
 
@@ -665,6 +666,26 @@ START_TEST(retry_after_monotonic)
 }
 END_TEST
 
+/* The one text policy: printable ASCII passes, anything else is '?'. */
+START_TEST(text_sanitize_policy)
+{
+	static const char in[] = "ok \x1b[2J\r\nX-Evil: 1\x00\x7f\xc3\xa9~";
+	char out[64], small[4], same[] = "a\tb";
+
+	ck_assert_uint_eq(text_sanitize(out, sizeof(out), in, sizeof(in) - 1),
+			  sizeof(in) - 1);
+	ck_assert_str_eq(out, "ok ?[2J??X-Evil: 1????~");
+	ck_assert_uint_eq(text_sanitize(small, sizeof(small), "abcdef", 6), 3);
+	ck_assert_str_eq(small, "abc");
+	ck_assert_uint_eq(text_sanitize(same, sizeof(same), same, 3), 3);
+	ck_assert_str_eq(same, "a?b");
+	ck_assert_uint_eq(text_sanitize(out, 0, "x", 1), 0);
+	ck_assert(!text_is_safe('\n') && !text_is_safe(0x7f) &&
+		  !text_is_safe(0x80) && text_is_safe(' ') &&
+		  text_is_safe('~'));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("engine_unit");
@@ -694,6 +715,7 @@ static Suite *suite(void)
 	tcase_add_test(t, outcome_codes_stable);
 	tcase_add_test(t, call_error_outcomes);
 	tcase_add_test(t, retry_after_monotonic);
+	tcase_add_test(t, text_sanitize_policy);
 	suite_add_tcase(s, t);
 	return s;
 }
