@@ -66,10 +66,4 @@ check_DATA += guest/glint-guest-uninstalled.pc guest/libglint-guest.a
 TESTS += tests/guests/examples.test
 dist_noinst_SCRIPTS += tests/guests/examples.test
 
-# libFuzzer target for the JSON reader (built by hand, see its header) and
-# its seed corpus.
-EXTRA_DIST += tests/guests/fuzz_json.c \
-	tests/guests/fuzz-json-corpus/hello.json \
-	tests/guests/fuzz-json-corpus/mixed.json \
-	tests/guests/fuzz-json-corpus/surrogates.json \
-	tests/guests/fuzz-json-corpus/nested.json
+# The JSON reader is also fuzzed: tests/fuzz/fuzz_json.c (tests/fuzz/local.mk).
