@@ -384,6 +384,7 @@ static struct op *op_new(struct engine *e, struct fn *fn, enum op_kind kind)
 	op->kind = kind;
 	op->e = e;
 	op->fn = fn;
+	op->outcome = ENGINE_INTERNAL; /* until a step says otherwise */
 	snprintf(op->rec.name, sizeof(op->rec.name), "%s", fn->name);
 	fn->refs++;
 	e->nops++;
