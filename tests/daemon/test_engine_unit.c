@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "engine_internal.h"
 #include "exit.h"
+#include "log.h"
 #include "sha256.h"
 #include "store.h"
 #include "text.h"
@@ -686,6 +687,50 @@ START_TEST(text_sanitize_policy)
 }
 END_TEST
 
+/* What the daemon's log shows for one guest line at syslog level. */
+static void guest_line_logged(int level, char *out, size_t cap)
+{
+	struct fn fn = {0};
+	char path[] = "/tmp/glint-guestlog-XXXXXX";
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+	ssize_t n;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(saved, 0);
+	unlink(path);
+	snprintf(fn.name, sizeof(fn.name), "lf");
+	ck_assert_int_ge(dup2(fd, STDERR_FILENO), 0);
+	engine_guest_log(&fn, 1, level, "hi\x1b", 3);
+	ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
+	close(saved);
+	n = pread(fd, out, cap - 1, 0);
+	close(fd);
+	out[n > 0 ? n : 0] = '\0';
+}
+
+/* A guest's log level reaches the daemon's log: its debug lines stay out
+ * of an info log, its errors are errors. */
+START_TEST(guest_log_keeps_level)
+{
+	char out[512];
+
+	log_set_level(LOG_LEVEL_INFO);
+	guest_line_logged(7, out, sizeof(out));
+	ck_assert_str_eq(out, "");
+	guest_line_logged(3, out, sizeof(out));
+	ck_assert_ptr_nonnull(strstr(out, " error: "));
+	ck_assert_ptr_nonnull(strstr(out, "function=lf guest: hi\\x1b\n"));
+	guest_line_logged(4, out, sizeof(out));
+	ck_assert_ptr_nonnull(strstr(out, " warn: "));
+	guest_line_logged(6, out, sizeof(out));
+	ck_assert_ptr_nonnull(strstr(out, " info: "));
+	log_set_level(LOG_LEVEL_DEBUG);
+	guest_line_logged(7, out, sizeof(out));
+	ck_assert_ptr_nonnull(strstr(out, " debug: "));
+	log_set_level(LOG_LEVEL_INFO);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("engine_unit");
@@ -716,6 +761,7 @@ static Suite *suite(void)
 	tcase_add_test(t, call_error_outcomes);
 	tcase_add_test(t, retry_after_monotonic);
 	tcase_add_test(t, text_sanitize_policy);
+	tcase_add_test(t, guest_log_keeps_level);
 	suite_add_tcase(s, t);
 	return s;
 }
