@@ -6,8 +6,9 @@ check_PROGRAMS += tests/unit/test_image tests/unit/test_image_mutate \
 	tests/unit/test_abi
 TESTS += tests/unit/test_image tests/unit/test_image_mutate \
 	tests/unit/test_abi tests/unit/glint_run_usage.sh \
-	tests/unit/glint_run_kvm.sh
-EXTRA_DIST += tests/unit/glint_run_usage.sh tests/unit/glint_run_kvm.sh
+	tests/unit/glint_run_kvm.sh tests/unit/hardening.sh
+EXTRA_DIST += tests/unit/glint_run_usage.sh tests/unit/glint_run_kvm.sh \
+	tests/unit/hardening.sh
 
 # test_image_mutate and the glint-run tests read the SDK's images.
 check_DATA += $(GUEST_EXAMPLES) $(GUEST_TEST_IMAGES)
