@@ -11,7 +11,9 @@
 
 /* Copies at most len bytes of src into dst (dst_cap > 0), replacing every
  * byte that is not printable ASCII with '?', stopping at a NUL; always
- * NUL-terminates. Returns the bytes written (without the NUL). */
+ * NUL-terminates. Returns the bytes written (without the NUL). This is
+ * glint's one text policy (daemon/common/text.h), which the VMM cannot
+ * link. */
 size_t guestlog_sanitize(char *dst, size_t dst_cap, const uint8_t *src,
 			 size_t len);
 

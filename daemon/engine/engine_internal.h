@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "monotime.h"
 #include "sha256.h"
 #include "store.h"
 #include "vm.h"
@@ -138,8 +139,7 @@ struct op {
 	struct store_record rec; /* what is (or was) stored */
 
 	/* results, written by the worker */
-	int status;
-	char code[32];
+	enum engine_outcome outcome;
 	char message[512];
 	struct vm_snapshot *snap;
 	struct vm *vm;
@@ -166,7 +166,7 @@ struct fn {
 	struct op *op_running;
 	unsigned refs; /* versions and ops */
 	uint32_t last_version;
-	uint64_t counts[ENGINE_OUTCOME_COUNT];
+	uint64_t counts[ENGINE_CALL_OUTCOMES];
 	uint64_t avg_run_ns;
 	struct metrics_fn *mf;
 	/* guest log lines in the current second, from any worker */
@@ -243,7 +243,6 @@ struct engine {
 };
 
 /* engine.c */
-uint64_t engine_now_ns(void);
 void engine_log(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void engine_finish_now(struct engine *e, struct engine_invocation *inv,
@@ -298,6 +297,14 @@ void pool_serve_waiters(struct fn *fn);
 void pool_grow_blocked(struct engine *e); /* budget room was freed */
 void pool_fail_waiters(struct fn *fn, enum engine_outcome o, const char *msg);
 void pool_expire_waiters(struct engine *e);
+/* The outcome of a vm_call that returned ret < 0 with err: the guest's
+ * faults are ENGINE_GUEST_CRASHED, KVM's and the host's ENGINE_INTERNAL;
+ * interrupted: the engine stopped the call (shutdown). */
+enum engine_outcome invoke_error_outcome(int ret, const struct vm_error *err,
+					 int interrupted);
+/* Retry-After seconds for a full queue: 1..60, growing with the queue. */
+unsigned invoke_retry_after(unsigned nwaiters, uint64_t avg_run_ns,
+			    uint32_t max_concurrency);
 
 /* deploy.c */
 void deploy_run_next(struct fn *fn);
