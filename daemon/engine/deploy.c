@@ -71,14 +71,20 @@ static int op_boot(struct op *op, const uint8_t *image, size_t len)
 		set_outcome(op, ENGINE_INVALID_SETTING, "%s", msg);
 		return ret;
 	}
-	ret = vm_boot(e->vmm, &img, &cfg, engine_guest_log, op->fn, &op->snap,
-		      &op->vm, &op->stats, &err);
+	ret = vm_boot_cancellable(e->vmm, &img, &cfg, op->cancel,
+				  engine_guest_log, op->fn, &op->snap, &op->vm,
+				  &op->stats, &err);
 	engine_guest_log_flush();
 	image_release(&img);
 	if (ret < 0) {
 		op->snap = NULL;
 		op->vm = NULL;
-		boot_failed(op, ret, &err, &cfg);
+		if (ret == -ECANCELED)
+			set_outcome(
+				op, ENGINE_UNAVAILABLE,
+				"glintd is shutting down: init interrupted");
+		else
+			boot_failed(op, ret, &err, &cfg);
 		return ret;
 	}
 	op->in_cap = vm_snapshot_layout(op->snap)->in_cap;
@@ -295,6 +301,7 @@ static void op_free(struct op *op)
 
 	if (op->kind == OP_DEPLOY)
 		fn->ndeploys--;
+	vm_cancel_destroy(op->cancel);
 	free(op->image);
 	free(op->rec.image);
 	free(op);
@@ -444,6 +451,10 @@ static struct op *op_new(struct engine *e, struct fn *fn, enum op_kind kind)
 
 	if (op == NULL)
 		return NULL;
+	if (vm_cancel_create(&op->cancel) < 0) {
+		free(op);
+		return NULL;
+	}
 	op->kind = kind;
 	op->e = e;
 	op->fn = fn;
@@ -600,6 +611,12 @@ static void cancel_queued_boot(struct fn *fn)
 }
 
 /* Shutdown: waiting deploys are refused, waiting loads dropped. */
+void deploy_interrupt_running(struct fn *fn)
+{
+	if (fn->op_running && fn->op_running->holds_worker)
+		vm_cancel_fire(fn->op_running->cancel);
+}
+
 void deploy_cancel_pending(struct fn *fn)
 {
 	struct dlist *l;

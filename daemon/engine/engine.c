@@ -598,6 +598,7 @@ void engine_shutdown(struct engine *e, uint32_t grace_ms,
 				  "glintd is shutting down");
 		if (fn->live)
 			pool_retire(fn->live);
+		deploy_interrupt_running(fn);
 		deploy_cancel_pending(fn); /* may free fn */
 	}
 	if (e->ncalls > 0) {

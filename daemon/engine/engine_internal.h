@@ -130,7 +130,8 @@ struct op {
 	struct dlist link;	/* in fn->ops while waiting */
 	struct dlist boot_link; /* in engine->boot_queue while waiting */
 	enum op_kind kind;
-	int holds_worker; /* a boot: dispatched, holds a worker slot */
+	int holds_worker;	  /* a boot: dispatched, holds a worker slot */
+	struct vm_cancel *cancel; /* ends its boot's init (shutdown) */
 	struct engine *e;
 	struct fn *fn;
 	struct engine_deploy *d; /* OP_DEPLOY */
@@ -310,6 +311,9 @@ unsigned invoke_retry_after(unsigned nwaiters, uint64_t avg_run_ns,
 void deploy_run_next(struct fn *fn);
 void deploy_start_load(struct engine *e, const char *name);
 void deploy_cancel_pending(struct fn *fn);
+/* Ends the init of fn's running boot, if any (shutdown): it fails with
+ * ENGINE_UNAVAILABLE instead of running to its init timeout. */
+void deploy_interrupt_running(struct fn *fn);
 int deploy_boot_next(struct engine *e); /* 1 when a boot was dispatched */
 json_t *deploy_describe_version(const struct fn_version *ver);
 

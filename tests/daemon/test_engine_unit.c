@@ -560,6 +560,8 @@ START_TEST(outcome_codes_stable)
 		{ENGINE_INVALID_SETTING, "invalid_setting"},
 		{ENGINE_INVALID_NAME, "invalid_function_name"},
 		{ENGINE_STORAGE_FULL, "insufficient_storage"},
+		{ENGINE_BUDGET_EXCEEDED, "budget_exceeded"},
+		{ENGINE_DEPLOY_QUEUE_FULL, "deploy_queue_full"},
 	};
 	enum engine_outcome o;
 
@@ -690,7 +692,8 @@ END_TEST
 /* What the daemon's log shows for one guest line at syslog level. */
 static void guest_line_logged(int level, char *out, size_t cap)
 {
-	struct fn fn = {0};
+	struct engine e = {0};
+	struct fn fn = {.e = &e};
 	char path[] = "/tmp/glint-guestlog-XXXXXX";
 	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
 	ssize_t n;
@@ -698,9 +701,11 @@ static void guest_line_logged(int level, char *out, size_t cap)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_ge(saved, 0);
 	unlink(path);
+	engine_config_default(&e.cfg);
 	snprintf(fn.name, sizeof(fn.name), "lf");
 	ck_assert_int_ge(dup2(fd, STDERR_FILENO), 0);
 	engine_guest_log(&fn, 1, level, "hi\x1b", 3);
+	engine_guest_log_flush(); /* a call's lines go out in batches */
 	ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
 	close(saved);
 	n = pread(fd, out, cap - 1, 0);
