@@ -868,6 +868,9 @@ START_TEST(test_cas_race)
 }
 END_TEST
 
+enum { N_PURGE = 1500 };
+static struct res purge_res[N_PURGE];
+
 START_TEST(test_purge)
 {
 	struct ctx c;
@@ -877,13 +880,20 @@ START_TEST(test_purge)
 	snprintf(a, sizeof(a), "%s", fname("purge"));
 	snprintf(ab, sizeof(ab), "%sx", a);
 	ctx_open(&c);
-	for (int i = 0; i < 1500; i++) {
+	/* All in flight at once: they share commits. */
+	for (int i = 0; i < N_PURGE; i++) {
 		char k[16];
 
 		snprintf(k, sizeof(k), "k%d", i);
-		ck_assert_int_eq(do_set(&c, a, k, strlen(k), "v", 1,
-					i % 2 ? 3600000 : 0),
+		ck_assert_int_eq(kv_set(c.kv, a, k, strlen(k), "v", 1,
+					i % 2 ? 3600000 : 0, on_done,
+					&purge_res[i]),
 				 0);
+	}
+	for (int i = 0; i < N_PURGE; i++) {
+		wait_for(&c, &purge_res[i]);
+		ck_assert_int_eq(purge_res[i].status, 0);
+		res_free(&purge_res[i]);
 	}
 	ck_assert_int_eq(set_s(&c, ab, "k1", "stays"), 0);
 	ck_assert_int_eq(purge_s(&c, a), 0);
@@ -1115,6 +1125,68 @@ START_TEST(test_kill9_durability)
 }
 END_TEST
 
+#if !KV_TEST_REDIS
+/* A full embedded store refuses the write that does not fit with "store
+ * full" and keeps serving everything else. */
+START_TEST(test_store_full)
+{
+	struct ctx c;
+	const char *fn = fname("full");
+	size_t vlen = 64 * 1024;
+	char *val = malloc(vlen), k[16];
+	int rc = 0, n;
+
+	memset(&c, 0, sizeof(c));
+	uv_loop_init(&c.loop);
+	snprintf(c.dir, sizeof(c.dir), "/tmp/glint-kv-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(c.dir));
+	c.cfg.backend = KV_EMBEDDED;
+	c.cfg.dir = c.dir;
+	c.cfg.map_size = 4 << 20;
+	{
+		char err[256];
+
+		ck_assert_int_eq(
+			kv_open(&c.loop, &c.cfg, &c.kv, err, sizeof(err)), 0);
+	}
+	memset(val, 'f', vlen);
+	ck_assert_int_eq(set_s(&c, fn, "small", "kept"), 0);
+	for (n = 0; n < 1000 && rc == 0; n++) {
+		snprintf(k, sizeof(k), "big%d", n);
+		rc = do_set(&c, fn, k, strlen(k), val, vlen, 0);
+	}
+	ck_assert_int_eq(rc, -ENOSPC);
+	expect_val(&c, fn, "small", "kept");
+	ck_assert_int_eq(del_s(&c, fn, "big0"), 0);
+	ck_assert_int_eq(set_s(&c, fn, "small", "still works"), 0);
+	expect_val(&c, fn, "small", "still works");
+	free(val);
+	ctx_close(&c);
+}
+END_TEST
+#else
+/* The server going away fails what is in flight with -ECONNRESET; once it
+ * is back, the next operation reconnects. */
+START_TEST(test_redis_reconnect)
+{
+	struct ctx c;
+	const char *fn = fname("reconnect");
+	int rc = -ECONNRESET;
+
+	ctx_open(&c);
+	ck_assert_int_eq(set_s(&c, fn, "k", "before"), 0);
+	kill_redis();
+	redis_restart();
+	for (int i = 0; i < 1000 && rc == -ECONNRESET; i++)
+		rc = set_s(&c, fn, "k2", "after");
+	ck_assert_int_eq(rc, 0);
+	expect_val(&c, fn, "k", "before");
+	expect_val(&c, fn, "k2", "after");
+	ctx_close(&c);
+}
+END_TEST
+#endif
+
 /* Starts the run's redis-server; 77 (skip) when it is not installed, unless
  * GLINT_REQUIRE_KVM=1 (CI), where a missing server is a failure. */
 static void redis_start(void)
@@ -1187,6 +1259,11 @@ int main(void)
 	tcase_add_test(tc, test_cas_race);
 	tcase_add_test(tc, test_purge);
 	tcase_add_test(tc, test_close_pending);
+#if KV_TEST_REDIS
+	tcase_add_test(tc, test_redis_reconnect);
+#else
+	tcase_add_test(tc, test_store_full);
+#endif
 	suite_add_tcase(s, tc);
 	/* 100 rounds of fork, kill and verify: no time limit from Check, the
 	 * rounds themselves wait only on conditions. */
