@@ -10,6 +10,8 @@
  * 100-byte write + fdatasync in the same directory) and prints the set
  * figures as ratios against it. Without -r the redis backend uses a
  * redis-server started by tests/kv/redis_server.sh (appendfsync always). */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

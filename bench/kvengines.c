@@ -7,6 +7,8 @@
  *
  *   bench/kvengines [-t threads] [-n keys] [-s seconds] [dir]
  */
+#include "config.h"
+
 #include <errno.h>
 #include <lmdb.h>
 #include <pthread.h>

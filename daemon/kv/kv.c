@@ -1,5 +1,7 @@
 /* kv.c: the KV interface: argument checks shared by both backends, the
  * operation record, and dispatch to the backend chosen by configuration. */
+#include "config.h"
+
 #include "kv.h"
 
 #include <errno.h>

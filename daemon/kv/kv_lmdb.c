@@ -27,6 +27,8 @@
  *   record:      [expiry ms, 8 bytes BE, 0 = none][form 0|1]
  *                [form 1: key length 2 bytes BE, key][value]
  */
+#include "config.h"
+
 #include <errno.h>
 #include <lmdb.h>
 #include <pthread.h>

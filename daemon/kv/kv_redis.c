@@ -20,6 +20,8 @@
  *
  * A lost connection fails the operations in flight with -ECONNRESET (a
  * write may or may not have happened); the next operation reconnects. */
+#include "config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

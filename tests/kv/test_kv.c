@@ -3,6 +3,8 @@
  * Redis backend (KV_TEST_REDIS=1: one redis-server for the run, started by
  * tests/kv/redis_server.sh with appendfsync always; each test uses function
  * names of its own, made unique by the test process's pid). */
+#include "config.h"
+
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
