@@ -19,6 +19,10 @@
 #include "check_run.h"
 #include "kv.h"
 
+#if !KV_TEST_REDIS
+#include <lmdb.h>
+#endif
+
 #ifndef KV_TEST_REDIS
 #error "build with -DKV_TEST_REDIS=0 or 1"
 #endif
@@ -945,7 +949,12 @@ END_TEST
  * number of acknowledgements, then reopens the store and checks that every
  * acknowledged key is there with its value. On Redis some rounds kill -9
  * the server instead and restart it from its append-only file. */
-enum { ROUNDS = 100, IN_FLIGHT = 16, MAX_ACKS = 65536 };
+enum {
+	ROUNDS = 100,
+	IN_FLIGHT = 16,
+	ROUND_ACKS = 16384 + 64,
+	MAX_ACKS = ROUNDS * ROUND_ACKS
+};
 
 struct writer {
 	struct ctx c;
@@ -1020,15 +1029,18 @@ static void writer_child(const char *dir, const char *fn, int round, int fd)
 	_exit(5);
 }
 
-static int read_acks(int fd, int *acks, int n, int want)
+/* Reads acknowledged indexes into out[n..] until want (or EOF if want < 0).
+ * A round holds at most what was read before the kill plus what the pipe
+ * held then (64 KiB by default). */
+static int read_acks(int fd, int *out, int n, int want)
 {
 	while (n < want || want < 0) {
-		ssize_t got = read(fd, &acks[n], sizeof(int));
+		ssize_t got = read(fd, &out[n], sizeof(int));
 
 		if (got == 0)
 			break;
 		ck_assert_int_eq(got, sizeof(int));
-		ck_assert_int_lt(++n, MAX_ACKS);
+		ck_assert_int_lt(++n, ROUND_ACKS);
 	}
 	return n;
 }
@@ -1082,52 +1094,132 @@ static void verify_round(struct ctx *c, const char *fn, int round,
 }
 
 static int acks[MAX_ACKS];
+static int round_start[ROUNDS + 1]; /* round r's acks: [start[r], start[r+1]) */
+
+/* One round: returns how many writes the killed writer acknowledged. */
+static int kill9_round(struct ctx *c, const char *fn, int round, int *out,
+		       unsigned *seed)
+{
+	int p[2], n, st, kill_server = KV_TEST_REDIS && round % 10 == 9;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(p[0]);
+		writer_child(c->dir, fn, round, p[1]);
+	}
+	close(p[1]);
+	n = read_acks(p[0], out, 0, 1 + (int)(rand_r(seed) % 48));
+	ck_assert_msg(n > 0, "round %d: writer acknowledged nothing", round);
+	if (kill_server)
+		kill_redis();
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	n = read_acks(p[0], out, n, -1);
+	close(p[0]);
+	if (kill_server)
+		redis_restart();
+	return n;
+}
 
 START_TEST(test_kill9_durability)
 {
 	struct ctx c;
 	const char *fn = fname("durable");
 	unsigned seed = (unsigned)getpid();
-	long total = 0;
+	int total = 0;
 
 	ctx_open(&c); /* makes the directory (embedded) */
 	ctx_reopen_close(&c);
 	for (int round = 0; round < ROUNDS; round++) {
-		int p[2], n, st, kill_server = KV_TEST_REDIS && round % 10 == 9;
-		pid_t pid;
+		int n;
 
-		ck_assert_int_eq(pipe(p), 0);
-		pid = fork();
-		ck_assert_int_ge(pid, 0);
-		if (pid == 0) {
-			close(p[0]);
-			writer_child(c.dir, fn, round, p[1]);
-		}
-		close(p[1]);
-		n = read_acks(p[0], acks, 0, 1 + (int)(rand_r(&seed) % 48));
-		ck_assert_msg(n > 0, "round %d: writer acknowledged nothing",
-			      round);
-		if (kill_server)
-			kill_redis();
-		kill(pid, SIGKILL);
-		ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-		n = read_acks(p[0], acks, n, -1);
-		close(p[0]);
-		if (kill_server)
-			redis_restart();
+		round_start[round] = total;
+		n = kill9_round(&c, fn, round, acks + total, &seed);
 		ctx_open_cfg(&c, 0, 0);
-		verify_round(&c, fn, round, acks, n);
+		verify_round(&c, fn, round, acks + total, n);
 		ctx_reopen_close(&c);
 		total += n;
 	}
-	fprintf(stderr,
-		"kill9: %d rounds, %ld acknowledged writes, none lost\n",
+	round_start[ROUNDS] = total;
+	/* Later kills did not disturb earlier rounds either. */
+	ctx_open_cfg(&c, 0, 0);
+	for (int round = 0; round < ROUNDS; round++)
+		verify_round(&c, fn, round, acks + round_start[round],
+			     round_start[round + 1] - round_start[round]);
+	fprintf(stderr, "kill9: %d rounds, %d acknowledged writes, none lost\n",
 		ROUNDS, total);
 	ctx_close(&c);
 }
 END_TEST
 
 #if !KV_TEST_REDIS
+/* Records in the embedded store's data table, read with LMDB directly
+ * (the store must be closed: LMDB allows one open per process). */
+static size_t data_entries(const char *dir)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_stat st;
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 2), 0);
+	ck_assert_int_eq(mdb_env_open(env, dir, MDB_RDONLY, 0600), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "data", 0, &dbi), 0);
+	ck_assert_int_eq(mdb_stat(txn, dbi, &st), 0);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return st.ms_entries;
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	(void)t;
+}
+
+/* Expired records are removed from disk by the periodic sweep, not only
+ * hidden from readers: poll (generous cap) until only the live one is left,
+ * letting the store's loop run a little between looks. */
+START_TEST(test_sweep)
+{
+	struct ctx c;
+	const char *fn = fname("sweep");
+	uv_timer_t tick;
+	int i;
+
+	ctx_open(&c);
+	for (i = 0; i < 50; i++) {
+		char k[16];
+
+		snprintf(k, sizeof(k), "t%d", i);
+		ck_assert_int_eq(do_set(&c, fn, k, strlen(k), "x", 1, 1), 0);
+	}
+	ck_assert_int_eq(set_s(&c, fn, "live", "y"), 0);
+	ctx_reopen_close(&c);
+	/* Only the sweep removes records nobody reads or deletes; it may
+	 * already have run during the sets. */
+	ck_assert_uint_ge(data_entries(c.dir), 1);
+	uv_timer_init(&c.loop, &tick);
+	for (i = 0; i < 600 && data_entries(c.dir) != 1; i++) {
+		ctx_open_cfg(&c, 0, 0);
+		uv_timer_start(&tick, on_tick, 100, 0);
+		uv_run(&c.loop, UV_RUN_ONCE); /* the timer, or a sweep first */
+		while (uv_is_active((uv_handle_t *)&tick))
+			uv_run(&c.loop, UV_RUN_ONCE);
+		ctx_reopen_close(&c);
+	}
+	ck_assert_uint_eq(data_entries(c.dir), 1);
+	uv_close((uv_handle_t *)&tick, NULL);
+	ctx_open_cfg(&c, 0, 0);
+	expect_val(&c, fn, "live", "y");
+	ctx_close(&c);
+}
+END_TEST
+
 /* A full embedded store refuses the write that does not fit with "store
  * full" and keeps serving everything else. */
 START_TEST(test_store_full)
@@ -1265,6 +1357,7 @@ int main(void)
 	tcase_add_test(tc, test_redis_reconnect);
 #else
 	tcase_add_test(tc, test_store_full);
+	tcase_add_test(tc, test_sweep);
 #endif
 	suite_add_tcase(s, tc);
 	/* 100 rounds of fork, kill and verify: no time limit from Check, the
