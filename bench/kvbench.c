@@ -198,8 +198,9 @@ static int start_redis(const char *dir, char *url, size_t len)
 	char cmd[800], port[16] = "";
 	FILE *p;
 
-	snprintf(cmd, sizeof(cmd), "'%s/tests/kv/redis_server.sh' start '%s'",
-		 KV_SRCDIR, dir);
+	snprintf(cmd, sizeof(cmd),
+		 "bash '%s/tests/kv/redis_server.sh' start '%s'", KV_SRCDIR,
+		 dir);
 	p = popen(cmd, "r");
 	if (p == NULL || fgets(port, sizeof(port), p) == NULL) {
 		if (p)
@@ -261,7 +262,7 @@ int main(int argc, char **argv)
 			      nsets, inflight, floor_us);
 		if (url == NULL) {
 			snprintf(cmd, sizeof(cmd),
-				 "'%s/tests/kv/redis_server.sh' stop '%s'",
+				 "bash '%s/tests/kv/redis_server.sh' stop '%s'",
 				 KV_SRCDIR, rdir);
 			if (system(cmd) != 0)
 				fprintf(stderr, "kvbench: redis stop failed\n");

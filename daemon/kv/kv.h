@@ -4,8 +4,8 @@
  *   redis     a Redis server reached with hiredis on the loop (kv_redis.c),
  *             for several glintd hosts sharing state.
  *
- * Every operation is asynchronous and driven by the caller's libuv loop: the
- * result is delivered on the loop thread. Libuv style: an operation that
+ * Every operation is asynchronous and driven by the caller's libuv loop: all
+ * calls are made on the loop thread and every result is delivered there. Libuv style: an operation that
  * returns a negative errno was not submitted and its callback never fires;
  * one that returns 0 fires its callback exactly once, never from inside the
  * submitting call. Results are negative errnos too:
@@ -81,8 +81,10 @@ typedef void (*kv_done_fn)(const struct kv_result *r, void *opaque);
 int kv_open(uv_loop_t *loop, const struct kv_config *cfg, struct kv **out,
 	    char *err, size_t errlen);
 
-/* Completes every operation still pending with -ECANCELED (callbacks run
- * inside kv_close), then frees the store. Loop thread only. */
+/* Completes every operation still pending: those already done with their
+ * result, the others with -ECANCELED (callbacks run inside kv_close, or,
+ * on Redis when called from a callback, right after it returns). Memory is
+ * released once the loop has run the handles' close callbacks. */
 void kv_close(struct kv *kv);
 
 int kv_get(struct kv *kv, const char *fn, const void *key, size_t klen,

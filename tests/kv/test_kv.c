@@ -691,6 +691,20 @@ START_TEST(test_paging)
 	ck_assert_int_eq(list_all(&c, fn, "zz", 2, 10, &ks), 0);
 	ck_assert_uint_eq(ks.n, 0);
 	keyset_free(&ks);
+	/* Prefixes are literal bytes, glob characters included. */
+	{
+		static const char *const g[] = {"g*1", "g?2", "g[3]", "g\\4",
+						"gx"};
+
+		for (int i = 0; i < 5; i++)
+			ck_assert_int_eq(set_s(&c, fn, g[i], "v"), 0);
+		for (int i = 0; i < 4; i++) {
+			ck_assert_int_eq(list_all(&c, fn, g[i], 2, 10, &ks), 0);
+			ck_assert_uint_eq(ks.n, 1);
+			ck_assert_str_eq(ks.k[0], g[i]);
+			keyset_free(&ks);
+		}
+	}
 	if (KV_TEST_REDIS) { /* the redis cursor is SCAN's: digits only */
 		struct res r = {0};
 
@@ -1050,7 +1064,7 @@ static void redis_restart(void)
 	char cmd[600];
 
 	snprintf(cmd, sizeof(cmd),
-		 "'%s/tests/kv/redis_server.sh' start '%s' %s >/dev/null",
+		 "bash '%s/tests/kv/redis_server.sh' start '%s' %s >/dev/null",
 		 getenv("GLINT_SRCDIR") ? getenv("GLINT_SRCDIR") : ".",
 		 redis_dir, redis_port);
 	ck_assert_int_eq(system(cmd), 0);
@@ -1296,8 +1310,9 @@ static void redis_start(void)
 		perror("mkdtemp");
 		exit(1);
 	}
-	snprintf(cmd, sizeof(cmd), "'%s/tests/kv/redis_server.sh' start '%s'",
-		 src, redis_dir);
+	snprintf(cmd, sizeof(cmd),
+		 "bash '%s/tests/kv/redis_server.sh' start '%s'", src,
+		 redis_dir);
 	p = popen(cmd, "r");
 	if (p == NULL || fgets(redis_port, sizeof(redis_port), p) == NULL)
 		redis_port[0] = '\0';
@@ -1324,8 +1339,8 @@ static void redis_stop(void)
 	const char *src = getenv("GLINT_SRCDIR") ? getenv("GLINT_SRCDIR") : ".";
 
 	snprintf(cmd, sizeof(cmd),
-		 "'%s/tests/kv/redis_server.sh' stop '%s' && rm -rf '%s'", src,
-		 redis_dir, redis_dir);
+		 "bash '%s/tests/kv/redis_server.sh' stop '%s' && rm -rf '%s'",
+		 src, redis_dir, redis_dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "warning: could not stop redis-server\n");
 }
