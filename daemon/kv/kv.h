@@ -19,6 +19,7 @@
  *   -ENOSPC        embedded store full (kv_config.map_size)
  *   -ECONNRESET    redis connection lost before the answer came (the write
  *                  may or may not have happened)
+ *   -ECONNREFUSED  (submit) redis unreachable when reconnecting
  *   -ECANCELED     store closed before the operation completed
  *   -EIO           anything else the engine reports
  *
