@@ -96,8 +96,10 @@ int kv_set(struct kv *kv, const char *fn, const void *key, size_t klen,
 	   void *opaque);
 int kv_delete(struct kv *kv, const char *fn, const void *key, size_t klen,
 	      kv_done_fn cb, void *opaque);
-/* Keys of fn beginning with prefix, at most limit (<= KV_LIST_MAX) a page
- * on the embedded store; cursor (NULL/0 first) from the previous page. */
+/* Keys of fn beginning with prefix; cursor (NULL/0 first) from the previous
+ * page; the listing is complete when the cursor comes back empty. Embedded:
+ * at most limit (<= KV_LIST_MAX) keys a page, in key order. Redis (SCAN): a
+ * page may hold more than limit keys, or none, and may repeat a key. */
 int kv_list(struct kv *kv, const char *fn, const void *prefix, size_t plen,
 	    const char *cursor, size_t clen, unsigned limit, kv_done_fn cb,
 	    void *opaque);

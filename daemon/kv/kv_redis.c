@@ -15,8 +15,9 @@
  * with MATCH, whose cursor is handed to the caller as the page cursor. SCAN
  * guarantees that a key present during the whole listing is returned at
  * least once; a key may be returned twice, keys added or removed meanwhile
- * may or may not appear, order is unspecified and a page may hold more keys
- * than the limit asked for (COUNT is a hint).
+ * may or may not appear, order is unspecified, a page may hold more keys
+ * than the limit asked for (COUNT is a hint) or none at all while the
+ * cursor says there is more.
  *
  * A lost connection fails the operations in flight with -ECONNRESET (a
  * write may or may not have happened); the next operation reconnects. */
@@ -40,6 +41,7 @@
 
 #define NS "glint:kv:"
 #define SCAN_PURGE_COUNT "1000"
+#define SCAN_EMPTY_STEPS 16
 
 /* KEYS[1] key; ARGV: 1 = expect present, expected value, new value. */
 static const char cas_script[] = "local v = redis.call('GET', KEYS[1])\n"
@@ -360,7 +362,11 @@ static int on_scan(struct redis_store *r, struct kv_op *op,
 	}
 	if (done)
 		return 0;
-	if (op->res.nkeys == 0) { /* an empty page: scan on */
+	/* An empty SCAN step (other functions' keys filtered out by MATCH):
+	 * scan on, but a bounded number of times, so one call cannot take
+	 * a round trip per bucket of a huge keyspace; the caller then gets
+	 * an empty page with a cursor. */
+	if (op->res.nkeys == 0 && ++op->delta < SCAN_EMPTY_STEPS) {
 		op->res.status = send_scan(r, op, cur->str, cur->len);
 		return op->res.status == 0;
 	}
