@@ -52,10 +52,14 @@ struct res {
 	size_t cursor_len;
 };
 
+/* Set around submits: a callback never runs inside the submitting call. */
+static int submitting;
+
 static void on_done(const struct kv_result *r, void *opaque)
 {
 	struct res *out = opaque;
 
+	ck_assert_int_eq(submitting, 0);
 	ck_assert_int_eq(out->done, 0); /* exactly once */
 	out->done = 1;
 	out->status = r->status;
@@ -166,7 +170,11 @@ static int do_set(struct ctx *c, const char *fn, const char *k, size_t kl,
 		  const char *v, size_t vl, int64_t ttl)
 {
 	struct res r = {0};
-	int rc = kv_set(c->kv, fn, k, kl, v, vl, ttl, on_done, &r);
+	int rc;
+
+	submitting = 1;
+	rc = kv_set(c->kv, fn, k, kl, v, vl, ttl, on_done, &r);
+	submitting = 0;
 
 	if (rc < 0)
 		return rc;
@@ -188,7 +196,9 @@ static int get_r(struct ctx *c, const char *fn, const char *k, size_t kl,
 	int rc;
 
 	memset(r, 0, sizeof(*r));
+	submitting = 1;
 	rc = kv_get(c->kv, fn, k, kl, on_done, r);
+	submitting = 0;
 	if (rc < 0)
 		return rc;
 	wait_for(c, r);
