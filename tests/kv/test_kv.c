@@ -721,6 +721,27 @@ START_TEST(test_paging)
 		ck_assert_int_eq(
 			kv_list(c.kv, fn, "", 0, "12x", 3, 10, on_done, &r),
 			-EINVAL);
+	} else { /* the embedded cursor is the last key returned */
+		struct res r = {0};
+		char longc[600];
+
+		ck_assert_int_eq(
+			kv_list(c.kv, fn, "p/", 2, "p/245", 5, 10, on_done, &r),
+			0);
+		wait_for(&c, &r);
+		ck_assert_int_eq(r.status, 0);
+		ck_assert_uint_eq(r.nkeys, 4);
+		ck_assert_str_eq(r.keys[0], "p/246");
+		ck_assert_str_eq(r.keys[3], "p/249");
+		ck_assert_uint_eq(r.cursor_len, 0);
+		res_free(&r);
+		memset(longc, 'p', sizeof(longc));
+		ck_assert_int_eq(kv_list(c.kv, fn, "p/", 2, longc,
+					 sizeof(longc), 10, on_done, &r),
+				 0);
+		wait_for(&c, &r);
+		ck_assert_int_eq(r.status, -EINVAL);
+		res_free(&r);
 	}
 	ctx_close(&c);
 }
