@@ -7,5 +7,6 @@
 include daemon/common/local.mk
 include daemon/obs/local.mk
 include daemon/engine/local.mk
+include daemon/kv/local.mk
 include daemon/http/local.mk
 include daemon/cli/local.mk

@@ -3,6 +3,7 @@ include tests/guests/local.mk
 include tests/unit/local.mk
 include tests/vmm/local.mk
 include tests/daemon/local.mk
+include tests/kv/local.mk
 include tests/e2e/local.mk
 include tests/cli/local.mk
 include tests/robust/local.mk
