@@ -2,6 +2,10 @@
 #ifndef GLINT_VM_INTERNAL_H
 #define GLINT_VM_INTERNAL_H
 
+#ifndef GLINT_VMM_PRIVATE
+#error "private to vmm/ and its white-box tests: include vm.h, image.h or glint_abi.h"
+#endif
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>

@@ -44,9 +44,11 @@ tests_fuzz_fuzz_image_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
 
 # ---- exit ----
 tests_fuzz_replay_exit_SOURCES = tests/fuzz/fuzz_exit.c $(FUZZ_REPLAY)
-tests_fuzz_replay_exit_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"exit"'
+tests_fuzz_replay_exit_CPPFLAGS = $(AM_CPPFLAGS) $(VMM_PRIVATE_CPPFLAGS) \
+	-DFUZZ_TARGET='"exit"'
 tests_fuzz_replay_exit_LDADD = vmm/libglintvmm.a
 tests_fuzz_fuzz_exit_SOURCES = tests/fuzz/fuzz_exit.c
+tests_fuzz_fuzz_exit_CPPFLAGS = $(AM_CPPFLAGS) $(VMM_PRIVATE_CPPFLAGS)
 tests_fuzz_fuzz_exit_LDADD = vmm/libglintvmm.a
 tests_fuzz_fuzz_exit_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
 

@@ -1,7 +1,8 @@
 # tests/vmm/local.mk: tests/vmm build and test rules.
 # test_vmm_unit needs no KVM; test_vmm_kvm runs hand-assembled guests;
 # test_vmm_guests runs the SDK-built example and test guests.
-VMM_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/tests/vmm
+VMM_TEST_CPPFLAGS = $(AM_CPPFLAGS) $(VMM_PRIVATE_CPPFLAGS) -I$(top_srcdir)/tests \
+	-I$(top_srcdir)/tests/vmm
 VMM_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 VMM_TEST_LDADD = vmm/libglintvmm.a $(CHECK_LIBS)
 
