@@ -563,7 +563,7 @@ static int follow(struct fetch_op *op, long code, const char *location)
 	rc = fetch_policy_check_url(op->allow, location, &t, why, sizeof(why));
 	if (rc < 0) {
 		say(op, "redirect to %.200s refused: %s", location, why);
-		return rc;
+		return rc == -ENOMEM ? rc : -EACCES;
 	}
 	if (!(u = curl_url()))
 		return -ENOMEM;

@@ -107,12 +107,6 @@ static int split(CURLU *u, struct parts *p, char *err, size_t err_len)
 
 	memset(p, 0, sizeof(*p));
 	if ((rc = get_string(u, CURLUPART_SCHEME, 0, &scheme, "scheme", err,
-			     err_len)) < 0 ||
-	    (rc = get_string(u, CURLUPART_HOST, 0, &host, "host", err,
-			     err_len)) < 0 ||
-	    (rc = get_string(u, CURLUPART_PORT, CURLU_DEFAULT_PORT, &port,
-			     "port", err, err_len)) < 0 ||
-	    (rc = get_string(u, CURLUPART_PATH, 0, &path, "path", err,
 			     err_len)) < 0)
 		goto out;
 	rc = -EINVAL;
@@ -120,6 +114,14 @@ static int split(CURLU *u, struct parts *p, char *err, size_t err_len)
 		fail(err, err_len, "scheme '%s' is not http or https", scheme);
 		goto out;
 	}
+	if ((rc = get_string(u, CURLUPART_HOST, 0, &host, "host", err,
+			     err_len)) < 0 ||
+	    (rc = get_string(u, CURLUPART_PORT, CURLU_DEFAULT_PORT, &port,
+			     "port", err, err_len)) < 0 ||
+	    (rc = get_string(u, CURLUPART_PATH, 0, &path, "path", err,
+			     err_len)) < 0)
+		goto out;
+	rc = -EINVAL;
 	snprintf(p->t.scheme, sizeof(p->t.scheme), "%s", scheme);
 	for (char *c = p->t.scheme; *c; c++)
 		*c = (char)tolower((unsigned char)*c);

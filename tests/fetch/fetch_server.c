@@ -156,13 +156,15 @@ static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status,
 static enum MHD_Result echo_header(void *cls, enum MHD_ValueKind kind,
 				   const char *key, const char *value)
 {
-	char name[300];
+	char name[300], bracketed[1024];
 
 	(void)kind;
 	if (strncasecmp(key, "x-", 2))
 		return MHD_YES;
 	snprintf(name, sizeof(name), "X-Got-%s", key);
-	MHD_add_response_header(cls, name, value ? value : "");
+	/* Brackets keep an empty value visible. */
+	snprintf(bracketed, sizeof(bracketed), "[%s]", value ? value : "");
+	MHD_add_response_header(cls, name, bracketed);
 	return MHD_YES;
 }
 
