@@ -519,6 +519,62 @@ START_TEST(destroy_cancels_and_limits_hold)
 }
 END_TEST
 
+/* A connection opened under a policy that permits the address is not
+ * reused under one that does not: the check runs again before sending. */
+START_TEST(reused_connection_checked_again)
+{
+	char pin_text[64], u[128];
+	const char *pin[] = {pin_text};
+	struct fetch_policy *priv =
+		allow("private http://fake.test:PORT/", NULL);
+	struct fetch_policy *plain = allow("http://fake.test:PORT/", NULL);
+	struct fetch_config cfg;
+	struct outcome o = {0};
+
+	snprintf(pin_text, sizeof(pin_text), "fake.test:%u:127.0.0.1", port);
+	fetch_config_default(&cfg);
+	cfg.resolve = pin;
+	cfg.n_resolve = 1;
+	make_client(&cfg);
+	snprintf(u, sizeof(u), "http://fake.test:%u/echo", port);
+	get(priv, u, 0, &o);
+	ck_assert_msg(o.err == 0, "%s", o.error);
+	get(priv, u, 0, &o);
+	ck_assert_msg(o.err == 0, "%s", o.error);
+	ck_assert_uint_eq(fetch_server_connections(srv), 1); /* reused */
+	get(plain, u, 0, &o);
+	ck_assert_int_eq(o.err, -EACCES);
+	ck_assert_str_eq(o.error,
+			 "address 127.0.0.1 of host fake.test is loopback; "
+			 "only an allow-list entry naming it explicitly "
+			 "permits it");
+	ck_assert_uint_eq(fetch_server_requests(srv), 2);
+	free(o.body);
+	fetch_policy_destroy(priv);
+	fetch_policy_destroy(plain);
+}
+END_TEST
+
+/* A proxy would be the address checked instead of the destination. */
+START_TEST(proxy_environment_ignored)
+{
+	struct fetch_policy *p = allow("http://127.0.0.1:PORT/", NULL);
+	struct outcome o = {0};
+
+	setenv("http_proxy", "http://127.0.0.1:9/", 1);
+	setenv("HTTPS_PROXY", "http://127.0.0.1:9/", 1);
+	setenv("ALL_PROXY", "http://127.0.0.1:9/", 1);
+	setenv("all_proxy", "http://127.0.0.1:9/", 1);
+	make_client(NULL);
+	get(p, url("/echo"), 0, &o);
+	ck_assert_msg(o.err == 0, "%s", o.error);
+	ck_assert_int_eq(o.status, 200);
+	ck_assert_uint_eq(fetch_server_requests(srv), 1);
+	free(o.body);
+	fetch_policy_destroy(p);
+}
+END_TEST
+
 struct many {
 	int done, ok;
 	char first_error[600];
@@ -576,6 +632,8 @@ int main(void)
 	tcase_add_test(tc, redirects_checked_at_every_hop);
 	tcase_add_test(tc, response_caps);
 	tcase_add_test(tc, bad_requests_refused_before_sending);
+	tcase_add_test(tc, reused_connection_checked_again);
+	tcase_add_test(tc, proxy_environment_ignored);
 	tcase_add_test(tc, deadline_ends_a_stalled_fetch);
 	tcase_add_test(tc, cancel_fires_once);
 	tcase_add_test(tc, destroy_cancels_and_limits_hold);
