@@ -333,10 +333,34 @@ static int start_resumer(struct fetch_server *s)
 	return -pthread_create(&s->resumer, NULL, resumer, s);
 }
 
-int fetch_server_start(struct fetch_server **out)
+static struct MHD_Daemon *
+start_daemon(struct fetch_server *s, const char *cert_pem, const char *key_pem)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_ALLOW_SUSPEND_RESUME;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (!cert_pem)
+		return MHD_start_daemon(
+			flags, 0, NULL, NULL, on_request, s,
+			MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT,
+			(unsigned)10000, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+			(unsigned)4096, MHD_OPTION_NOTIFY_COMPLETED,
+			on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
+			on_connection, s, MHD_OPTION_END);
+	return MHD_start_daemon(
+		flags | MHD_USE_TLS, 0, NULL, NULL, on_request, s,
+		MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
+		MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+		MHD_OPTION_END);
+}
+
+int fetch_server_start_tls(const char *cert_pem, const char *key_pem,
+			   struct fetch_server **out)
 {
 	struct fetch_server *s = calloc(1, sizeof(*s));
-	struct sockaddr_in sa = {.sin_family = AF_INET};
 	const union MHD_DaemonInfo *info;
 	int rc;
 
@@ -346,15 +370,7 @@ int fetch_server_start(struct fetch_server **out)
 		free(s);
 		return rc;
 	}
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	s->d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			MHD_ALLOW_SUSPEND_RESUME,
-		0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)4096,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
+	s->d = start_daemon(s, cert_pem, key_pem);
 	info = s->d ? MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT)
 		    : NULL;
 	if (!info) {
@@ -364,6 +380,11 @@ int fetch_server_start(struct fetch_server **out)
 	s->port = info->port;
 	*out = s;
 	return 0;
+}
+
+int fetch_server_start(struct fetch_server **out)
+{
+	return fetch_server_start_tls(NULL, NULL, out);
 }
 
 unsigned fetch_server_port(const struct fetch_server *s)

@@ -19,6 +19,10 @@ struct fetch_server;
 
 /* Starts on 127.0.0.1 and an ephemeral port. Returns 0 or -errno. */
 int fetch_server_start(struct fetch_server **out);
+/* The same over TLS with this certificate and key (PEM text, kept by the
+ * caller until the server stops). Returns -EIO when MHD has no TLS. */
+int fetch_server_start_tls(const char *cert_pem, const char *key_pem,
+			   struct fetch_server **out);
 unsigned fetch_server_port(const struct fetch_server *s);
 /* TCP connections accepted so far. */
 unsigned fetch_server_connections(const struct fetch_server *s);

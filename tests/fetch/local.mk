@@ -14,3 +14,7 @@ tests_fetch_test_fetch_policy_LDADD = $(FETCH_LIBS) $(CHECK_LIBS)
 tests_fetch_test_fetch_SOURCES = tests/fetch/test_fetch.c $(FETCH_TEST_SERVER)
 tests_fetch_test_fetch_CPPFLAGS = $(FETCH_TEST_CPPFLAGS)
 tests_fetch_test_fetch_LDADD = $(FETCH_LIBS) $(MHD_LIBS) $(CHECK_LIBS)
+
+# The HTTPS test's self-signed certificate (127.0.0.1 and localhost, valid
+# until 2126) and its key: test data only.
+EXTRA_DIST += tests/fetch/tls/cert.pem tests/fetch/tls/key.pem

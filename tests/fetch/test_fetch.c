@@ -575,6 +575,67 @@ START_TEST(proxy_environment_ignored)
 }
 END_TEST
 
+static char *read_text(const char *name)
+{
+	const char *dir = getenv("GLINT_SRCDIR");
+	char path[1024];
+	static char buf[2][8192];
+	static int which;
+	char *out = buf[which++ % 2];
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/tests/fetch/tls/%s", dir ? dir : "..",
+		 name);
+	fp = fopen(path, "r");
+	ck_assert_msg(fp != NULL, "cannot open %s", path);
+	n = fread(out, 1, sizeof(buf[0]) - 1, fp);
+	out[n] = '\0';
+	fclose(fp);
+	return out;
+}
+
+/* HTTPS peers are verified: against the system CA store by default (which
+ * does not trust the test's self-signed certificate), or config.ca_file. */
+START_TEST(https_verifies_the_peer)
+{
+	const char *dir = getenv("GLINT_SRCDIR");
+	char *cert = read_text("cert.pem"), *key = read_text("key.pem");
+	struct fetch_server *tls = NULL;
+	struct fetch_policy *p;
+	struct fetch_config cfg;
+	struct outcome o = {0};
+	char entry[64], u[128], ca[1024];
+
+	ck_assert_int_eq(fetch_server_start_tls(cert, key, &tls), 0);
+	snprintf(entry, sizeof(entry), "https://127.0.0.1:%u/",
+		 fetch_server_port(tls));
+	p = allow(entry, NULL);
+	snprintf(u, sizeof(u), "https://127.0.0.1:%u/echo",
+		 fetch_server_port(tls));
+	get(p, u, 0, &o);
+	ck_assert_int_eq(o.err, -EPROTO);
+	ck_assert_msg(!strncmp(o.error, "TLS with 127.0.0.1 failed: ", 27),
+		      "%s", o.error);
+
+	snprintf(ca, sizeof(ca), "%s/tests/fetch/tls/cert.pem",
+		 dir ? dir : "..");
+	fetch_config_default(&cfg);
+	cfg.ca_file = ca;
+	make_client(&cfg);
+	get(p, u, 0, &o);
+	ck_assert_msg(o.err == 0, "%s", o.error);
+	ck_assert_int_eq(o.status, 200);
+	ck_assert_str_eq(header(&o, "X-Method"), "GET");
+	free(o.body);
+	fetch_policy_destroy(p);
+	fetch_destroy(f);
+	f = NULL;
+	uv_run(&loop, UV_RUN_DEFAULT);
+	fetch_server_stop(tls);
+}
+END_TEST
+
 struct many {
 	int done, ok;
 	char first_error[600];
@@ -634,6 +695,7 @@ int main(void)
 	tcase_add_test(tc, bad_requests_refused_before_sending);
 	tcase_add_test(tc, reused_connection_checked_again);
 	tcase_add_test(tc, proxy_environment_ignored);
+	tcase_add_test(tc, https_verifies_the_peer);
 	tcase_add_test(tc, deadline_ends_a_stalled_fetch);
 	tcase_add_test(tc, cancel_fires_once);
 	tcase_add_test(tc, destroy_cancels_and_limits_hold);
