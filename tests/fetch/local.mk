@@ -18,3 +18,17 @@ tests_fetch_test_fetch_LDADD = $(FETCH_LIBS) $(MHD_LIBS) $(CHECK_LIBS)
 # The HTTPS test's self-signed certificate (127.0.0.1 and localhost, valid
 # until 2126) and its key: test data only.
 EXTRA_DIST += tests/fetch/tls/cert.pem tests/fetch/tls/key.pem
+
+# The allow-list's fuzz target (LLVMFuzzerTestOneInput), replayed over its
+# seeds by make check through tests/fuzz/replay.c. Under libFuzzer:
+#   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -I../vmm \
+#     -I../daemon/fetch ../tests/fetch/fuzz_fetch_policy.c \
+#     ../daemon/fetch/fetch_policy.c -lcurl -o fuzz_fetch_policy
+check_PROGRAMS += tests/fetch/replay_fetch_policy
+TESTS += tests/fetch/fuzz_replay.sh
+EXTRA_DIST += tests/fetch/fuzz_replay.sh tests/fetch/fuzz-corpus
+tests_fetch_replay_fetch_policy_SOURCES = tests/fetch/fuzz_fetch_policy.c \
+	$(FUZZ_REPLAY)
+tests_fetch_replay_fetch_policy_CPPFLAGS = $(AM_CPPFLAGS) $(FETCH_CPPFLAGS) \
+	-DFUZZ_TARGET='"fetch_policy"'
+tests_fetch_replay_fetch_policy_LDADD = $(FETCH_LIBS)
