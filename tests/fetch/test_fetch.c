@@ -439,6 +439,62 @@ START_TEST(bad_requests_refused_before_sending)
 }
 END_TEST
 
+START_TEST(request_limits)
+{
+	struct fetch_policy *p = allow("http://127.0.0.1:PORT/", NULL);
+	static const struct fetch_header three[] = {
+		{"X-A", "1"}, {"X-B", "2"}, {"X-C", "3"}};
+	static const struct fetch_header long_value[] = {
+		{"X-A", "0123456789abcdefghij"}};
+	struct fetch_request req = {.method = "POST", .url = url("/echo")};
+	struct fetch_config cfg;
+	struct outcome o = {0};
+	char long_url[200] = "";
+
+	fetch_config_default(&cfg);
+	cfg.max_request_headers = 2;
+	cfg.max_request_header_bytes = 20;
+	cfg.max_request_body_bytes = 10;
+	cfg.max_url_bytes = 100;
+	make_client(&cfg);
+	req.headers = three;
+	req.n_headers = 3;
+	run(p, &req, &o);
+	ck_assert_int_eq(o.err, -EINVAL);
+	ck_assert_str_eq(o.error, "3 request headers; at most 2 are accepted");
+	free(o.body);
+	req.headers = long_value;
+	req.n_headers = 1;
+	run(p, &req, &o);
+	ck_assert_int_eq(o.err, -EINVAL);
+	ck_assert_str_eq(o.error, "request headers exceed 20 bytes");
+	free(o.body);
+	req.n_headers = 0;
+	req.body = "0123456789!";
+	req.body_len = 11;
+	run(p, &req, &o);
+	ck_assert_int_eq(o.err, -EINVAL);
+	ck_assert_str_eq(o.error, "request body of 11 bytes exceeds 10");
+	free(o.body);
+	req.body_len = 10;
+	run(p, &req, &o);
+	ck_assert_msg(o.err == 0, "%s", o.error);
+	ck_assert_str_eq(o.body, "0123456789");
+	free(o.body);
+	snprintf(long_url, sizeof(long_url), "http://127.0.0.1:%u/echo?", port);
+	memset(long_url + strlen(long_url), 'a', 120);
+	long_url[sizeof(long_url) - 1] = '\0';
+	req.url = long_url;
+	req.body_len = 0;
+	run(p, &req, &o);
+	ck_assert_int_eq(o.err, -EINVAL);
+	ck_assert_str_eq(o.error, "URL missing or longer than 100 bytes");
+	ck_assert_uint_eq(fetch_server_requests(srv), 1);
+	free(o.body);
+	fetch_policy_destroy(p);
+}
+END_TEST
+
 START_TEST(deadline_ends_a_stalled_fetch)
 {
 	struct fetch_policy *p = allow("http://127.0.0.1:PORT/", NULL);
@@ -695,6 +751,7 @@ int main(void)
 	tcase_add_test(tc, bad_requests_refused_before_sending);
 	tcase_add_test(tc, reused_connection_checked_again);
 	tcase_add_test(tc, proxy_environment_ignored);
+	tcase_add_test(tc, request_limits);
 	tcase_add_test(tc, https_verifies_the_peer);
 	tcase_add_test(tc, deadline_ends_a_stalled_fetch);
 	tcase_add_test(tc, cancel_fires_once);
