@@ -5,7 +5,9 @@ set -euo pipefail
 
 pkgs=(autoconf automake libtool pkg-config make gcc libc6-dev linux-libc-dev
       libuv1-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev check
-      curl)
+      curl ca-certificates)
+# ca-certificates: the system CA store that outbound HTTPS (daemon/fetch)
+# verifies peers against.
 if [ "${1:-}" = "--test" ]; then
 	# clang + its runtimes: libFuzzer targets (scripts/fuzz.sh)
 	pkgs+=(clang-format wrk prometheus clang libclang-rt-14-dev)
