@@ -164,6 +164,10 @@ static int check_method_body(struct fetch_op *op,
 		    op->f->cfg.max_request_body_bytes);
 		return -EINVAL;
 	}
+	if (req->body_len && !strcmp(m, "HEAD")) {
+		say(op, "a HEAD request has no body");
+		return -EINVAL;
+	}
 	if (req->body_len && !req->body) {
 		say(op, "request body is missing");
 		return -EINVAL;
@@ -353,7 +357,7 @@ static void set_method(struct fetch_op *op)
 
 	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, (char *)NULL);
 	curl_easy_setopt(e, CURLOPT_NOBODY, 0L);
-	if (!strcmp(op->method, "HEAD") && !op->body_len) {
+	if (!strcmp(op->method, "HEAD")) {
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
 	} else if (!strcmp(op->method, "GET") && !op->body_len) {
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
@@ -518,6 +522,15 @@ static bool is_redirect(long code)
 	       code == 308;
 }
 
+/* Whether the request header line ("Name: value" or "Name;") is name's. */
+static bool is_named(const char *line, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncasecmp(line, name, n) &&
+	       (line[n] == ':' || line[n] == ';');
+}
+
 /* Another origin gets no credentials meant for the first. */
 static int drop_credentials(struct fetch_op *op)
 {
@@ -526,8 +539,8 @@ static int drop_credentials(struct fetch_op *op)
 	for (struct curl_slist *l = op->headers; l; l = l->next) {
 		struct curl_slist *n;
 
-		if (!strncasecmp(l->data, "authorization", 13) ||
-		    !strncasecmp(l->data, "cookie", 6))
+		if (is_named(l->data, "authorization") ||
+		    is_named(l->data, "cookie"))
 			continue;
 		if (!(n = curl_slist_append(kept, l->data))) {
 			curl_slist_free_all(kept);

@@ -159,7 +159,8 @@ static enum MHD_Result echo_header(void *cls, enum MHD_ValueKind kind,
 	char name[300], bracketed[1024];
 
 	(void)kind;
-	if (strncasecmp(key, "x-", 2))
+	if (strncasecmp(key, "x-", 2) &&
+	    strncasecmp(key, "authorization", 13) && strcasecmp(key, "cookie"))
 		return MHD_YES;
 	snprintf(name, sizeof(name), "X-Got-%s", key);
 	/* Brackets keep an empty value visible. */

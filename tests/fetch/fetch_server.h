@@ -6,7 +6,8 @@
 /*
  * Routes:
  *   /echo          200, body = request body; X-Method: the method; every
- *                  request header named X-* comes back as X-Got-<name>: [value]
+ *                  request header named X-*, Authorization* or Cookie comes back as
+ *                  X-Got-<name>: [value]
  *   /delay?ms=N    200 "ok" after N ms (the connection is suspended)
  *   /barrier?n=N   200 "ok" once N /barrier requests wait at the same time
  *   /stall         never answers (until the server stops)

@@ -360,6 +360,67 @@ START_TEST(redirects_checked_at_every_hop)
 }
 END_TEST
 
+/* Credentials go to the origin they were given for, not to another one a
+ * redirect names. */
+START_TEST(credentials_stay_with_their_origin)
+{
+	char pin_text[64], target[128];
+	const char *pin[] = {pin_text};
+	struct fetch_policy *p = allow("http://127.0.0.1:PORT/",
+				       "private http://fake.test:PORT/");
+	static const struct fetch_header h[] = {
+		{"Authorization", "Bearer secret"},
+		{"Cookie", "session=1"},
+		{"Authorization-Hint", "kept"},
+		{"X-Trace", "t1"}};
+	struct fetch_request req = {
+		.headers = h, .n_headers = 4, .max_redirects = 2};
+	struct fetch_config cfg;
+	struct outcome o = {0};
+
+	snprintf(pin_text, sizeof(pin_text), "fake.test:%u:127.0.0.1", port);
+	fetch_config_default(&cfg);
+	cfg.resolve = pin;
+	cfg.n_resolve = 1;
+	make_client(&cfg);
+	req.url = redirect("/echo", 307);
+	run(p, &req, &o);
+	ck_assert_msg(o.err == 0, "%s", o.error);
+	ck_assert_uint_eq(o.redirects, 1);
+	ck_assert_str_eq(header(&o, "X-Got-Authorization"), "[Bearer secret]");
+	ck_assert_str_eq(header(&o, "X-Got-Cookie"), "[session=1]");
+	free(o.body);
+
+	snprintf(target, sizeof(target), "http://fake.test:%u/echo", port);
+	req.url = redirect(target, 307);
+	run(p, &req, &o);
+	ck_assert_msg(o.err == 0, "%s", o.error);
+	ck_assert_uint_eq(o.redirects, 1);
+	ck_assert_ptr_null(header(&o, "X-Got-Authorization"));
+	ck_assert_ptr_null(header(&o, "X-Got-Cookie"));
+	ck_assert_str_eq(header(&o, "X-Got-X-Trace"), "[t1]");
+	ck_assert_str_eq(header(&o, "X-Got-Authorization-Hint"), "[kept]");
+	free(o.body);
+
+	req.url = url("/echo");
+	req.method = "HEAD";
+	req.body = "x";
+	req.body_len = 1;
+	run(p, &req, &o);
+	ck_assert_int_eq(o.err, -EINVAL);
+	ck_assert_str_eq(o.error, "a HEAD request has no body");
+	free(o.body);
+	req.body_len = 0;
+	run(p, &req, &o);
+	ck_assert_msg(o.err == 0, "%s", o.error);
+	ck_assert_int_eq(o.status, 200);
+	ck_assert_str_eq(header(&o, "X-Method"), "HEAD");
+	ck_assert_uint_eq(o.body_len, 0);
+	free(o.body);
+	fetch_policy_destroy(p);
+}
+END_TEST
+
 START_TEST(response_caps)
 {
 	struct fetch_policy *p = allow("http://127.0.0.1:PORT/", NULL);
@@ -747,6 +808,7 @@ int main(void)
 	tcase_add_test(tc, metadata_refused_without_connecting);
 	tcase_add_test(tc, name_resolving_to_loopback);
 	tcase_add_test(tc, redirects_checked_at_every_hop);
+	tcase_add_test(tc, credentials_stay_with_their_origin);
 	tcase_add_test(tc, response_caps);
 	tcase_add_test(tc, bad_requests_refused_before_sending);
 	tcase_add_test(tc, reused_connection_checked_again);
