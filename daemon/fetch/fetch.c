@@ -39,6 +39,7 @@ void fetch_config_default(struct fetch_config *cfg)
 	cfg->default_timeout_ms = 30000;
 	cfg->connect_timeout_ms = 10000;
 	cfg->max_redirects = 10;
+	cfg->max_idle_connections = 1024;
 	cfg->user_agent = "glint-fetch/" PACKAGE_VERSION;
 }
 
@@ -267,6 +268,10 @@ int fetch_create(uv_loop_t *loop, const struct fetch_config *cfg,
 	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
 	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, on_timeout_change);
 	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
+	/* libcurl's default (4 x the transfers running) shrinks as a burst
+	 * ends, closing the connections the next burst needs. */
+	curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS,
+			  (long)f->cfg.max_idle_connections);
 	uv_timer_init(loop, &f->timer);
 	uv_timer_init(loop, &f->later);
 	f->timer.data = f->later.data = f;
