@@ -94,7 +94,8 @@ struct fetch_result {
 /*
  * err is 0 when a response arrived (any status), or:
  *   -EACCES     refused by the allow-list or address check (no connection
- *               to a refused address is ever attempted)
+ *               to a refused address is ever attempted); a redirect whose
+ *               target is refused for any reason
  *   -EINVAL     bad request: URL, method, header, size limits
  *   -EFBIG      response body over max_response_bytes
  *   -EMSGSIZE   response headers over their limits
