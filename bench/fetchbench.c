@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -119,10 +120,58 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* The server runs in a child process, as a remote one would, so its
+ * threads are not this process's. Returns its port (0: failed); the child
+ * stops when *keep is closed. */
+static unsigned start_server_child(pid_t *pid, int *keep)
+{
+	int up[2], down[2];
+	unsigned port = 0;
+	char c;
+
+	if (pipe(up) < 0 || pipe(down) < 0 || (*pid = fork()) < 0)
+		return 0;
+	if (*pid == 0) {
+		struct fetch_server *s;
+
+		close(up[0]);
+		close(down[1]);
+		if (fetch_server_start(&s) < 0)
+			_exit(1);
+		port = fetch_server_port(s);
+		if (write(up[1], &port, sizeof(port)) != sizeof(port))
+			_exit(1);
+		while (read(down[0], &c, 1) > 0)
+			;
+		fetch_server_stop(s);
+		_exit(0);
+	}
+	close(up[1]);
+	close(down[0]);
+	if (read(up[0], &port, sizeof(port)) != sizeof(port))
+		port = 0;
+	close(up[0]);
+	*keep = down[1];
+	return port;
+}
+
+static void report(int round, uint64_t wall_ns, struct batch *b, int n)
+{
+	qsort(b->lat_ns, (size_t)n, sizeof(uint64_t), cmp_u64);
+	qsort(b->connect_ns, (size_t)n, sizeof(uint64_t), cmp_u64);
+	printf("round %d: wall %.2f ms  latency p50 %.2f ms  p99 %.2f ms  max "
+	       "%.2f ms  connected p50 %.2f ms  p99 %.2f ms  loop CPU %.2f ms "
+	       " failed %d%s%s\n",
+	       round, wall_ns / 1e6, pct_ms(b->lat_ns, n, 0.5),
+	       pct_ms(b->lat_ns, n, 0.99), b->lat_ns[n - 1] / 1e6,
+	       pct_ms(b->connect_ns, n, 0.5), pct_ms(b->connect_ns, n, 0.99),
+	       b->loop_cpu_ns / 1e6, b->failed, b->failed ? "  first: " : "",
+	       b->first_error);
+}
+
 int main(int argc, char **argv)
 {
-	int n = 1000, delay_ms = 50, rounds = 5, opt;
-	struct fetch_server *srv;
+	int n = 1000, delay_ms = 50, rounds = 5, opt, keep = -1;
 	struct fetch_policy *p;
 	struct fetch *f;
 	uv_loop_t loop;
@@ -130,6 +179,8 @@ int main(int argc, char **argv)
 	char entry[64], url[128], err[256];
 	const char *entries[] = {entry};
 	uint64_t *walls, floor_ns;
+	unsigned port;
+	pid_t pid;
 
 	while ((opt = getopt(argc, argv, "n:d:r:")) != -1) {
 		if (opt == 'n')
@@ -144,42 +195,28 @@ int main(int argc, char **argv)
 	if (n < 1 || rounds < 1 || delay_ms < 0)
 		return 2;
 	raise_fd_limit();
-	if (fetch_server_start(&srv) < 0 || uv_loop_init(&loop) < 0 ||
-	    fetch_create(&loop, NULL, &f) < 0) {
-		fprintf(stderr, "fetchbench: cannot start\n");
-		return 1;
-	}
-	snprintf(entry, sizeof(entry), "http://127.0.0.1:%u/",
-		 fetch_server_port(srv));
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/delay?ms=%d",
-		 fetch_server_port(srv), delay_ms);
-	if (fetch_policy_create(entries, 1, err, sizeof(err), &p) < 0) {
-		fprintf(stderr, "fetchbench: %s\n", err);
-		return 1;
-	}
+	port = start_server_child(&pid, &keep);
+	snprintf(entry, sizeof(entry), "http://127.0.0.1:%u/", port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/delay?ms=%d", port,
+		 delay_ms);
 	b.lat_ns = calloc((size_t)n, sizeof(uint64_t));
 	b.connect_ns = calloc((size_t)n, sizeof(uint64_t));
 	walls = calloc((size_t)rounds, sizeof(uint64_t));
-	if (!b.lat_ns || !b.connect_ns || !walls)
+	if (!port || uv_loop_init(&loop) < 0 ||
+	    fetch_create(&loop, NULL, &f) < 0 ||
+	    fetch_policy_create(entries, 1, err, sizeof(err), &p) < 0 ||
+	    !b.lat_ns || !b.connect_ns || !walls) {
+		fprintf(stderr, "fetchbench: cannot start\n");
 		return 1;
-
+	}
 	floor_ns = single_fetch_ns(&loop, f, p, url, &b);
 	printf("fetchbench: %d concurrent fetches, server delay %d ms, one "
-	       "loop thread\n",
+	       "loop thread (server in another process)\n",
 	       n, delay_ms);
 	printf("single fetch (median of 21): %.2f ms\n", floor_ns / 1e6);
 	for (int r = 0; r < rounds; r++) {
 		walls[r] = run_batch(&loop, f, p, url, n, &b);
-		qsort(b.lat_ns, (size_t)n, sizeof(uint64_t), cmp_u64);
-		qsort(b.connect_ns, (size_t)n, sizeof(uint64_t), cmp_u64);
-		printf("round %d: wall %.2f ms  latency p50 %.2f ms  p99 %.2f "
-		       "ms  max %.2f ms  connected p50 %.2f ms  p99 %.2f ms  "
-		       "loop CPU %.2f ms  failed %d%s%s\n",
-		       r + 1, walls[r] / 1e6, pct_ms(b.lat_ns, n, 0.5),
-		       pct_ms(b.lat_ns, n, 0.99), b.lat_ns[n - 1] / 1e6,
-		       pct_ms(b.connect_ns, n, 0.5),
-		       pct_ms(b.connect_ns, n, 0.99), b.loop_cpu_ns / 1e6,
-		       b.failed, b.failed ? "  first: " : "", b.first_error);
+		report(r + 1, walls[r], &b, n);
 	}
 	qsort(walls, (size_t)rounds, sizeof(uint64_t), cmp_u64);
 	printf("median wall %.2f ms = %.2f x single fetch; one at a time "
@@ -190,7 +227,8 @@ int main(int argc, char **argv)
 	fetch_destroy(f);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
-	fetch_server_stop(srv);
+	close(keep);
+	waitpid(pid, NULL, 0);
 	free(b.lat_ns);
 	free(b.connect_ns);
 	free(walls);
