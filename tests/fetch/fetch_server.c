@@ -345,7 +345,8 @@ start_daemon(struct fetch_server *s, const char *cert_pem, const char *key_pem)
 	if (!cert_pem)
 		return MHD_start_daemon(
 			flags, 0, NULL, NULL, on_request, s,
-			MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT,
+			MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE,
+			(unsigned)2, MHD_OPTION_CONNECTION_LIMIT,
 			(unsigned)10000, MHD_OPTION_LISTEN_BACKLOG_SIZE,
 			(unsigned)4096, MHD_OPTION_NOTIFY_COMPLETED,
 			on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
