@@ -310,7 +310,7 @@ static const char *redirect(const char *to, unsigned code)
 
 START_TEST(redirects_checked_at_every_hop)
 {
-	char pin_text[64], target[128], want[300];
+	char pin_text[64], target[600], want[300];
 	const char *pin[] = {pin_text};
 	struct fetch_policy *p =
 		allow("http://127.0.0.1:PORT/", "http://fake.test:PORT/");
@@ -355,6 +355,29 @@ START_TEST(redirects_checked_at_every_hop)
 	ck_assert_int_eq(o.status, 200);
 	ck_assert_uint_eq(o.redirects, 1);
 	ck_assert_str_eq(header(&o, "X-Method"), "GET");
+
+	/* 307 repeats the request, body included; a loop ends at the limit
+	 * with its last 3xx as the answer. */
+	{
+		struct fetch_request req = {.method = "POST",
+					    .url = redirect("/echo", 307),
+					    .body = "payload",
+					    .body_len = 7,
+					    .max_redirects = 1};
+
+		free(o.body);
+		run(p, &req, &o);
+		ck_assert_msg(o.err == 0, "%s", o.error);
+		ck_assert_str_eq(header(&o, "X-Method"), "POST");
+		ck_assert_str_eq(o.body, "payload");
+		ck_assert_uint_eq(o.redirects, 1);
+	}
+	snprintf(target, sizeof(target), "%s", redirect("/echo", 302));
+	get(p, redirect(target, 302), 1, &o);
+	ck_assert_msg(o.err == 0, "%s", o.error);
+	ck_assert_int_eq(o.status, 302);
+	ck_assert_uint_eq(o.redirects, 1);
+	ck_assert_str_eq(header(&o, "Location"), "/echo");
 	free(o.body);
 	fetch_policy_destroy(p);
 }
