@@ -120,8 +120,8 @@ int fetch_create(uv_loop_t *loop, const struct fetch_config *cfg,
  * Starts one operation. allow is borrowed until the callback runs (NULL or
  * empty: nothing is allowed). Returns 0 and then cb runs exactly once, on a
  * later loop iteration, never from inside fetch_start, or returns -EAGAIN
- * (max_inflight reached), -ENOMEM or -EINVAL (NULL arguments) and cb never
- * runs. Every refusal of the request itself (URL not allowed, bad header)
+ * (max_inflight reached), -ENOMEM, -EINVAL (NULL arguments) or -ECANCELED
+ * (fetch_destroy has begun) and cb never runs. Every refusal of the request itself (URL not allowed, bad header)
  * arrives through cb, with its message. *out (may be NULL) stays valid until
  * cb starts.
  */
