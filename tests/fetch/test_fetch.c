@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "fetch.h"
@@ -805,7 +806,13 @@ START_TEST(thousand_concurrent_on_one_loop)
 	char u[128];
 	struct fetch_request req = {.url = u, .timeout_ms = 240000};
 	struct many m = {0};
+	struct rlimit rl;
 
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert_msg(rl.rlim_cur >= 2 * N + 100,
+		      "needs %d file descriptors; RLIMIT_NOFILE is %llu (raise "
+		      "the hard limit)",
+		      2 * N + 100, (unsigned long long)rl.rlim_cur);
 	snprintf(u, sizeof(u), "http://127.0.0.1:%u/barrier?n=%d", port, N);
 	for (int i = 0; i < N; i++)
 		ck_assert_int_eq(fetch_start(f, &req, p, on_many, &m, NULL), 0);
@@ -818,6 +825,18 @@ START_TEST(thousand_concurrent_on_one_loop)
 	fetch_policy_destroy(p);
 }
 END_TEST
+
+/* 1,000 transfers hold 2,000 sockets here (both ends): more than the
+ * usual soft limit of 1,024 descriptors. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
 
 int main(void)
 {
@@ -843,5 +862,6 @@ int main(void)
 	tcase_add_test(tc, destroy_cancels_and_limits_hold);
 	tcase_add_test(tc, thousand_concurrent_on_one_loop);
 	suite_add_tcase(s, tc);
+	raise_fd_limit();
 	return check_run(s);
 }
