@@ -357,6 +357,11 @@ static void set_method(struct fetch_op *op)
 
 	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, (char *)NULL);
 	curl_easy_setopt(e, CURLOPT_NOBODY, 0L);
+	/* The Content-Length of an answer to HEAD announces no body here. */
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+			 strcmp(op->method, "HEAD")
+				 ? (curl_off_t)op->f->cfg.max_response_bytes
+				 : (curl_off_t)0);
 	if (!strcmp(op->method, "HEAD")) {
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
 	} else if (!strcmp(op->method, "GET") && !op->body_len) {
@@ -398,8 +403,6 @@ static void set_options(struct fetch_op *op)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, op);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, op);
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
-			 (curl_off_t)cfg->max_response_bytes);
 	if (op->f->resolve)
 		curl_easy_setopt(e, CURLOPT_RESOLVE, op->f->resolve);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, op->headers);

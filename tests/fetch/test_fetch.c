@@ -467,6 +467,16 @@ START_TEST(response_caps)
 	ck_assert_str_eq(o.error, "response body exceeds 100000 bytes");
 	get(p, url("/big?n=5000000&chunked=1"), 0, &o);
 	ck_assert_int_eq(o.err, -EFBIG);
+	{
+		struct fetch_request head = {.method = "HEAD",
+					     .url = url("/big?n=200000")};
+
+		free(o.body);
+		run(p, &head, &o);
+		ck_assert_msg(o.err == 0, "%s", o.error);
+		ck_assert_str_eq(header(&o, "Content-Length"), "200000");
+		ck_assert_uint_eq(o.body_len, 0);
+	}
 	get(p, url("/headers?n=40"), 0, &o);
 	ck_assert_msg(o.err == 0, "%s", o.error);
 	ck_assert_str_eq(header(&o, "X-H-39"), "value");
