@@ -3,3 +3,4 @@ include bench/vmm.mk
 include bench/http.mk
 include bench/load.mk
 include bench/kv.mk
+include bench/fetch.mk

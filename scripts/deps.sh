@@ -7,7 +7,10 @@ set -euo pipefail
 # lmdb, hiredis: the KV store; sqlite3: bench/kvengines compares it
 pkgs=(autoconf automake libtool pkg-config make gcc libc6-dev linux-libc-dev
       libuv1-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev check
-      curl musl-dev g++ liblmdb-dev libhiredis-dev libsqlite3-dev)
+      curl musl-dev g++ liblmdb-dev libhiredis-dev libsqlite3-dev
+      ca-certificates)
+# ca-certificates: the system CA store that outbound HTTPS (daemon/fetch)
+# verifies peers against.
 if [ "${1:-}" = "--test" ]; then
 	# clang + its runtimes: libFuzzer targets (scripts/fuzz.sh);
 	# systemd: systemd-analyze (systemd/verify-units.test); openssl: the
