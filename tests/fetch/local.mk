@@ -19,16 +19,4 @@ tests_fetch_test_fetch_LDADD = $(FETCH_LIBS) $(MHD_LIBS) $(CHECK_LIBS)
 # until 2126) and its key: test data only.
 EXTRA_DIST += tests/fetch/tls/cert.pem tests/fetch/tls/key.pem
 
-# The allow-list's fuzz target (LLVMFuzzerTestOneInput), replayed over its
-# seeds by make check through tests/fuzz/replay.c. Under libFuzzer:
-#   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -I../vmm \
-#     -I../daemon/fetch ../tests/fetch/fuzz_fetch_policy.c \
-#     ../daemon/fetch/fetch_policy.c -lcurl -o fuzz_fetch_policy
-check_PROGRAMS += tests/fetch/replay_fetch_policy
-TESTS += tests/fetch/fuzz_replay.sh
-EXTRA_DIST += tests/fetch/fuzz_replay.sh tests/fetch/fuzz-corpus
-tests_fetch_replay_fetch_policy_SOURCES = tests/fetch/fuzz_fetch_policy.c \
-	$(FUZZ_REPLAY)
-tests_fetch_replay_fetch_policy_CPPFLAGS = $(AM_CPPFLAGS) $(FETCH_CPPFLAGS) \
-	-DFUZZ_TARGET='"fetch_policy"'
-tests_fetch_replay_fetch_policy_LDADD = $(FETCH_LIBS)
+# The allow-list is fuzzed: tests/fuzz/fuzz_fetch.c (tests/fuzz/local.mk).

@@ -11,6 +11,7 @@
 #   http      path decoding, routes, names, methods, query settings, tokens
 #   settings  function_settings_set/check, function names
 #   config    glintd_config_load_file, glintd_config_set_listen
+#   fetch     the outbound allow-list: entries, URLs, address classes
 #
 # make check builds tests/fuzz/replay_T with the configured compiler and
 # tests/fuzz/replay.c as main: it replays corpus/T/ and regressions/T/.
@@ -27,13 +28,15 @@ FUZZ_SECONDS = 30
 
 check_PROGRAMS += tests/fuzz/replay_image tests/fuzz/replay_exit \
 	tests/fuzz/replay_json tests/fuzz/replay_http \
-	tests/fuzz/replay_settings tests/fuzz/replay_config
+	tests/fuzz/replay_settings tests/fuzz/replay_config \
+	tests/fuzz/replay_fetch
 TESTS += tests/fuzz/replay_image tests/fuzz/replay_exit \
 	tests/fuzz/replay_json tests/fuzz/replay_http \
-	tests/fuzz/replay_settings tests/fuzz/replay_config
+	tests/fuzz/replay_settings tests/fuzz/replay_config \
+	tests/fuzz/replay_fetch
 EXTRA_PROGRAMS = tests/fuzz/fuzz_image tests/fuzz/fuzz_exit \
 	tests/fuzz/fuzz_json tests/fuzz/fuzz_http tests/fuzz/fuzz_settings \
-	tests/fuzz/fuzz_config
+	tests/fuzz/fuzz_config tests/fuzz/fuzz_fetch
 
 # ---- image ----
 fuzz_image_sources = tests/fuzz/fuzz_image.c vmm/image.c vmm/image.h
@@ -98,6 +101,16 @@ tests_fuzz_fuzz_config_SOURCES = $(fuzz_config_sources)
 tests_fuzz_fuzz_config_CPPFLAGS = $(fuzz_config_cppflags)
 tests_fuzz_fuzz_config_LDADD = $(fuzz_config_ldadd)
 tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
+
+# ---- fetch ----
+tests_fuzz_replay_fetch_SOURCES = tests/fuzz/fuzz_fetch.c $(FUZZ_REPLAY)
+tests_fuzz_replay_fetch_CPPFLAGS = $(AM_CPPFLAGS) $(FETCH_CPPFLAGS) \
+	-DFUZZ_TARGET='"fetch"'
+tests_fuzz_replay_fetch_LDADD = $(FETCH_LIBS)
+tests_fuzz_fuzz_fetch_SOURCES = tests/fuzz/fuzz_fetch.c
+tests_fuzz_fuzz_fetch_CPPFLAGS = $(AM_CPPFLAGS) $(FETCH_CPPFLAGS)
+tests_fuzz_fuzz_fetch_LDADD = $(FETCH_LIBS)
+tests_fuzz_fuzz_fetch_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
 
 # Seed corpora and regressions: whole directories, so a new crash input
 # is distributed without editing this file.

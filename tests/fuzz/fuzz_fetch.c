@@ -1,4 +1,4 @@
-/* fuzz_fetch_policy.c: fuzz target for the outbound allow-list: entries,
+/* fuzz_fetch.c: fuzz target for the outbound allow-list: entries,
  * URL checks and address classes, on arbitrary bytes. */
 #include "config.h"
 
