@@ -99,6 +99,20 @@ static void file_name(char *buf, size_t len, const char *fn, const char *ext)
 	snprintf(buf, len, "%s.%s", fn, ext);
 }
 
+/* Worker: the environment, secrets and kept images of a function. A
+ * crash in a removal can leave them behind its function file; the first
+ * deploy of the name removes them, so they never come back to life. */
+static void remove_companions(struct op *op)
+{
+	char fname[96];
+
+	file_name(fname, sizeof(fname), op->fn->name, "env");
+	store_unlink(op->e->dirfd, fname);
+	file_name(fname, sizeof(fname), op->fn->name, "secrets");
+	store_unlink(op->e->dirfd, fname);
+	release_remove_all(op);
+}
+
 /* Worker, after a successful boot: stores the one file the op changes, so
  * a crash leaves the old or the new state of it. */
 static int op_store(struct op *op, char *msg, size_t msg_len)
@@ -106,6 +120,8 @@ static int op_store(struct op *op, char *msg, size_t msg_len)
 	int dirfd = op->e->dirfd, ret;
 	char fname[96];
 
+	if (op->fresh)
+		remove_companions(op);
 	switch (op->change) {
 	case ENGINE_CHANGE_IMAGE:
 	case ENGINE_CHANGE_ROLLBACK:
@@ -258,14 +274,9 @@ static void op_remove_run(struct worker_item *it)
 {
 	struct op *op = container_of(it, struct op, item);
 	int ret = store_remove(op->e->dirfd, op->fn->name);
-	char fname[96];
 
 	/* The function file first: without it nothing is loaded again. */
-	file_name(fname, sizeof(fname), op->fn->name, "env");
-	store_unlink(op->e->dirfd, fname);
-	file_name(fname, sizeof(fname), op->fn->name, "secrets");
-	store_unlink(op->e->dirfd, fname);
-	release_remove_all(op);
+	remove_companions(op);
 
 	if (ret < 0 && ret != -ENOENT)
 		set_status(op, 500, "internal_error",
@@ -593,6 +604,7 @@ static int op_prepare(struct op *op)
 
 	op->rec.version = fn->last_version + 1;
 	op->rec.deployed_at_ms = now_ms();
+	op->fresh = op->change == ENGINE_CHANGE_IMAGE && fn->live == NULL;
 	if (op->change != ENGINE_CHANGE_IMAGE) {
 		if (live == NULL || !fn->visible) {
 			set_status(op, 404, "function_not_found",

@@ -161,6 +161,7 @@ struct op {
 	uint32_t drop[8]; /* IMAGE: kept images to delete after storing */
 	unsigned ndrop;
 	int not_kept; /* IMAGE: stored but not kept for rollback */
+	int fresh;    /* IMAGE: the name has no live version */
 	size_t sec_file_len;
 
 	/* results, written by the worker */
