@@ -508,6 +508,56 @@ START_TEST(versions_and_rollback_under_load)
 }
 END_TEST
 
+#ifdef GLINT_TEST_GUEST_ENV
+/*
+ * What the guest sees: needs tests/guests/envsecret.elf, which needs the
+ * ABI 2 guest SDK (getenv, glint_secret). To enable at the merge: add
+ * envsecret.elf to GUEST_TEST_IMAGES and -DGLINT_TEST_GUEST_ENV to this
+ * test's CPPFLAGS.
+ */
+static void expect_answer(const struct glintd_proc *g, const char *in,
+			  const char *want)
+{
+	struct http_resp r;
+
+	req(g, "POST", "/invoke/g", in, strlen(in), &r);
+	ck_assert_msg(r.status == 200, "%s: %ld %s", in, r.status, r.body);
+	ck_assert_str_eq(r.body, want);
+	http_resp_free(&r);
+}
+
+START_TEST(guest_sees_env_and_secrets)
+{
+	struct glintd_proc g;
+	struct http_resp r;
+	const char *body = "{\"GREETING\":\"hello\",\"OTHER\":\"x\"}";
+
+	start(&g, NULL);
+	deploy(&g, "g", "tests/guests/envsecret.elf", "", 201);
+	expect_answer(&g, "init", "(unset)");
+	req(&g, "PUT", "/functions/g/env", body, strlen(body), &r);
+	ck_assert_int_eq(r.status, 200);
+	http_resp_free(&r);
+	expect_answer(&g, "init", "hello");
+	expect_answer(&g, "env:OTHER", "x");
+	req(&g, "PUT", "/functions/g/secrets/TOKEN", "t0k", 3, &r);
+	ck_assert_int_eq(r.status, 204);
+	http_resp_free(&r);
+	expect_answer(&g, "secret:TOKEN", "t0k");
+	expect_answer(&g, "env:TOKEN", "(unset)"); /* not through getenv */
+	expect_answer(&g, "secret:GREETING", "(unset)");
+	/* A redeploy keeps both; a restart too. */
+	deploy(&g, "g", "tests/guests/envsecret.elf", "", 201);
+	expect_answer(&g, "secret:TOKEN", "t0k");
+	ck_assert_int_ge(harness_stop(&g, 30000), 0);
+	ck_assert_int_eq(harness_restart(&g, NULL), 0);
+	expect_answer(&g, "init", "hello");
+	expect_answer(&g, "secret:TOKEN", "t0k");
+	harness_cleanup(&g);
+}
+END_TEST
+#endif
+
 int main(void)
 {
 	Suite *s = suite_create("e2e-fnconfig");
@@ -521,6 +571,9 @@ int main(void)
 	tcase_add_test(tc, secrets_never_exposed);
 	tcase_add_test(tc, redeploy_keeps_settings_env_secrets);
 	tcase_add_test(tc, versions_and_rollback_under_load);
+#ifdef GLINT_TEST_GUEST_ENV
+	tcase_add_test(tc, guest_sees_env_and_secrets);
+#endif
 	suite_add_tcase(s, tc);
 	failed = check_run(s);
 	free(seen);
