@@ -84,7 +84,10 @@ enum api_route api_function_subroute(const char *rest, size_t *name_len,
 		*arg = slash + 9;
 		return API_ROUTE_FN_SECRET;
 	}
-	return API_ROUTE_UNKNOWN;
+	/* The whole rest is the name, which then fails the name check:
+	 * "/functions/..%2Fx" is an invalid name, not an unknown route. */
+	*name_len = strlen(rest);
+	return API_ROUTE_FUNCTION;
 }
 
 enum api_route api_route_parse(const char *path, const char **name_out)
