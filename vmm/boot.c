@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -53,22 +56,108 @@ static int set_entry_state(struct vm *vm, uint64_t entry_gpa,
 	return 0;
 }
 
+struct vm_cancel {
+	pthread_mutex_t lock;
+	atomic_int fired;
+	struct vm *vm; /* the VM whose init is running, under lock */
+};
+
+int vm_cancel_create(struct vm_cancel **out)
+{
+	struct vm_cancel *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	pthread_mutex_init(&c->lock, NULL);
+	atomic_init(&c->fired, 0);
+	*out = c;
+	return 0;
+}
+
+void vm_cancel_destroy(struct vm_cancel *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/* Lock order: c->lock, then vm->lock (inside vm_interrupt). */
+void vm_cancel_fire(struct vm_cancel *c)
+{
+	pthread_mutex_lock(&c->lock);
+	atomic_store(&c->fired, 1);
+	if (c->vm)
+		vm_interrupt(c->vm);
+	pthread_mutex_unlock(&c->lock);
+}
+
+int vm_cancel_booting(struct vm_cancel *c)
+{
+	int busy;
+
+	pthread_mutex_lock(&c->lock);
+	busy = c->vm != NULL;
+	pthread_mutex_unlock(&c->lock);
+	return busy;
+}
+
+static void cancel_register(struct vm_cancel *c, struct vm *vm)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->vm = vm;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* The init's KVM_RUN, bracketed by vm_interrupt's hand-shake as a call's
+ * is (call.c), so vm_cancel_fire() can end it. fired is read after
+ * in_call is set under vm->lock: a fire either is seen here or finds
+ * in_call set and interrupts the run. */
+static int run_init_guarded(struct vm *vm, struct vm_cancel *c,
+			    uint32_t timeout_ms, struct exit_state *x,
+			    int *interrupted)
+{
+	uint32_t exits = 0;
+	int rc, fired;
+
+	vm->run->immediate_exit = 0;
+	pthread_mutex_lock(&vm->lock);
+	vm->in_call = 1;
+	vm->interrupted = 0;
+	vm->thread = pthread_self();
+	fired = c && atomic_load(&c->fired);
+	pthread_mutex_unlock(&vm->lock);
+	rc = fired ? -EINTR : deadline_begin(vm->run, timeout_ms);
+	if (!rc) {
+		rc = vm_run(vm, x, &exits);
+		deadline_end();
+	}
+	pthread_mutex_lock(&vm->lock);
+	vm->in_call = 0;
+	*interrupted = vm->interrupted || fired;
+	pthread_mutex_unlock(&vm->lock);
+	return rc;
+}
+
 /* Runs init until READY or failure; err says which failure. */
-static int run_init(struct vm *vm, uint32_t timeout_ms, vm_log_fn log,
-		    void *opaque, struct vm_error *err)
+static int run_init(struct vm *vm, struct vm_cancel *c, uint32_t timeout_ms,
+		    vm_log_fn log, void *opaque, struct vm_error *err)
 {
 	struct exit_state x;
 	struct exit_done done;
-	uint32_t exits = 0, dropped;
-	int rc;
+	uint32_t dropped;
+	int rc, interrupted = 0;
 
-	vm->run->immediate_exit = 0;
-	rc = deadline_begin(vm->run, timeout_ms);
-	if (rc)
-		return vm_host_error(err, -rc, "timer");
-	rc = vm_run(vm, &x, &exits);
-	deadline_end();
+	cancel_register(c, vm);
+	rc = run_init_guarded(vm, c, timeout_ms, &x, &interrupted);
+	cancel_register(c, NULL);
 	vm_take_logs(vm, 0, log, opaque, &dropped);
+	if (rc == -EINTR && interrupted) {
+		exit_fail(err, VM_ERR_TIMEOUT, "init interrupted by the host");
+		return -ECANCELED;
+	}
 	if (rc == -EINTR) {
 		exit_fail(err, VM_ERR_TIMEOUT,
 			  "init did not signal READY within %u ms "
@@ -91,6 +180,35 @@ static int run_init(struct vm *vm, uint32_t timeout_ms, vm_log_fn log,
 	return 0;
 }
 
+/* Records the FPU/SSE/AVX state at READY in the system slot for the call
+ * entry (cpu_x86_64.h): one KVM_GET_XSAVE per snapshot, none per call.
+ * The slot is made writable only here, before any clone exists. */
+static int snapshot_fpu(struct vm *vm, struct vm_error *err)
+{
+	struct vm_snapshot *s = vm->snap;
+	struct kvm_xsave *xs;
+	int rc = 0;
+
+	xs = calloc(1, sizeof(*xs));
+	if (!xs)
+		return vm_host_error(err, ENOMEM, "KVM_GET_XSAVE");
+	if (ioctl(vm->vcpu_fd, KVM_GET_XSAVE, xs))
+		rc = vm_host_error(err, errno, "KVM_GET_XSAVE");
+	else if (mprotect(s->sys, s->sys_bytes, PROT_READ | PROT_WRITE))
+		rc = vm_host_error(err, errno, "mprotect system slot");
+	if (rc) {
+		free(xs);
+		return rc;
+	}
+	cpu_set_call_state(s->sys, xs->region, &s->regs, vm->vmm->xcr0);
+	free(xs);
+	if (mprotect(s->sys, s->sys_bytes, PROT_READ))
+		return vm_host_error(err, errno, "mprotect system slot");
+	s->call_regs = s->regs;
+	s->call_regs.rip = cpu_call_entry_gpa();
+	return 0;
+}
+
 /* The READY `out` is complete only when the vCPU next enters: a KVM_RUN
  * with immediate_exit set finishes the pending I/O (advancing rip past the
  * `out`) and returns -EINTR without entering the guest (KVM API doc 5,
@@ -101,17 +219,21 @@ static int run_init(struct vm *vm, uint32_t timeout_ms, vm_log_fn log,
 static int take_cpu_snapshot(struct vm *vm, struct vm_error *err)
 {
 	struct vm_snapshot *s = vm->snap;
+	int rc, e;
 
 	vm->run->immediate_exit = 1;
-	if (ioctl(vm->vcpu_fd, KVM_RUN, 0) == 0 || errno != EINTR) {
+	rc = ioctl(vm->vcpu_fd, KVM_RUN, 0);
+	/* errno only means something when the ioctl failed; a KVM_RUN that
+	 * entered the guest instead of returning -EINTR is a KVM failure. */
+	e = rc < 0 ? errno : EIO;
+	if (rc == 0 || e != EINTR) {
 		vm->run->immediate_exit = 0;
-		return vm_host_error(err, errno ? errno : EIO,
-				     "completing READY");
+		return vm_host_error(err, e, "completing READY");
 	}
 	vm->run->immediate_exit = 0;
 	s->regs = vm->run->s.regs.regs;
 	s->sregs = vm->run->s.regs.sregs;
-	return 0;
+	return snapshot_fpu(vm, err);
 }
 
 /* The memfd now is the snapshot: give the booted VM a private view of it
@@ -141,10 +263,11 @@ static int seal_memory(struct vm *vm, struct vm_error *err)
 }
 
 static int boot_vm(struct vm *vm, const struct image *img,
-		   const struct vm_config *cfg, vm_log_fn log, void *opaque,
-		   struct vm_boot_stats *st, struct vm_error *err)
+		   const struct vm_config *cfg, struct vm_cancel *cancel,
+		   vm_log_fn log, void *opaque, struct vm_boot_stats *st,
+		   struct vm_error *err)
 {
-	uint64_t t0 = vm_now_ns(), t1, t2, touched = 0;
+	uint64_t t0 = monotime_ns(), t1, t2, touched = 0;
 	void *p;
 	int rc;
 
@@ -161,11 +284,11 @@ static int boot_vm(struct vm *vm, const struct image *img,
 	rc = set_entry_state(vm, img->entry_gpa, err);
 	if (rc)
 		return rc;
-	t1 = vm_now_ns();
-	rc = run_init(vm, cfg->init_timeout_ms, log, opaque, err);
+	t1 = monotime_ns();
+	rc = run_init(vm, cancel, cfg->init_timeout_ms, log, opaque, err);
 	if (rc)
 		return rc;
-	t2 = vm_now_ns();
+	t2 = monotime_ns();
 	rc = take_cpu_snapshot(vm, err);
 	if (!rc)
 		rc = seal_memory(vm, err);
@@ -177,7 +300,7 @@ static int boot_vm(struct vm *vm, const struct image *img,
 	if (st) {
 		st->create_ns = t1 - t0;
 		st->init_ns = t2 - t1;
-		st->snapshot_ns = vm_now_ns() - t2;
+		st->snapshot_ns = monotime_ns() - t2;
 		st->touched_pages = touched;
 	}
 	return 0;
@@ -187,6 +310,16 @@ int vm_boot(struct vmm *vmm, const struct image *img,
 	    const struct vm_config *cfg, vm_log_fn log, void *log_opaque,
 	    struct vm_snapshot **snap_out, struct vm **vm_out,
 	    struct vm_boot_stats *stats, struct vm_error *err)
+{
+	return vm_boot_cancellable(vmm, img, cfg, NULL, log, log_opaque,
+				   snap_out, vm_out, stats, err);
+}
+
+int vm_boot_cancellable(struct vmm *vmm, const struct image *img,
+			const struct vm_config *cfg, struct vm_cancel *cancel,
+			vm_log_fn log, void *log_opaque,
+			struct vm_snapshot **snap_out, struct vm **vm_out,
+			struct vm_boot_stats *stats, struct vm_error *err)
 {
 	struct vm_snapshot *snap = NULL;
 	struct vm_error local;
@@ -206,7 +339,7 @@ int vm_boot(struct vmm *vmm, const struct image *img,
 		vm_snapshot_unref(snap);
 		return vm_host_error(err, ENOMEM, "vm_boot");
 	}
-	rc = boot_vm(vm, img, cfg, log, log_opaque, stats, err);
+	rc = boot_vm(vm, img, cfg, cancel, log, log_opaque, stats, err);
 	if (rc) {
 		vm_destroy(vm);
 		vm_snapshot_unref(snap);
@@ -217,5 +350,42 @@ int vm_boot(struct vmm *vmm, const struct image *img,
 		*vm_out = vm;
 	else
 		vm_destroy(vm);
+	return 0;
+}
+
+/* XGETBV (SDM vol. 2C) at CPL 3 raises #UD unless CR4.OSXSAVE is set for
+ * the code that runs it. The guest's CR4 never has it, but PVM runs guest
+ * code under the host's CR4 and XCR0: then XGETBV works and reports the
+ * components a guest can use, which the call entry must restore. */
+int vmm__probe_xcr0(struct vmm *vmm)
+{
+	/* xorl %ecx,%ecx; xgetbv; outb READY */
+	static const uint8_t code[] = {
+		0x31, 0xc9, 0x0f, 0x01, 0xd0, 0xe6, GLINT_PORT_READY};
+	struct image img;
+	struct vm_config cfg;
+	struct vm_snapshot *snap;
+	struct vm_error err;
+	int rc;
+
+	memset(&img, 0, sizeof(img));
+	img.data = code;
+	img.len_bytes = sizeof(code);
+	img.entry_gpa = img.segments[0].gpa = GLINT_IMAGE_BASE;
+	img.end_gpa = GLINT_IMAGE_BASE + GLINT_PAGE_SIZE;
+	img.abi_version = GLINT_ABI_VERSION;
+	img.nsegments = 1;
+	img.segments[0].mem_bytes = img.segments[0].file_bytes = sizeof(code);
+	img.segments[0].perm = IMAGE_PERM_R | IMAGE_PERM_X;
+	vm_config_default(&cfg, GLINT_MEM_MIN_BYTES);
+	vmm->xcr0 = 0;
+	rc = vm_boot(vmm, &img, &cfg, NULL, NULL, &snap, NULL, NULL, &err);
+	if (rc == -EIO && err.kind == VM_ERR_EXCEPTION && err.vector == 6)
+		return 0;
+	if (rc)
+		return rc;
+	vmm->xcr0 = ((snap->regs.rdx << 32) | (uint32_t)snap->regs.rax) &
+		    CPU_XCR0_ALLOWED;
+	vm_snapshot_unref(snap);
 	return 0;
 }

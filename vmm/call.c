@@ -14,14 +14,6 @@
 #include "guestlog.h"
 #include "vm_internal.h"
 
-uint64_t vm_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int64_t wall_ns(void)
 {
 	struct timespec ts;
@@ -144,9 +136,9 @@ static int run_call(struct vm *vm, const struct vm_call_args *args,
 	pthread_mutex_unlock(&vm->lock);
 	rc = deadline_begin(vm->run, args->timeout_ms);
 	if (!rc) {
-		t0 = vm_now_ns();
+		t0 = monotime_ns();
 		rc = vm_run(vm, x, &res->exits);
-		res->run_ns = vm_now_ns() - t0;
+		res->run_ns = monotime_ns() - t0;
 		deadline_end();
 	}
 	pthread_mutex_lock(&vm->lock);

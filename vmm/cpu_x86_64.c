@@ -97,12 +97,110 @@ static void build_stubs(uint8_t *stubs)
 	}
 }
 
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* rel32 of a RIP-relative operand: target minus the next instruction. */
+static uint32_t rel32(uint64_t target_off, uint64_t next_off)
+{
+	return (uint32_t)(int32_t)((int64_t)target_off - (int64_t)next_off);
+}
+
+/*
+ * The call entry (see cpu_x86_64.h), offsets in the entry page. With
+ * XSAVE state reachable (xcr0 != 0):
+ *
+ *    0  nop x 15                  landing pad, see below
+ *   15  mov $xcr0_lo, %eax        b8 imm32   XRSTOR's component mask
+ *   20  mov $xcr0_hi, %edx        ba imm32   (EDX:EAX, SDM vol. 1, 13.8)
+ *   25  xrstor64 image(%rip)      48 0f ae /5 rel32 (SDM vol. 2C, XRSTOR)
+ *   33  mov saved_rax(%rip), %rax 48 8b 05 rel32
+ *   40  mov saved_rdx(%rip), %rdx 48 8b 15 rel32
+ *   47  jmp *saved_rip(%rip)      ff /4 rel32
+ *
+ * Without (xcr0 == 0): the pad, fxrstor64 image(%rip) (48 0f ae /1
+ * rel32, SDM vol. 2A, FXRSTOR), then the same jmp.
+ *
+ * The mask is the probed XCR0, not all ones: a host XCR0 may hold more
+ * (AMX) with XFD armed, where XRSTOR raises #NM. rax and rdx get the
+ * snapshot's values back from this read-only page and no instruction
+ * here writes RFLAGS, so the guest finds every register as in the
+ * snapshot. The pad is one-byte NOPs so that a KVM that skipped the
+ * instruction of a completed `out` (at most 15 bytes, SDM vol. 2A,
+ * 2.3.11) at this rip still runs the whole restore; KVM skips only when
+ * rip is unchanged since the exit (complete_fast_pio_out() compares the
+ * linear rip), which a guest's `out` never is here.
+ */
+static void put_entry_code(uint8_t *p, uint64_t xcr0)
+{
+	const uint64_t img = LAYOUT_SYS_FPU - LAYOUT_SYS_ENTRY;
+	static const uint8_t xrstor[] = {
+		0xb8, 0,    0, 0, 0, 0xba, 0,	 0,    0, 0, 0x48, 0x0f, 0xae,
+		0x2d, 0,    0, 0, 0, 0x48, 0x8b, 0x05, 0, 0, 0,	   0,	 0x48,
+		0x8b, 0x15, 0, 0, 0, 0,	   0xff, 0x25, 0, 0, 0,	   0};
+	static const uint8_t fxrstor[] = {0x48, 0x0f, 0xae, 0x0d, 0, 0, 0,
+					  0,	0xff, 0x25, 0,	  0, 0, 0};
+	uint8_t *c = p + CPU_ENTRY_PAD;
+
+	memset(p, 0x90, CPU_ENTRY_PAD);
+	if (!xcr0) {
+		memcpy(c, fxrstor, sizeof(fxrstor));
+		put32(c + 4, rel32(img, CPU_ENTRY_PAD + 8));
+		put32(c + 10, rel32(CPU_ENTRY_RIP_OFF, CPU_ENTRY_PAD + 14));
+		return;
+	}
+	memcpy(c, xrstor, sizeof(xrstor));
+	put32(c + 1, (uint32_t)xcr0);
+	put32(c + 6, (uint32_t)(xcr0 >> 32));
+	put32(c + 14, rel32(img, CPU_ENTRY_PAD + 18));
+	put32(c + 21, rel32(CPU_ENTRY_RAX_OFF, CPU_ENTRY_PAD + 25));
+	put32(c + 28, rel32(CPU_ENTRY_RDX_OFF, CPU_ENTRY_PAD + 32));
+	put32(c + 34, rel32(CPU_ENTRY_RIP_OFF, CPU_ENTRY_PAD + 38));
+}
+
 void cpu_build_tables(uint8_t *sys)
 {
 	build_gdt(sys + LAYOUT_SYS_GDT);
 	build_idt(sys + LAYOUT_SYS_IDT);
 	build_tss(sys + LAYOUT_SYS_TSS);
 	build_stubs(sys + LAYOUT_SYS_STUBS);
+	/* int3 until the snapshot exists; both pages written for real (not
+	 * left to the zero page) so cpu_set_call_state() changes the pages
+	 * KVM already maps. */
+	memset(sys + LAYOUT_SYS_ENTRY, 0xcc, GLINT_PAGE_SIZE);
+	memset(sys + LAYOUT_SYS_FPU, 0, GLINT_PAGE_SIZE);
+}
+
+/*
+ * The image is KVM_GET_XSAVE's region (KVM API doc 4.43): the XSAVE area
+ * in standard form (SDM vol. 1, 13.4), components in their initial
+ * configuration already expanded by KVM. XRSTOR in standard form faults
+ * unless XCOMP_BV and header bytes 24-63 are zero and XSTATE_BV is within
+ * XCR0 (SDM vol. 1, 13.8.1); KVM may report components the guest's XCR0
+ * lacks (PKRU), so the header is made to hold exactly that.
+ */
+void cpu_set_call_state(uint8_t *sys, const void *xsave_region,
+			const struct kvm_regs *regs, uint64_t xcr0)
+{
+	uint8_t *img = sys + LAYOUT_SYS_FPU;
+	uint8_t *entry = sys + LAYOUT_SYS_ENTRY;
+	uint64_t bv;
+
+	memcpy(img, xsave_region, CPU_XSAVE_BYTES);
+	memcpy(&bv, img + 512, 8);
+	put64(img + 512, bv & xcr0);
+	memset(img + 520, 0, 56);
+	put_entry_code(entry, xcr0);
+	put64(entry + CPU_ENTRY_RIP_OFF, regs->rip);
+	put64(entry + CPU_ENTRY_RAX_OFF, regs->rax);
+	put64(entry + CPU_ENTRY_RDX_OFF, regs->rdx);
+}
+
+uint64_t cpu_call_entry_gpa(void)
+{
+	return GLINT_SYS_GPA + LAYOUT_SYS_ENTRY;
 }
 
 static void flat_segment(struct kvm_segment *seg, uint16_t sel, uint8_t type,

@@ -121,6 +121,11 @@ static int check_header(struct parse *p)
 			    "program header table (offset 0x%llx, %u entries) "
 			    "is outside the file",
 			    (unsigned long long)eh->e_phoff, eh->e_phnum);
+	if (eh->e_phnum > IMAGE_MAX_PHDRS)
+		return fail(p,
+			    "image has %u program headers (at most %u are "
+			    "allowed)",
+			    eh->e_phnum, IMAGE_MAX_PHDRS);
 	return 0;
 }
 
@@ -169,8 +174,13 @@ static int scan_notes(struct parse *p, unsigned idx, const Elf64_Phdr *ph,
 	return 0;
 }
 
+/* Notes are scanned until the ABI note is found, and at most
+ * IMAGE_MAX_NOTE_BYTES of them in all: PT_NOTE headers may all describe
+ * the same large range, and scanning it again for each would make the
+ * work headers x bytes. */
 static int check_abi_note(struct parse *p, uint32_t *version)
 {
+	uint64_t scanned = 0;
 	unsigned i;
 	int rc;
 
@@ -183,6 +193,12 @@ static int check_abi_note(struct parse *p, uint32_t *version)
 		if (!in_file(p, ph.p_offset, ph.p_filesz))
 			return fail(p, "note segment %u is outside the file",
 				    i);
+		if (ph.p_filesz > IMAGE_MAX_NOTE_BYTES - scanned)
+			return fail(p,
+				    "note segments hold more than %u bytes "
+				    "before the glint ABI note (segment %u)",
+				    IMAGE_MAX_NOTE_BYTES, i);
+		scanned += ph.p_filesz;
 		rc = scan_notes(p, i, &ph, version);
 		if (rc < 0)
 			return rc;

@@ -30,8 +30,9 @@
  *    guest memory is identity-mapped.
  *  - perm always has IMAGE_PERM_R: x86 pages cannot be write- or
  *    execute-only.
- *  - The ABI note is looked for in every PT_NOTE; notes are 4-byte
- *    aligned, or 8-byte aligned in a PT_NOTE whose p_align is 8.
+ *  - The ABI note is looked for in the PT_NOTEs in order, stopping at
+ *    the first one found; notes are 4-byte aligned, or 8-byte aligned in
+ *    a PT_NOTE whose p_align is 8.
  *  - Limits that hold for any VM are checked here: segments start at or
  *    above GLINT_IMAGE_BASE and end at or below GLINT_MEM_MAX_BYTES, so
  *    end_gpa <= GLINT_MEM_MAX_BYTES and no segment arithmetic on a parsed
@@ -42,6 +43,14 @@
  */
 
 #define IMAGE_MAX_SEGMENTS 16
+/* Bounds on validation work, whatever the file holds: "image has N program
+ * headers (at most 64 are allowed)", and "note segments hold more than
+ * 65536 bytes before the glint ABI note (segment N)" when the PT_NOTE
+ * segments scanned before the note is found (each counted in full, even
+ * when several describe the same bytes) exceed the limit. The SDK's
+ * images have 4 program headers and 24 bytes of notes. */
+#define IMAGE_MAX_PHDRS 64u
+#define IMAGE_MAX_NOTE_BYTES 65536u
 
 enum image_perm {
 	IMAGE_PERM_R = 1,

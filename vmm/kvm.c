@@ -42,6 +42,7 @@ static const struct cap caps[] = {
 	 "KVM_CAP_SYNC_REGS", "registers through kvm_run"},
 	{KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, 1,
 	 "KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2", "manual dirty-log protection"},
+	{KVM_CAP_XSAVE, 1, "KVM_CAP_XSAVE", "reading the FPU/SSE state"},
 	{KVM_CAP_IMMEDIATE_EXIT, 1, "KVM_CAP_IMMEDIATE_EXIT",
 	 "interrupting KVM_RUN"},
 };
@@ -132,6 +133,13 @@ int vmm_open(struct vmm **out, char *err, size_t err_len)
 		goto out_close;
 	}
 	vmm->umip = has_umip(vmm->cpuid);
+	rc = vmm__probe_xcr0(vmm);
+	if (rc) {
+		fail(err, err_len, -rc, "probing the guest's XCR0: %s",
+		     strerror(-rc));
+		free(vmm->cpuid);
+		goto out_close;
+	}
 	*out = vmm;
 	return 0;
 out_close:

@@ -2,6 +2,10 @@
 #ifndef GLINT_LAYOUT_H
 #define GLINT_LAYOUT_H
 
+#ifndef GLINT_VMM_PRIVATE
+#error "private to vmm/ and its white-box tests: include vm.h, image.h or glint_abi.h"
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,8 +28,14 @@
 #define LAYOUT_SYS_PDPT 0x5000ull
 #define LAYOUT_SYS_PD_SYS 0x6000ull /* PDPT[1]: the system slot's 2 MiB */
 #define LAYOUT_SYS_PT_SYS 0x7000ull
-#define LAYOUT_SYS_PD_RAM 0x8000ull /* PDPT[0]: guest RAM */
-#define LAYOUT_SYS_PT_RAM 0x9000ull /* one PT per 2 MiB of RAM */
+/* Every call enters here: user read-execute code that loads the
+ * snapshot's FPU/SSE/AVX image and jumps to the snapshot's rip
+ * (cpu_x86_64.h). */
+#define LAYOUT_SYS_ENTRY 0x8000ull
+/* The snapshot's XSAVE image, user read-only, NX. */
+#define LAYOUT_SYS_FPU 0x9000ull
+#define LAYOUT_SYS_PD_RAM 0xa000ull /* PDPT[0]: guest RAM */
+#define LAYOUT_SYS_PT_RAM 0xb000ull /* one PT per 2 MiB of RAM */
 
 /* Bytes of the system slot for a VM of mem_bytes of RAM (page multiple). */
 uint64_t layout_sys_bytes(uint64_t mem_bytes);

@@ -80,6 +80,13 @@ static void build_directories(uint8_t *sys, uint64_t mem_bytes)
 	for (uint64_t i = 0; i < LAYOUT_SYS_MAPPED_PAGES; i++)
 		pt_sys[i] = (GLINT_SYS_GPA + i * PAGE) | LEAF_BASE | PTE_NX;
 	pt_sys[LAYOUT_SYS_STUBS / PAGE] &= ~PTE_NX;
+	/* The call entry code and the snapshot's FPU image run and are read
+	 * at CPL 3, so they are user pages; read-only here and in the slot,
+	 * so no guest can change what the next call starts from. */
+	pt_sys[LAYOUT_SYS_ENTRY / PAGE] =
+		(GLINT_SYS_GPA + LAYOUT_SYS_ENTRY) | LEAF_BASE | PTE_US;
+	pt_sys[LAYOUT_SYS_FPU / PAGE] =
+		(GLINT_SYS_GPA + LAYOUT_SYS_FPU) | LEAF_BASE | PTE_US | PTE_NX;
 }
 
 int paging_build(uint8_t *sys, uint64_t sys_bytes,

@@ -512,9 +512,9 @@ static int reset_vcpu(struct vm *vm)
 	memset(&ev, 0, sizeof(ev));
 	if (ioctl(vm->vcpu_fd, KVM_SET_VCPU_EVENTS, &ev) ||
 	    ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s->sregs) ||
-	    ioctl(vm->vcpu_fd, KVM_SET_REGS, &s->regs))
+	    ioctl(vm->vcpu_fd, KVM_SET_REGS, &s->call_regs))
 		return -errno;
-	vm->run->s.regs.regs = s->regs;
+	vm->run->s.regs.regs = s->call_regs;
 	vm->run->s.regs.sregs = s->sregs;
 	return 0;
 }
@@ -527,7 +527,7 @@ int vm_restore_cpu(struct vm *vm)
 		return reset_vcpu(vm);
 	/* Normal path: no vCPU ioctl; KVM_RUN picks these up. Rewritten
 	 * every time because an interrupted KVM_RUN may overwrite them. */
-	vm->run->s.regs.regs = s->regs;
+	vm->run->s.regs.regs = s->call_regs;
 	vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 	if (!sregs_equal(&vm->run->s.regs.sregs, &s->sregs)) {
 		vm->run->s.regs.sregs = s->sregs;
@@ -539,7 +539,7 @@ int vm_restore_cpu(struct vm *vm)
 int vm_restore(struct vm *vm, struct vm_restore_stats *stats)
 {
 	struct vm_restore_stats local;
-	uint64_t t0 = vm_now_ns();
+	uint64_t t0 = monotime_ns();
 	int rc;
 
 	if (!stats)
@@ -556,7 +556,7 @@ int vm_restore(struct vm *vm, struct vm_restore_stats *stats)
 	vm->needs_reset = 0;
 	vm->pristine = 1;
 	stats->private_bytes = vm_private_bytes(vm);
-	stats->restore_ns = vm_now_ns() - t0;
+	stats->restore_ns = monotime_ns() - t0;
 	return 0;
 }
 

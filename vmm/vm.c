@@ -298,7 +298,7 @@ int vm_clone(struct vm_snapshot *snap, struct vm **out, struct vm_error *err)
 	rc = vm_create_kvm(vm, err);
 	if (rc)
 		goto fail;
-	vm->run->s.regs.regs = snap->regs;
+	vm->run->s.regs.regs = snap->call_regs;
 	vm->run->s.regs.sregs = snap->sregs;
 	vm->run->kvm_dirty_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
 	vm->pristine = 1;

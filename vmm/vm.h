@@ -117,6 +117,39 @@ int vm_boot(struct vmm *vmm, const struct image *img,
 	    struct vm_snapshot **snap_out, struct vm **vm_out,
 	    struct vm_boot_stats *stats, struct vm_error *err);
 
+/*
+ * Ending a boot from another thread (shutdown, undeploy). vm_boot's init
+ * runs with no struct vm the caller could pass to vm_interrupt(), so a
+ * boot that must be stoppable takes a cancel handle:
+ *
+ *   vm_cancel_create(&c);                          owner thread
+ *   vm_boot_cancellable(..., c, ...)               boot thread
+ *   vm_cancel_fire(c);                             any thread, any time
+ *   ...after vm_boot_cancellable returned...
+ *   vm_cancel_destroy(c);
+ *
+ * A fire ends a running init within tens of microseconds, as
+ * vm_interrupt() ends a call, and makes every later boot with c fail at
+ * once (a fired handle stays fired): vm_boot_cancellable then returns
+ * -ECANCELED with VM_ERR_TIMEOUT and "init interrupted by the host". A
+ * boot whose init already signalled READY completes normally. One boot
+ * at a time per handle. Image validation needs no cancelling: its work is
+ * bounded by a constant (image.h).
+ */
+struct vm_cancel;
+int vm_cancel_create(struct vm_cancel **out); /* 0 or -ENOMEM */
+void vm_cancel_fire(struct vm_cancel *c);     /* any thread */
+/* 1 while a vm_boot_cancellable() with c is running the guest's init. */
+int vm_cancel_booting(struct vm_cancel *c);
+void vm_cancel_destroy(struct vm_cancel *c); /* NULL ok; no boot using c */
+
+/* vm_boot that vm_cancel_fire(cancel) can end (cancel NULL: vm_boot). */
+int vm_boot_cancellable(struct vmm *vmm, const struct image *img,
+			const struct vm_config *cfg, struct vm_cancel *cancel,
+			vm_log_fn log, void *log_opaque,
+			struct vm_snapshot **snap_out, struct vm **vm_out,
+			struct vm_boot_stats *stats, struct vm_error *err);
+
 void vm_snapshot_ref(struct vm_snapshot *snap);
 void vm_snapshot_unref(struct vm_snapshot *snap); /* NULL ok */
 const struct vm_config *vm_snapshot_config(const struct vm_snapshot *snap);

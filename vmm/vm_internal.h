@@ -2,6 +2,10 @@
 #ifndef GLINT_VM_INTERNAL_H
 #define GLINT_VM_INTERNAL_H
 
+#ifndef GLINT_VMM_PRIVATE
+#error "private to vmm/ and its white-box tests: include vm.h, image.h or glint_abi.h"
+#endif
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -10,6 +14,7 @@
 
 #include "exit.h"
 #include "guestmem.h"
+#include "monotime.h"
 #include "vm.h"
 
 #define VM_SLOT_RAM 0
@@ -30,7 +35,9 @@ struct vmm {
 	int kvm_fd;
 	size_t run_bytes; /* KVM_GET_VCPU_MMAP_SIZE */
 	struct kvm_cpuid2 *cpuid;
-	int umip; /* the CPU and KVM support CR4.UMIP */
+	int umip;      /* the CPU and KVM support CR4.UMIP */
+	uint64_t xcr0; /* XCR0 guest code runs under, within
+			  CPU_XCR0_ALLOWED; 0: no XSAVE (boot.c) */
 };
 
 /* Immutable once vm_boot() returns, except refs. */
@@ -45,6 +52,10 @@ struct vm_snapshot {
 	uint64_t sys_bytes;
 	struct kvm_regs regs; /* vCPU state right after READY */
 	struct kvm_sregs sregs;
+	/* regs with rip at the call entry, which reloads the FPU/SSE state
+	 * of READY and jumps to regs.rip (cpu_x86_64.h): what every call
+	 * starts from */
+	struct kvm_regs call_regs;
 };
 
 struct vm {
@@ -103,6 +114,8 @@ int vm_create_kvm(struct vm *vm, struct vm_error *err);
 /* vm.c: fills err as VM_ERR_HOST from errno value e and returns -e. */
 int vm_host_error(struct vm_error *err, int e, const char *what);
 
+/* boot.c: sets vmm->xcr0 by running a guest that executes XGETBV. */
+int vmm__probe_xcr0(struct vmm *vmm);
 /* call.c: one KVM_RUN (restarted on stray signals); copies the exit into
  * *x. Returns 0, -EINTR when the deadline or vm_interrupt stopped it, or
  * another negative errno when KVM failed. */
@@ -111,7 +124,6 @@ int vm_run(struct vm *vm, struct exit_state *x, uint32_t *exits);
  * and sets *dropped to the lines the guest dropped. */
 uint32_t vm_take_logs(struct vm *vm, uint64_t call_id, vm_log_fn log,
 		      void *opaque, uint32_t *dropped);
-uint64_t vm_now_ns(void);
 void vm_copy_exit(const struct kvm_run *run, struct exit_state *x);
 
 /* restore.c */

@@ -48,8 +48,7 @@ static int prepare_rollback(struct op *op)
 	if (want == 0)
 		want = previous(fn, fn->live->version);
 	if (want == 0) {
-		op->status = 409;
-		snprintf(op->code, sizeof(op->code), "no_previous_version");
+		op->outcome = ENGINE_NO_PREVIOUS_VERSION;
 		snprintf(op->message, sizeof(op->message),
 			 "%s has no kept version older than version %u",
 			 fn->name, fn->live->version);
@@ -57,8 +56,7 @@ static int prepare_rollback(struct op *op)
 	}
 	r = find(fn, want);
 	if (r == NULL) {
-		op->status = 404;
-		snprintf(op->code, sizeof(op->code), "version_not_found");
+		op->outcome = ENGINE_VERSION_NOT_FOUND;
 		snprintf(op->message, sizeof(op->message),
 			 "%s has no kept version %u (GET "
 			 "/functions/%s/versions lists them)",
@@ -186,8 +184,7 @@ int release_read(struct op *op)
 	int ret = read_kept(op, op->rec.version, &r, &op->image);
 
 	if (ret < 0) {
-		op->status = 500;
-		snprintf(op->code, sizeof(op->code), "internal_error");
+		op->outcome = ENGINE_INTERNAL;
 		snprintf(op->message, sizeof(op->message),
 			 "kept image of version %u unreadable or corrupt: %s",
 			 op->rec.version, strerror(-ret));

@@ -14,8 +14,8 @@
 #define MSG_MAX 1024
 
 void glint__start(void) __attribute__((noreturn, used));
-void glint__ready(const void *clean_fpu_image, unsigned ready_port);
-void glint__fpu_save_clean(void *image);
+void glint__ready(unsigned ready_port);
+void glint__fpu_reset(void);
 extern const char glint__abi_note[];
 
 /* Weak so that a function without an init hook still links. */
@@ -30,7 +30,6 @@ extern const ctor_fn glint__init_array_start[], glint__init_array_end[];
 
 /* Start-up state: captured by the snapshot, identical in every call. */
 static struct glint_boot_info boot;
-static uint8_t clean_fpu[512] __attribute__((aligned(16)));
 /* Keeps the ABI note's object in the link (see note.c). */
 __attribute__((used)) static const void *const note_ref = glint__abi_note;
 
@@ -370,8 +369,10 @@ void glint__start(void)
 		(*c)();
 	if (glint_init)
 		glint_init();
-	glint__fpu_save_clean(clean_fpu);
-	glint__ready(clean_fpu, GLINT_PORT_READY);
+	/* The host restores the FPU/SSE state of READY before every call;
+	 * make that the reset state, whatever the init hook did. */
+	glint__fpu_reset();
+	glint__ready(GLINT_PORT_READY);
 	/* Every call starts here, from the snapshot. */
 	serve_call();
 }

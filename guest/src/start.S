@@ -22,42 +22,38 @@ _start:
 	.globl	glint__ready
 	.type	glint__ready, @function
 /*
- * void glint__ready(const void *clean_fpu_image, unsigned ready_port)
+ * void glint__ready(unsigned ready_port)
  *
  * Signals READY; the host snapshots at this exit and every call resumes at
- * the instruction after the `out`, with memory restored. The host does not
- * reset FPU/SSE state, so the first thing a call does is reload the clean
- * image saved at start-up (rcx survives: registers are part of the snapshot).
- * Being a real function call, no caller keeps values in vector registers
- * across it.
+ * the instruction after the `out`, with memory, registers and FPU/SSE
+ * state restored by the host. Being a real function call, no caller keeps
+ * values in vector registers across it.
  */
 glint__ready:
-	movl	%esi, %edx
-	movq	%rdi, %rcx
+	movl	%edi, %edx
 	xorl	%edi, %edi
 	xorl	%esi, %esi
 	xorl	%eax, %eax
 	outb	%al, %dx
-	fxrstor64 (%rcx)
 	ret
 	.size	glint__ready, . - glint__ready
 
-	.globl	glint__fpu_save_clean
-	.type	glint__fpu_save_clean, @function
+	.globl	glint__fpu_reset
+	.type	glint__fpu_reset, @function
 /*
- * void glint__fpu_save_clean(void *image)   (512 bytes, 16-byte aligned)
+ * void glint__fpu_reset(void)
  *
  * Puts x87 and SSE into their reset state (default control word and
- * MXCSR = 0x1f80: all exceptions masked, round to nearest) and saves it.
+ * MXCSR = 0x1f80: all exceptions masked, round to nearest), once, before
+ * READY: that is the state the host gives every call.
  */
-glint__fpu_save_clean:
+glint__fpu_reset:
 	fninit
 	subq	$8, %rsp
 	movl	$0x1f80, (%rsp)
 	ldmxcsr	(%rsp)
 	addq	$8, %rsp
-	fxsave64 (%rdi)
 	ret
-	.size	glint__fpu_save_clean, . - glint__fpu_save_clean
+	.size	glint__fpu_reset, . - glint__fpu_reset
 
 	.section .note.GNU-stack, "", @progbits

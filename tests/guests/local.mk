@@ -9,7 +9,8 @@ GUEST_TEST_IMAGES = \
 	tests/guests/noready.elf tests/guests/initfail.elf \
 	tests/guests/badabi.elf tests/guests/hugebss.elf \
 	tests/guests/libc_vm.elf tests/guests/libm_conf.elf \
-	tests/guests/callinfo.elf
+	tests/guests/callinfo.elf \
+	tests/guests/fpuleak.elf
 check_DATA += $(GUEST_TEST_IMAGES)
 CLEANFILES += $(GUEST_TEST_IMAGES) tests/guests/badabi-note.guest.o
 
@@ -25,7 +26,13 @@ tests/guests/badabi.elf: guest/examples/echo.c tests/guests/badabi-note.guest.o 
 	$(GUEST_LINK_IMAGE)
 tests/guests/badabi.elf: GUEST_IMAGE_EXTRA = tests/guests/badabi-note.guest.o
 
-EXTRA_DIST += $(filter-out tests/guests/badabi.c,$(GUEST_TEST_IMAGES:.elf=.c))
+# fpuleak.elf: a raw guest, assembly and its own ABI note, no SDK runtime.
+tests/guests/fpuleak.elf: tests/guests/fpuleak.S $(top_srcdir)/guest/glint.ld
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(GUEST_CC) -nostdinc -ffreestanding \
+	$(GUEST_LD_FLAGS) -o $@ $<
+
+EXTRA_DIST += $(filter-out tests/guests/badabi.c tests/guests/fpuleak.c,\
+	$(GUEST_TEST_IMAGES:.elf=.c)) tests/guests/fpuleak.S
 
 # ---- host tests of the guest libc and JSON (no KVM) ----------------------------
 # The guest sources are compiled for the host with their libc names renamed
@@ -105,10 +112,4 @@ clean-libm-test-data:
 	rm -rf libm-test-data libm-test-data.log
 .PHONY: clean-libm-test-data
 
-# libFuzzer target for the JSON reader (built by hand, see its header) and
-# its seed corpus.
-EXTRA_DIST += tests/guests/fuzz_json.c \
-	tests/guests/fuzz-json-corpus/hello.json \
-	tests/guests/fuzz-json-corpus/mixed.json \
-	tests/guests/fuzz-json-corpus/surrogates.json \
-	tests/guests/fuzz-json-corpus/nested.json
+# The JSON reader is also fuzzed: tests/fuzz/fuzz_json.c (tests/fuzz/local.mk).

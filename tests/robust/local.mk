@@ -91,3 +91,12 @@ tests_robust_test_crash_config_SOURCES = tests/robust/test_crash_config.c \
 tests_robust_test_crash_config_CPPFLAGS = $(ROBUST_CPPFLAGS)
 tests_robust_test_crash_config_LDADD = $(ROBUST_LDADD)
 tests_robust_test_crash_config_DEPENDENCIES = $(ROBUST_DEPS)
+
+# The raw fpuleak guest: no caller's input survives in CPU state.
+check_PROGRAMS += tests/robust/test_isolation
+TESTS += tests/robust/test_isolation
+tests_robust_test_isolation_SOURCES = tests/robust/test_isolation.c \
+	$(ROBUST_COMMON)
+tests_robust_test_isolation_CPPFLAGS = $(ROBUST_CPPFLAGS)
+tests_robust_test_isolation_LDADD = $(ROBUST_LDADD)
+tests_robust_test_isolation_DEPENDENCIES = $(ROBUST_DEPS)

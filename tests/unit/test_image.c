@@ -609,6 +609,94 @@ START_TEST(test_load_file_errors)
 }
 END_TEST
 
+/* ---- bounded validation work ---------------------------------------- */
+
+START_TEST(test_phdr_limit)
+{
+	/* the extra headers are PT_NULL: only their number matters */
+	fx.u.eh.e_phnum = IMAGE_MAX_PHDRS;
+	ck_assert_int_eq(parse(&fx), 0);
+	fixture_build(&fx);
+	fx.u.eh.e_phnum = IMAGE_MAX_PHDRS + 1;
+	ck_rejects(&fx,
+		   "image has 65 program headers (at most 64 are allowed)");
+}
+END_TEST
+
+/* An image of `len` bytes: the fixture, then zeros (each 12 zero bytes
+ * are an empty note), with PT_NOTE headers 4..63 over [off, len). */
+static uint8_t *overlapping_notes(size_t len, uint64_t off)
+{
+	uint8_t *buf = calloc(1, len);
+	Elf64_Phdr *ph;
+
+	ck_assert_ptr_nonnull(buf);
+	memcpy(buf, fx.u.bytes, IMG_BYTES);
+	((Elf64_Ehdr *)(void *)buf)->e_phnum = IMAGE_MAX_PHDRS;
+	ph = (Elf64_Phdr *)(void *)(buf + sizeof(Elf64_Ehdr));
+	for (unsigned i = 4; i < IMAGE_MAX_PHDRS; i++) {
+		ph[i].p_type = PT_NOTE;
+		ph[i].p_flags = PF_R;
+		ph[i].p_offset = off;
+		ph[i].p_filesz = len - off;
+		ph[i].p_align = 4;
+	}
+	return buf;
+}
+
+/* 60 PT_NOTE headers over the same 60 MiB of empty notes, before the ABI
+ * note: refused at the first, having scanned nothing of it. */
+START_TEST(test_overlapping_notes_refused)
+{
+	size_t len = 60 * 1024 * 1024;
+	uint8_t *buf;
+	Elf64_Phdr *ph;
+
+	buf = overlapping_notes(len, 0x10000);
+	ph = (Elf64_Phdr *)(void *)(buf + sizeof(Elf64_Ehdr));
+	/* the ABI note's segment comes last */
+	ph[IMAGE_MAX_PHDRS - 1] = ph[PH_NOTE];
+	ph[PH_NOTE] = ph[4];
+	ck_assert_int_eq(image_parse(buf, len, &fx.img, fx.err, sizeof(fx.err)),
+			 -EINVAL);
+	ck_assert_str_eq(fx.err, "note segments hold more than 65536 bytes "
+				 "before the glint ABI note (segment 3)");
+	free(buf);
+}
+END_TEST
+
+/* Small note segments count in full each time, even over the same bytes:
+ * 4 KiB each, the 17th would pass 64 KiB, so at most 64 KiB of notes
+ * are ever read whatever the number of headers. */
+START_TEST(test_note_bytes_counted_per_header)
+{
+	size_t len = 0x11000;
+	uint8_t *buf = overlapping_notes(len, 0x10000);
+	Elf64_Phdr *ph = (Elf64_Phdr *)(void *)(buf + sizeof(Elf64_Ehdr));
+
+	ph[IMAGE_MAX_PHDRS - 1] = ph[PH_NOTE];
+	ph[PH_NOTE] = ph[4];
+	ck_assert_int_eq(image_parse(buf, len, &fx.img, fx.err, sizeof(fx.err)),
+			 -EINVAL);
+	ck_assert_str_eq(fx.err, "note segments hold more than 65536 bytes "
+				 "before the glint ABI note (segment 19)");
+	free(buf);
+}
+END_TEST
+
+/* The scan stops at the ABI note: hostile notes after it are not read. */
+START_TEST(test_notes_after_abi_note_ignored)
+{
+	size_t len = 60 * 1024 * 1024;
+	uint8_t *buf = overlapping_notes(len, 0x10000);
+
+	ck_assert_int_eq(image_parse(buf, len, &fx.img, fx.err, sizeof(fx.err)),
+			 0);
+	ck_assert_uint_eq(fx.img.abi_version, GLINT_ABI_VERSION);
+	free(buf);
+}
+END_TEST
+
 static Suite *image_suite(void)
 {
 	Suite *s = suite_create("image");
@@ -667,6 +755,10 @@ static Suite *image_suite(void)
 	tcase_add_test(tc, test_load_file);
 	tcase_add_test(tc, test_load_file_mib_limit);
 	tcase_add_test(tc, test_load_file_errors);
+	tcase_add_test(tc, test_phdr_limit);
+	tcase_add_test(tc, test_overlapping_notes_refused);
+	tcase_add_test(tc, test_note_bytes_counted_per_header);
+	tcase_add_test(tc, test_notes_after_abi_note_ignored);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -253,11 +253,19 @@ START_TEST(paging_matches_map)
 			      (unsigned long)a);
 	}
 	/* system slot: descriptor tables supervisor read-only NX, stubs
-	 * supervisor executable, page tables not mapped */
+	 * supervisor executable, call entry user read-execute, FPU image
+	 * user read-only NX, page tables not mapped */
 	for (uint64_t off = 0; off < sys_bytes; off += PAGE) {
 		ck_assert_int_eq(
 			paging_walk(sys, sys_bytes, GLINT_SYS_GPA + off, &p),
 			0);
+		if (off == LAYOUT_SYS_ENTRY || off == LAYOUT_SYS_FPU) {
+			ck_assert_int_eq(p.present, 1);
+			ck_assert_int_eq(p.user, 1);
+			ck_assert_int_eq(p.write, 0);
+			ck_assert_int_eq(p.exec, off == LAYOUT_SYS_ENTRY);
+			continue;
+		}
 		if (off >= LAYOUT_SYS_MAPPED_PAGES * PAGE) {
 			ck_assert_int_eq(p.present, 0);
 			continue;
@@ -617,9 +625,9 @@ START_TEST(exit_malformed)
 	ASSERT_FAILS(x, EXIT_PHASE_CALL, VM_ERR_PROTOCOL, "halted");
 	x.reason = KVM_EXIT_INTERNAL_ERROR;
 	x.detail = 1;
-	ASSERT_FAILS(x, EXIT_PHASE_CALL, VM_ERR_PROTOCOL, "internal error 1");
+	ASSERT_FAILS(x, EXIT_PHASE_CALL, VM_ERR_HOST, "internal error 1");
 	x.reason = KVM_EXIT_FAIL_ENTRY;
-	ASSERT_FAILS(x, EXIT_PHASE_BOOT, VM_ERR_PROTOCOL, "could not enter");
+	ASSERT_FAILS(x, EXIT_PHASE_BOOT, VM_ERR_HOST, "could not enter");
 	x.reason = 9999;
 	ASSERT_FAILS(x, EXIT_PHASE_CALL, VM_ERR_PROTOCOL, "exit reason 9999");
 }
