@@ -31,7 +31,11 @@ START_TEST(test_boot_info)
 	ck_offset(struct glint_boot_info, out_gpa, 72);
 	ck_offset(struct glint_boot_info, out_cap, 80);
 	ck_offset(struct glint_boot_info, reserved1, 88);
-	ck_assert_uint_eq(sizeof(struct glint_boot_info), 96);
+	ck_offset(struct glint_boot_info, env_gpa, 96);
+	ck_offset(struct glint_boot_info, env_bytes, 104);
+	ck_offset(struct glint_boot_info, secrets_gpa, 112);
+	ck_offset(struct glint_boot_info, secrets_bytes, 120);
+	ck_assert_uint_eq(sizeof(struct glint_boot_info), 128);
 }
 END_TEST
 
@@ -55,7 +59,8 @@ START_TEST(test_call_result)
 			  GLINT_CONTENT_TYPE_MAX);
 	ck_offset(struct glint_call_result, log_len, 64);
 	ck_offset(struct glint_call_result, log_dropped, 68);
-	ck_assert_uint_eq(sizeof(struct glint_call_result), 72);
+	ck_offset(struct glint_call_result, status, 72);
+	ck_assert_uint_eq(sizeof(struct glint_call_result), 80);
 }
 END_TEST
 
