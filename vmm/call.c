@@ -180,7 +180,7 @@ static int finish_done(struct vm *vm, const struct exit_done *done,
 	     resphead_check(*(const volatile uint32_t *)&cp->result.status,
 			    head, GLINT_RESP_HEAD_BYTES, res, err->message,
 			    sizeof(err->message)))) {
-		err->kind = VM_ERR_PROTOCOL;
+		err->kind = VM_ERR_RESPONSE;
 		return -EIO;
 	}
 	res->output = out;

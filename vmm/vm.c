@@ -35,6 +35,8 @@ const char *vm_error_kind_name(enum vm_error_kind kind)
 		return "output_too_large";
 	case VM_ERR_PROTOCOL:
 		return "protocol";
+	case VM_ERR_RESPONSE:
+		return "response";
 	case VM_ERR_HOST:
 		return "host";
 	case VM_ERR_IMAGE:

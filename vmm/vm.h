@@ -51,6 +51,8 @@ enum vm_error_kind {
 	VM_ERR_PROTOCOL, /* unknown port, bad length, exit at the wrong time */
 	VM_ERR_HOST,  /* KVM or host resources failed (errno in host_errno) */
 	VM_ERR_IMAGE, /* image does not fit this configuration */
+	VM_ERR_RESPONSE, /* invalid status or response header; the message
+	                    names it */
 };
 
 struct vm_error {

@@ -15,6 +15,8 @@ static const char *const codes[ENGINE_OUTCOME_COUNT] = {
 	[ENGINE_QUEUE_TIMEOUT] = "queue_timeout",
 	[ENGINE_UNAVAILABLE] = "unavailable",
 	[ENGINE_INTERNAL] = "internal_error",
+	[ENGINE_GUEST_PROTOCOL] = "guest_protocol_error",
+	[ENGINE_OUTPUT_TOO_LARGE] = "output_too_large",
 };
 
 const char *engine_outcome_code(enum engine_outcome o)

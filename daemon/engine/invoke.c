@@ -58,6 +58,16 @@ static void map_error(struct call *c, int ret, const struct vm_error *err)
 		snprintf(inv->message, sizeof(inv->message),
 			 "function aborted: %s", err->message);
 		return;
+	case VM_ERR_RESPONSE:
+		inv->outcome = ENGINE_GUEST_PROTOCOL;
+		snprintf(inv->message, sizeof(inv->message), "%s",
+			 err->message);
+		return;
+	case VM_ERR_OUTPUT_TOO_LARGE:
+		inv->outcome = ENGINE_OUTPUT_TOO_LARGE;
+		snprintf(inv->message, sizeof(inv->message), "%s",
+			 err->message);
+		return;
 	case VM_ERR_HOST:
 	case VM_ERR_NONE:
 	case VM_ERR_IMAGE:
@@ -73,11 +83,48 @@ static void map_error(struct call *c, int ret, const struct vm_error *err)
 	}
 }
 
+/* The function's checked headers as "name\0value\0" pairs (checked values
+ * hold no NUL, so the block is unambiguous). */
+static int copy_headers(struct engine_invocation *inv,
+			const struct vm_call_result *res)
+{
+	struct vm_str name, value;
+	uint32_t cur = 0;
+	size_t n = 0;
+
+	if (res->nheaders == 0)
+		return 0;
+	/* head_bytes covers name and value bytes plus an 8-byte entry
+	 * header each, which has room for the two NULs. */
+	inv->headers = malloc(res->head_bytes);
+	if (!inv->headers)
+		return -ENOMEM;
+	while (vm_result_header(res, &cur, &name, &value)) {
+		memcpy(inv->headers + n, name.p, name.len);
+		n += name.len;
+		inv->headers[n++] = '\0';
+		memcpy(inv->headers + n, value.p, value.len);
+		n += value.len;
+		inv->headers[n++] = '\0';
+	}
+	inv->headers_len = n;
+	return 0;
+}
+
 static void map_result(struct call *c, const struct vm_call_result *res)
 {
 	struct engine_invocation *inv = c->inv;
+	uint32_t max_out = c->pvm->ver->settings.max_output_bytes;
 
 	inv->run_ns = res->run_ns;
+	if (res->status == GLINT_STATUS_OK && res->output_len > max_out) {
+		inv->outcome = ENGINE_OUTPUT_TOO_LARGE;
+		snprintf(inv->message, sizeof(inv->message),
+			 "output of %zu bytes exceeds the function's "
+			 "max_output_bytes of %" PRIu32,
+			 res->output_len, max_out);
+		return;
+	}
 	if (res->status != GLINT_STATUS_OK) {
 		inv->outcome = ENGINE_FUNCTION_ERROR;
 		sanitise_copy(inv->message, sizeof(inv->message), res->output,
@@ -98,6 +145,15 @@ static void map_result(struct call *c, const struct vm_call_result *res)
 	inv->output_len = res->output_len;
 	snprintf(inv->content_type, sizeof(inv->content_type), "%s",
 		 res->content_type);
+	inv->http_status = res->http_status;
+	if (copy_headers(inv, res)) {
+		free(inv->output);
+		inv->output = NULL;
+		inv->outcome = ENGINE_INTERNAL;
+		snprintf(inv->message, sizeof(inv->message),
+			 "out of memory for the response headers");
+		return;
+	}
 	inv->outcome = ENGINE_OK;
 }
 
@@ -118,6 +174,7 @@ static void call_run(struct worker_item *it)
 	struct pvm *p = c->pvm;
 	struct engine *e = c->e;
 	struct vm_call_args args = {
+		.request = c->inv->request,
 		.input = c->inv->input,
 		.input_len = c->inv->input_len,
 		.call_id = c->inv->request_id,
@@ -488,6 +545,9 @@ void engine_invoke(struct engine *e, struct engine_invocation *inv)
 	inv->output = NULL;
 	inv->output_len = 0;
 	inv->content_type[0] = '\0';
+	inv->http_status = 200;
+	inv->headers = NULL;
+	inv->headers_len = 0;
 	inv->queue_ns = inv->run_ns = inv->total_ns = 0;
 	inv->retry_after_s = 0;
 	inv->engine_private = NULL;

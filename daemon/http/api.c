@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "invreq.h"
 #include "log.h"
 
 struct api {
@@ -26,8 +27,9 @@ struct api_req {
 	struct http_request *http;
 	enum api_route route;
 	char name[64];
-	int in_engine; /* the engine holds inv/dep until its callback */
-	int orphaned;  /* HTTP request ended first: the callback frees */
+	int in_engine;	  /* the engine holds inv/dep until its callback */
+	int orphaned;	  /* HTTP request ended first: the callback frees */
+	struct invreq ir; /* invoke: what the function sees */
 	union {
 		struct engine_invocation inv;
 		struct engine_deploy dep;
@@ -43,7 +45,8 @@ static const struct {
 	[API_ROUTE_METRICS] = {"metrics", "GET"},
 	[API_ROUTE_FUNCTIONS] = {"functions", "GET"},
 	[API_ROUTE_FUNCTION] = {"function", "GET, PUT, DELETE"},
-	[API_ROUTE_INVOKE] = {"invoke", "POST"},
+	[API_ROUTE_INVOKE] = {"invoke",
+			      "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"},
 };
 
 enum api_route api_route_parse(const char *path, const char **name_out)
@@ -212,6 +215,8 @@ static size_t on_begin(void *opaque, struct http_request *http)
 	struct api_req *q = calloc(1, sizeof(*q));
 	const char *method = http_request_method(http), *name;
 	char msg[160];
+	unsigned limit;
+	size_t name_len;
 
 	if (!q) {
 		http_respond(http, 500, NULL, "", 0, HTTP_BODY_STATIC);
@@ -221,6 +226,14 @@ static size_t on_begin(void *opaque, struct http_request *http)
 	q->http = http;
 	http_request_set_user(http, q);
 	q->route = api_route_parse(http_request_path(http), &name);
+	limit = invreq_check_limits(http, q->api->cfg, msg, sizeof(msg));
+	if (limit) {
+		respond_error(q, limit,
+			      limit == 414 ? "uri_too_long"
+					   : "request_header_fields_too_large",
+			      msg);
+		return 0;
+	}
 	if (q->route == API_ROUTE_UNKNOWN) {
 		respond_error(q, 404, "not_found", "no such route");
 		return 0;
@@ -234,14 +247,20 @@ static size_t on_begin(void *opaque, struct http_request *http)
 		respond_error(q, 405, "method_not_allowed", msg);
 		return 0;
 	}
-	if (name && !function_name_valid(name, strlen(name))) {
+	/* /invoke/<fn>/<path...>: the function's own path follows. */
+	name_len = name ? strlen(name) : 0;
+	if (name && q->route == API_ROUTE_INVOKE && strchr(name, '/'))
+		name_len = (size_t)(strchr(name, '/') - name);
+	if (name && !function_name_valid(name, name_len)) {
 		respond_error(q, 400, "invalid_function_name",
 			      "function names are 1-63 characters of a-z, "
 			      "0-9, '-' and '_'");
 		return 0;
 	}
-	if (name)
-		memcpy(q->name, name, strlen(name) + 1);
+	if (name) {
+		memcpy(q->name, name, name_len);
+		q->name[name_len] = '\0';
+	}
 	return body_limit(q, method);
 }
 
@@ -290,6 +309,8 @@ static unsigned outcome_status(enum engine_outcome o)
 		[ENGINE_QUEUE_TIMEOUT] = 503,
 		[ENGINE_UNAVAILABLE] = 503,
 		[ENGINE_INTERNAL] = 500,
+		[ENGINE_GUEST_PROTOCOL] = 502,
+		[ENGINE_OUTPUT_TOO_LARGE] = 502,
 	};
 
 	return (unsigned)o < ENGINE_OUTCOME_COUNT ? status[o] : 500;
@@ -302,15 +323,27 @@ static void on_invoked(struct engine_invocation *inv)
 	char retry[16];
 
 	q->in_engine = 0;
+	invreq_free(&q->ir);
 	if (q->orphaned) {
 		free(inv->output);
+		free(inv->headers);
 		free(q);
 		return;
 	}
 	http_request_set_timing(q->http, inv->queue_ns, inv->run_ns);
+	if (inv->outcome == ENGINE_OK)
+		status = inv->http_status;
 	log_invocation(q, status, inv);
 	if (inv->outcome == ENGINE_OK) {
-		respond(q, 200, content_type_of(inv),
+		/* The VMM checked every name and value. */
+		if (http_request_add_block(q->http, inv->headers,
+					   inv->headers_len) < 0)
+			log_msg(LOG_LEVEL_WARN,
+				"request_id=%s: response headers dropped",
+				http_request_id_str(q->http));
+		free(inv->headers);
+		inv->headers = NULL;
+		respond(q, status, content_type_of(inv),
 			inv->output ? (void *)inv->output : (void *)"",
 			inv->output_len,
 			inv->output ? HTTP_BODY_TAKE : HTTP_BODY_STATIC);
@@ -337,6 +370,11 @@ static void handle_invoke(struct api_req *q)
 	struct engine_invocation *inv = &q->u.inv;
 
 	memcpy(inv->function, q->name, sizeof(inv->function));
+	if (invreq_build(&q->ir, q->http, q->name) < 0) {
+		respond_error(q, 500, "internal_error", "out of memory");
+		return;
+	}
+	inv->request = &q->ir.req;
 	inv->input = http_request_body(q->http, &inv->input_len);
 	inv->request_id = http_request_id(q->http);
 	inv->done = on_invoked;
