@@ -210,6 +210,15 @@ static int method_allowed(enum api_route route, const char *method)
 	return 0;
 }
 
+/* The name (valid, so under 64 bytes) as the client sent it. */
+static int raw_name_ok(struct api_req *q, struct http_request *http,
+		       const char *name, size_t len)
+{
+	memcpy(q->name, name, len);
+	q->name[len] = '\0';
+	return invreq_name_as_sent(http, q->name);
+}
+
 static size_t on_begin(void *opaque, struct http_request *http)
 {
 	struct api_req *q = calloc(1, sizeof(*q));
@@ -251,7 +260,9 @@ static size_t on_begin(void *opaque, struct http_request *http)
 	name_len = name ? strlen(name) : 0;
 	if (name && q->route == API_ROUTE_INVOKE && strchr(name, '/'))
 		name_len = (size_t)(strchr(name, '/') - name);
-	if (name && !function_name_valid(name, name_len)) {
+	if (name && (!function_name_valid(name, name_len) ||
+		     (q->route == API_ROUTE_INVOKE &&
+		      !raw_name_ok(q, http, name, name_len)))) {
 		respond_error(q, 400, "invalid_function_name",
 			      "function names are 1-63 characters of a-z, "
 			      "0-9, '-' and '_'");

@@ -56,6 +56,38 @@ unsigned invreq_check_limits(struct http_request *http,
 	return 0;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int invreq_name_as_sent(struct http_request *http, const char *name)
+{
+	const char *t = http_request_raw_uri(http);
+	size_t n = 0;
+
+	if (!t || strncmp(t, "/invoke/", 8) != 0)
+		return 1; /* nothing better to check against */
+	for (t += 8; *t && *t != '/' && *t != '?'; n++) {
+		int hi, lo;
+
+		if (t[0] == '%' && (hi = hex_digit(t[1])) >= 0 &&
+		    (lo = hex_digit(t[2])) >= 0) {
+			if (name[n] != (char)(hi * 16 + lo))
+				return 0;
+			t += 3;
+		} else if (name[n] != *t++) {
+			return 0;
+		}
+		if (!name[n])
+			return 0;
+	}
+	return name[n] == '\0';
+}
+
 static struct vm_str cstr(const char *s)
 {
 	return (struct vm_str){s, s ? strlen(s) : 0};

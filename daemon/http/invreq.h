@@ -27,6 +27,11 @@ unsigned invreq_check_limits(struct http_request *http,
 			     const struct glintd_config *cfg, char *msg,
 			     size_t msg_len);
 
+/* 1 when the name segment of the target as sent decodes to name: an
+ * encoded slash ("/invoke/a%2Fb") is part of the name, not a separator,
+ * and makes the name invalid. */
+int invreq_name_as_sent(struct http_request *http, const char *name);
+
 /* Fills ir for the function name (already validated): method (HEAD is
  * shown as GET: HEAD gets the GET response without its body), the path
  * after /invoke/<name> raw and decoded, the raw query and its decoded

@@ -10,7 +10,8 @@ GUEST_TEST_IMAGES = \
 	tests/guests/badabi.elf tests/guests/hugebss.elf \
 	tests/guests/libc_vm.elf tests/guests/libm_conf.elf \
 	tests/guests/callinfo.elf tests/guests/reqecho.elf \
-	tests/guests/badhead.elf tests/guests/abi1.elf
+	tests/guests/badhead.elf tests/guests/abi1.elf \
+	tests/guests/envread.elf
 check_DATA += $(GUEST_TEST_IMAGES)
 CLEANFILES += $(GUEST_TEST_IMAGES) tests/guests/badabi-note.guest.o
 
