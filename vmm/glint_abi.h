@@ -187,6 +187,11 @@ _Static_assert(sizeof(struct glint_call_page) <= GLINT_PAGE_SIZE,
  * them out as C strings. A string that contains a NUL byte of its own
  * (only possible in decoded forms and the body) is cut there by C readers.
  * Tables are arrays of struct glint_kv at a 4-byte aligned offset.
+ *
+ * glintd and glint-run always write a struct glint_request. A bare VMM
+ * caller (the VMM's own tests) may instead put just the body at in_gpa;
+ * the SDK tells the two apart by GLINT_REQUEST_MAGIC and then treats the
+ * whole input as the body of a POST.
  */
 
 struct glint_str {

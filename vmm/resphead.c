@@ -157,10 +157,16 @@ int resphead_check(uint32_t status, const uint8_t *head, size_t head_bytes,
 	res->nheaders = h.nheaders;
 	return 0;
 overrun:
-	snprintf(msg, msg_len,
-		 "response header %u: lengths run past the %u bytes the "
-		 "head claims",
-		 i, h.bytes_used);
+	if (p == end)
+		snprintf(msg, msg_len,
+			 "response head claims %u headers but its %u bytes "
+			 "hold %u (the 32 KiB area is full?)",
+			 h.nheaders, h.bytes_used, i);
+	else
+		snprintf(msg, msg_len,
+			 "response header %u: lengths run past the %u bytes "
+			 "the head claims",
+			 i, h.bytes_used);
 	return -EPROTO;
 }
 

@@ -29,10 +29,16 @@ static void map_error(struct call *c, int ret, const struct vm_error *err)
 
 	if (ret == -E2BIG) {
 		inv->outcome = ENGINE_INPUT_TOO_LARGE;
+		/* The body alone fitted (engine_invoke checked): the
+		 * request's path, query and headers did not. */
 		snprintf(inv->message, sizeof(inv->message),
-			 "input of %zu bytes exceeds the function's %" PRIu64
+			 "input of %zu bytes %s the function's %" PRIu64
 			 "-byte input area",
-			 inv->input_len, c->pvm->ver->in_cap);
+			 inv->input_len,
+			 inv->request ? "and the request's headers, path and "
+					"query exceed"
+				      : "exceeds",
+			 c->pvm->ver->in_cap);
 		return;
 	}
 	if (ret != -EIO) {

@@ -339,6 +339,7 @@ static const struct bad_case bad_cases[] = {
 	{"/cl", "\"content-length\" is set by glintd"},
 	{"/te", "\"Transfer-Encoding\" is set by glintd"},
 	{"/many", "response sets 10000 headers; the limit is 256"},
+	{"/full", "response head claims 4 headers but its 24618 bytes hold 3"},
 	{"/liecount", "response sets 10000 headers; the limit is 256"},
 	{"/lielen", "response header 0: lengths run past"},
 	{"/liebytes", "response head claims 2147483647 bytes"},

@@ -6,6 +6,7 @@
  *   /conn      a Connection header; /cl Content-Length; /te
  *              Transfer-Encoding
  *   /many      10,000 glint_add_header calls
+ *   /full      four 8 KiB values: the fourth does not fit the 32 KiB area
  *   /liecount  nheaders says 10000 with no entries (written directly)
  *   /lielen    an entry whose value length runs past bytes_used
  *   /liebytes  bytes_used larger than the area
@@ -71,7 +72,13 @@ void glint_handle(const char *input, size_t input_len)
 	else if (strcmp(p, "/many") == 0)
 		for (int i = 0; i < 10000; i++)
 			glint_add_header("X-Many", "1");
-	else if (strncmp(p, "/lie", 4) == 0)
+	else if (strcmp(p, "/full") == 0) {
+		static char v[GLINT_RESP_VALUE_MAX + 1];
+
+		memset(v, 'v', GLINT_RESP_VALUE_MAX);
+		for (int i = 0; i < 4; i++)
+			glint_add_header("X-Full", v);
+	} else if (strncmp(p, "/lie", 4) == 0)
 		lies(p);
 	else if (strncmp(p, "/status/", 8) == 0)
 		PAGE->result.status = (uint32_t)strtoul(p + 8, NULL, 10);
