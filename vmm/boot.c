@@ -16,8 +16,23 @@
 #include "deadline.h"
 #include "vm_internal.h"
 
-static int load_image(struct vm *vm, const struct image *img)
+/* Copies an environment or secrets block to its read-only place. */
+static int load_block(struct vm *vm, uint64_t gpa, const char *b, size_t n)
 {
+	void *p;
+
+	if (n == 0)
+		return 0;
+	if (guestmem_ptr(&vm->gm, gpa, n, &p))
+		return -EINVAL;
+	memcpy(p, b, n);
+	return 0;
+}
+
+static int load_image(struct vm *vm, const struct image *img,
+		      const struct vm_config *cfg)
+{
+	const struct glint_boot_info *boot = &vm->snap->boot;
 	struct glint_call_page *cp;
 	void *p;
 
@@ -33,10 +48,13 @@ static int load_image(struct vm *vm, const struct image *img)
 			return -EINVAL;
 		memcpy(p, img->data + s->file_offset, s->file_bytes);
 	}
+	if (load_block(vm, boot->env_gpa, cfg->env, cfg->env_bytes) ||
+	    load_block(vm, boot->secrets_gpa, cfg->secrets, cfg->secrets_bytes))
+		return -EINVAL;
 	if (guestmem_ptr(&vm->gm, GLINT_CALL_PAGE_GPA, sizeof(*cp), &p))
 		return -EINVAL;
 	cp = p;
-	cp->boot = vm->snap->boot;
+	cp->boot = *boot;
 	return 0;
 }
 
@@ -219,12 +237,16 @@ static int snapshot_fpu(struct vm *vm, struct vm_error *err)
 static int take_cpu_snapshot(struct vm *vm, struct vm_error *err)
 {
 	struct vm_snapshot *s = vm->snap;
+	int rc, e;
 
 	vm->run->immediate_exit = 1;
-	if (ioctl(vm->vcpu_fd, KVM_RUN, 0) == 0 || errno != EINTR) {
+	rc = ioctl(vm->vcpu_fd, KVM_RUN, 0);
+	/* errno only means something when the ioctl failed; a KVM_RUN that
+	 * entered the guest instead of returning -EINTR is a KVM failure. */
+	e = rc < 0 ? errno : EIO;
+	if (rc == 0 || e != EINTR) {
 		vm->run->immediate_exit = 0;
-		return vm_host_error(err, errno ? errno : EIO,
-				     "completing READY");
+		return vm_host_error(err, e, "completing READY");
 	}
 	vm->run->immediate_exit = 0;
 	s->regs = vm->run->s.regs.regs;
@@ -263,7 +285,7 @@ static int boot_vm(struct vm *vm, const struct image *img,
 		   vm_log_fn log, void *opaque, struct vm_boot_stats *st,
 		   struct vm_error *err)
 {
-	uint64_t t0 = vm_now_ns(), t1, t2, touched = 0;
+	uint64_t t0 = monotime_ns(), t1, t2, touched = 0;
 	void *p;
 	int rc;
 
@@ -275,16 +297,16 @@ static int boot_vm(struct vm *vm, const struct image *img,
 	rc = vm_create_kvm(vm, err);
 	if (rc)
 		return rc;
-	if (load_image(vm, img))
+	if (load_image(vm, img, cfg))
 		return vm_host_error(err, EINVAL, "loading image");
 	rc = set_entry_state(vm, img->entry_gpa, err);
 	if (rc)
 		return rc;
-	t1 = vm_now_ns();
+	t1 = monotime_ns();
 	rc = run_init(vm, cancel, cfg->init_timeout_ms, log, opaque, err);
 	if (rc)
 		return rc;
-	t2 = vm_now_ns();
+	t2 = monotime_ns();
 	rc = take_cpu_snapshot(vm, err);
 	if (!rc)
 		rc = seal_memory(vm, err);
@@ -296,7 +318,7 @@ static int boot_vm(struct vm *vm, const struct image *img,
 	if (st) {
 		st->create_ns = t1 - t0;
 		st->init_ns = t2 - t1;
-		st->snapshot_ns = vm_now_ns() - t2;
+		st->snapshot_ns = monotime_ns() - t2;
 		st->touched_pages = touched;
 	}
 	return 0;

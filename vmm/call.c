@@ -12,15 +12,9 @@
 
 #include "deadline.h"
 #include "guestlog.h"
+#include "request.h"
+#include "resphead.h"
 #include "vm_internal.h"
-
-uint64_t vm_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int64_t wall_ns(void)
 {
@@ -117,18 +111,18 @@ static uint32_t read_diag(struct vm *vm)
 static int write_call(struct vm *vm, const struct vm_call_args *args)
 {
 	const struct glint_boot_info *boot = &vm->snap->boot;
+	size_t in_len = request_size(args->request, args->input_len);
 	struct glint_call_page *cp;
 	void *p, *in;
 
 	if (guestmem_ptr(&vm->gm, GLINT_CALL_PAGE_GPA, sizeof(*cp), &p) ||
-	    guestmem_ptr(&vm->gm, boot->in_gpa, args->input_len, &in))
+	    guestmem_ptr(&vm->gm, boot->in_gpa, in_len, &in))
 		return -EFAULT;
 	cp = p;
-	if (args->input_len)
-		memcpy(in, args->input, args->input_len);
-	vm->host_in_bytes = args->input_len;
+	request_write(in, args->request, args->input, args->input_len);
+	vm->host_in_bytes = in_len;
 	cp->call.call_id = args->call_id;
-	cp->call.in_len = args->input_len;
+	cp->call.in_len = in_len;
 	if (getrandom(cp->call.seed, sizeof(cp->call.seed), GRND_NONBLOCK) !=
 	    (ssize_t)sizeof(cp->call.seed))
 		return -errno;
@@ -156,9 +150,9 @@ static int run_call(struct vm *vm, const struct vm_call_args *args,
 	pthread_mutex_unlock(&vm->lock);
 	rc = deadline_begin(vm->run, args->timeout_ms);
 	if (!rc) {
-		t0 = vm_now_ns();
+		t0 = monotime_ns();
 		rc = vm_run(vm, x, &res->exits);
-		res->run_ns = vm_now_ns() - t0;
+		res->run_ns = monotime_ns() - t0;
 		deadline_end();
 	}
 	pthread_mutex_lock(&vm->lock);
@@ -174,7 +168,7 @@ static int finish_done(struct vm *vm, const struct exit_done *done,
 	const struct glint_boot_info *boot = &vm->snap->boot;
 	const struct glint_call_page *cp =
 		(const void *)(vm->ram + GLINT_CALL_PAGE_GPA);
-	const void *out;
+	const void *out, *head;
 	uint8_t ct[GLINT_CONTENT_TYPE_MAX];
 
 	if (guestmem_cptr(&vm->gm, boot->out_gpa, done->out_len, &out)) {
@@ -182,6 +176,17 @@ static int finish_done(struct vm *vm, const struct exit_done *done,
 		return -EIO;
 	}
 	res->status = done->status;
+	res->http_status = 200;
+	/* A function error is a 500 whatever the function set before. */
+	if (done->status == GLINT_STATUS_OK &&
+	    (guestmem_cptr(&vm->gm, GLINT_RESP_HEAD_GPA, GLINT_RESP_HEAD_BYTES,
+			   &head) ||
+	     resphead_check(*(const volatile uint32_t *)&cp->result.status,
+			    head, GLINT_RESP_HEAD_BYTES, res, err->message,
+			    sizeof(err->message)))) {
+		err->kind = VM_ERR_RESPONSE;
+		return -EIO;
+	}
 	res->output = out;
 	res->output_len = done->out_len;
 	memcpy(ct, cp->result.content_type, sizeof(ct));
@@ -208,7 +213,8 @@ int vm_call(struct vm *vm, const struct vm_call_args *args,
 		 "application/json");
 	if (!vm->pristine)
 		return -EBUSY;
-	if (args->input_len > vm->snap->boot.in_cap)
+	if (request_size(args->request, args->input_len) >
+	    vm->snap->boot.in_cap)
 		return -E2BIG;
 	if (args->input_len && !args->input)
 		return -EINVAL;

@@ -15,6 +15,7 @@
 
 #include "glint_abi.h"
 #include "image.h"
+#include "monotime.h"
 #include "vm.h"
 
 /* Exit codes: the call failed (function error, guest fault, timeout, host
@@ -80,14 +81,6 @@ static void usage(FILE *to)
 	      "Exit status: 0 success, 1 the call failed, 2 bad usage or "
 	      "image.\n",
 	      to);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Decimal number in [lo, hi]; nothing else accepted (no sign, no suffix). */
@@ -367,7 +360,14 @@ static int call_once(struct vm *vm, const struct options *o,
 		     const uint8_t *input, size_t input_len, uint64_t call_id,
 		     struct samples *s)
 {
+	/* What glintd would send for `POST /invoke/<fn>` with this body. */
+	static const struct vm_request post = {
+		.method = {"POST", 4},
+		.scheme = {"http", 4},
+		.client_addr = {"127.0.0.1", 9},
+	};
 	struct vm_call_args args = {
+		.request = &post,
 		.input = input,
 		.input_len = input_len,
 		.call_id = call_id,
@@ -377,11 +377,11 @@ static int call_once(struct vm *vm, const struct options *o,
 	struct vm_call_result res;
 	struct vm_restore_stats rs = {0};
 	struct vm_error err = {0};
-	uint64_t t0 = now_ns();
+	uint64_t t0 = monotime_ns();
 	int rc, code = 0;
 
 	rc = vm_call(vm, &args, &res, &err);
-	s->call_ns[s->n] = now_ns() - t0;
+	s->call_ns[s->n] = monotime_ns() - t0;
 	if (res.log_dropped)
 		fprintf(stderr,
 			"[call %" PRIu64 "] warning: %" PRIu32

@@ -2,6 +2,10 @@
 #ifndef GLINT_LAYOUT_H
 #define GLINT_LAYOUT_H
 
+#ifndef GLINT_VMM_PRIVATE
+#error "private to vmm/ and its white-box tests: include vm.h, image.h or glint_abi.h"
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +36,9 @@
 #define LAYOUT_SYS_FPU 0x9000ull
 #define LAYOUT_SYS_PD_RAM 0xa000ull /* PDPT[0]: guest RAM */
 #define LAYOUT_SYS_PT_RAM 0xb000ull /* one PT per 2 MiB of RAM */
+
+/* Largest environment or secrets block (bytes). */
+#define LAYOUT_BLOCK_MAX (1024ull * 1024)
 
 /* Bytes of the system slot for a VM of mem_bytes of RAM (page multiple). */
 uint64_t layout_sys_bytes(uint64_t mem_bytes);

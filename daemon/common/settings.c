@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "settings.h"
+#include "text.h"
 
 /* One row per setting: where it lives and its inclusive range. */
 struct setting_desc {
@@ -22,10 +23,14 @@ struct setting_desc {
 	}
 
 static const struct setting_desc settings_table[] = {
-	SETTING(memory_mb, 1, 1024),	   SETTING(timeout_ms, 1, 600000),
-	SETTING(max_concurrency, 1, 1024), SETTING(min_warm, 0, 1024),
-	SETTING(queue_max, 0, 100000),	   SETTING(queue_timeout_ms, 1, 600000),
+	SETTING(memory_mb, 1, 1024),
+	SETTING(timeout_ms, 1, 600000),
+	SETTING(max_concurrency, 1, 1024),
+	SETTING(min_warm, 0, 1024),
+	SETTING(queue_max, 0, 100000),
+	SETTING(queue_timeout_ms, 1, 600000),
 	SETTING(idle_ms, 100, 86400000),
+	SETTING(max_output_bytes, 1, FUNCTION_MAX_OUTPUT_BYTES),
 };
 
 #define NSETTINGS (sizeof(settings_table) / sizeof(settings_table[0]))
@@ -60,14 +65,10 @@ static int parse_u32(const char *v, uint32_t *out)
 	return 0;
 }
 
-/* Client-supplied keys are echoed back: keep only printable ASCII and cut. */
+/* Client-supplied keys are echoed back: made safe (text.h) and cut. */
 static void sanitise(char *dst, size_t dst_len, const char *src)
 {
-	size_t i = 0;
-
-	for (; src[i] && i + 1 < dst_len && i < 40; i++)
-		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
-	dst[i] = '\0';
+	text_sanitize(dst, dst_len, src, strnlen(src, 40));
 }
 
 static const struct setting_desc *setting_find(const char *key)

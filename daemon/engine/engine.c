@@ -19,14 +19,6 @@
 #define DEFAULT_LOOP_POLL_US 200
 #define GUEST_LOG_BATCH (32u << 10)
 
-uint64_t engine_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* The engine's single way to the daemon log, so it can be redirected. */
 void engine_log(int level, const char *fmt, ...)
 {
@@ -129,7 +121,7 @@ void engine_guest_log_dropped(const struct guest_log_src *src, uint64_t call_id,
  * lines when the second turns: a bound, not an account. */
 static int second_budget(struct fn *fn, unsigned limit)
 {
-	uint64_t now = engine_now_ns() / 1000000000u;
+	uint64_t now = monotime_ns() / 1000000000u;
 	uint64_t sec = __atomic_load_n(&fn->log_sec, __ATOMIC_RELAXED);
 
 	if (sec != now &&
@@ -282,6 +274,9 @@ void engine_fn_maybe_free(struct fn *fn)
 		metrics_fn_forget(fn->e->metrics, fn->mf);
 	dlist_remove(&fn->link);
 	fnlog_destroy(fn->log);
+	json_decref(fn->env);
+	fnconfig_secrets_free(&fn->secrets);
+	free(fn->hist);
 	free(fn);
 }
 
@@ -339,14 +334,6 @@ static void on_idle_timer(uv_timer_t *t)
 	pool_reclaim_idle(t->data);
 }
 
-/*
- * How long an idle worker spins for the next call before sleeping. Spinning
- * saves the futex wake-up only when a core is spare: measured here (2 CPUs,
- * 2 workers, wrk on the same host) 1-connection p50 over HTTP was 108-136 us
- * without spinning and 166-190 us with 50 us of spinning, because the
- * spinner takes the core the loop thread needs. GLINT_WORKER_SPIN_US
- * overrides the choice.
- */
 /* A tuning override in microseconds from the environment: 1 and *us when
  * name holds a decimal number up to 10000, else 0. */
 static int env_us(const char *name, unsigned *us)
@@ -364,6 +351,14 @@ static int env_us(const char *name, unsigned *us)
 	return 1;
 }
 
+/*
+ * How long an idle worker spins for the next call before sleeping. Spinning
+ * saves the futex wake-up only when a core is spare: measured here (2 CPUs,
+ * 2 workers, wrk on the same host) 1-connection p50 over HTTP was 108-136 us
+ * without spinning and 166-190 us with 50 us of spinning, because the
+ * spinner takes the core the loop thread needs. GLINT_WORKER_SPIN_US
+ * overrides the choice.
+ */
 static unsigned spin_us_default(unsigned workers)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -583,7 +578,7 @@ json_t *engine_describe(struct engine *e, const char *name)
 		json_decref(counts);
 		return NULL;
 	}
-	for (int o = 0; o < ENGINE_OUTCOME_COUNT; o++)
+	for (int o = 0; o < ENGINE_CALL_OUTCOMES; o++)
 		json_object_set_new(counts, engine_outcome_code(o),
 				    json_integer((json_int_t)fn->counts[o]));
 	json_object_set_new(d, "invocations", counts);
@@ -662,6 +657,7 @@ void engine_shutdown(struct engine *e, uint32_t grace_ms,
 				  "glintd is shutting down");
 		if (fn->live)
 			pool_retire(fn->live);
+		deploy_interrupt_running(fn);
 		deploy_cancel_pending(fn); /* may free fn */
 	}
 	if (e->ncalls > 0) {
@@ -686,7 +682,9 @@ void engine_config_default(struct engine_config *cfg)
 	cfg->defaults.queue_max = 256;
 	cfg->defaults.queue_timeout_ms = 5000;
 	cfg->defaults.idle_ms = 60000;
+	cfg->defaults.max_output_bytes = FUNCTION_MAX_OUTPUT_BYTES;
 	cfg->deploy_queue_max = 4;
+	cfg->keep_versions = 5;
 	cfg->guest_log_lines_per_call = 100;
 	cfg->guest_log_bytes_per_call = 16u << 10;
 	cfg->guest_log_lines_per_s = 1000;

@@ -22,10 +22,22 @@
  * teardown run on worker threads and never on the loop.
  *
  * Memory: a struct engine_invocation / engine_deploy is owned by the caller
- * and must stay valid until its callback has run; the callback is called
- * exactly once (possibly before engine_invoke returns is NOT allowed: it is
- * always called from a later loop iteration, so the caller may finish its
- * own bookkeeping first).
+ * and must stay valid until its callback has run. The callback is called
+ * exactly once, and never before engine_invoke / engine_deploy returns: it
+ * always runs from a later loop iteration, so the caller may finish its own
+ * bookkeeping first.
+ *
+ * Input lifetime: engine_invoke borrows inv->input (it is read on a worker
+ * when the call runs, possibly after a wait in the queue) and
+ * engine_deploy copies d->image before it returns. The caller keeps the
+ * input alive until done(); the HTTP layer does so because a request's body
+ * lives until the request is finished, a request waiting for the engine is
+ * suspended (libmicrohttpd neither times out nor closes a suspended
+ * connection), and glintd stops the HTTP server only after
+ * engine_shutdown's callback, when every callback has run.
+ *
+ * Results are engine outcomes (outcome.h), never HTTP statuses: the HTTP
+ * layer maps them to status codes.
  */
 
 struct engine;
@@ -91,6 +103,8 @@ struct engine_config {
 	unsigned deploy_workers;
 	unsigned deploy_queue_max; /* deploys of one function waiting behind
 	                              the running one (429 above); default 4 */
+	unsigned keep_versions;	   /* images kept per function for rollback,
+	                              the live one included; default 5 */
 
 	/* budgets; 0 = derived from the machine */
 	unsigned max_functions;	   /* default 1024 */
@@ -117,10 +131,15 @@ void engine_config_default(struct engine_config *cfg);
 struct engine_invocation;
 typedef void (*engine_invoke_fn)(struct engine_invocation *inv);
 
+struct vm_request;
+
 struct engine_invocation {
 	/* set by the caller */
 	char function[64];
-	const void *input; /* borrowed until the callback */
+	const struct vm_request *request; /* method, path, query, headers...
+	                                     borrowed until the callback;
+	                                     NULL: a body-only POST */
+	const void *input; /* the body; borrowed until the callback */
 	size_t input_len;
 	uint64_t request_id;
 	engine_invoke_fn done;
@@ -131,7 +150,12 @@ struct engine_invocation {
 	char message[512]; /* error text for the client; "" on success */
 	uint8_t *output;   /* malloc'd body (OK) or NULL; caller frees */
 	size_t output_len;
-	char content_type[64];	/* for OK */
+	char content_type[64]; /* for OK */
+	unsigned http_status;  /* for OK: 100-599 (not 101), checked */
+	char *headers;	       /* for OK: malloc'd "name\0value\0"...
+	                           (checked by the VMM) or NULL; caller
+	                           frees */
+	size_t headers_len;
 	uint64_t queue_ns;	/* waiting for a VM */
 	uint64_t run_ns;	/* vm_call */
 	uint64_t total_ns;	/* engine_invoke to done() */
@@ -146,24 +170,43 @@ void engine_invoke(struct engine *e, struct engine_invocation *inv);
 struct engine_deploy;
 typedef void (*engine_deploy_fn)(struct engine_deploy *d);
 
+/*
+ * What a deploy changes. IMAGE is a deploy of a new image with its
+ * settings: it keeps the environment and secrets. The others keep the
+ * live image and settings and change one thing: the function is booted
+ * again (init sees the change) and swapped in like a deploy, so calls in
+ * flight finish on the old version and none fails. They need a deployed
+ * function (404 function_not_found) and answer 200 on success.
+ */
+enum engine_change {
+	ENGINE_CHANGE_IMAGE = 0,
+	ENGINE_CHANGE_ENV,	     /* env replaces the environment */
+	ENGINE_CHANGE_SECRET_PUT,    /* secret_name := secret_value */
+	ENGINE_CHANGE_SECRET_DELETE, /* 404 secret_not_found if missing */
+	ENGINE_CHANGE_ROLLBACK,	     /* to rollback_version, 0 = previous */
+};
+
 struct engine_deploy {
 	/* set by the caller */
 	char function[64];
-	const void *image; /* borrowed until the callback */
+	const void *image; /* copied before engine_deploy returns */
 	size_t image_len;
 	struct function_settings settings; /* filled from defaults + query */
+	enum engine_change change;
+	json_t *env;		  /* ENV: borrowed until the callback */
+	char secret_name[160];	  /* SECRET_PUT, SECRET_DELETE */
+	const void *secret_value; /* SECRET_PUT: borrowed */
+	size_t secret_len;
+	uint32_t rollback_version; /* ROLLBACK */
 	uint64_t request_id;
 	engine_deploy_fn done;
 	void *opaque;
 
 	/* set by the engine before done() */
-	int status;    /* 201, 400, 422 (image or init failed), 429
-	                  (deploy_queue_max deploys already wait), 500, 503,
-	                  507 (state directory full, or budget_exceeded) */
-	char code[32]; /* stable error code, "" on success */
+	enum engine_outcome outcome; /* ENGINE_OK, or why the deploy failed */
 	char message[512];
-	json_t *description; /* 201: the function's description; caller
-	                          owns the reference */
+	json_t *description; /* ENGINE_OK: the function's description; the
+	                          caller owns the reference */
 	void *engine_private;
 };
 
@@ -173,8 +216,16 @@ void engine_deploy(struct engine *e, struct engine_deploy *d);
  * (not found). */
 json_t *engine_list(struct engine *e);
 json_t *engine_describe(struct engine *e, const char *name);
+/* {"env": {...}}, {"secrets": [{"name", "updated_at"}]} (never a value),
+ * {"versions": [...]} of a deployed function. */
+json_t *engine_env(struct engine *e, const char *name);
+json_t *engine_secrets(struct engine *e, const char *name);
+json_t *engine_versions(struct engine *e, const char *name);
+/* The live settings of a deployed function: 0 or -ENOENT. */
+int engine_settings(struct engine *e, const char *name,
+		    struct function_settings *out);
 
-/* Removes a function: new calls get 404 at once, in-flight calls finish,
+/* Removes a function: new calls get ENGINE_NOT_FOUND at once, in-flight calls finish,
  * its VMs are released on workers, its state is removed from disk.
  * Returns 0 or -ENOENT. */
 int engine_delete(struct engine *e, const char *name);

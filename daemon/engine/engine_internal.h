@@ -8,6 +8,8 @@
 #include "engine.h"
 #include "fnlog.h"
 #include "imagesym.h"
+#include "fnconfig.h"
+#include "monotime.h"
 #include "sha256.h"
 #include "store.h"
 #include "vm.h"
@@ -104,6 +106,14 @@ struct guest_log_src {
 	uint32_t version;
 };
 
+/* A kept image ("<name>@<version>.img"), for versions and rollback. */
+struct fn_release {
+	uint32_t version;
+	int64_t deployed_at_ms;
+	uint8_t sha256[SHA256_DIGEST_BYTES];
+	size_t image_len;
+};
+
 struct fn_version {
 	struct dlist link; /* in engine->versions */
 	struct fn *fn;
@@ -139,7 +149,8 @@ struct op {
 	struct dlist link;	/* in fn->ops while waiting */
 	struct dlist boot_link; /* in engine->boot_queue while waiting */
 	enum op_kind kind;
-	int holds_worker; /* a boot: dispatched, holds a worker slot */
+	int holds_worker;	  /* a boot: dispatched, holds a worker slot */
+	struct vm_cancel *cancel; /* ends its boot's init (shutdown) */
 	struct engine *e;
 	struct fn *fn;
 	struct guest_log_src log_src; /* the init's lines */
@@ -147,10 +158,27 @@ struct op {
 	uint8_t *image;		      /* OP_DEPLOY: our copy */
 	size_t image_len;
 	struct store_record rec; /* what is (or was) stored */
+	/* What the boot sees and what is kept on success (prepared on the
+	 * loop when the op starts, or read from disk by a load). */
+	enum engine_change change;
+	json_t *env; /* NULL: none */
+	struct fn_secrets secrets;
+	char *env_block, *sec_block;
+	size_t env_len, sec_len;
+	char *env_file;	    /* ENV: the JSON to store */
+	char *secret_value; /* SECRET_PUT: our copy */
+	size_t secret_len;
+	uint8_t *sec_file;	 /* SECRET_*: the file to store */
+	struct fn_release *hist; /* LOAD: read from disk */
+	size_t nhist;
+	uint32_t drop[8]; /* IMAGE: kept images to delete after storing */
+	unsigned ndrop;
+	int not_kept; /* IMAGE: stored but not kept for rollback */
+	int fresh;    /* IMAGE: the name has no live version */
+	size_t sec_file_len;
 
 	/* results, written by the worker */
-	int status;
-	char code[32];
+	enum engine_outcome outcome;
 	char message[512];
 	struct vm_snapshot *snap;
 	struct image_syms *syms;
@@ -178,7 +206,11 @@ struct fn {
 	struct op *op_running;
 	unsigned refs; /* versions and ops */
 	uint32_t last_version;
-	uint64_t counts[ENGINE_OUTCOME_COUNT];
+	json_t *env;		 /* committed environment, or NULL */
+	struct fn_release *hist; /* kept images, oldest first */
+	size_t nhist;
+	struct fn_secrets secrets; /* committed secrets */
+	uint64_t counts[ENGINE_CALL_OUTCOMES];
 	uint64_t avg_run_ns;
 	struct metrics_fn *mf;
 	struct fnlog *log; /* recent guest lines; NULL when out of memory */
@@ -256,7 +288,6 @@ struct engine {
 };
 
 /* engine.c */
-uint64_t engine_now_ns(void);
 void engine_log(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void engine_finish_now(struct engine *e, struct engine_invocation *inv,
@@ -315,11 +346,22 @@ void pool_serve_waiters(struct fn *fn);
 void pool_grow_blocked(struct engine *e); /* budget room was freed */
 void pool_fail_waiters(struct fn *fn, enum engine_outcome o, const char *msg);
 void pool_expire_waiters(struct engine *e);
+/* The outcome of a vm_call that returned ret < 0 with err: the guest's
+ * faults are ENGINE_GUEST_CRASHED, KVM's and the host's ENGINE_INTERNAL;
+ * interrupted: the engine stopped the call (shutdown). */
+enum engine_outcome invoke_error_outcome(int ret, const struct vm_error *err,
+					 int interrupted);
+/* Retry-After seconds for a full queue: 1..60, growing with the queue. */
+unsigned invoke_retry_after(unsigned nwaiters, uint64_t avg_run_ns,
+			    uint32_t max_concurrency);
 
 /* deploy.c */
 void deploy_run_next(struct fn *fn);
 void deploy_start_load(struct engine *e, const char *name);
 void deploy_cancel_pending(struct fn *fn);
+/* Ends the init of fn's running boot, if any (shutdown): it fails with
+ * ENGINE_UNAVAILABLE instead of running to its init timeout. */
+void deploy_interrupt_running(struct fn *fn);
 int deploy_boot_next(struct engine *e); /* 1 when a boot was dispatched */
 json_t *deploy_describe_version(const struct fn_version *ver);
 

@@ -11,16 +11,31 @@
 #include "engine_internal.h"
 #include "log.h"
 #include "metrics.h"
+#include "text.h"
 
-static void sanitise_copy(char *dst, size_t dst_len, const uint8_t *src,
-			  size_t len)
+enum engine_outcome invoke_error_outcome(int ret, const struct vm_error *err,
+					 int interrupted)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < len && n + 1 < dst_len; i++)
-		dst[n++] =
-			(src[i] >= 0x20 && src[i] < 0x7f) ? (char)src[i] : '?';
-	dst[n] = '\0';
+	if (ret == -E2BIG)
+		return ENGINE_INPUT_TOO_LARGE;
+	if (ret != -EIO)
+		return ENGINE_INTERNAL;
+	switch (err->kind) {
+	case VM_ERR_TIMEOUT:
+		return interrupted ? ENGINE_UNAVAILABLE : ENGINE_DEADLINE;
+	case VM_ERR_ABORT:
+		return ENGINE_GUEST_ABORTED;
+	case VM_ERR_EXCEPTION:
+	case VM_ERR_TRIPLE_FAULT:
+	case VM_ERR_PROTOCOL:
+		return ENGINE_GUEST_CRASHED;
+	case VM_ERR_RESPONSE:
+		return ENGINE_GUEST_PROTOCOL;
+	case VM_ERR_OUTPUT_TOO_LARGE:
+		return ENGINE_OUTPUT_TOO_LARGE;
+	default: /* VM_ERR_HOST, and kinds a call cannot have */
+		return ENGINE_INTERNAL;
+	}
 }
 
 /* The fault, and the function it hit by the image's own symbols. */
@@ -43,49 +58,50 @@ static void describe_crash(struct call *c, const struct vm_error *err)
 static void map_error(struct call *c, int ret, const struct vm_error *err)
 {
 	struct engine_invocation *inv = c->inv;
+	int interrupted = __atomic_load_n(&c->interrupted, __ATOMIC_ACQUIRE);
 
-	if (ret == -E2BIG) {
-		inv->outcome = ENGINE_INPUT_TOO_LARGE;
+	inv->outcome = invoke_error_outcome(ret, err, interrupted);
+	switch (inv->outcome) {
+	case ENGINE_INPUT_TOO_LARGE:
+		/* The body alone fitted (engine_invoke checked): with a
+		 * request, its path, query and headers may not have. */
 		snprintf(inv->message, sizeof(inv->message),
-			 "input of %zu bytes exceeds the function's %" PRIu64
+			 "input of %zu bytes %s the function's %" PRIu64
 			 "-byte input area",
-			 inv->input_len, c->pvm->ver->in_cap);
-		return;
-	}
-	if (ret != -EIO) {
-		inv->outcome = ENGINE_INTERNAL;
+			 inv->input_len,
+			 inv->request ? "and the request's headers, path and "
+					"query exceed"
+				      : "exceeds",
+			 c->pvm->ver->in_cap);
+		break;
+	case ENGINE_UNAVAILABLE:
 		snprintf(inv->message, sizeof(inv->message),
-			 "the call could not run: %s", strerror(-ret));
-		return;
-	}
-	switch (err->kind) {
-	case VM_ERR_TIMEOUT:
-		if (__atomic_load_n(&c->interrupted, __ATOMIC_ACQUIRE)) {
-			inv->outcome = ENGINE_UNAVAILABLE;
-			snprintf(inv->message, sizeof(inv->message),
-				 "call interrupted: glintd is shutting down");
-		} else {
-			inv->outcome = ENGINE_DEADLINE;
-			snprintf(inv->message, sizeof(inv->message),
-				 "deadline of %u ms exceeded", c->timeout_ms);
-		}
-		return;
-	case VM_ERR_ABORT:
-		inv->outcome = ENGINE_GUEST_ABORTED;
+			 "call interrupted: glintd is shutting down");
+		break;
+	case ENGINE_DEADLINE:
+		snprintf(inv->message, sizeof(inv->message),
+			 "deadline of %u ms exceeded", c->timeout_ms);
+		break;
+	case ENGINE_GUEST_ABORTED:
 		snprintf(inv->message, sizeof(inv->message),
 			 "function aborted: %s", err->message);
-		return;
-	case VM_ERR_HOST:
-	case VM_ERR_NONE:
-	case VM_ERR_IMAGE:
-		inv->outcome = ENGINE_INTERNAL;
-		snprintf(inv->message, sizeof(inv->message), "host failure: %s",
-			 err->message);
-		return;
-	default:
-		inv->outcome = ENGINE_GUEST_CRASHED;
+		break;
+	case ENGINE_GUEST_CRASHED:
 		describe_crash(c, err);
-		return;
+		break;
+	case ENGINE_GUEST_PROTOCOL:
+	case ENGINE_OUTPUT_TOO_LARGE:
+		snprintf(inv->message, sizeof(inv->message), "%s",
+			 err->message);
+		break;
+	default:
+		if (ret != -EIO)
+			snprintf(inv->message, sizeof(inv->message),
+				 "the call could not run: %s", strerror(-ret));
+		else
+			snprintf(inv->message, sizeof(inv->message),
+				 "host failure: %s", err->message);
+		break;
 	}
 }
 
@@ -128,14 +144,51 @@ static void log_failure(const struct call *c)
 						      : sizeof(line) - 1);
 }
 
+/* The function's checked headers as "name\0value\0" pairs (checked values
+ * hold no NUL, so the block is unambiguous). */
+static int copy_headers(struct engine_invocation *inv,
+			const struct vm_call_result *res)
+{
+	struct vm_str name, value;
+	uint32_t cur = 0;
+	size_t n = 0;
+
+	if (res->nheaders == 0)
+		return 0;
+	/* head_bytes covers name and value bytes plus an 8-byte entry
+	 * header each, which has room for the two NULs. */
+	inv->headers = malloc(res->head_bytes);
+	if (!inv->headers)
+		return -ENOMEM;
+	while (vm_result_header(res, &cur, &name, &value)) {
+		memcpy(inv->headers + n, name.p, name.len);
+		n += name.len;
+		inv->headers[n++] = '\0';
+		memcpy(inv->headers + n, value.p, value.len);
+		n += value.len;
+		inv->headers[n++] = '\0';
+	}
+	inv->headers_len = n;
+	return 0;
+}
+
 static void map_result(struct call *c, const struct vm_call_result *res)
 {
 	struct engine_invocation *inv = c->inv;
+	uint32_t max_out = c->pvm->ver->settings.max_output_bytes;
 
 	inv->run_ns = res->run_ns;
+	if (res->status == GLINT_STATUS_OK && res->output_len > max_out) {
+		inv->outcome = ENGINE_OUTPUT_TOO_LARGE;
+		snprintf(inv->message, sizeof(inv->message),
+			 "output of %zu bytes exceeds the function's "
+			 "max_output_bytes of %" PRIu32,
+			 res->output_len, max_out);
+		return;
+	}
 	if (res->status != GLINT_STATUS_OK) {
 		inv->outcome = ENGINE_FUNCTION_ERROR;
-		sanitise_copy(inv->message, sizeof(inv->message), res->output,
+		text_sanitize(inv->message, sizeof(inv->message), res->output,
 			      res->output_len);
 		if (inv->message[0] == '\0')
 			snprintf(inv->message, sizeof(inv->message),
@@ -153,6 +206,15 @@ static void map_result(struct call *c, const struct vm_call_result *res)
 	inv->output_len = res->output_len;
 	snprintf(inv->content_type, sizeof(inv->content_type), "%s",
 		 res->content_type);
+	inv->http_status = res->http_status;
+	if (copy_headers(inv, res)) {
+		free(inv->output);
+		inv->output = NULL;
+		inv->outcome = ENGINE_INTERNAL;
+		snprintf(inv->message, sizeof(inv->message),
+			 "out of memory for the response headers");
+		return;
+	}
 	inv->outcome = ENGINE_OK;
 }
 
@@ -173,6 +235,7 @@ static void call_run(struct worker_item *it)
 	struct pvm *p = c->pvm;
 	struct engine *e = c->e;
 	struct vm_call_args args = {
+		.request = c->inv->request,
 		.input = c->inv->input,
 		.input_len = c->inv->input_len,
 		.call_id = c->inv->request_id,
@@ -183,7 +246,7 @@ static void call_run(struct worker_item *it)
 	struct vm_call_result res;
 	struct vm_error err = {0};
 	struct vm_restore_stats rs = {0};
-	uint64_t t0 = engine_now_ns();
+	uint64_t t0 = monotime_ns();
 	int ret;
 
 	ret = vm_call(p->vm, &args, &res, &err);
@@ -197,7 +260,7 @@ static void call_run(struct worker_item *it)
 	note_heap(c, &res);
 	log_failure(c);
 	if (c->inv->run_ns == 0)
-		c->inv->run_ns = engine_now_ns() - t0;
+		c->inv->run_ns = monotime_ns() - t0;
 	/* The response goes out first; c belongs to the loop from here. */
 	workers_post(e->workers, &c->result);
 
@@ -223,7 +286,7 @@ static void call_delivered(struct worker_item *it)
 	struct fn *fn = c->fn;
 	struct engine *e = c->e;
 
-	inv->total_ns = engine_now_ns() - c->start_ns;
+	inv->total_ns = monotime_ns() - c->start_ns;
 	fn->counts[inv->outcome]++;
 	fn->avg_run_ns = fn->avg_run_ns ? (fn->avg_run_ns * 7 + inv->run_ns) / 8
 					: inv->run_ns;
@@ -280,7 +343,7 @@ static void invoke_start(struct call *c, struct pvm *p)
 	c->fn->nrunning++;
 	c->e->slots_used++;
 	c->timeout_ms = ver->settings.timeout_ms;
-	c->inv->queue_ns = engine_now_ns() - c->start_ns;
+	c->inv->queue_ns = monotime_ns() - c->start_ns;
 	c->run.fn = call_run;
 	c->result.fn = call_delivered;
 	/* One VM at work leaves a core for the loop to poll on; with more,
@@ -352,7 +415,7 @@ static void on_queue_timer(uv_timer_t *t)
 
 static void arm_queue_timer(struct engine *e, uint64_t deadline_ns)
 {
-	uint64_t now = engine_now_ns(), ms = 0;
+	uint64_t now = monotime_ns(), ms = 0;
 
 	if (e->queue_due_ns != 0 && e->queue_due_ns <= deadline_ns)
 		return;
@@ -363,12 +426,15 @@ static void arm_queue_timer(struct engine *e, uint64_t deadline_ns)
 	uv_timer_start(&e->queue_timer, on_queue_timer, ms, 0);
 }
 
-static unsigned retry_after(const struct fn *fn, const struct fn_version *v)
+unsigned invoke_retry_after(unsigned nwaiters, uint64_t avg_run_ns,
+			    uint32_t max_concurrency)
 {
-	uint64_t s = ((uint64_t)fn->nwaiters + 1) * fn->avg_run_ns /
-		     v->settings.max_concurrency / 1000000000u;
+	uint64_t s = ((uint64_t)nwaiters + 1) * avg_run_ns /
+		     (max_concurrency ? max_concurrency : 1) / 1000000000u;
 
-	return s < 1 ? 1 : s > 60 ? 60 : (unsigned)s + 1;
+	/* Whole seconds rounded up, at most a minute: never shorter for a
+	 * longer queue. */
+	return s >= 60 ? 60 : (unsigned)s + 1;
 }
 
 /* Grows the pool for the waiters not already covered by a ready VM (one
@@ -418,7 +484,7 @@ static void call_fail(struct call *c, enum engine_outcome o, const char *msg)
 	struct fn *fn = c->fn;
 	struct engine *e = c->e;
 
-	inv->queue_ns = engine_now_ns() - c->start_ns;
+	inv->queue_ns = monotime_ns() - c->start_ns;
 	fn->counts[o]++;
 	if (fn->mf)
 		metrics_invocation_record(
@@ -464,7 +530,7 @@ static void expired_message(const struct fn *fn, const struct call *c,
 
 void pool_expire_waiters(struct engine *e)
 {
-	uint64_t now = engine_now_ns(), next = 0;
+	uint64_t now = monotime_ns(), next = 0;
 	char msg[256];
 
 	for (struct dlist *l = e->fns.next; l != &e->fns; l = l->next) {
@@ -517,7 +583,9 @@ static void invoke_admit(struct fn *fn, struct call *c)
 	fn->blocked_by = NULL;
 	grow_for_waiters(fn, 1);
 	if (fn->nwaiters >= ver->settings.queue_max + ver->ncreating) {
-		inv->retry_after_s = retry_after(fn, ver);
+		inv->retry_after_s =
+			invoke_retry_after(fn->nwaiters, fn->avg_run_ns,
+					   ver->settings.max_concurrency);
 		if (fn->blocked_by)
 			snprintf(msg, sizeof(msg),
 				 "%s has %u calls queued (queue_max) and "
@@ -550,6 +618,9 @@ void engine_invoke(struct engine *e, struct engine_invocation *inv)
 	inv->output = NULL;
 	inv->output_len = 0;
 	inv->content_type[0] = '\0';
+	inv->http_status = 200;
+	inv->headers = NULL;
+	inv->headers_len = 0;
 	inv->queue_ns = inv->run_ns = inv->total_ns = 0;
 	inv->retry_after_s = 0;
 	inv->engine_private = NULL;
@@ -591,7 +662,7 @@ void engine_invoke(struct engine *e, struct engine_invocation *inv)
 	c->e = e;
 	c->inv = inv;
 	c->fn = fn;
-	c->start_ns = engine_now_ns();
+	c->start_ns = monotime_ns();
 	inv->engine_private = c;
 	e->ncalls++;
 	invoke_admit(fn, c);

@@ -6,8 +6,9 @@ daemon_engine_libglintengine_a_SOURCES = \
 	daemon/engine/budget.c daemon/engine/deploy.c \
 	daemon/engine/invoke.c \
 	daemon/engine/pool.c \
-	daemon/engine/sha256.c daemon/engine/sha256.h \
 	daemon/engine/store.c daemon/engine/store.h \
+	daemon/engine/fnconfig.c daemon/engine/fnconfig.h \
+	daemon/engine/release.c daemon/engine/release.h \
 	daemon/engine/worker.c daemon/engine/worker.h
 ENGINE_CPPFLAGS = -I$(top_srcdir)/daemon/engine $(COMMON_CPPFLAGS) \
 	$(UV_CFLAGS) $(JANSSON_CFLAGS)

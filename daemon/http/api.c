@@ -13,7 +13,10 @@
 
 #include "api.h"
 #include "fnlog.h"
+#include "invreq.h"
 #include "log.h"
+#include "monotime.h"
+#include "text.h"
 
 struct follower;
 
@@ -31,8 +34,11 @@ struct api_req {
 	struct http_request *http;
 	enum api_route route;
 	char name[64];
-	int in_engine; /* the engine holds inv/dep until its callback */
-	int orphaned;  /* HTTP request ended first: the callback frees */
+	char arg[160];	  /* API_ROUTE_FN_SECRET: the secret's name */
+	json_t *json;	  /* a parsed body the engine borrows */
+	int in_engine;	  /* the engine holds inv/dep until its callback */
+	int orphaned;	  /* HTTP request ended first: the callback frees */
+	struct invreq ir; /* invoke: what the function sees */
 	union {
 		struct engine_invocation inv;
 		struct engine_deploy dep;
@@ -48,9 +54,53 @@ static const struct {
 	[API_ROUTE_METRICS] = {"metrics", "GET"},
 	[API_ROUTE_FUNCTIONS] = {"functions", "GET"},
 	[API_ROUTE_FUNCTION] = {"function", "GET, PUT, DELETE"},
-	[API_ROUTE_INVOKE] = {"invoke", "POST"},
-	[API_ROUTE_FUNCTION_LOGS] = {"logs", "GET"},
+	[API_ROUTE_INVOKE] = {"invoke",
+			      "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"},
+	[API_ROUTE_FN_ENV] = {"function_env", "GET, PUT"},
+	[API_ROUTE_FN_SECRETS] = {"function_secrets", "GET"},
+	[API_ROUTE_FN_SECRET] = {"function_secret", "PUT, DELETE"},
+	[API_ROUTE_FN_VERSIONS] = {"function_versions", "GET"},
+	[API_ROUTE_FN_LOGS] = {"logs", "GET"},
+	[API_ROUTE_FN_ROLLBACK] = {"function_rollback", "POST"},
 };
+
+static void req_free(struct api_req *q)
+{
+	json_decref(q->json);
+	free(q);
+}
+
+enum api_route api_function_subroute(const char *rest, size_t *name_len,
+				     const char **arg)
+{
+	static const struct {
+		const char *sub;
+		enum api_route route;
+	} subs[] = {
+		{"env", API_ROUTE_FN_ENV},
+		{"secrets", API_ROUTE_FN_SECRETS},
+		{"versions", API_ROUTE_FN_VERSIONS},
+		{"logs", API_ROUTE_FN_LOGS},
+		{"rollback", API_ROUTE_FN_ROLLBACK},
+	};
+	const char *slash = strchr(rest, '/');
+
+	*arg = NULL;
+	*name_len = slash ? (size_t)(slash - rest) : strlen(rest);
+	if (slash == NULL)
+		return API_ROUTE_FUNCTION;
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (strcmp(slash + 1, subs[i].sub) == 0)
+			return subs[i].route;
+	if (strncmp(slash + 1, "secrets/", 8) == 0) {
+		*arg = slash + 9;
+		return API_ROUTE_FN_SECRET;
+	}
+	/* The whole rest is the name, which then fails the name check:
+	 * "/functions/..%2Fx" is an invalid name, not an unknown route. */
+	*name_len = strlen(rest);
+	return API_ROUTE_FUNCTION;
+}
 
 enum api_route api_route_parse(const char *path, const char **name_out)
 {
@@ -72,12 +122,7 @@ enum api_route api_route_parse(const char *path, const char **name_out)
 		size_t n = strlen(table[i].path);
 
 		if (table[i].prefix && strncmp(path, table[i].path, n) == 0) {
-			const char *slash = strchr(path + n, '/');
-
 			*name_out = path + n;
-			if (table[i].route == API_ROUTE_FUNCTION && slash &&
-			    strcmp(slash, "/logs") == 0)
-				return API_ROUTE_FUNCTION_LOGS;
 			return table[i].route;
 		}
 		if (!table[i].prefix && strcmp(path, table[i].path) == 0)
@@ -124,6 +169,15 @@ static void respond_error(struct api_req *q, unsigned status, const char *code,
 	respond_json(q, status, o);
 }
 
+static unsigned outcome_status(enum engine_outcome o);
+
+/* An error that is one of the engine's outcomes: its status and code. */
+static void respond_outcome(struct api_req *q, enum engine_outcome o,
+			    const char *message)
+{
+	respond_error(q, outcome_status(o), engine_outcome_code(o), message);
+}
+
 /* ---- authorisation ---- */
 
 /* Compares a presented token with the configured one in time that does not
@@ -163,7 +217,8 @@ static int authorize(struct api_req *q)
 	const char *need = NULL, *h, *tok;
 	int admin = q->route == API_ROUTE_FUNCTION ||
 		    q->route == API_ROUTE_FUNCTIONS ||
-		    q->route == API_ROUTE_FUNCTION_LOGS ||
+		    (q->route >= API_ROUTE_FN_ENV &&
+		     q->route <= API_ROUTE_FN_ROLLBACK) ||
 		    (q->route == API_ROUTE_METRICS && !cfg->metrics_public);
 
 	if (admin && cfg->admin_token[0])
@@ -219,12 +274,22 @@ static int method_allowed(enum api_route route, const char *method)
 	return 0;
 }
 
+/* The name (valid, so under 64 bytes) as the client sent it. */
+static int raw_name_ok(struct api_req *q, struct http_request *http,
+		       const char *name, size_t len)
+{
+	memcpy(q->name, name, len);
+	q->name[len] = '\0';
+	return invreq_name_as_sent(http, q->name);
+}
+
 static size_t on_begin(void *opaque, struct http_request *http)
 {
 	struct api_req *q = calloc(1, sizeof(*q));
-	const char *method = http_request_method(http), *name;
+	const char *method = http_request_method(http), *name, *arg = NULL;
 	size_t name_len = 0;
 	char msg[160];
+	unsigned limit;
 
 	if (!q) {
 		http_respond(http, 500, NULL, "", 0, HTTP_BODY_STATIC);
@@ -234,6 +299,18 @@ static size_t on_begin(void *opaque, struct http_request *http)
 	q->http = http;
 	http_request_set_user(http, q);
 	q->route = api_route_parse(http_request_path(http), &name);
+	if (name)
+		name_len = strlen(name);
+	if (q->route == API_ROUTE_FUNCTION)
+		q->route = api_function_subroute(name, &name_len, &arg);
+	limit = invreq_check_limits(http, q->api->cfg, msg, sizeof(msg));
+	if (limit) {
+		respond_error(q, limit,
+			      limit == 414 ? "uri_too_long"
+					   : "request_header_fields_too_large",
+			      msg);
+		return 0;
+	}
 	if (q->route == API_ROUTE_UNKNOWN) {
 		respond_error(q, 404, "not_found", "no such route");
 		return 0;
@@ -247,20 +324,23 @@ static size_t on_begin(void *opaque, struct http_request *http)
 		respond_error(q, 405, "method_not_allowed", msg);
 		return 0;
 	}
-	if (name && q->route == API_ROUTE_FUNCTION_LOGS)
-		name_len = strcspn(name, "/");
-	else if (name)
-		name_len = strlen(name);
-	if (name && !function_name_valid(name, name_len)) {
-		respond_error(q, 400, "invalid_function_name",
-			      "function names are 1-63 characters of a-z, "
-			      "0-9, '-' and '_'");
+	/* /invoke/<fn>/<path...>: the function's own path follows. */
+	if (name && q->route == API_ROUTE_INVOKE && strchr(name, '/'))
+		name_len = (size_t)(strchr(name, '/') - name);
+	if (name && (!function_name_valid(name, name_len) ||
+		     (q->route == API_ROUTE_INVOKE &&
+		      !raw_name_ok(q, http, name, name_len)))) {
+		respond_outcome(q, ENGINE_INVALID_NAME,
+				"function names are 1-63 characters of a-z, "
+				"0-9, '-' and '_'");
 		return 0;
 	}
 	if (name) {
 		memcpy(q->name, name, name_len);
 		q->name[name_len] = '\0';
 	}
+	if (arg)
+		snprintf(q->arg, sizeof(q->arg), "%s", arg);
 	return body_limit(q, method);
 }
 
@@ -277,24 +357,24 @@ static void log_invocation(struct api_req *q, unsigned status,
 		http_request_id_str(q->http), q->name, status,
 		engine_outcome_code(inv->outcome), inv->queue_ns / 1000,
 		inv->run_ns / 1000,
-		(http_now_ns() - http_request_start_ns(q->http)) / 1000);
+		(monotime_ns() - http_request_start_ns(q->http)) / 1000);
 }
 
-/* The content type comes from the guest: only printable ASCII may reach a
- * header line, or a function could inject headers. */
+/* The content type comes from the guest: only safe text (text.h) may
+ * reach a header line, or a function could inject headers. */
 static const char *content_type_of(struct engine_invocation *inv)
 {
 	inv->content_type[sizeof(inv->content_type) - 1] = '\0';
 	if (!inv->content_type[0])
 		return "application/json"; /* the ABI's meaning of "" */
 	for (const char *p = inv->content_type; *p; p++)
-		if (*p < 0x20 || *p > 0x7e)
+		if (!text_is_safe((unsigned char)*p))
 			return "application/octet-stream";
 	return inv->content_type;
 }
 
-/* The HTTP status of each engine outcome: the one place where outcomes
- * meet HTTP. */
+/* The HTTP status of each engine outcome, of calls and deploys alike: the
+ * one place where outcomes meet HTTP. A deploy's ENGINE_OK is 201. */
 static unsigned outcome_status(enum engine_outcome o)
 {
 	static const unsigned status[ENGINE_OUTCOME_COUNT] = {
@@ -309,6 +389,20 @@ static unsigned outcome_status(enum engine_outcome o)
 		[ENGINE_QUEUE_TIMEOUT] = 503,
 		[ENGINE_UNAVAILABLE] = 503,
 		[ENGINE_INTERNAL] = 500,
+		[ENGINE_INVALID_IMAGE] = 400,
+		[ENGINE_INIT_FAILED] = 422,
+		[ENGINE_INVALID_SETTING] = 400,
+		[ENGINE_INVALID_NAME] = 400,
+		[ENGINE_STORAGE_FULL] = 507,
+		[ENGINE_BUDGET_EXCEEDED] = 507,
+		[ENGINE_DEPLOY_QUEUE_FULL] = 429,
+		[ENGINE_INVALID_ENV] = 400,
+		[ENGINE_INVALID_SECRET] = 400,
+		[ENGINE_SECRET_NOT_FOUND] = 404,
+		[ENGINE_VERSION_NOT_FOUND] = 404,
+		[ENGINE_NO_PREVIOUS_VERSION] = 409,
+		[ENGINE_GUEST_PROTOCOL] = 502,
+		[ENGINE_OUTPUT_TOO_LARGE] = 502,
 	};
 
 	return (unsigned)o < ENGINE_OUTCOME_COUNT ? status[o] : 500;
@@ -321,15 +415,27 @@ static void on_invoked(struct engine_invocation *inv)
 	char retry[16];
 
 	q->in_engine = 0;
+	invreq_free(&q->ir);
 	if (q->orphaned) {
 		free(inv->output);
-		free(q);
+		free(inv->headers);
+		req_free(q);
 		return;
 	}
 	http_request_set_timing(q->http, inv->queue_ns, inv->run_ns);
+	if (inv->outcome == ENGINE_OK)
+		status = inv->http_status;
 	log_invocation(q, status, inv);
 	if (inv->outcome == ENGINE_OK) {
-		respond(q, 200, content_type_of(inv),
+		/* The VMM checked every name and value. */
+		if (http_request_add_block(q->http, inv->headers,
+					   inv->headers_len) < 0)
+			log_msg(LOG_LEVEL_WARN,
+				"request_id=%s: response headers dropped",
+				http_request_id_str(q->http));
+		free(inv->headers);
+		inv->headers = NULL;
+		respond(q, status, content_type_of(inv),
 			inv->output ? (void *)inv->output : (void *)"",
 			inv->output_len,
 			inv->output ? HTTP_BODY_TAKE : HTTP_BODY_STATIC);
@@ -364,6 +470,14 @@ static void handle_invoke(struct api_req *q)
 	struct engine_invocation *inv = &q->u.inv;
 
 	memcpy(inv->function, q->name, sizeof(inv->function));
+	/* Borrowed by the engine until on_invoked: the body lives until
+	 * on_done, and on_done comes after on_invoked (engine.h, "Input
+	 * lifetime"). */
+	if (invreq_build(&q->ir, q->http, q->name) < 0) {
+		respond_outcome(q, ENGINE_INTERNAL, "out of memory");
+		return;
+	}
+	inv->request = &q->ir.req;
 	inv->input = http_request_body(q->http, &inv->input_len);
 	inv->request_id = http_request_id(q->http);
 	inv->done = on_invoked;
@@ -374,24 +488,53 @@ static void handle_invoke(struct api_req *q)
 
 /* ---- functions ---- */
 
+static void not_found(struct api_req *q);
+
+/* A change of a deployed function is in force: what it changed. */
+static void changed(struct api_req *q, struct engine_deploy *d)
+{
+	json_t *j = NULL;
+
+	if (d->change == ENGINE_CHANGE_ENV)
+		j = engine_env(q->api->engine, q->name);
+	else if (d->change == ENGINE_CHANGE_ROLLBACK)
+		j = json_incref(d->description);
+	json_decref(d->description);
+	d->description = NULL;
+	if (d->change == ENGINE_CHANGE_SECRET_PUT ||
+	    d->change == ENGINE_CHANGE_SECRET_DELETE)
+		respond(q, 204, NULL, "", 0, HTTP_BODY_STATIC);
+	else if (j)
+		respond_json(q, 200, j);
+	else
+		not_found(q); /* deleted meanwhile */
+}
+
 static void on_deployed(struct engine_deploy *d)
 {
 	struct api_req *q = d->opaque;
+	int ok = d->outcome == ENGINE_OK;
+	unsigned status;
 	char loc[96];
 
 	q->in_engine = 0;
 	if (q->orphaned) {
 		json_decref(d->description);
-		free(q);
+		req_free(q);
 		return;
 	}
+	status = ok ? 201 : outcome_status(d->outcome);
+	d->message[sizeof(d->message) - 1] = '\0';
 	log_msg(LOG_LEVEL_INFO,
-		"deploy request_id=%s function=%s status=%d%s%s%s%s",
-		http_request_id_str(q->http), q->name, d->status,
-		d->code[0] ? " code=" : "", d->code,
-		d->message[0] && d->status != 201 ? ": " : "",
-		d->status != 201 ? d->message : "");
-	if (d->status == 201) {
+		"deploy request_id=%s function=%s status=%u%s%s%s%s",
+		http_request_id_str(q->http), q->name, status,
+		ok ? "" : " code=", ok ? "" : engine_outcome_code(d->outcome),
+		d->message[0] && !ok ? ": " : "", ok ? "" : d->message);
+	if (ok && d->change != ENGINE_CHANGE_IMAGE) {
+		changed(q, d);
+		return;
+	}
+	if (ok) {
 		snprintf(loc, sizeof(loc), "/functions/%s", q->name);
 		http_request_add_header(q->http, "Location", loc);
 		respond_json(q, 201,
@@ -401,12 +544,7 @@ static void on_deployed(struct engine_deploy *d)
 	}
 	json_decref(d->description);
 	d->description = NULL;
-	d->code[sizeof(d->code) - 1] = '\0';
-	d->message[sizeof(d->message) - 1] = '\0';
-	respond_error(q,
-		      d->status >= 400 && d->status < 600 ? (unsigned)d->status
-							  : 500,
-		      d->code[0] ? d->code : "deploy_failed",
+	respond_error(q, status, engine_outcome_code(d->outcome),
 		      d->message[0] ? d->message : "deploy failed");
 }
 
@@ -432,11 +570,13 @@ static void handle_deploy(struct api_req *q)
 	struct engine_deploy *d = &q->u.dep;
 	struct settings_ctx c = {.s = &d->settings};
 
-	d->settings = q->api->cfg->engine.defaults;
+	/* A redeploy keeps the live settings the query does not change. */
+	if (engine_settings(q->api->engine, q->name, &d->settings) < 0)
+		d->settings = q->api->cfg->engine.defaults;
 	if (http_request_query_foreach(q->http, apply_setting, &c) ||
 	    function_settings_check(&d->settings, c.err, sizeof(c.err))) {
-		respond_error(q, 400, "invalid_setting",
-			      c.err[0] ? c.err : "invalid settings");
+		respond_outcome(q, ENGINE_INVALID_SETTING,
+				c.err[0] ? c.err : "invalid settings");
 		return;
 	}
 	memcpy(d->function, q->name, sizeof(d->function));
@@ -453,7 +593,7 @@ static void not_found(struct api_req *q)
 	char msg[128];
 
 	snprintf(msg, sizeof(msg), "function '%s' is not deployed", q->name);
-	respond_error(q, 404, "function_not_found", msg);
+	respond_outcome(q, ENGINE_NOT_FOUND, msg);
 }
 
 static void handle_function(struct api_req *q)
@@ -599,16 +739,16 @@ static ssize_t follow_read(void *opaque, char *buf, size_t max)
 	if (w->len == 0 && closed)
 		return 0; /* deleted, its last lines sent: the stream ends */
 	if (w->len == 0) {
-		if (http_now_ns() - w->quiet_since_ns < FOLLOW_HEARTBEAT_NS)
+		if (monotime_ns() - w->quiet_since_ns < FOLLOW_HEARTBEAT_NS)
 			return HTTP_STREAM_AGAIN;
-		w->quiet_since_ns = http_now_ns();
+		w->quiet_since_ns = monotime_ns();
 		buf[0] = '\n';
 		return 1;
 	}
 	n = w->len - w->off < max ? w->len - w->off : max;
 	memcpy(buf, w->text + w->off, n);
 	w->off += n;
-	w->quiet_since_ns = http_now_ns();
+	w->quiet_since_ns = monotime_ns();
 	return (ssize_t)n;
 }
 
@@ -658,7 +798,7 @@ static void logs_follow(struct api_req *q, const struct fnlog_filter *f,
 	memcpy(w->name, q->name, sizeof(w->name));
 	w->f = *f;
 	w->f.after_seq = after_seq;
-	w->quiet_since_ns = http_now_ns();
+	w->quiet_since_ns = monotime_ns();
 	w->next = q->api->followers;
 	q->api->followers = w;
 	metrics_http_inc(q->api->metrics, routes[q->route].label, 200);
@@ -704,6 +844,89 @@ static void handle_logs(struct api_req *q)
 			HTTP_BODY_STATIC);
 }
 
+static void start_change(struct api_req *q, enum engine_change change)
+{
+	struct engine_deploy *d = &q->u.dep;
+
+	memcpy(d->function, q->name, sizeof(d->function));
+	d->change = change;
+	d->env = q->json;
+	snprintf(d->secret_name, sizeof(d->secret_name), "%s", q->arg);
+	if (change == ENGINE_CHANGE_SECRET_PUT)
+		d->secret_value = http_request_body(q->http, &d->secret_len);
+	d->request_id = http_request_id(q->http);
+	d->done = on_deployed;
+	d->opaque = q;
+	q->in_engine = 1;
+	engine_deploy(q->api->engine, d);
+}
+
+static void respond_or_404(struct api_req *q, json_t *j)
+{
+	if (j)
+		respond_json(q, 200, j);
+	else
+		not_found(q);
+}
+
+static void handle_env(struct api_req *q)
+{
+	json_error_t jerr;
+	const void *body;
+	size_t len;
+
+	if (strcmp(http_request_method(q->http), "GET") == 0) {
+		respond_or_404(q, engine_env(q->api->engine, q->name));
+		return;
+	}
+	body = http_request_body(q->http, &len);
+	q->json = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES,
+			     &jerr);
+	if (!json_is_object(q->json)) {
+		respond_error(q, 400, "invalid_env",
+			      "the body must be a JSON object of "
+			      "string values");
+		return;
+	}
+	start_change(q, ENGINE_CHANGE_ENV);
+}
+
+static int rollback_arg(void *opaque, const char *key, const char *value)
+{
+	struct api_req *q = opaque;
+	unsigned long v;
+	char *end;
+
+	if (strcmp(key, "version") != 0 || value == NULL || *value < '0' ||
+	    *value > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (*end || errno || v == 0 || v > UINT32_MAX)
+		return -EINVAL;
+	q->u.dep.rollback_version = (uint32_t)v;
+	return 0;
+}
+
+static void handle_rollback(struct api_req *q)
+{
+	if (http_request_query_foreach(q->http, rollback_arg, q)) {
+		respond_error(q, 400, "invalid_request",
+			      "rollback takes only ?version=<n>, a version "
+			      "number from GET /functions/<name>/versions");
+		return;
+	}
+	start_change(q, ENGINE_CHANGE_ROLLBACK);
+}
+
+static void handle_secret(struct api_req *q)
+{
+	if (strcmp(http_request_method(q->http), "PUT") == 0)
+		start_change(q, ENGINE_CHANGE_SECRET_PUT);
+	else
+		start_change(q, ENGINE_CHANGE_SECRET_DELETE);
+}
+
 static void handle_functions(struct api_req *q)
 {
 	json_t *list = engine_list(q->api->engine);
@@ -735,7 +958,7 @@ static void handle_metrics(struct api_req *q)
 	struct metrics_render *rs = metrics_render_begin(q->api->metrics);
 
 	if (!rs) {
-		respond_error(q, 500, "internal_error", "out of memory");
+		respond_outcome(q, ENGINE_INTERNAL, "out of memory");
 		return;
 	}
 	metrics_http_inc(q->api->metrics, routes[q->route].label, 200);
@@ -749,9 +972,9 @@ static void handle_readyz(struct api_req *q)
 	static const char ready[] = "{\"status\":\"ready\"}";
 
 	if (q->api->shutting_down)
-		respond_error(q, 503, "unavailable", "shutting down");
+		respond_outcome(q, ENGINE_UNAVAILABLE, "shutting down");
 	else if (!engine_ready(q->api->engine))
-		respond_error(q, 503, "unavailable", "not ready");
+		respond_outcome(q, ENGINE_UNAVAILABLE, "not ready");
 	else
 		respond(q, 200, "application/json", ready, sizeof(ready) - 1,
 			HTTP_BODY_STATIC);
@@ -767,7 +990,7 @@ static void on_handle(void *opaque, struct http_request *http)
 	if (http_request_body_too_large(http)) {
 		snprintf(msg, sizeof(msg), "request body exceeds %zu bytes",
 			 body_limit(q, http_request_method(http)));
-		respond_error(q, 413, "payload_too_large", msg);
+		respond_outcome(q, ENGINE_INPUT_TOO_LARGE, msg);
 		return;
 	}
 	switch (q->route) {
@@ -780,8 +1003,23 @@ static void on_handle(void *opaque, struct http_request *http)
 	case API_ROUTE_FUNCTIONS:
 		handle_functions(q);
 		break;
-	case API_ROUTE_FUNCTION_LOGS:
+	case API_ROUTE_FN_LOGS:
 		handle_logs(q);
+		break;
+	case API_ROUTE_FN_ENV:
+		handle_env(q);
+		break;
+	case API_ROUTE_FN_SECRETS:
+		respond_or_404(q, engine_secrets(q->api->engine, q->name));
+		break;
+	case API_ROUTE_FN_SECRET:
+		handle_secret(q);
+		break;
+	case API_ROUTE_FN_VERSIONS:
+		respond_or_404(q, engine_versions(q->api->engine, q->name));
+		break;
+	case API_ROUTE_FN_ROLLBACK:
+		handle_rollback(q);
 		break;
 	case API_ROUTE_METRICS:
 		handle_metrics(q);
@@ -806,11 +1044,14 @@ static void on_done(void *opaque, struct http_request *http)
 	(void)opaque;
 	if (!q)
 		return;
+	/* Only when the server stops with requests still in the engine,
+	 * which main.c rules out by stopping the engine first: the body
+	 * an invocation borrows would be gone. */
 	if (q->in_engine) {
 		q->orphaned = 1; /* the engine callback frees it */
 		return;
 	}
-	free(q);
+	req_free(q);
 }
 
 /* ---- life cycle ---- */

@@ -14,7 +14,7 @@
  * uv_poll and its timeout by a uv_timer on the caller's loop; it starts no
  * threads. Every function here and every callback runs on the loop thread.
  *
- * A request goes through two callbacks:
+ * A request goes through three callbacks:
  *   begin(req)  headers are in; returns the body limit for this request,
  *               and may answer at once with http_respond (the body is then
  *               not read).
@@ -78,7 +78,8 @@ void http_destroy(struct http_server *s);
 
 const char *http_request_method(const struct http_request *r);
 const char *http_request_path(const struct http_request *r); /* decoded */
-/* A request header or query argument; NULL when absent. */
+/* The value of request header name (case-insensitive); NULL when absent.
+ * Query arguments are read with http_request_query_foreach. */
 const char *http_request_header(const struct http_request *r, const char *name);
 /* Calls fn for each query argument (value NULL when given without '=');
  * stops and returns fn's value when it is non-zero. */
@@ -92,7 +93,7 @@ int http_request_body_too_large(const struct http_request *r);
 /* 16 hex digits, unique per daemon run; also sent as X-Request-Id. */
 uint64_t http_request_id(const struct http_request *r);
 const char *http_request_id_str(const struct http_request *r);
-/* CLOCK_MONOTONIC ns when the request's headers arrived. */
+/* monotime_ns() when the request's headers arrived. */
 uint64_t http_request_start_ns(const struct http_request *r);
 
 void http_request_set_user(struct http_request *r, void *user);
@@ -101,6 +102,27 @@ void *http_request_user(const struct http_request *r);
 /* Times sent in Server-Timing next to the total. */
 void http_request_set_timing(struct http_request *r, uint64_t queue_ns,
 			     uint64_t run_ns);
+
+/* The request target as the client sent it ("/path?query", still
+ * percent-encoded), or NULL when unknown. */
+const char *http_request_raw_uri(const struct http_request *r);
+/* Calls fn for every request header in arrival order (repeats kept);
+ * stops and returns fn's value when it is non-zero. */
+int http_request_header_foreach(struct http_request *r,
+				int (*fn)(void *opaque, const char *name,
+					  size_t name_len, const char *value,
+					  size_t value_len),
+				void *opaque);
+/* The peer's address as text and its port. */
+int http_request_peer(const struct http_request *r, char *addr, size_t addr_len,
+		      unsigned *port);
+int http_request_is_tls(const struct http_request *r);
+
+/* Adds response headers from a block of "name\0value\0" pairs (copied),
+ * already checked by the caller (names tokens, values without CR/LF/NUL).
+ * A Content-Type among them replaces http_respond's content type. */
+int http_request_add_block(struct http_request *r, const char *block,
+			   size_t len);
 
 /* Adds a response header (copied) for the coming http_respond. */
 int http_request_add_header(struct http_request *r, const char *name,
@@ -132,7 +154,5 @@ typedef ssize_t (*http_stream_read_fn)(void *opaque, char *buf, size_t max);
 int http_respond_stream(struct http_request *r, unsigned status,
 			const char *content_type, http_stream_read_fn read,
 			void (*release)(void *opaque), void *opaque);
-
-uint64_t http_now_ns(void);
 
 #endif /* GLINT_HTTP_H */

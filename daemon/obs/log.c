@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "text.h"
 
 #define LOG_LINE_MAX 2048
 #define LOG_GUEST_MAX 1024
@@ -107,7 +108,7 @@ static size_t escape_into(char *dst, size_t cap, const char *src, size_t len)
 	for (size_t i = 0; i < len && o + 4 < cap; i++) {
 		unsigned char c = (unsigned char)src[i];
 
-		if (c >= 0x20 && c < 0x7f) {
+		if (text_is_safe(c)) {
 			dst[o++] = (char)c;
 			continue;
 		}
