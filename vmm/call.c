@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 #include <sys/ioctl.h>
-#include <sys/random.h>
 
 #include "deadline.h"
 #include "guestlog.h"
+#include "seed.h"
 #include "vm_internal.h"
 
 uint64_t vm_now_ns(void)
@@ -107,6 +107,7 @@ static int write_call(struct vm *vm, const struct vm_call_args *args)
 	const struct glint_boot_info *boot = &vm->snap->boot;
 	struct glint_call_page *cp;
 	void *p, *in;
+	int rc;
 
 	if (guestmem_ptr(&vm->gm, GLINT_CALL_PAGE_GPA, sizeof(*cp), &p) ||
 	    guestmem_ptr(&vm->gm, boot->in_gpa, args->input_len, &in))
@@ -117,9 +118,9 @@ static int write_call(struct vm *vm, const struct vm_call_args *args)
 	vm->host_in_bytes = args->input_len;
 	cp->call.call_id = args->call_id;
 	cp->call.in_len = args->input_len;
-	if (getrandom(cp->call.seed, sizeof(cp->call.seed), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(cp->call.seed))
-		return -errno;
+	rc = seed_fill(cp->call.seed, sizeof(cp->call.seed));
+	if (rc)
+		return rc;
 	cp->call.wall_ns = wall_ns();
 	cp->call.deadline_ns =
 		args->timeout_ms
