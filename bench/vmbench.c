@@ -168,7 +168,8 @@ static double bench_warm(uint64_t *ns, uint64_t *ns_call)
 	}
 	/* CPU rather than wall time: what a call costs a loaded machine,
 	 * the figure the HTTP benchmark's ceiling is computed from. */
-	printf("%-44s mean %9.1f us\n", "warm call CPU (thread CPU time / call)",
+	printf("%-44s mean %9.1f us\n",
+	       "warm call CPU (thread CPU time / call)",
 	       (double)(thread_cpu_ns() - cpu0) / 1000.0 / samples);
 	med = report("warm call: echo 200 B (call + restore)", ns, samples);
 	report("  of which the call (reply can go out here)", ns_call, samples);
