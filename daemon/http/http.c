@@ -22,6 +22,9 @@
 #define HDR_MAX 4
 #define BODY_RESERVE_MAX (64u << 10)
 #define DEADLINE_SCAN_MS 500
+/* How long the listen socket goes unwatched after an accept failed for
+ * want of file descriptors and no connection is open to free one. */
+#define ACCEPT_PAUSE_MS 100
 /* The minimum body rate is judged only after this long: TCP slow start and
  * a client's own pauses make the first seconds of any upload look slow. */
 #define BODY_RATE_GRACE_NS (5ULL * 1000000000ULL)
@@ -82,6 +85,9 @@ struct http_server {
 	uv_idle_t soon;	  /* run MHD next iteration without blocking */
 	uv_timer_t drain_timer;
 	uv_timer_t deadline_timer; /* request head and body deadlines */
+	uv_timer_t accept_timer;   /* ends a pause after fd exhaustion */
+	int accept_starved;	   /* errno of a failed accept in MHD_run */
+	int starved_logged;	   /* until a connection is accepted again */
 	unsigned open_handles;
 	struct conn_track conns;	 /* list head */
 	struct http_request *defer_head; /* suspend after MHD_run */
@@ -117,6 +123,8 @@ static void finish_drain(struct http_server *s)
 
 static void on_timer(uv_timer_t *t);
 static void on_soon(uv_idle_t *c);
+static void on_poll(uv_poll_t *p, int status, int events);
+static void run_mhd(struct http_server *s);
 
 static void defer_remove(struct http_request *r)
 {
@@ -156,6 +164,44 @@ static void suspend_deferred(struct http_server *s)
 	}
 }
 
+static void on_accept_retry(uv_timer_t *t)
+{
+	struct http_server *s = t->data;
+
+	if (s->mhd == NULL)
+		return;
+	uv_poll_start(&s->poll, UV_READABLE, on_poll);
+	run_mhd(s);
+}
+
+/*
+ * An accept failed for want of file descriptors (or memory). With
+ * connections open, libmicrohttpd 0.9.75 takes its listen socket out of
+ * its epoll set until one closes; with none, it leaves it in, and the
+ * pending connection would make its epoll fd readable at once, for ever:
+ * a loop spinning at 100% CPU. Stop watching that fd for a while instead;
+ * the timers still run MHD, and nothing else is waiting on it.
+ */
+static void accept_starved(struct http_server *s)
+{
+	const union MHD_DaemonInfo *di;
+	int err = s->accept_starved;
+
+	s->accept_starved = 0;
+	if (!s->starved_logged) {
+		log_msg(LOG_LEVEL_WARN,
+			"http: cannot accept connections: %s; new "
+			"connections wait until descriptors are free",
+			strerror(err));
+		s->starved_logged = 1;
+	}
+	di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	if (di && di->num_connections > 0)
+		return;
+	uv_poll_stop(&s->poll);
+	uv_timer_start(&s->accept_timer, on_accept_retry, ACCEPT_PAUSE_MS, 0);
+}
+
 /* Never called from inside MHD's own callbacks. */
 static void run_mhd(struct http_server *s)
 {
@@ -163,6 +209,8 @@ static void run_mhd(struct http_server *s)
 
 	MHD_run(s->mhd);
 	suspend_deferred(s);
+	if (s->accept_starved)
+		accept_starved(s);
 	/* At max_connections MHD takes its listen socket out of its epoll
 	 * set and puts it back only in a run after connections closed; no
 	 * event would cause that run, so run at least once a second. */
@@ -203,13 +251,26 @@ static void on_drain_timeout(uv_timer_t *t)
 
 /* ---- MHD callbacks ---- */
 
+static int starving(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOBUFS ||
+	       err == ENOMEM;
+}
+
+/*
+ * libmicrohttpd logs only so that a failed accept is seen (it tells no
+ * one else); errno still holds the accept's error here. Its other
+ * messages stay unlogged, as they were before: most are about one
+ * client's bytes, and no client may write to the log at will.
+ */
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
-	char msg[512];
+	struct http_server *s = cls;
+	int err = errno;
 
-	(void)cls;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	log_msg(LOG_LEVEL_WARN, "http: %s", msg);
+	(void)ap;
+	if (strstr(fmt, "accept") && starving(err))
+		s->accept_starved = err;
 }
 
 static int hexval(char c)
@@ -465,6 +526,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 	struct conn_track *t = *socket_context;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		s->starved_logged = 0;
 		t = calloc(1, sizeof(*t));
 		if (!t)
 			return; /* served without deadlines */
@@ -566,7 +628,8 @@ static struct MHD_Daemon *start_mhd(struct http_server *s,
 {
 	/* Epoll in external-loop mode: MHD_run never blocks and no thread is
 	 * started; suspend/resume lets a connection wait for its VM. */
-	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+	unsigned flags =
+		MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem o[16];
 	unsigned n = 0;
 
@@ -620,9 +683,10 @@ static int start_handles(struct http_server *s, char *err, size_t err_len)
 	uv_idle_init(s->loop, &s->soon);
 	uv_timer_init(s->loop, &s->drain_timer);
 	uv_timer_init(s->loop, &s->deadline_timer);
+	uv_timer_init(s->loop, &s->accept_timer);
 	s->poll.data = s->timer.data = s->soon.data = s->drain_timer.data = s;
-	s->deadline_timer.data = s;
-	s->open_handles = 5;
+	s->deadline_timer.data = s->accept_timer.data = s;
+	s->open_handles = 6;
 	uv_poll_start(&s->poll, UV_READABLE, on_poll);
 	uv_timer_start(&s->deadline_timer, on_deadline_scan, DEADLINE_SCAN_MS,
 		       DEADLINE_SCAN_MS);
@@ -732,6 +796,7 @@ void http_destroy(struct http_server *s)
 	uv_close((uv_handle_t *)&s->soon, on_handle_closed);
 	uv_close((uv_handle_t *)&s->drain_timer, on_handle_closed);
 	uv_close((uv_handle_t *)&s->deadline_timer, on_handle_closed);
+	uv_close((uv_handle_t *)&s->accept_timer, on_handle_closed);
 }
 
 /* ---- the request ---- */

@@ -72,3 +72,11 @@ tests_robust_test_budgets_DEPENDENCIES = $(ROBUST_DEPS)
 
 # SECURITY.md maps every defence to the tests here and elsewhere.
 EXTRA_DIST += SECURITY.md
+
+check_PROGRAMS += tests/robust/test_fdlimit
+TESTS += tests/robust/test_fdlimit
+tests_robust_test_fdlimit_SOURCES = tests/robust/test_fdlimit.c \
+	$(ROBUST_COMMON)
+tests_robust_test_fdlimit_CPPFLAGS = $(ROBUST_CPPFLAGS)
+tests_robust_test_fdlimit_LDADD = $(ROBUST_LDADD)
+tests_robust_test_fdlimit_DEPENDENCIES = $(ROBUST_DEPS)
