@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # http_bench.sh: glintd's invoke path against its parts, measured in the same run: wrk on POST /invoke/echo and GET /healthz, vmbench's warm call, per-thread CPU.
-# Usage: bench/http_bench.sh [seconds-per-run [rounds]]   (defaults 5 and 3)
+# Usage: bench/http_bench.sh [seconds-per-run [rounds]]   (defaults 5 and 3; empty means default)
 #   GLINT_BUILDDIR: the build tree (default .); GLINTD_ARGS: extra glintd
 #   flags; GLINTD: the daemon binary (default $GLINT_BUILDDIR/glintd); WRK:
 #   the wrk binary. Exits 1 when a ratio misses its target.
