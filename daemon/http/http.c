@@ -80,9 +80,10 @@ struct http_server {
 	uv_loop_t *loop;
 	struct MHD_Daemon *mhd;
 	struct http_handlers h;
-	uv_poll_t poll;	  /* MHD's epoll fd */
-	uv_timer_t timer; /* MHD's timeout */
-	uv_idle_t soon;	  /* run MHD next iteration without blocking */
+	uv_poll_t poll;	       /* MHD's epoll fd */
+	uv_timer_t timer;      /* MHD's timeout */
+	uv_idle_t soon;	       /* run MHD next iteration without blocking */
+	uv_check_t after_poll; /* or later in this one, after the poll */
 	uv_timer_t drain_timer;
 	uv_timer_t deadline_timer; /* request head and body deadlines */
 	uv_timer_t accept_timer;   /* ends a pause after fd exhaustion */
@@ -236,8 +237,32 @@ static void on_timer(uv_timer_t *t)
 
 static void on_soon(uv_idle_t *c)
 {
-	uv_idle_stop(c);
-	run_mhd(c->data);
+	struct http_server *s = c->data;
+
+	uv_idle_stop(&s->soon);
+	uv_check_stop(&s->after_poll);
+	run_mhd(s);
+}
+
+static void on_after_poll(uv_check_t *c)
+{
+	struct http_server *s = c->data;
+
+	uv_idle_stop(&s->soon);
+	uv_check_stop(&s->after_poll);
+	run_mhd(s);
+}
+
+/*
+ * Runs MHD soon, outside its callbacks. Answers usually come from callbacks
+ * of the poll phase (a worker's result): the check handle runs MHD right
+ * after it, in the same loop iteration, instead of one more iteration and
+ * one more epoll_wait; the idle handle covers the other phases.
+ */
+static void run_soon(struct http_server *s)
+{
+	uv_idle_start(&s->soon, on_soon);
+	uv_check_start(&s->after_poll, on_after_poll);
 }
 
 static void on_drain_timeout(uv_timer_t *t)
@@ -681,12 +706,13 @@ static int start_handles(struct http_server *s, char *err, size_t err_len)
 	}
 	uv_timer_init(s->loop, &s->timer);
 	uv_idle_init(s->loop, &s->soon);
+	uv_check_init(s->loop, &s->after_poll);
 	uv_timer_init(s->loop, &s->drain_timer);
 	uv_timer_init(s->loop, &s->deadline_timer);
 	uv_timer_init(s->loop, &s->accept_timer);
 	s->poll.data = s->timer.data = s->soon.data = s->drain_timer.data = s;
-	s->deadline_timer.data = s->accept_timer.data = s;
-	s->open_handles = 6;
+	s->deadline_timer.data = s->accept_timer.data = s->after_poll.data = s;
+	s->open_handles = 7;
 	uv_poll_start(&s->poll, UV_READABLE, on_poll);
 	uv_timer_start(&s->deadline_timer, on_deadline_scan, DEADLINE_SCAN_MS,
 		       DEADLINE_SCAN_MS);
@@ -794,6 +820,7 @@ void http_destroy(struct http_server *s)
 	uv_close((uv_handle_t *)&s->poll, on_handle_closed);
 	uv_close((uv_handle_t *)&s->timer, on_handle_closed);
 	uv_close((uv_handle_t *)&s->soon, on_handle_closed);
+	uv_close((uv_handle_t *)&s->after_poll, on_handle_closed);
 	uv_close((uv_handle_t *)&s->drain_timer, on_handle_closed);
 	uv_close((uv_handle_t *)&s->deadline_timer, on_handle_closed);
 	uv_close((uv_handle_t *)&s->accept_timer, on_handle_closed);
@@ -1032,6 +1059,6 @@ static void set_response(struct http_request *r, unsigned status,
 	if (r->suspended) {
 		r->suspended = 0;
 		MHD_resume_connection(r->conn);
-		uv_idle_start(&r->srv->soon, on_soon);
+		run_soon(r->srv);
 	}
 }
