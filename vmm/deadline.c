@@ -96,6 +96,17 @@ static void free_timer(void *p)
 	free(t);
 }
 
+/* Timers are not inherited by fork(): the child's copy of the forking
+ * thread's state names a timer it does not have, and would have it count
+ * as armed. It makes its own on its next call. */
+static void forget_in_child(void)
+{
+	free(thread_timer);
+	thread_timer = NULL;
+	armed_ns = 0;
+	pthread_setspecific(timer_key, NULL);
+}
+
 static void install(void)
 {
 	struct sigaction sa;
@@ -111,6 +122,8 @@ static void install(void)
 		init_errno = errno;
 	else
 		init_errno = pthread_key_create(&timer_key, free_timer);
+	if (init_errno == 0)
+		init_errno = pthread_atfork(NULL, NULL, forget_in_child);
 }
 
 static int thread_setup(void)
