@@ -8,12 +8,12 @@
 #include <string.h>
 #include <time.h>
 #include <sys/ioctl.h>
-#include <sys/random.h>
 
 #include "deadline.h"
 #include "guestlog.h"
 #include "request.h"
 #include "resphead.h"
+#include "seed.h"
 #include "vm_internal.h"
 
 static int64_t wall_ns(void)
@@ -102,6 +102,7 @@ static int write_call(struct vm *vm, const struct vm_call_args *args)
 	size_t in_len = request_size(args->request, args->input_len);
 	struct glint_call_page *cp;
 	void *p, *in;
+	int rc;
 
 	if (guestmem_ptr(&vm->gm, GLINT_CALL_PAGE_GPA, sizeof(*cp), &p) ||
 	    guestmem_ptr(&vm->gm, boot->in_gpa, in_len, &in))
@@ -111,9 +112,9 @@ static int write_call(struct vm *vm, const struct vm_call_args *args)
 	vm->host_in_bytes = in_len;
 	cp->call.call_id = args->call_id;
 	cp->call.in_len = in_len;
-	if (getrandom(cp->call.seed, sizeof(cp->call.seed), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(cp->call.seed))
-		return -errno;
+	rc = seed_fill(cp->call.seed, sizeof(cp->call.seed));
+	if (rc)
+		return rc;
 	cp->call.wall_ns = wall_ns();
 	cp->call.deadline_ns =
 		args->timeout_ms

@@ -13,4 +13,5 @@ vmm_libglintvmm_a_SOURCES += \
 	vmm/layout.c vmm/layout.h \
 	vmm/paging_x86_64.c vmm/paging_x86_64.h \
 	vmm/restore.c \
+	vmm/seed.c vmm/seed.h \
 	vmm/vm.c vmm/vm_internal.h

@@ -16,7 +16,6 @@
 
 #define IDLE_SCAN_MS 100
 #define DEFAULT_SPIN_US 20
-#define DEFAULT_LOOP_POLL_US 200
 #define GUEST_LOG_BATCH (32u << 10)
 
 /* The engine's single way to the daemon log, so it can be redirected. */
@@ -339,18 +338,19 @@ static unsigned spin_us_default(unsigned workers)
 
 /*
  * How long the loop polls for a lone call's result instead of sleeping:
- * a sleeping loop thread costs an eventfd write and a wake-up of an idle
- * vCPU per result. Polling uses the core that is spare while one VM works,
- * so it is off on a single CPU. GLINT_LOOP_POLL_US overrides the choice.
+ * off unless GLINT_LOOP_POLL_US asks for it. Polling saves an eventfd
+ * write and a wake-up per result only when a core is truly spare; where
+ * the cores are shared (with the client, other work, or a host whose exit
+ * is slow) the polling loop took ~90 us of CPU per call at one connection
+ * and tripled its latency (bench/http_bench.sh, per-thread CPU).
  */
 static unsigned loop_poll_us_default(void)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned us;
 
 	if (env_us("GLINT_LOOP_POLL_US", &us))
 		return us;
-	return cpus > 1 ? DEFAULT_LOOP_POLL_US : 0;
+	return 0;
 }
 
 /* Worker shares (engine.h): no function, and no group of boots, ever
