@@ -57,6 +57,9 @@ void vm_copy_exit(const struct kvm_run *run, struct exit_state *x)
 	x->rax = run->s.regs.regs.rax;
 	x->rdi = run->s.regs.regs.rdi;
 	x->rsi = run->s.regs.regs.rsi;
+	x->rdx = run->s.regs.regs.rdx;
+	x->rcx = run->s.regs.regs.rcx;
+	x->r8 = run->s.regs.regs.r8;
 	x->rip = run->s.regs.regs.rip;
 	x->rsp = run->s.regs.regs.rsp;
 	x->cs = run->s.regs.sregs.cs.selector;
@@ -128,25 +131,33 @@ static int write_call(struct vm *vm, const struct vm_call_args *args)
 	return 0;
 }
 
-/* The only KVM_RUN of a call, bracketed by the interrupt hand-shake. */
-static int run_call(struct vm *vm, const struct vm_call_args *args,
-		    struct exit_state *x, struct vm_call_result *res,
-		    int *interrupted)
+/* One KVM_RUN of a call (one per call unless it makes host calls),
+ * bracketed by the interrupt hand-shake; the deadline is what is left of
+ * the call's. */
+static int run_call(struct vm *vm, struct exit_state *x, int *interrupted)
 {
-	uint64_t t0;
+	uint32_t timeout_ms = 0;
+	uint64_t t0, now;
 	int rc;
 
+	if (vm->cur.deadline_ns) {
+		now = vm_now_ns();
+		if (now >= vm->cur.deadline_ns)
+			return -EINTR;
+		timeout_ms = (uint32_t)((vm->cur.deadline_ns - now + 999999) /
+					1000000);
+	}
 	vm->run->immediate_exit = 0;
 	pthread_mutex_lock(&vm->lock);
 	vm->in_call = 1;
 	vm->interrupted = 0;
 	vm->thread = pthread_self();
 	pthread_mutex_unlock(&vm->lock);
-	rc = deadline_begin(vm->run, args->timeout_ms);
+	rc = deadline_begin(vm->run, timeout_ms);
 	if (!rc) {
 		t0 = vm_now_ns();
-		rc = vm_run(vm, x, &res->exits);
-		res->run_ns = vm_now_ns() - t0;
+		rc = vm_run(vm, x, &vm->cur.exits);
+		vm->cur.run_ns += vm_now_ns() - t0;
 		deadline_end();
 	}
 	pthread_mutex_lock(&vm->lock);
@@ -180,20 +191,102 @@ static int finish_done(struct vm *vm, const struct exit_done *done,
 	return 0;
 }
 
-int vm_call(struct vm *vm, const struct vm_call_args *args,
-	    struct vm_call_result *res, struct vm_error *err)
+/* The call's end, however it ended: counters and the guest's log lines. */
+static void call_ended(struct vm *vm, struct vm_call_result *res)
 {
-	struct vm_error local;
+	vm->cur.parked = 0;
+	res->run_ns = vm->cur.run_ns;
+	res->exits = vm->cur.exits;
+	res->hostcalls = vm->cur.hostcalls;
+	res->hostcalls_limited = vm->cur.limited;
+	res->log_lines = vm_take_logs(vm, vm->cur.call_id, vm->cur.log,
+				      vm->cur.log_opaque, &res->log_dropped);
+}
+
+static int timed_out(struct vm *vm, int interrupted, struct vm_error *err)
+{
+	if (interrupted)
+		exit_fail(err, VM_ERR_TIMEOUT, "call interrupted by the host");
+	else
+		exit_fail(err, VM_ERR_TIMEOUT, "deadline of %u ms exceeded",
+			  vm->cur.timeout_ms);
+	(void)vm;
+	return -EIO;
+}
+
+/* Runs the guest until the call ends or parks on a host call. */
+static int call_continue(struct vm *vm, struct vm_call_result *res,
+			 struct vm_error *err)
+{
 	struct exit_state x;
 	struct exit_done done;
+	enum exit_verdict v;
 	int rc, interrupted = 0;
 
-	if (!err)
-		err = &local;
+	for (;;) {
+		rc = run_call(vm, &x, &interrupted);
+		if (rc == -EINTR) {
+			call_ended(vm, res);
+			return timed_out(vm, interrupted, err);
+		}
+		if (rc) {
+			call_ended(vm, res);
+			return vm_host_error(err, -rc, "KVM_RUN");
+		}
+		v = exit_decode(&x, EXIT_PHASE_CALL, &vm->gm, &vm->snap->boot,
+				&done, err);
+		if (v != EXIT_HOSTCALL)
+			break;
+		rc = vm__hostcall(vm, &x, err);
+		if (rc == 0) {
+			vm->cur.parked = 1;
+			res->hostcall = vm->cur.hc;
+			return -EINPROGRESS;
+		}
+		if (rc < 0)
+			break;
+	}
+	call_ended(vm, res);
+	if (v != EXIT_DONE)
+		return -EIO;
+	rc = finish_done(vm, &done, res, err);
+	if (rc == 0)
+		vm->needs_reset = 0;
+	return rc;
+}
+
+static void reset_result(struct vm_call_result *res, struct vm_error *err)
+{
 	memset(res, 0, sizeof(*res));
 	memset(err, 0, sizeof(*err));
 	snprintf(res->content_type, sizeof(res->content_type),
 		 "application/json");
+}
+
+static void begin_call(struct vm *vm, const struct vm_call_args *args)
+{
+	memset(&vm->cur, 0, sizeof(vm->cur));
+	vm->cur.call_id = args->call_id;
+	vm->cur.log = args->log;
+	vm->cur.log_opaque = args->log_opaque;
+	vm->cur.timeout_ms = args->timeout_ms;
+	if (args->timeout_ms)
+		vm->cur.deadline_ns =
+			vm_now_ns() + (uint64_t)args->timeout_ms * 1000000;
+	vm->cur.sync = args->hostcall_sync;
+	vm->cur.sync_opaque = args->hostcall_opaque;
+	vm->cur.limits = args->hostcall_limits;
+}
+
+int vm_call(struct vm *vm, const struct vm_call_args *args,
+	    struct vm_call_result *res, struct vm_error *err)
+{
+	struct vm_error local;
+	int rc;
+
+	if (!err)
+		err = &local;
+	reset_result(res, err);
 	if (!vm->pristine)
 		return -EBUSY;
 	if (args->input_len > vm->snap->boot.in_cap)
@@ -202,31 +295,55 @@ int vm_call(struct vm *vm, const struct vm_call_args *args,
 		return -EINVAL;
 	vm->pristine = 0;
 	vm->needs_reset = 1;
+	begin_call(vm, args);
 	rc = write_call(vm, args);
 	if (rc)
 		return vm_host_error(err, -rc, "preparing the call");
-	rc = run_call(vm, args, &x, res, &interrupted);
-	res->log_lines = vm_take_logs(vm, args->call_id, args->log,
-				      args->log_opaque, &res->log_dropped);
-	if (rc == -EINTR) {
-		if (interrupted)
-			exit_fail(err, VM_ERR_TIMEOUT,
-				  "call interrupted by the host");
-		else
-			exit_fail(err, VM_ERR_TIMEOUT,
-				  "deadline of %u ms exceeded",
-				  args->timeout_ms);
-		return -EIO;
+	return call_continue(vm, res, err);
+}
+
+int vm_resume(struct vm *vm, int64_t result, const void *resp, size_t len,
+	      struct vm_call_result *res, struct vm_error *err)
+{
+	struct vm_error local;
+	const struct vm_hostcall_limits *l = &vm->cur.limits;
+
+	if (!err)
+		err = &local;
+	reset_result(res, err);
+	if (!vm->cur.parked || (len && !resp))
+		return -EINVAL;
+	if (len > vm->cur.hc.resp_cap) {
+		result = GLINT_E_TOOBIG;
+	} else if (l->out_bytes_max &&
+		   (len > l->out_bytes_max ||
+		    vm->cur.out_bytes > l->out_bytes_max - len)) {
+		vm->cur.limited++;
+		result = GLINT_E_LIMIT;
+	} else if (len) {
+		/* The range was checked writable when the guest stopped and
+		 * the guest has not run since. */
+		memcpy(vm->cur.hc.resp, resp, len);
+		vm->cur.out_bytes += len;
 	}
-	if (rc)
-		return vm_host_error(err, -rc, "KVM_RUN");
-	if (exit_decode(&x, EXIT_PHASE_CALL, &vm->gm, &vm->snap->boot, &done,
-			err) != EXIT_DONE)
-		return -EIO;
-	rc = finish_done(vm, &done, res, err);
-	if (rc == 0)
-		vm->needs_reset = 0;
-	return rc;
+	vm->cur.parked = 0;
+	vm__set_rax(vm, result);
+	return call_continue(vm, res, err);
+}
+
+int vm_abandon(struct vm *vm, enum vm_error_kind kind, const char *message,
+	       struct vm_call_result *res, struct vm_error *err)
+{
+	struct vm_error local;
+
+	if (!err)
+		err = &local;
+	reset_result(res, err);
+	if (!vm->cur.parked)
+		return -EINVAL;
+	call_ended(vm, res);
+	exit_fail(err, kind, "%s", message);
+	return -EIO;
 }
 
 void vm_interrupt(struct vm *vm)
