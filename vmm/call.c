@@ -199,6 +199,8 @@ static void call_ended(struct vm *vm, struct vm_call_result *res)
 	res->exits = vm->cur.exits;
 	res->hostcalls = vm->cur.hostcalls;
 	res->hostcalls_limited = vm->cur.limited;
+	memcpy(res->limited_by_op, vm->cur.limited_by_op,
+	       sizeof(res->limited_by_op));
 	res->log_lines = vm_take_logs(vm, vm->cur.call_id, vm->cur.log,
 				      vm->cur.log_opaque, &res->log_dropped);
 }
@@ -319,6 +321,7 @@ int vm_resume(struct vm *vm, int64_t result, const void *resp, size_t len,
 		   (len > l->out_bytes_max ||
 		    vm->cur.out_bytes > l->out_bytes_max - len)) {
 		vm->cur.limited++;
+		vm->cur.limited_by_op[vm->cur.hc.op]++;
 		result = GLINT_E_LIMIT;
 	} else if (len) {
 		/* The range was checked writable when the guest stopped and

@@ -133,6 +133,7 @@ int vm__hostcall(struct vm *vm, const struct exit_state *x,
 	vm->cur.hostcalls++;
 	if (over_limit(vm, hc->req_len)) {
 		vm->cur.limited++;
+		vm->cur.limited_by_op[hc->op]++;
 		vm__set_rax(vm, GLINT_E_LIMIT);
 		return 1;
 	}

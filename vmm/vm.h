@@ -212,6 +212,7 @@ struct vm_call_result {
 	uint32_t log_dropped;
 	uint32_t hostcalls;	    /* host calls the guest made */
 	uint32_t hostcalls_limited; /* of those, refused with GLINT_E_LIMIT */
+	uint32_t limited_by_op[GLINT_HOSTCALL_OP_COUNT]; /* the same by op */
 	/* -EINPROGRESS: the host call the parked VM waits on */
 	struct vm_hostcall hostcall;
 };

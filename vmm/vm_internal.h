@@ -85,6 +85,7 @@ struct vm {
 		void *sync_opaque;
 		struct vm_hostcall_limits limits;
 		uint32_t hostcalls, limited;
+		uint32_t limited_by_op[GLINT_HOSTCALL_OP_COUNT];
 		uint64_t in_bytes, out_bytes;
 		uint64_t run_ns;
 		uint32_t exits;
