@@ -10,7 +10,7 @@ GUEST_TEST_IMAGES = \
 	tests/guests/badabi.elf tests/guests/hugebss.elf \
 	tests/guests/libc_vm.elf tests/guests/libm_conf.elf \
 	tests/guests/callinfo.elf \
-	tests/guests/fpuleak.elf
+	tests/guests/fpuleak.elf tests/guests/hostcall.elf
 check_DATA += $(GUEST_TEST_IMAGES)
 CLEANFILES += $(GUEST_TEST_IMAGES) tests/guests/badabi-note.guest.o
 
