@@ -524,9 +524,10 @@ json_t *engine_describe(struct engine *e, const char *name)
 	json_object_set_new(d, "invocations", counts);
 	json_object_set_new(
 		d, "pool",
-		json_pack("{s:I, s:I, s:I, s:I, s:I}", "ready",
+		json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "ready",
 			  (json_int_t)v->nready, "busy", (json_int_t)v->nbusy,
-			  "creating", (json_int_t)v->ncreating, "queued",
+			  "parked", (json_int_t)fn->nparked, "creating",
+			  (json_int_t)v->ncreating, "queued",
 			  (json_int_t)fn->nwaiters, "total",
 			  (json_int_t)(v->nready + v->nbusy + v->ncreating)));
 	return d;

@@ -159,6 +159,9 @@ struct fn {
 	unsigned nwaiters;
 	struct dlist run_link;	/* in engine->runnable while nwaiters > 0 */
 	unsigned nrunning;	/* workers held by its calls */
+	unsigned nparked;	/* calls parked on host calls (hostcall.c):
+	                           their VMs count as busy, they hold no
+	                           worker */
 	unsigned ndeploys;	/* OP_DEPLOY ops queued or running */
 	const char *blocked_by; /* budget that stopped its pool growing last,
 	                           or NULL */

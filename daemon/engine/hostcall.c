@@ -137,6 +137,7 @@ void hostcall_parked(struct worker_item *it)
 	if (--e->nvms_busy == 0)
 		workers_poll_stop(e->workers);
 	e->nparked++;
+	c->fn->nparked++;
 	c->parked_ns = engine_now_ns();
 	c->wake_ns = wake_of(c, &c->hc_result);
 	dlist_push_tail(&e->parked, &c->park_link);
@@ -176,6 +177,7 @@ struct call *hostcall_next_resume(struct engine *e,
 			continue;
 		dlist_remove(&c->park_link);
 		e->nparked--;
+		c->fn->nparked--;
 		return c;
 	}
 	return NULL;

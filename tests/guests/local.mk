@@ -50,6 +50,7 @@ tests_guests_libguest_host_a_CPPFLAGS = \
 tests_guests_libguest_host_a_CFLAGS = $(AM_CFLAGS) -fno-builtin
 
 GUEST_HOST_TEST_CPPFLAGS = -I$(top_srcdir) -I$(top_srcdir)/tests/guests \
+	-I$(top_srcdir)/vmm \
 	$(JANSSON_CFLAGS) \
 	$(CHECK_CFLAGS)
 GUEST_HOST_TEST_LIBS = tests/guests/libguest-host.a $(CHECK_LIBS) \
