@@ -160,7 +160,7 @@ init_mxcsr:
 dirty_mxcsr:
 	.long	0x7f80
 
-/* The ABI note (glint_abi.h: name "glint", type "ABI1", version 1). */
+/* The ABI note (glint_abi.h: name "glint", type "ABI1", version 2). */
 	.section .note.glint, "a", @note
 	.balign	4
 	.long	6
@@ -168,7 +168,7 @@ dirty_mxcsr:
 	.long	0x41424931
 	.asciz	"glint"
 	.balign	4
-	.long	1
+	.long	2
 
 	.bss
 	.balign	16

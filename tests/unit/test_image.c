@@ -434,11 +434,11 @@ END_TEST
 
 START_TEST(test_note_version_mismatch)
 {
-	uint32_t v = 2;
+	uint32_t v = GLINT_ABI_VERSION + 1;
 
 	memcpy(fx.u.bytes + NOTE_OFF + sizeof(Elf64_Nhdr) + 8, &v, 4);
-	ck_rejects(&fx, "image was built for glint ABI version 2, this host "
-			"runs version 1");
+	ck_rejects(&fx, "image was built for glint ABI version 3, this host "
+			"runs version 2");
 }
 END_TEST
 

@@ -229,7 +229,7 @@ START_TEST(test_real_badabi)
 		image_load_file(p, IMAGE_LIMIT_BYTES, &img, err, sizeof(err)),
 		-EINVAL);
 	ck_assert_str_eq(err, "image was built for glint ABI version 999, this "
-			      "host runs version 1");
+			      "host runs version 2");
 }
 END_TEST
 
