@@ -42,7 +42,7 @@ static const struct bad bads[] = {
 	 9,
 	 VM_ERR_PROTOCOL,
 	 "unknown host call operation 65535",
-	 0},
+	 -1},
 	{"out to the fault port",
 	 {0xe6, 0x1f},
 	 2,
