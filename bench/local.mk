@@ -2,3 +2,5 @@
 include bench/vmm.mk
 include bench/http.mk
 include bench/load.mk
+include bench/kv.mk
+include bench/fetch.mk

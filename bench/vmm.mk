@@ -5,7 +5,8 @@
 # bench-vmm` runs it pinned to CPU 1. Not part of make check.
 noinst_PROGRAMS += bench/vmbench
 bench_vmbench_SOURCES = bench/vmbench.c
-bench_vmbench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/vmm
+bench_vmbench_CPPFLAGS = $(AM_CPPFLAGS) $(VMM_PRIVATE_CPPFLAGS) \
+	-I$(top_srcdir)/tests/vmm
 bench_vmbench_LDADD = vmm/libglintvmm.a
 
 bench-vmm: bench/vmbench guest/examples/echo.elf guest/examples/hello.elf tests/guests/dirty.elf tests/guests/hostcall.elf

@@ -6,6 +6,8 @@
 #   cli/     glint, the command-line client (no engine, no libuv)
 include daemon/common/local.mk
 include daemon/obs/local.mk
+include daemon/fetch/local.mk
 include daemon/engine/local.mk
+include daemon/kv/local.mk
 include daemon/http/local.mk
 include daemon/cli/local.mk

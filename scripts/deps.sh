@@ -3,17 +3,22 @@
 # (only those missing). Needs root or sudo when something is missing.
 set -euo pipefail
 
-# musl-dev: the guest libm objects (guest/rt/mkrt.sh); g++: the C++ example
+# musl-dev: the guest libm objects (guest/rt/mkrt.sh); g++: the C++ example;
+# lmdb, hiredis: the KV store; sqlite3: bench/kvengines compares it
 pkgs=(autoconf automake libtool pkg-config make gcc libc6-dev linux-libc-dev
       libuv1-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev check
-      curl musl-dev g++)
+      curl musl-dev g++ liblmdb-dev libhiredis-dev libsqlite3-dev
+      ca-certificates)
+# ca-certificates: the system CA store that outbound HTTPS (daemon/fetch)
+# verifies peers against.
 if [ "${1:-}" = "--test" ]; then
 	# clang + its runtimes: libFuzzer targets (scripts/fuzz.sh);
 	# systemd: systemd-analyze (systemd/verify-units.test); openssl: the
 	# TLS test's certificate (tests/e2e/test_service_tls);
-	# systemd-container: systemd-nspawn for systemd/boot.test
+	# systemd-container: systemd-nspawn for systemd/boot.test;
+	# redis-server: the KV store's Redis backend is tested against it
 	pkgs+=(clang-format wrk prometheus clang libclang-rt-14-dev systemd
-	       openssl systemd-container)
+	       openssl systemd-container redis-server)
 fi
 
 missing=()

@@ -219,12 +219,16 @@ static int snapshot_fpu(struct vm *vm, struct vm_error *err)
 static int take_cpu_snapshot(struct vm *vm, struct vm_error *err)
 {
 	struct vm_snapshot *s = vm->snap;
+	int rc, e;
 
 	vm->run->immediate_exit = 1;
-	if (ioctl(vm->vcpu_fd, KVM_RUN, 0) == 0 || errno != EINTR) {
+	rc = ioctl(vm->vcpu_fd, KVM_RUN, 0);
+	/* errno only means something when the ioctl failed; a KVM_RUN that
+	 * entered the guest instead of returning -EINTR is a KVM failure. */
+	e = rc < 0 ? errno : EIO;
+	if (rc == 0 || e != EINTR) {
 		vm->run->immediate_exit = 0;
-		return vm_host_error(err, errno ? errno : EIO,
-				     "completing READY");
+		return vm_host_error(err, e, "completing READY");
 	}
 	vm->run->immediate_exit = 0;
 	s->regs = vm->run->s.regs.regs;
@@ -263,7 +267,7 @@ static int boot_vm(struct vm *vm, const struct image *img,
 		   vm_log_fn log, void *opaque, struct vm_boot_stats *st,
 		   struct vm_error *err)
 {
-	uint64_t t0 = vm_now_ns(), t1, t2, touched = 0;
+	uint64_t t0 = monotime_ns(), t1, t2, touched = 0;
 	void *p;
 	int rc;
 
@@ -280,11 +284,11 @@ static int boot_vm(struct vm *vm, const struct image *img,
 	rc = set_entry_state(vm, img->entry_gpa, err);
 	if (rc)
 		return rc;
-	t1 = vm_now_ns();
+	t1 = monotime_ns();
 	rc = run_init(vm, cancel, cfg->init_timeout_ms, log, opaque, err);
 	if (rc)
 		return rc;
-	t2 = vm_now_ns();
+	t2 = monotime_ns();
 	rc = take_cpu_snapshot(vm, err);
 	if (!rc)
 		rc = seal_memory(vm, err);
@@ -296,7 +300,7 @@ static int boot_vm(struct vm *vm, const struct image *img,
 	if (st) {
 		st->create_ns = t1 - t0;
 		st->init_ns = t2 - t1;
-		st->snapshot_ns = vm_now_ns() - t2;
+		st->snapshot_ns = monotime_ns() - t2;
 		st->touched_pages = touched;
 	}
 	return 0;

@@ -14,14 +14,6 @@
 #include "guestlog.h"
 #include "vm_internal.h"
 
-uint64_t vm_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int64_t wall_ns(void)
 {
 	struct timespec ts;
@@ -141,7 +133,7 @@ static int run_call(struct vm *vm, struct exit_state *x, int *interrupted)
 	int rc;
 
 	if (vm->cur.deadline_ns) {
-		now = vm_now_ns();
+		now = monotime_ns();
 		if (now >= vm->cur.deadline_ns)
 			return -EINTR;
 		timeout_ms = (uint32_t)((vm->cur.deadline_ns - now + 999999) /
@@ -155,9 +147,9 @@ static int run_call(struct vm *vm, struct exit_state *x, int *interrupted)
 	pthread_mutex_unlock(&vm->lock);
 	rc = deadline_begin(vm->run, timeout_ms);
 	if (!rc) {
-		t0 = vm_now_ns();
+		t0 = monotime_ns();
 		rc = vm_run(vm, x, &vm->cur.exits);
-		vm->cur.run_ns += vm_now_ns() - t0;
+		vm->cur.run_ns += monotime_ns() - t0;
 		deadline_end();
 	}
 	pthread_mutex_lock(&vm->lock);
@@ -274,7 +266,7 @@ static void begin_call(struct vm *vm, const struct vm_call_args *args)
 	vm->cur.timeout_ms = args->timeout_ms;
 	if (args->timeout_ms)
 		vm->cur.deadline_ns =
-			vm_now_ns() + (uint64_t)args->timeout_ms * 1000000;
+			monotime_ns() + (uint64_t)args->timeout_ms * 1000000;
 	vm->cur.sync = args->hostcall_sync;
 	vm->cur.sync_opaque = args->hostcall_opaque;
 	vm->cur.limits = args->hostcall_limits;

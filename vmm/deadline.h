@@ -2,6 +2,10 @@
 #ifndef GLINT_DEADLINE_H
 #define GLINT_DEADLINE_H
 
+#ifndef GLINT_VMM_PRIVATE
+#error "private to vmm/ and its white-box tests: include vm.h, image.h or glint_abi.h"
+#endif
+
 #include <stdint.h>
 
 #include <linux/kvm.h>

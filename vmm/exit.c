@@ -213,13 +213,14 @@ enum exit_verdict exit_decode(const struct exit_state *x, enum exit_phase phase,
 	case KVM_EXIT_HLT:
 		return exit_fail(err, VM_ERR_PROTOCOL,
 				 "guest halted at rip 0x%" PRIx64, x->rip);
+	/* KVM's own failures, not the guest's: reported as host errors. */
 	case KVM_EXIT_FAIL_ENTRY:
-		return exit_fail(err, VM_ERR_PROTOCOL,
+		return exit_fail(err, VM_ERR_HOST,
 				 "KVM could not enter the guest (hardware "
 				 "reason 0x%" PRIx64 ")",
 				 x->detail);
 	case KVM_EXIT_INTERNAL_ERROR:
-		return exit_fail(err, VM_ERR_PROTOCOL,
+		return exit_fail(err, VM_ERR_HOST,
 				 "KVM internal error %" PRIu64
 				 " at rip 0x%" PRIx64,
 				 x->detail, x->rip);

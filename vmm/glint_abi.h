@@ -67,19 +67,18 @@
  * ends the call with a protocol error.
  */
 #define GLINT_PORT_USER_FIRST 0x10
-#define GLINT_PORT_READY 0x10 /* init finished; the host snapshots here */
-#define GLINT_PORT_DONE                                                        \
-	0x11 /* call finished: rdi = glint_status,
-                                 rsi = output length in bytes */
-#define GLINT_PORT_ABORT                                                       \
-	0x12			 /* unrecoverable: rdi = message gpa,
-                                 rsi = message length in bytes */
-#define GLINT_PORT_HOSTCALL 0x13 /* host call: see "host calls" below */
+/* Init finished; the host snapshots here. */
+#define GLINT_PORT_READY 0x10
+/* Call finished: rdi = glint_status, rsi = output length in bytes. */
+#define GLINT_PORT_DONE 0x11
+/* Unrecoverable: rdi = message gpa, rsi = message length in bytes. */
+#define GLINT_PORT_ABORT 0x12
+/* Host call: see "host calls" below. */
+#define GLINT_PORT_HOSTCALL 0x13
 #define GLINT_PORT_USER_LAST 0x13
-#define GLINT_PORT_FAULT                                                       \
-	0x1f /* ring-0 exception stubs only (CPL 0):
-                                 al = vector; the x86 exception frame is
-                                 on the ring-0 stack at the exit's rsp */
+/* Ring-0 exception stubs only (CPL 0): al = vector; the x86 exception
+ * frame is on the ring-0 stack at the exit's rsp. */
+#define GLINT_PORT_FAULT 0x1f
 
 /* Status passed in rdi with GLINT_PORT_DONE. */
 enum glint_status {

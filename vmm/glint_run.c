@@ -15,6 +15,7 @@
 
 #include "glint_abi.h"
 #include "image.h"
+#include "monotime.h"
 #include "vm.h"
 
 /* Exit codes: the call failed (function error, guest fault, timeout, host
@@ -80,14 +81,6 @@ static void usage(FILE *to)
 	      "Exit status: 0 success, 1 the call failed, 2 bad usage or "
 	      "image.\n",
 	      to);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Decimal number in [lo, hi]; nothing else accepted (no sign, no suffix). */
@@ -406,11 +399,11 @@ static int call_once(struct vm *vm, const struct options *o,
 	struct vm_call_result res;
 	struct vm_restore_stats rs = {0};
 	struct vm_error err = {0};
-	uint64_t t0 = now_ns();
+	uint64_t t0 = monotime_ns();
 	int rc, code = 0;
 
 	rc = serve_parked(vm, vm_call(vm, &args, &res, &err), &res, &err);
-	s->call_ns[s->n] = now_ns() - t0;
+	s->call_ns[s->n] = monotime_ns() - t0;
 	if (rc == -EIO) {
 		complain("%s: %s", vm_error_kind_name(err.kind), err.message);
 		code = EXIT_CALL;

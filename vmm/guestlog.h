@@ -2,6 +2,10 @@
 #ifndef GLINT_GUESTLOG_H
 #define GLINT_GUESTLOG_H
 
+#ifndef GLINT_VMM_PRIVATE
+#error "private to vmm/ and its white-box tests: include vm.h, image.h or glint_abi.h"
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,7 +15,9 @@
 
 /* Copies at most len bytes of src into dst (dst_cap > 0), replacing every
  * byte that is not printable ASCII with '?', stopping at a NUL; always
- * NUL-terminates. Returns the bytes written (without the NUL). */
+ * NUL-terminates. Returns the bytes written (without the NUL). This is
+ * glint's one text policy (daemon/common/text.h), which the VMM cannot
+ * link. */
 size_t guestlog_sanitize(char *dst, size_t dst_cap, const uint8_t *src,
 			 size_t len);
 

@@ -2,6 +2,10 @@
 #ifndef GLINT_GUESTMEM_H
 #define GLINT_GUESTMEM_H
 
+#ifndef GLINT_VMM_PRIVATE
+#error "private to vmm/ and its white-box tests: include vm.h, image.h or glint_abi.h"
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 

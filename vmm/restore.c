@@ -539,7 +539,7 @@ int vm_restore_cpu(struct vm *vm)
 int vm_restore(struct vm *vm, struct vm_restore_stats *stats)
 {
 	struct vm_restore_stats local;
-	uint64_t t0 = vm_now_ns();
+	uint64_t t0 = monotime_ns();
 	int rc;
 
 	if (!stats)
@@ -557,7 +557,7 @@ int vm_restore(struct vm *vm, struct vm_restore_stats *stats)
 	vm->pristine = 1;
 	vm->cur.parked = 0;
 	stats->private_bytes = vm_private_bytes(vm);
-	stats->restore_ns = vm_now_ns() - t0;
+	stats->restore_ns = monotime_ns() - t0;
 	return 0;
 }
 

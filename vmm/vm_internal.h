@@ -2,6 +2,10 @@
 #ifndef GLINT_VM_INTERNAL_H
 #define GLINT_VM_INTERNAL_H
 
+#ifndef GLINT_VMM_PRIVATE
+#error "private to vmm/ and its white-box tests: include vm.h, image.h or glint_abi.h"
+#endif
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -10,6 +14,7 @@
 
 #include "exit.h"
 #include "guestmem.h"
+#include "monotime.h"
 #include "vm.h"
 
 #define VM_SLOT_RAM 0
@@ -80,7 +85,7 @@ struct vm {
 		vm_log_fn log;
 		void *log_opaque;
 		uint32_t timeout_ms;
-		uint64_t deadline_ns; /* vm_now_ns() clock; 0 = none */
+		uint64_t deadline_ns; /* monotime_ns(); 0 = none */
 		vm_hostcall_fn sync;
 		void *sync_opaque;
 		struct vm_hostcall_limits limits;
@@ -148,7 +153,6 @@ int vm_run(struct vm *vm, struct exit_state *x, uint32_t *exits);
  * and sets *dropped to the lines the guest dropped. */
 uint32_t vm_take_logs(struct vm *vm, uint64_t call_id, vm_log_fn log,
 		      void *opaque, uint32_t *dropped);
-uint64_t vm_now_ns(void);
 void vm_copy_exit(const struct kvm_run *run, struct exit_state *x);
 
 /* restore.c */

@@ -9,51 +9,73 @@
 
 #include "cli_output.h"
 #include "cli_stats.h"
+#include "outcome.h"
+#include "text.h"
 
 /* ---- errors ---- */
 
-/* Advice for the codes a user can do something about. */
+/* Advice for the outcomes (outcome.h, glintd's own list) a user can do
+ * something about. */
+static void advice_for(enum engine_outcome o, const char *fn, char *dst,
+		       size_t cap)
+{
+	switch (o) {
+	case ENGINE_NOT_FOUND:
+		snprintf(dst, cap, " (deploy it with: glint deploy %s IMAGE)",
+			 fn);
+		break;
+	case ENGINE_DEADLINE:
+		snprintf(dst, cap,
+			 " (raise the limit with: glint deploy %s IMAGE "
+			 "--timeout MS)",
+			 fn);
+		break;
+	case ENGINE_QUEUE_FULL:
+	case ENGINE_QUEUE_TIMEOUT:
+		snprintf(dst, cap,
+			 " (retry later, or allow more VMs with: glint deploy "
+			 "%s IMAGE --concurrency N)",
+			 fn);
+		break;
+	case ENGINE_INPUT_TOO_LARGE:
+		snprintf(dst, cap, " (send a smaller body or image)");
+		break;
+	case ENGINE_INVALID_SETTING:
+		snprintf(dst, cap, " (see: glint deploy --help)");
+		break;
+	case ENGINE_GUEST_CRASHED:
+	case ENGINE_GUEST_ABORTED:
+	case ENGINE_INTERNAL:
+		snprintf(dst, cap, " (details in glintd's log)");
+		break;
+	case ENGINE_UNAVAILABLE:
+		snprintf(dst, cap, " (glintd is starting or stopping; retry)");
+		break;
+	default:
+		break;
+	}
+}
+
 static void advice(long status, const char *code, const char *function,
 		   char *dst, size_t cap)
 {
-	const char *fn = function ? function : "NAME";
+	enum engine_outcome o;
 
 	dst[0] = '\0';
 	if (status == 401 || status == 403)
 		snprintf(dst, cap,
 			 " (pass --token TOKEN or --token-file FILE, "
 			 "or set GLINT_TOKEN)");
-	else if (strcmp(code, "function_not_found") == 0)
-		snprintf(dst, cap, " (deploy it with: glint deploy %s IMAGE)",
-			 fn);
-	else if (strcmp(code, "deadline_exceeded") == 0)
-		snprintf(dst, cap,
-			 " (raise the limit with: glint deploy %s IMAGE "
-			 "--timeout MS)",
-			 fn);
-	else if (strcmp(code, "queue_full") == 0 ||
-		 strcmp(code, "queue_timeout") == 0)
-		snprintf(dst, cap,
-			 " (retry later, or allow more VMs with: glint deploy "
-			 "%s IMAGE --concurrency N)",
-			 fn);
-	else if (strcmp(code, "payload_too_large") == 0)
-		snprintf(dst, cap, " (send a smaller body or image)");
-	else if (strcmp(code, "invalid_setting") == 0)
-		snprintf(dst, cap, " (see: glint deploy --help)");
-	else if (strcmp(code, "guest_crashed") == 0 ||
-		 strcmp(code, "guest_aborted") == 0 ||
-		 strcmp(code, "internal_error") == 0)
-		snprintf(dst, cap, " (details in glintd's log)");
-	else if (strcmp(code, "unavailable") == 0)
-		snprintf(dst, cap, " (glintd is starting or stopping; retry)");
+	else if (engine_outcome_parse(code, &o) == 0)
+		advice_for(o, function ? function : "NAME", dst, cap);
 }
 
-/* Keeps a line one line: control bytes become spaces. */
+/* Keeps a line one line and the terminal ours: bytes that are not safe
+ * text (text.h) become spaces. */
 static void flatten(char *s)
 {
 	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+		if (!text_is_safe((unsigned char)*s))
 			*s = ' ';
 }
 

@@ -1,5 +1,8 @@
-/* outcome.c: the stable code of each call outcome. */
+/* outcome.c: the stable code of each engine outcome. */
 #include "config.h"
+
+#include <errno.h>
+#include <string.h>
 
 #include "outcome.h"
 
@@ -15,6 +18,13 @@ static const char *const codes[ENGINE_OUTCOME_COUNT] = {
 	[ENGINE_QUEUE_TIMEOUT] = "queue_timeout",
 	[ENGINE_UNAVAILABLE] = "unavailable",
 	[ENGINE_INTERNAL] = "internal_error",
+	[ENGINE_INVALID_IMAGE] = "invalid_image",
+	[ENGINE_INIT_FAILED] = "init_failed",
+	[ENGINE_INVALID_SETTING] = "invalid_setting",
+	[ENGINE_INVALID_NAME] = "invalid_function_name",
+	[ENGINE_STORAGE_FULL] = "insufficient_storage",
+	[ENGINE_BUDGET_EXCEEDED] = "budget_exceeded",
+	[ENGINE_DEPLOY_QUEUE_FULL] = "deploy_queue_full",
 };
 
 const char *engine_outcome_code(enum engine_outcome o)
@@ -22,4 +32,14 @@ const char *engine_outcome_code(enum engine_outcome o)
 	if ((unsigned)o >= ENGINE_OUTCOME_COUNT)
 		return "internal_error";
 	return codes[o];
+}
+
+int engine_outcome_parse(const char *code, enum engine_outcome *out)
+{
+	for (unsigned o = 0; code && o < ENGINE_OUTCOME_COUNT; o++)
+		if (strcmp(code, codes[o]) == 0) {
+			*out = (enum engine_outcome)o;
+			return 0;
+		}
+	return -EINVAL;
 }

@@ -1,12 +1,19 @@
-/* outcome.h: the one list of call outcomes and their stable codes. */
+/* outcome.h: the one list of engine outcomes and their stable codes. */
 #ifndef GLINT_OUTCOME_H
 #define GLINT_OUTCOME_H
 
 /*
- * Outcomes of an invocation. Each has one stable code string
- * (engine_outcome_code), used alike as the metrics label, the "error"
- * field of an HTTP error body and by the CLI. Only the HTTP layer maps an
- * outcome to a status code (api.c).
+ * Outcomes of the engine's operations: invocations, deploys and deletes.
+ * Each has one stable code string (engine_outcome_code), used alike as the
+ * metrics label, the "error" code of an HTTP error body, and by the CLI to
+ * give advice. Clients see these codes: never change one. Only the HTTP
+ * layer maps an outcome to a status code (api.c); the engine never speaks
+ * HTTP.
+ *
+ * The first ENGINE_CALL_OUTCOMES values are the outcomes a call can have
+ * (counted per function, "invocations" in a description); the rest only
+ * end a deploy. Deploys also end with ENGINE_OK, ENGINE_INPUT_TOO_LARGE,
+ * ENGINE_UNAVAILABLE and ENGINE_INTERNAL.
  */
 enum engine_outcome {
 	ENGINE_OK = 0,		/* "ok" */
@@ -16,16 +23,34 @@ enum engine_outcome {
 	ENGINE_GUEST_ABORTED,	/* "guest_aborted" */
 	ENGINE_DEADLINE,	/* "deadline_exceeded" */
 	ENGINE_NOT_FOUND,	/* "function_not_found" */
-	ENGINE_INPUT_TOO_LARGE, /* "payload_too_large": over the input area */
+	ENGINE_INPUT_TOO_LARGE, /* "payload_too_large": over the input area,
+	                             or an image over the deploy limit */
 	ENGINE_QUEUE_FULL,	/* "queue_full" */
 	ENGINE_QUEUE_TIMEOUT,	/* "queue_timeout" */
 	ENGINE_UNAVAILABLE,	/* "unavailable": shutting down, not ready,
 	                             function being deleted */
-	ENGINE_INTERNAL,	/* "internal_error": host failure */
-	ENGINE_OUTCOME_COUNT	/* not an outcome: the number of them */
+	ENGINE_INTERNAL,	/* "internal_error": host failure (KVM, memory,
+	                             disk), never the guest's fault */
+	ENGINE_CALL_OUTCOMES,	/* not an outcome: the number of call ones */
+
+	ENGINE_INVALID_IMAGE = ENGINE_CALL_OUTCOMES, /* "invalid_image" */
+	ENGINE_INIT_FAILED,	  /* "init_failed": init crashed, failed or
+	                             did not finish in time */
+	ENGINE_INVALID_SETTING,	  /* "invalid_setting" */
+	ENGINE_INVALID_NAME,	  /* "invalid_function_name" */
+	ENGINE_STORAGE_FULL,	  /* "insufficient_storage": state directory */
+	ENGINE_BUDGET_EXCEEDED,	  /* "budget_exceeded": a global budget has no
+	                             room (the message names it) */
+	ENGINE_DEPLOY_QUEUE_FULL, /* "deploy_queue_full": deploy_queue_max
+	                             deploys of the function already wait */
+	ENGINE_OUTCOME_COUNT	  /* not an outcome: the number of them */
 };
 
 /* The stable code of o; "internal_error" for a value out of range. */
 const char *engine_outcome_code(enum engine_outcome o);
+
+/* The outcome whose code is code; -EINVAL (and *out untouched) when code
+ * is not one of them. Lets clients key off the same list. */
+int engine_outcome_parse(const char *code, enum engine_outcome *out);
 
 #endif /* GLINT_OUTCOME_H */

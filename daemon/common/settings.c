@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "settings.h"
+#include "text.h"
 
 /* One row per setting: where it lives and its inclusive range. */
 struct setting_desc {
@@ -60,14 +61,10 @@ static int parse_u32(const char *v, uint32_t *out)
 	return 0;
 }
 
-/* Client-supplied keys are echoed back: keep only printable ASCII and cut. */
+/* Client-supplied keys are echoed back: made safe (text.h) and cut. */
 static void sanitise(char *dst, size_t dst_len, const char *src)
 {
-	size_t i = 0;
-
-	for (; src[i] && i + 1 < dst_len && i < 40; i++)
-		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
-	dst[i] = '\0';
+	text_sanitize(dst, dst_len, src, strnlen(src, 40));
 }
 
 static const struct setting_desc *setting_find(const char *key)

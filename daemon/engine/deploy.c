@@ -13,17 +13,15 @@
 #include "log.h"
 #include "metrics.h"
 
-static void set_status(struct op *op, int status, const char *code,
-		       const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static void set_outcome(struct op *op, enum engine_outcome o, const char *fmt,
+			...) __attribute__((format(printf, 3, 4)));
 
-static void set_status(struct op *op, int status, const char *code,
-		       const char *fmt, ...)
+static void set_outcome(struct op *op, enum engine_outcome o, const char *fmt,
+			...)
 {
 	va_list ap;
 
-	op->status = status;
-	snprintf(op->code, sizeof(op->code), "%s", code);
+	op->outcome = o;
 	va_start(ap, fmt);
 	vsnprintf(op->message, sizeof(op->message), fmt, ap);
 	va_end(ap);
@@ -34,20 +32,20 @@ static void boot_failed(struct op *op, int ret, const struct vm_error *err,
 {
 	switch (err->kind) {
 	case VM_ERR_IMAGE:
-		set_status(op, 400, "invalid_image", "%s", err->message);
+		set_outcome(op, ENGINE_INVALID_IMAGE, "%s", err->message);
 		break;
 	case VM_ERR_HOST:
 	case VM_ERR_NONE:
-		set_status(op, 500, "internal_error", "cannot boot: %s",
-			   err->kind ? err->message : strerror(-ret));
+		set_outcome(op, ENGINE_INTERNAL, "cannot boot: %s",
+			    err->kind ? err->message : strerror(-ret));
 		break;
 	case VM_ERR_TIMEOUT:
-		set_status(op, 422, "init_failed",
-			   "init did not finish within %u ms",
-			   cfg->init_timeout_ms);
+		set_outcome(op, ENGINE_INIT_FAILED,
+			    "init did not finish within %u ms",
+			    cfg->init_timeout_ms);
 		break;
 	default:
-		set_status(op, 422, "init_failed", "%s", err->message);
+		set_outcome(op, ENGINE_INIT_FAILED, "%s", err->message);
 		break;
 	}
 }
@@ -64,23 +62,29 @@ static int op_boot(struct op *op, const uint8_t *image, size_t len)
 
 	ret = image_parse(image, len, &img, msg, sizeof(msg));
 	if (ret < 0) {
-		set_status(op, 400, "invalid_image", "%s", msg);
+		set_outcome(op, ENGINE_INVALID_IMAGE, "%s", msg);
 		return ret;
 	}
 	vm_config_default(&cfg, (uint64_t)op->rec.settings.memory_mb << 20);
 	ret = vm_config_check(&cfg, msg, sizeof(msg));
 	if (ret < 0) {
-		set_status(op, 400, "invalid_setting", "%s", msg);
+		set_outcome(op, ENGINE_INVALID_SETTING, "%s", msg);
 		return ret;
 	}
-	ret = vm_boot(e->vmm, &img, &cfg, engine_guest_log, op->fn, &op->snap,
-		      &op->vm, &op->stats, &err);
+	ret = vm_boot_cancellable(e->vmm, &img, &cfg, op->cancel,
+				  engine_guest_log, op->fn, &op->snap, &op->vm,
+				  &op->stats, &err);
 	engine_guest_log_flush();
 	image_release(&img);
 	if (ret < 0) {
 		op->snap = NULL;
 		op->vm = NULL;
-		boot_failed(op, ret, &err, &cfg);
+		if (ret == -ECANCELED)
+			set_outcome(
+				op, ENGINE_UNAVAILABLE,
+				"glintd is shutting down: init interrupted");
+		else
+			boot_failed(op, ret, &err, &cfg);
 		return ret;
 	}
 	op->in_cap = vm_snapshot_layout(op->snap)->in_cap;
@@ -104,16 +108,16 @@ static void op_deploy_run(struct worker_item *it)
 	op->rec.image = NULL; /* borrowed from op->image */
 	if (ret < 0) {
 		if (ret == -ENOSPC || ret == -EDQUOT)
-			set_status(op, 507, "insufficient_storage", "%s", msg);
+			set_outcome(op, ENGINE_STORAGE_FULL, "%s", msg);
 		else
-			set_status(op, 500, "internal_error", "%s", msg);
+			set_outcome(op, ENGINE_INTERNAL, "%s", msg);
 		vm_destroy(op->vm);
 		vm_snapshot_unref(op->snap);
 		op->vm = NULL;
 		op->snap = NULL;
 		goto out;
 	}
-	set_status(op, 201, "", "%s", "");
+	set_outcome(op, ENGINE_OK, "%s", "");
 out:
 	op->item.fn = op_done;
 	workers_post(op->e->workers, &op->item);
@@ -128,11 +132,11 @@ static void op_load_run(struct worker_item *it)
 	ret = store_read(op->e->dirfd, op->fn->name, op->e->cfg.max_image_bytes,
 			 &op->rec, msg, sizeof(msg));
 	if (ret < 0) {
-		set_status(op, 500, "internal_error", "%s", msg);
+		set_outcome(op, ENGINE_INTERNAL, "%s", msg);
 		goto out;
 	}
 	if (op_boot(op, op->rec.image, op->rec.image_len) == 0)
-		set_status(op, 201, "", "%s", "");
+		set_outcome(op, ENGINE_OK, "%s", "");
 out:
 	/* Keep the record's metadata (image_len included) for install(). */
 	free(op->rec.image);
@@ -147,10 +151,10 @@ static void op_remove_run(struct worker_item *it)
 	int ret = store_remove(op->e->dirfd, op->fn->name);
 
 	if (ret < 0 && ret != -ENOENT)
-		set_status(op, 500, "internal_error",
-			   "cannot remove the state file: %s", strerror(-ret));
+		set_outcome(op, ENGINE_INTERNAL,
+			    "cannot remove the state file: %s", strerror(-ret));
 	else
-		set_status(op, 200, "", "%s", "");
+		set_outcome(op, ENGINE_OK, "%s", "");
 	op->item.fn = op_done;
 	workers_post(op->e->workers, &op->item);
 }
@@ -277,17 +281,15 @@ static void finish_deploy(struct op *op, struct fn_version *ver)
 {
 	struct engine_deploy *d = op->d;
 	struct engine *e = op->e;
+	const char *code = engine_outcome_code(op->outcome);
 
-	d->status = op->status;
-	snprintf(d->code, sizeof(d->code), "%s", op->code);
+	d->outcome = op->outcome;
 	snprintf(d->message, sizeof(d->message), "%s", op->message);
 	d->description = ver ? deploy_describe_version(ver) : NULL;
 	if (e->metrics)
-		metrics_deploy_inc(e->metrics,
-				   op->status == 201 ? "ok" : op->code);
+		metrics_deploy_inc(e->metrics, code);
 	/* The HTTP layer logs the request's outcome with its request id. */
-	engine_log(LOG_LEVEL_DEBUG, "deploy %s: %d %s%s%s", op->fn->name,
-		   op->status, op->status == 201 ? "deployed" : op->code,
+	engine_log(LOG_LEVEL_DEBUG, "deploy %s: %s%s%s", op->fn->name, code,
 		   op->message[0] ? ": " : "", op->message);
 	deploy_deliver(e, d);
 }
@@ -299,6 +301,7 @@ static void op_free(struct op *op)
 
 	if (op->kind == OP_DEPLOY)
 		fn->ndeploys--;
+	vm_cancel_destroy(op->cancel);
 	free(op->image);
 	free(op->rec.image);
 	free(op);
@@ -324,8 +327,8 @@ static void load_fit(struct op *op)
 			   op->fn->name, op->rec.settings.min_warm, stored,
 			   msg);
 	else if (ret < 0)
-		set_status(op, 507, "budget_exceeded",
-			   "not loaded, its file is kept: %s", msg);
+		set_outcome(op, ENGINE_BUDGET_EXCEEDED,
+			    "not loaded, its file is kept: %s", msg);
 }
 
 static void op_done(struct worker_item *it)
@@ -341,24 +344,24 @@ static void op_done(struct worker_item *it)
 		e->boots_running--;
 		e->slots_used--;
 	}
-	if (op->kind == OP_LOAD && op->status == 201)
+	if (op->kind == OP_LOAD && op->outcome == ENGINE_OK)
 		load_fit(op);
 	if (op->kind == OP_REMOVE) {
 		fn->delete_pending--;
-		if (op->status != 200)
+		if (op->outcome != ENGINE_OK)
 			engine_log(LOG_LEVEL_ERROR, "delete %s: %s", fn->name,
 				   op->message);
-	} else if (op->status == 201) {
+	} else if (op->outcome == ENGINE_OK) {
 		ver = install(op);
 		if (ver == NULL)
-			set_status(op, 500, "internal_error", "out of memory");
+			set_outcome(op, ENGINE_INTERNAL, "out of memory");
 		else if (e->shutting_down)
 			pool_retire(ver);
 	}
 	if (op->kind == OP_DEPLOY) {
 		finish_deploy(op, ver);
 	} else if (op->kind == OP_LOAD) {
-		if (op->status != 201)
+		if (op->outcome != ENGINE_OK)
 			engine_log(LOG_LEVEL_ERROR,
 				   "state: skipping stored function %s: %s",
 				   fn->name, op->message);
@@ -448,12 +451,17 @@ static struct op *op_new(struct engine *e, struct fn *fn, enum op_kind kind)
 
 	if (op == NULL)
 		return NULL;
+	if (vm_cancel_create(&op->cancel) < 0) {
+		free(op);
+		return NULL;
+	}
 	op->kind = kind;
 	op->e = e;
 	op->fn = fn;
 	dlist_init(&op->boot_link);
 	if (kind == OP_DEPLOY)
 		fn->ndeploys++;
+	op->outcome = ENGINE_INTERNAL; /* until a step says otherwise */
 	snprintf(op->rec.name, sizeof(op->rec.name), "%s", fn->name);
 	fn->refs++;
 	e->nops++;
@@ -461,15 +469,14 @@ static struct op *op_new(struct engine *e, struct fn *fn, enum op_kind kind)
 	return op;
 }
 
-static void deploy_reject(struct engine *e, struct engine_deploy *d, int status,
-			  const char *code, const char *msg)
+static void deploy_reject(struct engine *e, struct engine_deploy *d,
+			  enum engine_outcome o, const char *msg)
 {
-	d->status = status;
-	snprintf(d->code, sizeof(d->code), "%s", code);
+	d->outcome = o;
 	snprintf(d->message, sizeof(d->message), "%s", msg);
 	d->description = NULL;
 	if (e->metrics)
-		metrics_deploy_inc(e->metrics, code);
+		metrics_deploy_inc(e->metrics, engine_outcome_code(o));
 	deploy_deliver(e, d);
 }
 
@@ -486,11 +493,11 @@ static int deploy_admit(struct engine *e, struct engine_deploy *d,
 			 "%u deploys of %s are already waiting "
 			 "(deploy_queue_max)",
 			 fn->ndeploys - 1, d->function);
-		deploy_reject(e, d, 429, "deploy_queue_full", msg);
+		deploy_reject(e, d, ENGINE_DEPLOY_QUEUE_FULL, msg);
 		return -EBUSY;
 	}
 	if (budget_admit_deploy(e, fn, s, msg, sizeof(msg)) < 0) {
-		deploy_reject(e, d, 507, "budget_exceeded", msg);
+		deploy_reject(e, d, ENGINE_BUDGET_EXCEEDED, msg);
 		return -ENOSPC;
 	}
 	return 0;
@@ -506,28 +513,26 @@ void engine_deploy(struct engine *e, struct engine_deploy *d)
 	d->description = NULL;
 	d->engine_private = NULL;
 	if (e->shutting_down) {
-		deploy_reject(e, d, 503, "unavailable",
+		deploy_reject(e, d, ENGINE_UNAVAILABLE,
 			      "glintd is shutting down");
 		return;
 	}
 	if (!function_name_valid(d->function, strnlen(d->function, 64))) {
-		deploy_reject(e, d, 400, "invalid_function_name",
+		deploy_reject(e, d, ENGINE_INVALID_NAME,
 			      "function names are 1 to 63 characters "
 			      "of a-z, 0-9, '_' and '-'");
 		return;
 	}
 	if (function_settings_check(&s, msg, sizeof(msg)) < 0) {
-		deploy_reject(e, d, 400, "invalid_setting", msg);
+		deploy_reject(e, d, ENGINE_INVALID_SETTING, msg);
 		return;
 	}
 	if (d->image_len > e->cfg.max_image_bytes) {
 		snprintf(msg, sizeof(msg),
 			 "image of %zu bytes exceeds the limit of %zu bytes",
 			 d->image_len, e->cfg.max_image_bytes);
-		{
-			deploy_reject(e, d, 413, "payload_too_large", msg);
-			return;
-		}
+		deploy_reject(e, d, ENGINE_INPUT_TOO_LARGE, msg);
+		return;
 	}
 	if (deploy_admit(e, d, &s) < 0)
 		return;
@@ -540,11 +545,8 @@ void engine_deploy(struct engine *e, struct engine_deploy *d)
 			dlist_remove(&op->link);
 			op_free(op);
 		}
-		{
-			deploy_reject(e, d, 500, "internal_error",
-				      "out of memory");
-			return;
-		}
+		deploy_reject(e, d, ENGINE_INTERNAL, "out of memory");
+		return;
 	}
 	memcpy(op->image, d->image, d->image_len);
 	op->image_len = d->image_len;
@@ -583,7 +585,6 @@ int engine_delete(struct engine *e, const char *name)
 	pool_fail_waiters(fn, ENGINE_NOT_FOUND, "the function was deleted");
 	if (fn->live)
 		pool_retire(fn->live);
-	engine_log(LOG_LEVEL_INFO, "deleted %s", fn->name);
 	deploy_run_next(fn);
 	return 0;
 }
@@ -600,7 +601,7 @@ static void cancel_queued_boot(struct fn *fn)
 	fn->op_running = NULL;
 	fn->refs++; /* keep fn across op_free */
 	if (op->kind == OP_DEPLOY) {
-		set_status(op, 503, "unavailable", "glintd is shutting down");
+		set_outcome(op, ENGINE_UNAVAILABLE, "glintd is shutting down");
 		finish_deploy(op, NULL);
 	} else {
 		fn->e->loads_pending--;
@@ -610,6 +611,12 @@ static void cancel_queued_boot(struct fn *fn)
 }
 
 /* Shutdown: waiting deploys are refused, waiting loads dropped. */
+void deploy_interrupt_running(struct fn *fn)
+{
+	if (fn->op_running && fn->op_running->holds_worker)
+		vm_cancel_fire(fn->op_running->cancel);
+}
+
 void deploy_cancel_pending(struct fn *fn)
 {
 	struct dlist *l;
@@ -625,8 +632,8 @@ void deploy_cancel_pending(struct fn *fn)
 			continue;
 		dlist_remove(&op->link);
 		if (op->kind == OP_DEPLOY) {
-			set_status(op, 503, "unavailable",
-				   "glintd is shutting down");
+			set_outcome(op, ENGINE_UNAVAILABLE,
+				    "glintd is shutting down");
 			finish_deploy(op, NULL);
 		} else {
 			fn->e->loads_pending--;

@@ -19,14 +19,6 @@
 #define DEFAULT_LOOP_POLL_US 200
 #define GUEST_LOG_BATCH (32u << 10)
 
-uint64_t engine_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* The engine's single way to the daemon log, so it can be redirected. */
 void engine_log(int level, const char *fmt, ...)
 {
@@ -94,7 +86,7 @@ void engine_guest_log_flush(void)
  * lines when the second turns: a bound, not an account. */
 static int second_budget(struct fn *fn, unsigned limit)
 {
-	uint64_t now = engine_now_ns() / 1000000000u;
+	uint64_t now = monotime_ns() / 1000000000u;
 	uint64_t sec = __atomic_load_n(&fn->log_sec, __ATOMIC_RELAXED);
 
 	if (sec != now &&
@@ -105,15 +97,28 @@ static int second_budget(struct fn *fn, unsigned limit)
 	       limit;
 }
 
+/* The guest's syslog level (0 emerg .. 7 debug, vm_log_fn) on the
+ * daemon's four levels: a function's debug lines stay out of an info log. */
+static enum log_level guest_level(int level)
+{
+	if (level <= 3)
+		return LOG_LEVEL_ERROR;
+	if (level == 4)
+		return LOG_LEVEL_WARN;
+	if (level <= 6)
+		return LOG_LEVEL_INFO;
+	return LOG_LEVEL_DEBUG;
+}
+
 void engine_guest_log(void *opaque, uint64_t call_id, int level,
 		      const char *line, size_t len)
 {
 	struct guest_log_batch *b = &guest_batch;
 	struct fn *fn = opaque;
 	const struct engine_config *cfg = &fn->e->cfg;
+	enum log_level lv = guest_level(level);
 
-	(void)level;
-	if (!log_enabled(LOG_LEVEL_INFO))
+	if (!log_enabled(lv))
 		return;
 	if (b->fn != fn || b->call_id != call_id) {
 		engine_guest_log_flush();
@@ -130,8 +135,8 @@ void engine_guest_log(void *opaque, uint64_t call_id, int level,
 	b->bytes += len;
 	if (b->len + LOG_FORMAT_MAX > sizeof(b->buf))
 		guest_batch_write(b);
-	b->len +=
-		log_format_guest(b->buf + b->len, call_id, fn->name, line, len);
+	b->len += log_format_guest(b->buf + b->len, lv, call_id, fn->name, line,
+				   len);
 }
 
 /* ---- results decided on the loop ------------------------------------- */
@@ -294,14 +299,6 @@ static void on_idle_timer(uv_timer_t *t)
 	pool_reclaim_idle(t->data);
 }
 
-/*
- * How long an idle worker spins for the next call before sleeping. Spinning
- * saves the futex wake-up only when a core is spare: measured here (2 CPUs,
- * 2 workers, wrk on the same host) 1-connection p50 over HTTP was 108-136 us
- * without spinning and 166-190 us with 50 us of spinning, because the
- * spinner takes the core the loop thread needs. GLINT_WORKER_SPIN_US
- * overrides the choice.
- */
 /* A tuning override in microseconds from the environment: 1 and *us when
  * name holds a decimal number up to 10000, else 0. */
 static int env_us(const char *name, unsigned *us)
@@ -319,6 +316,14 @@ static int env_us(const char *name, unsigned *us)
 	return 1;
 }
 
+/*
+ * How long an idle worker spins for the next call before sleeping. Spinning
+ * saves the futex wake-up only when a core is spare: measured here (2 CPUs,
+ * 2 workers, wrk on the same host) 1-connection p50 over HTTP was 108-136 us
+ * without spinning and 166-190 us with 50 us of spinning, because the
+ * spinner takes the core the loop thread needs. GLINT_WORKER_SPIN_US
+ * overrides the choice.
+ */
 static unsigned spin_us_default(unsigned workers)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -518,7 +523,7 @@ json_t *engine_describe(struct engine *e, const char *name)
 		json_decref(counts);
 		return NULL;
 	}
-	for (int o = 0; o < ENGINE_OUTCOME_COUNT; o++)
+	for (int o = 0; o < ENGINE_CALL_OUTCOMES; o++)
 		json_object_set_new(counts, engine_outcome_code(o),
 				    json_integer((json_int_t)fn->counts[o]));
 	json_object_set_new(d, "invocations", counts);
@@ -600,6 +605,7 @@ void engine_shutdown(struct engine *e, uint32_t grace_ms,
 				  "glintd is shutting down");
 		if (fn->live)
 			pool_retire(fn->live);
+		deploy_interrupt_running(fn);
 		deploy_cancel_pending(fn); /* may free fn */
 	}
 	if (e->ncalls > 0) {

@@ -22,10 +22,22 @@
  * teardown run on worker threads and never on the loop.
  *
  * Memory: a struct engine_invocation / engine_deploy is owned by the caller
- * and must stay valid until its callback has run; the callback is called
- * exactly once (possibly before engine_invoke returns is NOT allowed: it is
- * always called from a later loop iteration, so the caller may finish its
- * own bookkeeping first).
+ * and must stay valid until its callback has run. The callback is called
+ * exactly once, and never before engine_invoke / engine_deploy returns: it
+ * always runs from a later loop iteration, so the caller may finish its own
+ * bookkeeping first.
+ *
+ * Input lifetime: engine_invoke borrows inv->input (it is read on a worker
+ * when the call runs, possibly after a wait in the queue) and
+ * engine_deploy copies d->image before it returns. The caller keeps the
+ * input alive until done(); the HTTP layer does so because a request's body
+ * lives until the request is finished, a request waiting for the engine is
+ * suspended (libmicrohttpd neither times out nor closes a suspended
+ * connection), and glintd stops the HTTP server only after
+ * engine_shutdown's callback, when every callback has run.
+ *
+ * Results are engine outcomes (outcome.h), never HTTP statuses: the HTTP
+ * layer maps them to status codes.
  */
 
 struct engine;
@@ -153,7 +165,7 @@ typedef void (*engine_deploy_fn)(struct engine_deploy *d);
 struct engine_deploy {
 	/* set by the caller */
 	char function[64];
-	const void *image; /* borrowed until the callback */
+	const void *image; /* copied before engine_deploy returns */
 	size_t image_len;
 	struct function_settings settings; /* filled from defaults + query */
 	uint64_t request_id;
@@ -161,13 +173,10 @@ struct engine_deploy {
 	void *opaque;
 
 	/* set by the engine before done() */
-	int status;    /* 201, 400, 422 (image or init failed), 429
-	                  (deploy_queue_max deploys already wait), 500, 503,
-	                  507 (state directory full, or budget_exceeded) */
-	char code[32]; /* stable error code, "" on success */
+	enum engine_outcome outcome; /* ENGINE_OK, or why the deploy failed */
 	char message[512];
-	json_t *description; /* 201: the function's description; caller
-	                          owns the reference */
+	json_t *description; /* ENGINE_OK: the function's description; the
+	                          caller owns the reference */
 	void *engine_private;
 };
 
@@ -178,7 +187,7 @@ void engine_deploy(struct engine *e, struct engine_deploy *d);
 json_t *engine_list(struct engine *e);
 json_t *engine_describe(struct engine *e, const char *name);
 
-/* Removes a function: new calls get 404 at once, in-flight calls finish,
+/* Removes a function: new calls get ENGINE_NOT_FOUND at once, in-flight calls finish,
  * its VMs are released on workers, its state is removed from disk.
  * Returns 0 or -ENOENT. */
 int engine_delete(struct engine *e, const char *name);

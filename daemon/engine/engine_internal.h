@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "monotime.h"
 #include "sha256.h"
 #include "store.h"
 #include "vm.h"
@@ -129,7 +130,8 @@ struct op {
 	struct dlist link;	/* in fn->ops while waiting */
 	struct dlist boot_link; /* in engine->boot_queue while waiting */
 	enum op_kind kind;
-	int holds_worker; /* a boot: dispatched, holds a worker slot */
+	int holds_worker;	  /* a boot: dispatched, holds a worker slot */
+	struct vm_cancel *cancel; /* ends its boot's init (shutdown) */
 	struct engine *e;
 	struct fn *fn;
 	struct engine_deploy *d; /* OP_DEPLOY */
@@ -138,8 +140,7 @@ struct op {
 	struct store_record rec; /* what is (or was) stored */
 
 	/* results, written by the worker */
-	int status;
-	char code[32];
+	enum engine_outcome outcome;
 	char message[512];
 	struct vm_snapshot *snap;
 	struct vm *vm;
@@ -169,7 +170,7 @@ struct fn {
 	struct op *op_running;
 	unsigned refs; /* versions and ops */
 	uint32_t last_version;
-	uint64_t counts[ENGINE_OUTCOME_COUNT];
+	uint64_t counts[ENGINE_CALL_OUTCOMES];
 	uint64_t avg_run_ns;
 	struct metrics_fn *mf;
 	/* guest log lines in the current second, from any worker */
@@ -273,7 +274,6 @@ struct engine {
 };
 
 /* engine.c */
-uint64_t engine_now_ns(void);
 void engine_log(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void engine_finish_now(struct engine *e, struct engine_invocation *inv,
@@ -328,6 +328,14 @@ void pool_serve_waiters(struct fn *fn);
 void pool_grow_blocked(struct engine *e); /* budget room was freed */
 void pool_fail_waiters(struct fn *fn, enum engine_outcome o, const char *msg);
 void pool_expire_waiters(struct engine *e);
+/* The outcome of a vm_call that returned ret < 0 with err: the guest's
+ * faults are ENGINE_GUEST_CRASHED, KVM's and the host's ENGINE_INTERNAL;
+ * interrupted: the engine stopped the call (shutdown). */
+enum engine_outcome invoke_error_outcome(int ret, const struct vm_error *err,
+					 int interrupted);
+/* Retry-After seconds for a full queue: 1..60, growing with the queue. */
+unsigned invoke_retry_after(unsigned nwaiters, uint64_t avg_run_ns,
+			    uint32_t max_concurrency);
 
 /* hostcall.c: host calls and parked calls */
 /* Synchronous operations on the worker (vm_hostcall_fn; opaque = call). */
@@ -347,6 +355,9 @@ struct call *hostcall_next_resume(struct engine *e,
 void deploy_run_next(struct fn *fn);
 void deploy_start_load(struct engine *e, const char *name);
 void deploy_cancel_pending(struct fn *fn);
+/* Ends the init of fn's running boot, if any (shutdown): it fails with
+ * ENGINE_UNAVAILABLE instead of running to its init timeout. */
+void deploy_interrupt_running(struct fn *fn);
 int deploy_boot_next(struct engine *e); /* 1 when a boot was dispatched */
 json_t *deploy_describe_version(const struct fn_version *ver);
 

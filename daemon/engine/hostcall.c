@@ -62,7 +62,7 @@ static void make_ready(struct call *c, enum call_resume how)
 	dlist_remove(&c->park_link);
 	c->resume = how;
 	metrics_hostcall_add(c->fn->mf, op_name(c->hc.op), outcome[how], 1);
-	metrics_parked_record(c->fn->mf, engine_now_ns() - c->parked_ns);
+	metrics_parked_record(c->fn->mf, monotime_ns() - c->parked_ns);
 	dlist_push_tail(&c->e->resumes, &c->park_link);
 }
 
@@ -70,7 +70,7 @@ static void on_park_timer(uv_timer_t *t);
 
 static void arm(struct engine *e, uint64_t due_ns)
 {
-	uint64_t now = engine_now_ns(), ms = 0;
+	uint64_t now = monotime_ns(), ms = 0;
 
 	if (e->park_due_ns != 0 && e->park_due_ns <= due_ns)
 		return;
@@ -91,7 +91,7 @@ static uint64_t due_of(const struct call *c)
 static void on_park_timer(uv_timer_t *t)
 {
 	struct engine *e = t->data;
-	uint64_t now = engine_now_ns(), next = 0;
+	uint64_t now = monotime_ns(), next = 0;
 	int woke = 0;
 
 	e->park_due_ns = 0;
@@ -138,7 +138,7 @@ void hostcall_parked(struct worker_item *it)
 		workers_poll_stop(e->workers);
 	e->nparked++;
 	c->fn->nparked++;
-	c->parked_ns = engine_now_ns();
+	c->parked_ns = monotime_ns();
 	c->wake_ns = wake_of(c, &c->hc_result);
 	dlist_push_tail(&e->parked, &c->park_link);
 	if (__atomic_load_n(&c->interrupted, __ATOMIC_ACQUIRE))

@@ -11,65 +11,67 @@
 #include "engine_internal.h"
 #include "log.h"
 #include "metrics.h"
+#include "text.h"
 
-static void sanitise_copy(char *dst, size_t dst_len, const uint8_t *src,
-			  size_t len)
+enum engine_outcome invoke_error_outcome(int ret, const struct vm_error *err,
+					 int interrupted)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < len && n + 1 < dst_len; i++)
-		dst[n++] =
-			(src[i] >= 0x20 && src[i] < 0x7f) ? (char)src[i] : '?';
-	dst[n] = '\0';
+	if (ret == -E2BIG)
+		return ENGINE_INPUT_TOO_LARGE;
+	if (ret != -EIO)
+		return ENGINE_INTERNAL;
+	switch (err->kind) {
+	case VM_ERR_TIMEOUT:
+		return interrupted ? ENGINE_UNAVAILABLE : ENGINE_DEADLINE;
+	case VM_ERR_ABORT:
+		return ENGINE_GUEST_ABORTED;
+	case VM_ERR_EXCEPTION:
+	case VM_ERR_TRIPLE_FAULT:
+	case VM_ERR_OUTPUT_TOO_LARGE:
+	case VM_ERR_PROTOCOL:
+		return ENGINE_GUEST_CRASHED;
+	default: /* VM_ERR_HOST, and kinds a call cannot have */
+		return ENGINE_INTERNAL;
+	}
 }
 
 static void map_error(struct call *c, int ret, const struct vm_error *err)
 {
 	struct engine_invocation *inv = c->inv;
+	int interrupted = __atomic_load_n(&c->interrupted, __ATOMIC_ACQUIRE);
 
-	if (ret == -E2BIG) {
-		inv->outcome = ENGINE_INPUT_TOO_LARGE;
+	inv->outcome = invoke_error_outcome(ret, err, interrupted);
+	switch (inv->outcome) {
+	case ENGINE_INPUT_TOO_LARGE:
 		snprintf(inv->message, sizeof(inv->message),
 			 "input of %zu bytes exceeds the function's %" PRIu64
 			 "-byte input area",
 			 inv->input_len, c->pvm->ver->in_cap);
-		return;
-	}
-	if (ret != -EIO) {
-		inv->outcome = ENGINE_INTERNAL;
+		break;
+	case ENGINE_UNAVAILABLE:
 		snprintf(inv->message, sizeof(inv->message),
-			 "the call could not run: %s", strerror(-ret));
-		return;
-	}
-	switch (err->kind) {
-	case VM_ERR_TIMEOUT:
-		if (__atomic_load_n(&c->interrupted, __ATOMIC_ACQUIRE)) {
-			inv->outcome = ENGINE_UNAVAILABLE;
-			snprintf(inv->message, sizeof(inv->message),
-				 "call interrupted: glintd is shutting down");
-		} else {
-			inv->outcome = ENGINE_DEADLINE;
-			snprintf(inv->message, sizeof(inv->message),
-				 "deadline of %u ms exceeded", c->timeout_ms);
-		}
-		return;
-	case VM_ERR_ABORT:
-		inv->outcome = ENGINE_GUEST_ABORTED;
+			 "call interrupted: glintd is shutting down");
+		break;
+	case ENGINE_DEADLINE:
+		snprintf(inv->message, sizeof(inv->message),
+			 "deadline of %u ms exceeded", c->timeout_ms);
+		break;
+	case ENGINE_GUEST_ABORTED:
 		snprintf(inv->message, sizeof(inv->message),
 			 "function aborted: %s", err->message);
-		return;
-	case VM_ERR_HOST:
-	case VM_ERR_NONE:
-	case VM_ERR_IMAGE:
-		inv->outcome = ENGINE_INTERNAL;
-		snprintf(inv->message, sizeof(inv->message), "host failure: %s",
-			 err->message);
-		return;
-	default:
-		inv->outcome = ENGINE_GUEST_CRASHED;
+		break;
+	case ENGINE_GUEST_CRASHED:
 		snprintf(inv->message, sizeof(inv->message), "%s",
 			 err->message);
-		return;
+		break;
+	default:
+		if (ret != -EIO)
+			snprintf(inv->message, sizeof(inv->message),
+				 "the call could not run: %s", strerror(-ret));
+		else
+			snprintf(inv->message, sizeof(inv->message),
+				 "host failure: %s", err->message);
+		break;
 	}
 }
 
@@ -80,7 +82,7 @@ static void map_result(struct call *c, const struct vm_call_result *res)
 	inv->run_ns = res->run_ns;
 	if (res->status != GLINT_STATUS_OK) {
 		inv->outcome = ENGINE_FUNCTION_ERROR;
-		sanitise_copy(inv->message, sizeof(inv->message), res->output,
+		text_sanitize(inv->message, sizeof(inv->message), res->output,
 			      res->output_len);
 		if (inv->message[0] == '\0')
 			snprintf(inv->message, sizeof(inv->message),
@@ -207,7 +209,7 @@ static void call_delivered(struct worker_item *it)
 	struct fn *fn = c->fn;
 	struct engine *e = c->e;
 
-	inv->total_ns = engine_now_ns() - c->start_ns;
+	inv->total_ns = monotime_ns() - c->start_ns;
 	fn->counts[inv->outcome]++;
 	fn->avg_run_ns = fn->avg_run_ns ? (fn->avg_run_ns * 7 + inv->run_ns) / 8
 					: inv->run_ns;
@@ -276,10 +278,10 @@ static void invoke_start(struct call *c, struct pvm *p)
 	ver->nbusy++;
 	c->pvm = p;
 	c->timeout_ms = ver->settings.timeout_ms;
-	c->inv->queue_ns = engine_now_ns() - c->start_ns;
+	c->inv->queue_ns = monotime_ns() - c->start_ns;
 	if (c->timeout_ms)
 		c->run_deadline_ns =
-			engine_now_ns() + (uint64_t)c->timeout_ms * 1000000;
+			monotime_ns() + (uint64_t)c->timeout_ms * 1000000;
 	c->run.fn = call_run;
 	c->result.fn = call_delivered;
 	take_slot(c);
@@ -360,7 +362,7 @@ static void on_queue_timer(uv_timer_t *t)
 
 static void arm_queue_timer(struct engine *e, uint64_t deadline_ns)
 {
-	uint64_t now = engine_now_ns(), ms = 0;
+	uint64_t now = monotime_ns(), ms = 0;
 
 	if (e->queue_due_ns != 0 && e->queue_due_ns <= deadline_ns)
 		return;
@@ -371,12 +373,15 @@ static void arm_queue_timer(struct engine *e, uint64_t deadline_ns)
 	uv_timer_start(&e->queue_timer, on_queue_timer, ms, 0);
 }
 
-static unsigned retry_after(const struct fn *fn, const struct fn_version *v)
+unsigned invoke_retry_after(unsigned nwaiters, uint64_t avg_run_ns,
+			    uint32_t max_concurrency)
 {
-	uint64_t s = ((uint64_t)fn->nwaiters + 1) * fn->avg_run_ns /
-		     v->settings.max_concurrency / 1000000000u;
+	uint64_t s = ((uint64_t)nwaiters + 1) * avg_run_ns /
+		     (max_concurrency ? max_concurrency : 1) / 1000000000u;
 
-	return s < 1 ? 1 : s > 60 ? 60 : (unsigned)s + 1;
+	/* Whole seconds rounded up, at most a minute: never shorter for a
+	 * longer queue. */
+	return s >= 60 ? 60 : (unsigned)s + 1;
 }
 
 /* Grows the pool for the waiters not already covered by a ready VM (one
@@ -426,7 +431,7 @@ static void call_fail(struct call *c, enum engine_outcome o, const char *msg)
 	struct fn *fn = c->fn;
 	struct engine *e = c->e;
 
-	inv->queue_ns = engine_now_ns() - c->start_ns;
+	inv->queue_ns = monotime_ns() - c->start_ns;
 	fn->counts[o]++;
 	if (fn->mf)
 		metrics_invocation_record(fn->mf, engine_outcome_code(o),
@@ -470,7 +475,7 @@ static void expired_message(const struct fn *fn, const struct call *c,
 
 void pool_expire_waiters(struct engine *e)
 {
-	uint64_t now = engine_now_ns(), next = 0;
+	uint64_t now = monotime_ns(), next = 0;
 	char msg[256];
 
 	for (struct dlist *l = e->fns.next; l != &e->fns; l = l->next) {
@@ -523,7 +528,9 @@ static void invoke_admit(struct fn *fn, struct call *c)
 	fn->blocked_by = NULL;
 	grow_for_waiters(fn, 1);
 	if (fn->nwaiters >= ver->settings.queue_max + ver->ncreating) {
-		inv->retry_after_s = retry_after(fn, ver);
+		inv->retry_after_s =
+			invoke_retry_after(fn->nwaiters, fn->avg_run_ns,
+					   ver->settings.max_concurrency);
 		if (fn->blocked_by)
 			snprintf(msg, sizeof(msg),
 				 "%s has %u calls queued (queue_max) and "
@@ -597,7 +604,7 @@ void engine_invoke(struct engine *e, struct engine_invocation *inv)
 	c->e = e;
 	c->inv = inv;
 	c->fn = fn;
-	c->start_ns = engine_now_ns();
+	c->start_ns = monotime_ns();
 	inv->engine_private = c;
 	e->ncalls++;
 	invoke_admit(fn, c);

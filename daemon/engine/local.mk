@@ -7,7 +7,6 @@ daemon_engine_libglintengine_a_SOURCES = \
 	daemon/engine/hostcall.c \
 	daemon/engine/invoke.c \
 	daemon/engine/pool.c \
-	daemon/engine/sha256.c daemon/engine/sha256.h \
 	daemon/engine/store.c daemon/engine/store.h \
 	daemon/engine/worker.c daemon/engine/worker.h
 ENGINE_CPPFLAGS = -I$(top_srcdir)/daemon/engine $(COMMON_CPPFLAGS) \

@@ -297,7 +297,7 @@ static void pvm_make_ready(struct pvm *p)
 		return;
 	}
 	p->state = PVM_READY;
-	p->idle_since_ns = engine_now_ns();
+	p->idle_since_ns = monotime_ns();
 	dlist_push_head(&ver->ready, &p->link);
 	ver->nready++;
 	/* Waiters get it in their round-robin turn for a worker. */
@@ -373,7 +373,7 @@ static int trim_idle(struct fn_version *ver, uint64_t now)
  * private memory of idle VMs. */
 void pool_reclaim_idle(struct engine *e)
 {
-	uint64_t now = engine_now_ns();
+	uint64_t now = monotime_ns();
 
 	for (struct dlist *l = e->fns.next; l != &e->fns; l = l->next) {
 		struct fn *fn = container_of(l, struct fn, link);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "monotime.h"
 #include "worker.h"
 
 #define URGENT_STREAK_MAX 4
@@ -64,14 +65,6 @@ static struct worker_item *fifo_pop(struct fifo *f)
 	return it;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Spins until a job is queued or spin_us passes; 1 when work appeared. */
 static int spin_for_work(struct workers *w)
 {
@@ -81,7 +74,7 @@ static int spin_for_work(struct workers *w)
 	if (w->spin_us == 0 ||
 	    __atomic_exchange_n(&w->spinning, 1, __ATOMIC_ACQUIRE) != 0)
 		return 0;
-	until = now_ns() + (uint64_t)w->spin_us * 1000u;
+	until = monotime_ns() + (uint64_t)w->spin_us * 1000u;
 	for (unsigned i = 0;; i++) {
 		if (__atomic_load_n(&w->pending, __ATOMIC_ACQUIRE) != 0 ||
 		    __atomic_load_n(&w->stop, __ATOMIC_RELAXED)) {
@@ -89,7 +82,7 @@ static int spin_for_work(struct workers *w)
 			break;
 		}
 		__builtin_ia32_pause();
-		if ((i & 63) == 0 && now_ns() > until)
+		if ((i & 63) == 0 && monotime_ns() > until)
 			break;
 	}
 	__atomic_store_n(&w->spinning, 0, __ATOMIC_RELEASE);
@@ -206,7 +199,7 @@ static void on_idle(uv_idle_t *h)
 	int left;
 
 	drain(w);
-	if (w->poll_until_ns != 0 && now_ns() < w->poll_until_ns)
+	if (w->poll_until_ns != 0 && monotime_ns() < w->poll_until_ns)
 		return;
 	pthread_mutex_lock(&w->mbox_lock);
 	w->polling = 0;
@@ -221,7 +214,7 @@ void workers_poll_start(struct workers *w, unsigned max_us)
 {
 	if (max_us == 0 || uv_is_closing((uv_handle_t *)&w->idle))
 		return;
-	w->poll_until_ns = now_ns() + (uint64_t)max_us * 1000u;
+	w->poll_until_ns = monotime_ns() + (uint64_t)max_us * 1000u;
 	if (uv_is_active((uv_handle_t *)&w->idle))
 		return;
 	pthread_mutex_lock(&w->mbox_lock);

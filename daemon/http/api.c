@@ -12,6 +12,8 @@
 
 #include "api.h"
 #include "log.h"
+#include "monotime.h"
+#include "text.h"
 
 struct api {
 	struct engine *engine;
@@ -111,6 +113,15 @@ static void respond_error(struct api_req *q, unsigned status, const char *code,
 		http_request_id_str(q->http), http_request_method(q->http),
 		http_request_path(q->http), status, code, message);
 	respond_json(q, status, o);
+}
+
+static unsigned outcome_status(enum engine_outcome o);
+
+/* An error that is one of the engine's outcomes: its status and code. */
+static void respond_outcome(struct api_req *q, enum engine_outcome o,
+			    const char *message)
+{
+	respond_error(q, outcome_status(o), engine_outcome_code(o), message);
 }
 
 /* ---- authorisation ---- */
@@ -235,9 +246,9 @@ static size_t on_begin(void *opaque, struct http_request *http)
 		return 0;
 	}
 	if (name && !function_name_valid(name, strlen(name))) {
-		respond_error(q, 400, "invalid_function_name",
-			      "function names are 1-63 characters of a-z, "
-			      "0-9, '-' and '_'");
+		respond_outcome(q, ENGINE_INVALID_NAME,
+				"function names are 1-63 characters of a-z, "
+				"0-9, '-' and '_'");
 		return 0;
 	}
 	if (name)
@@ -258,24 +269,24 @@ static void log_invocation(struct api_req *q, unsigned status,
 		http_request_id_str(q->http), q->name, status,
 		engine_outcome_code(inv->outcome), inv->queue_ns / 1000,
 		inv->run_ns / 1000,
-		(http_now_ns() - http_request_start_ns(q->http)) / 1000);
+		(monotime_ns() - http_request_start_ns(q->http)) / 1000);
 }
 
-/* The content type comes from the guest: only printable ASCII may reach a
- * header line, or a function could inject headers. */
+/* The content type comes from the guest: only safe text (text.h) may
+ * reach a header line, or a function could inject headers. */
 static const char *content_type_of(struct engine_invocation *inv)
 {
 	inv->content_type[sizeof(inv->content_type) - 1] = '\0';
 	if (!inv->content_type[0])
 		return "application/json"; /* the ABI's meaning of "" */
 	for (const char *p = inv->content_type; *p; p++)
-		if (*p < 0x20 || *p > 0x7e)
+		if (!text_is_safe((unsigned char)*p))
 			return "application/octet-stream";
 	return inv->content_type;
 }
 
-/* The HTTP status of each engine outcome: the one place where outcomes
- * meet HTTP. */
+/* The HTTP status of each engine outcome, of calls and deploys alike: the
+ * one place where outcomes meet HTTP. A deploy's ENGINE_OK is 201. */
 static unsigned outcome_status(enum engine_outcome o)
 {
 	static const unsigned status[ENGINE_OUTCOME_COUNT] = {
@@ -290,6 +301,13 @@ static unsigned outcome_status(enum engine_outcome o)
 		[ENGINE_QUEUE_TIMEOUT] = 503,
 		[ENGINE_UNAVAILABLE] = 503,
 		[ENGINE_INTERNAL] = 500,
+		[ENGINE_INVALID_IMAGE] = 400,
+		[ENGINE_INIT_FAILED] = 422,
+		[ENGINE_INVALID_SETTING] = 400,
+		[ENGINE_INVALID_NAME] = 400,
+		[ENGINE_STORAGE_FULL] = 507,
+		[ENGINE_BUDGET_EXCEEDED] = 507,
+		[ENGINE_DEPLOY_QUEUE_FULL] = 429,
 	};
 
 	return (unsigned)o < ENGINE_OUTCOME_COUNT ? status[o] : 500;
@@ -337,6 +355,9 @@ static void handle_invoke(struct api_req *q)
 	struct engine_invocation *inv = &q->u.inv;
 
 	memcpy(inv->function, q->name, sizeof(inv->function));
+	/* Borrowed by the engine until on_invoked: the body lives until
+	 * on_done, and on_done comes after on_invoked (engine.h, "Input
+	 * lifetime"). */
 	inv->input = http_request_body(q->http, &inv->input_len);
 	inv->request_id = http_request_id(q->http);
 	inv->done = on_invoked;
@@ -350,6 +371,8 @@ static void handle_invoke(struct api_req *q)
 static void on_deployed(struct engine_deploy *d)
 {
 	struct api_req *q = d->opaque;
+	int ok = d->outcome == ENGINE_OK;
+	unsigned status;
 	char loc[96];
 
 	q->in_engine = 0;
@@ -358,13 +381,14 @@ static void on_deployed(struct engine_deploy *d)
 		free(q);
 		return;
 	}
+	status = ok ? 201 : outcome_status(d->outcome);
+	d->message[sizeof(d->message) - 1] = '\0';
 	log_msg(LOG_LEVEL_INFO,
-		"deploy request_id=%s function=%s status=%d%s%s%s%s",
-		http_request_id_str(q->http), q->name, d->status,
-		d->code[0] ? " code=" : "", d->code,
-		d->message[0] && d->status != 201 ? ": " : "",
-		d->status != 201 ? d->message : "");
-	if (d->status == 201) {
+		"deploy request_id=%s function=%s status=%u%s%s%s%s",
+		http_request_id_str(q->http), q->name, status,
+		ok ? "" : " code=", ok ? "" : engine_outcome_code(d->outcome),
+		d->message[0] && !ok ? ": " : "", ok ? "" : d->message);
+	if (ok) {
 		snprintf(loc, sizeof(loc), "/functions/%s", q->name);
 		http_request_add_header(q->http, "Location", loc);
 		respond_json(q, 201,
@@ -374,12 +398,7 @@ static void on_deployed(struct engine_deploy *d)
 	}
 	json_decref(d->description);
 	d->description = NULL;
-	d->code[sizeof(d->code) - 1] = '\0';
-	d->message[sizeof(d->message) - 1] = '\0';
-	respond_error(q,
-		      d->status >= 400 && d->status < 600 ? (unsigned)d->status
-							  : 500,
-		      d->code[0] ? d->code : "deploy_failed",
+	respond_error(q, status, engine_outcome_code(d->outcome),
 		      d->message[0] ? d->message : "deploy failed");
 }
 
@@ -408,8 +427,8 @@ static void handle_deploy(struct api_req *q)
 	d->settings = q->api->cfg->engine.defaults;
 	if (http_request_query_foreach(q->http, apply_setting, &c) ||
 	    function_settings_check(&d->settings, c.err, sizeof(c.err))) {
-		respond_error(q, 400, "invalid_setting",
-			      c.err[0] ? c.err : "invalid settings");
+		respond_outcome(q, ENGINE_INVALID_SETTING,
+				c.err[0] ? c.err : "invalid settings");
 		return;
 	}
 	memcpy(d->function, q->name, sizeof(d->function));
@@ -426,7 +445,7 @@ static void not_found(struct api_req *q)
 	char msg[128];
 
 	snprintf(msg, sizeof(msg), "function '%s' is not deployed", q->name);
-	respond_error(q, 404, "function_not_found", msg);
+	respond_outcome(q, ENGINE_NOT_FOUND, msg);
 }
 
 static void handle_function(struct api_req *q)
@@ -481,7 +500,7 @@ static void handle_metrics(struct api_req *q)
 	struct metrics_render *rs = metrics_render_begin(q->api->metrics);
 
 	if (!rs) {
-		respond_error(q, 500, "internal_error", "out of memory");
+		respond_outcome(q, ENGINE_INTERNAL, "out of memory");
 		return;
 	}
 	metrics_http_inc(q->api->metrics, routes[q->route].label, 200);
@@ -495,9 +514,9 @@ static void handle_readyz(struct api_req *q)
 	static const char ready[] = "{\"status\":\"ready\"}";
 
 	if (q->api->shutting_down)
-		respond_error(q, 503, "unavailable", "shutting down");
+		respond_outcome(q, ENGINE_UNAVAILABLE, "shutting down");
 	else if (!engine_ready(q->api->engine))
-		respond_error(q, 503, "unavailable", "not ready");
+		respond_outcome(q, ENGINE_UNAVAILABLE, "not ready");
 	else
 		respond(q, 200, "application/json", ready, sizeof(ready) - 1,
 			HTTP_BODY_STATIC);
@@ -513,7 +532,7 @@ static void on_handle(void *opaque, struct http_request *http)
 	if (http_request_body_too_large(http)) {
 		snprintf(msg, sizeof(msg), "request body exceeds %zu bytes",
 			 body_limit(q, http_request_method(http)));
-		respond_error(q, 413, "payload_too_large", msg);
+		respond_outcome(q, ENGINE_INPUT_TOO_LARGE, msg);
 		return;
 	}
 	switch (q->route) {
@@ -549,6 +568,9 @@ static void on_done(void *opaque, struct http_request *http)
 	(void)opaque;
 	if (!q)
 		return;
+	/* Only when the server stops with requests still in the engine,
+	 * which main.c rules out by stopping the engine first: the body
+	 * an invocation borrows would be gone. */
 	if (q->in_engine) {
 		q->orphaned = 1; /* the engine callback frees it */
 		return;

@@ -18,6 +18,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "monotime.h"
 
 #define HDR_MAX 4
 #define BODY_RESERVE_MAX (64u << 10)
@@ -94,14 +95,6 @@ struct http_server {
 	void *drain_opaque;
 	int quiesced;
 };
-
-uint64_t http_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- driving MHD from the loop ---- */
 
@@ -270,7 +263,7 @@ static struct http_request *request_new(struct http_server *s,
 	r->conn = conn;
 	r->path = url;
 	r->method = method;
-	r->start_ns = http_now_ns();
+	r->start_ns = monotime_ns();
 	r->id = s->next_id++;
 	snprintf(r->id_str, sizeof(r->id_str), "%016" PRIx64, r->id);
 	s->inflight++;
@@ -361,7 +354,7 @@ static void track_phase(struct conn_track *t, enum conn_phase phase)
 	if (!t || t->phase == PHASE_CLOSING)
 		return;
 	t->phase = phase;
-	t->since_ns = http_now_ns();
+	t->since_ns = monotime_ns();
 	t->body_bytes = 0;
 }
 
@@ -447,7 +440,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r->track && r->track->phase != PHASE_CLOSING) {
 		/* The next request's head is due from now. */
 		r->track->phase = PHASE_HEAD;
-		r->track->since_ns = http_now_ns();
+		r->track->since_ns = monotime_ns();
 	}
 	s->h.done(s->h.opaque, r);
 	if (r->response)
@@ -470,7 +463,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 			return; /* served without deadlines */
 		t->conn = conn;
 		t->phase = PHASE_HEAD;
-		t->since_ns = http_now_ns();
+		t->since_ns = monotime_ns();
 		t->next = s->conns.next;
 		t->prev = &s->conns;
 		s->conns.next->prev = t;
@@ -526,7 +519,7 @@ static void on_deadline_scan(uv_timer_t *tm)
 	/* Take in what has arrived first: a loop that was busy must not
 	 * blame its clients for bytes it has not read yet. */
 	run_mhd(s);
-	now = http_now_ns();
+	now = monotime_ns();
 	for (struct conn_track *t = s->conns.next; t != &s->conns;
 	     t = t->next) {
 		if (!overdue(s, t, now))
@@ -661,7 +654,7 @@ int http_create(uv_loop_t *loop, const struct http_config *cfg,
 	s->min_body_rate = cfg->min_body_bytes_per_s;
 	/* A random start keeps ids unique across restarts in shared logs. */
 	if (getrandom(&s->next_id, sizeof(s->next_id), GRND_NONBLOCK) < 0)
-		s->next_id = http_now_ns();
+		s->next_id = monotime_ns();
 	s->mhd = start_mhd(s, cfg, &sin);
 	if (!s->mhd) {
 		if (cfg->listen_fd >= 0)
@@ -855,7 +848,7 @@ static struct MHD_Response *make_response(const void *body, size_t len,
 
 static void add_timing(struct http_request *r, struct MHD_Response *resp)
 {
-	uint64_t total_ns = http_now_ns() - r->start_ns;
+	uint64_t total_ns = monotime_ns() - r->start_ns;
 	char v[128];
 
 	snprintf(v, sizeof(v),

@@ -13,7 +13,7 @@
  * uv_poll and its timeout by a uv_timer on the caller's loop; it starts no
  * threads. Every function here and every callback runs on the loop thread.
  *
- * A request goes through two callbacks:
+ * A request goes through three callbacks:
  *   begin(req)  headers are in; returns the body limit for this request,
  *               and may answer at once with http_respond (the body is then
  *               not read).
@@ -77,7 +77,8 @@ void http_destroy(struct http_server *s);
 
 const char *http_request_method(const struct http_request *r);
 const char *http_request_path(const struct http_request *r); /* decoded */
-/* A request header or query argument; NULL when absent. */
+/* The value of request header name (case-insensitive); NULL when absent.
+ * Query arguments are read with http_request_query_foreach. */
 const char *http_request_header(const struct http_request *r, const char *name);
 /* Calls fn for each query argument (value NULL when given without '=');
  * stops and returns fn's value when it is non-zero. */
@@ -91,7 +92,7 @@ int http_request_body_too_large(const struct http_request *r);
 /* 16 hex digits, unique per daemon run; also sent as X-Request-Id. */
 uint64_t http_request_id(const struct http_request *r);
 const char *http_request_id_str(const struct http_request *r);
-/* CLOCK_MONOTONIC ns when the request's headers arrived. */
+/* monotime_ns() when the request's headers arrived. */
 uint64_t http_request_start_ns(const struct http_request *r);
 
 void http_request_set_user(struct http_request *r, void *user);
@@ -127,7 +128,5 @@ typedef ssize_t (*http_stream_read_fn)(void *opaque, char *buf, size_t max);
 int http_respond_stream(struct http_request *r, unsigned status,
 			const char *content_type, http_stream_read_fn read,
 			void (*release)(void *opaque), void *opaque);
-
-uint64_t http_now_ns(void);
 
 #endif /* GLINT_HTTP_H */

@@ -4,5 +4,6 @@ noinst_LIBRARIES += daemon/obs/libglintobs.a
 daemon_obs_libglintobs_a_SOURCES = daemon/obs/log.c daemon/obs/log.h \
 	daemon/obs/metrics.c daemon/obs/metrics.h
 OBS_CPPFLAGS = -I$(top_srcdir)/daemon/obs
-OBS_LIBS = daemon/obs/libglintobs.a
-daemon_obs_libglintobs_a_CPPFLAGS = $(AM_CPPFLAGS) $(OBS_CPPFLAGS)
+OBS_LIBS = daemon/obs/libglintobs.a $(COMMON_LIBS)
+daemon_obs_libglintobs_a_CPPFLAGS = $(AM_CPPFLAGS) $(OBS_CPPFLAGS) \
+	$(COMMON_CPPFLAGS)

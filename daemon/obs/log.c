@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "text.h"
 
 #define LOG_LINE_MAX 2048
 #define LOG_GUEST_MAX 1024
@@ -107,7 +108,7 @@ static size_t escape_into(char *dst, size_t cap, const char *src, size_t len)
 	for (size_t i = 0; i < len && o + 4 < cap; i++) {
 		unsigned char c = (unsigned char)src[i];
 
-		if (c >= 0x20 && c < 0x7f) {
+		if (text_is_safe(c)) {
 			dst[o++] = (char)c;
 			continue;
 		}
@@ -181,8 +182,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	write_line(level, msg, (size_t)n);
 }
 
-size_t log_format_guest(char *dst, uint64_t request_id, const char *fn,
-			const char *line, size_t len)
+size_t log_format_guest(char *dst, enum log_level level, uint64_t request_id,
+			const char *fn, const char *line, size_t len)
 {
 	char esc[LOG_GUEST_MAX * 4 + 1], msg[LOG_LINE_MAX];
 	size_t n;
@@ -201,15 +202,16 @@ size_t log_format_guest(char *dst, uint64_t request_id, const char *fn,
 		return 0;
 	if ((size_t)m >= sizeof(msg))
 		m = sizeof(msg) - 1;
-	return format_line(dst, LOG_LEVEL_INFO, msg, (size_t)m);
+	return format_line(dst, level, msg, (size_t)m);
 }
 
-void log_guest(uint64_t request_id, const char *fn, const char *line,
-	       size_t len)
+void log_guest(enum log_level level, uint64_t request_id, const char *fn,
+	       const char *line, size_t len)
 {
 	char out[LOG_FORMAT_MAX];
 
-	if (!log_enabled(LOG_LEVEL_INFO))
+	if (!log_enabled(level))
 		return;
-	log_write_lines(out, log_format_guest(out, request_id, fn, line, len));
+	log_write_lines(
+		out, log_format_guest(out, level, request_id, fn, line, len));
 }

@@ -43,20 +43,20 @@ const char *log_stream_prefix(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* One line a guest logged during request request_id of function fn. The
- * line is untrusted bytes (not NUL-terminated): non-printable bytes are
- * escaped as \xNN and it is cut at 1 KiB. Logged at LOG_LEVEL_INFO. */
-void log_guest(uint64_t request_id, const char *fn, const char *line,
-	       size_t len);
+/* One line a guest logged at level during request request_id of function
+ * fn. The line is untrusted bytes (not NUL-terminated): non-printable bytes
+ * are escaped as \xNN and it is cut at 1 KiB. */
+void log_guest(enum log_level level, uint64_t request_id, const char *fn,
+	       const char *line, size_t len);
 
 /* For callers that batch guest lines into one write (to bound how often a
  * chatty guest makes the daemon write): log_format_guest formats what
  * log_guest would write, newline included, into dst (LOG_FORMAT_MAX bytes)
  * and returns its length; log_write_lines writes whole formatted lines
- * with one write(2). The caller checks log_enabled(LOG_LEVEL_INFO). */
+ * with one write(2). The caller checks log_enabled(level). */
 #define LOG_FORMAT_MAX (2048 + 128)
-size_t log_format_guest(char *dst, uint64_t request_id, const char *fn,
-			const char *line, size_t len);
+size_t log_format_guest(char *dst, enum log_level level, uint64_t request_id,
+			const char *fn, const char *line, size_t len);
 void log_write_lines(const char *buf, size_t len);
 
 #endif /* GLINT_LOG_H */

@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "outcome.h"
 
 /* Latency buckets: 1-2-5 per decade from 10 µs to 10 s, in ns. */
 static const uint64_t lat_bounds_ns[] = {
@@ -28,22 +29,9 @@ static const uint64_t lat_bounds_ns[] = {
 /* Page-count buckets: powers of two, 1 .. 65536. */
 #define PAGES_NB 17
 
-/* The engine's stable outcome codes; anything else is counted as "other". */
-static const char *const outcomes[] = {
-	"ok",
-	"function_error",
-	"guest_crashed",
-	"guest_aborted",
-	"deadline_exceeded",
-	"function_not_found",
-	"payload_too_large",
-	"queue_full",
-	"queue_timeout",
-	"unavailable",
-	"internal_error",
-	"other",
-};
-#define OUTCOME_N (sizeof(outcomes) / sizeof(outcomes[0]))
+/* Invocations are counted by the call outcomes of outcome.h; anything else
+ * is counted as "other", the last slot. */
+#define OUTCOME_N (ENGINE_CALL_OUTCOMES + 1)
 
 #define LABEL_SLOTS 64
 
@@ -219,13 +207,15 @@ void metrics_invocation_record(struct metrics_fn *f, const char *outcome,
 			       uint64_t total_ns, uint64_t run_ns,
 			       uint64_t queue_ns)
 {
+	enum engine_outcome o;
 	size_t i;
 
 	if (!f)
 		return;
-	for (i = 0; i < OUTCOME_N - 1; i++)
-		if (outcome && strcmp(outcome, outcomes[i]) == 0)
-			break;
+	if (!outcome || engine_outcome_parse(outcome, &o) < 0 ||
+	    o >= ENGINE_CALL_OUTCOMES)
+		o = ENGINE_CALL_OUTCOMES;
+	i = (size_t)o;
 	add64(&f->invocations[i], 1);
 	hist_lat_record(&f->total, total_ns);
 	/* Calls that never reached a VM have no run or queue time to show. */
@@ -524,7 +514,11 @@ static void render_fn(struct sbuf *b, enum family fam,
 				sb_printf(b,
 					  "%s{function=\"%s\",outcome=\"%s\"} "
 					  "%" PRIu64 "\n",
-					  name, fe, outcomes[i], n);
+					  name, fe,
+					  i < ENGINE_CALL_OUTCOMES
+						  ? engine_outcome_code(i)
+						  : "other",
+					  n);
 		}
 		break;
 	case FAM_TOTAL:

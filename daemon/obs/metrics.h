@@ -7,8 +7,8 @@
 #include <sys/types.h>
 
 /*
- * Threads: metrics_create/destroy/render and metrics_fn_get/forget on the
- * loop thread; every metrics_*_record / metrics_*_inc function may be called
+ * Threads: metrics_create/destroy/render and metrics_fn_get on the loop
+ * thread; every metrics_*_record / metrics_*_inc function may be called
  * from any thread (lock-free atomics), so workers record VM timings
  * directly.
  *
@@ -37,7 +37,8 @@ void metrics_set_max_functions(struct metrics *m, unsigned max);
 /* Guest log lines dropped by the log limits. */
 void metrics_guest_log_dropped_add(struct metrics_fn *f, uint64_t lines);
 
-/* outcome: the engine's stable code ("ok", "function_error", ...). */
+/* outcome: a call outcome's stable code (outcome.h: "ok",
+ * "function_error", ...); any other string is counted as "other". */
 void metrics_invocation_record(struct metrics_fn *f, const char *outcome,
 			       uint64_t total_ns, uint64_t run_ns,
 			       uint64_t queue_ns);
@@ -54,7 +55,7 @@ void metrics_vm_destroyed_inc(struct metrics_fn *f);
 void metrics_pool_set(struct metrics_fn *f, uint32_t ready, uint32_t busy,
 		      uint32_t queued);
 
-/* outcome: "ok" or the deploy error code. */
+/* outcome: a deploy outcome's stable code (outcome.h), "ok" included. */
 void metrics_deploy_inc(struct metrics *m, const char *outcome);
 /* route: a fixed label ("invoke", "functions", "metrics", ...). */
 void metrics_http_inc(struct metrics *m, const char *route, unsigned code);

@@ -7,7 +7,9 @@ check_PROGRAMS += tests/daemon/test_engine_unit tests/daemon/test_engine_kvm
 TESTS += tests/daemon/test_engine_unit tests/daemon/test_engine_kvm
 
 tests_daemon_test_engine_unit_SOURCES = tests/daemon/test_engine_unit.c
-tests_daemon_test_engine_unit_CPPFLAGS = $(ENGINE_TEST_CPPFLAGS)
+# White-box: it feeds exit_decode() results (vmm/exit.h) to the engine.
+tests_daemon_test_engine_unit_CPPFLAGS = $(ENGINE_TEST_CPPFLAGS) \
+	$(VMM_PRIVATE_CPPFLAGS)
 tests_daemon_test_engine_unit_LDADD = $(ENGINE_TEST_LDADD)
 
 tests_daemon_test_engine_kvm_SOURCES = tests/daemon/test_engine_kvm.c

@@ -112,9 +112,9 @@ static void deploy_done(struct engine_deploy *d)
 }
 
 /* Deploys image (relative to the build dir) as name with settings given
- * as "key=value" strings; returns the HTTP status. */
-static int deploy_kv(struct dep *dp, const char *name, const char *image,
-		     const char *const *kv)
+ * as "key=value" strings; returns the outcome. */
+static enum engine_outcome deploy_kv(struct dep *dp, const char *name,
+				     const char *image, const char *const *kv)
 {
 	struct engine_config cfg;
 	char err[256], key[64];
@@ -142,19 +142,20 @@ static int deploy_kv(struct dep *dp, const char *name, const char *image,
 	ck_assert_int_eq(dp->done, 0); /* never before engine_deploy returns */
 	run_until(&dp->done);
 	free(img);
-	return dp->d.status;
+	return dp->d.outcome;
 }
 
-static int deploy(const char *name, const char *image, const char *const *kv)
+static enum engine_outcome deploy(const char *name, const char *image,
+				  const char *const *kv)
 {
 	struct dep dp;
-	int status = deploy_kv(&dp, name, image, kv);
+	enum engine_outcome o = deploy_kv(&dp, name, image, kv);
 
-	if (status != 201)
-		fprintf(stderr, "deploy %s: %d %s %s\n", name, status,
-			dp.d.code, dp.d.message);
+	if (o != ENGINE_OK)
+		fprintf(stderr, "deploy %s: %s %s\n", name,
+			engine_outcome_code(o), dp.d.message);
 	json_decref(dp.d.description);
-	return status;
+	return o;
 }
 
 struct call {
@@ -283,7 +284,7 @@ START_TEST(deploy_and_invoke_echo)
 
 	ck_assert_int_eq(deploy_kv(&dp, "echo", "guest/examples/echo.elf",
 				   (const char *const[]){"memory_mb=8", NULL}),
-			 201);
+			 ENGINE_OK);
 	d = dp.d.description;
 	ck_assert_str_eq(json_string_value(json_object_get(d, "name")), "echo");
 	ck_assert_int_eq(desc_int(d, "version"), 1);
@@ -327,7 +328,8 @@ START_TEST(input_too_large)
 	json_int_t cap;
 	char *big, want[160];
 
-	ck_assert_int_eq(deploy("echo", "guest/examples/echo.elf", NULL), 201);
+	ck_assert_int_eq(deploy("echo", "guest/examples/echo.elf", NULL),
+			 ENGINE_OK);
 	d = engine_describe(eng, "echo");
 	cap = desc_int(d, "input_max_bytes");
 	json_decref(d);
@@ -361,7 +363,7 @@ START_TEST(concurrent_256)
 	ck_assert_int_eq(deploy("echo", "guest/examples/echo.elf",
 				(const char *const[]){"max_concurrency=4",
 						      "min_warm=1", NULL}),
-			 201);
+			 ENGINE_OK);
 	for (int i = 0; i < NCONC; i++) {
 		snprintf(in, sizeof(in), "call %d", i);
 		start(&c[i], "echo", in);
@@ -395,7 +397,7 @@ START_TEST(queue_full_and_timeout)
 		       (const char *const[]){"max_concurrency=1", "queue_max=1",
 					     "timeout_ms=10000",
 					     "queue_timeout_ms=100", NULL}),
-		201);
+		ENGINE_OK);
 	finished = 0;
 	start(&a, "spin", "100000000000");
 	start(&b, "spin", "10");
@@ -428,7 +430,7 @@ START_TEST(deadline_then_ok)
 				/* 1 s: far above the work of the call that
 				 * must succeed */
 				(const char *const[]){"timeout_ms=1000", NULL}),
-			 201);
+			 ENGINE_OK);
 	invoke(&c, "spin", "100000000000000");
 	ck_assert_int_eq(c.inv.outcome, ENGINE_DEADLINE);
 	ck_assert_str_eq(c.inv.message, "deadline of 1000 ms exceeded");
@@ -457,7 +459,7 @@ START_TEST(hostile_guest)
 	struct call c;
 
 	ck_assert_int_eq(deploy("hostile", "tests/guests/hostile.elf", NULL),
-			 201);
+			 ENGINE_OK);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		invoke(&c, "hostile", rows[i].mode);
 		ck_assert_msg(c.inv.outcome == rows[i].want,
@@ -483,19 +485,20 @@ START_TEST(failed_deploy_keeps_previous)
 	struct call c;
 	json_t *d;
 
-	ck_assert_int_eq(deploy("f", "guest/examples/echo.elf", NULL), 201);
+	ck_assert_int_eq(deploy("f", "guest/examples/echo.elf", NULL),
+			 ENGINE_OK);
 	ck_assert_int_eq(deploy_kv(&dp, "f", "tests/guests/initfail.elf", NULL),
-			 422);
-	ck_assert_str_eq(dp.d.code, "init_failed");
+			 ENGINE_INIT_FAILED);
+	ck_assert_str_eq(engine_outcome_code(dp.d.outcome), "init_failed");
 	ck_assert_ptr_nonnull(strstr(dp.d.message, "init failed on purpose"));
 	ck_assert_ptr_null(dp.d.description);
 	ck_assert_int_eq(deploy_kv(&dp, "f", "tests/guests/badabi.elf", NULL),
-			 400);
-	ck_assert_str_eq(dp.d.code, "invalid_image");
+			 ENGINE_INVALID_IMAGE);
+	ck_assert_str_eq(engine_outcome_code(dp.d.outcome), "invalid_image");
 	ck_assert_int_eq(
 		deploy_kv(&dp, "f", "tests/daemon/test_engine_unit", NULL),
-		400);
-	ck_assert_str_eq(dp.d.code, "invalid_image");
+		ENGINE_INVALID_IMAGE);
+	ck_assert_str_eq(engine_outcome_code(dp.d.outcome), "invalid_image");
 	invoke(&c, "f", "still echo");
 	expect_output(&c, "still echo");
 	release(&c);
@@ -523,7 +526,8 @@ START_TEST(redeploy_during_stream)
 	uint8_t *img = load("guest/examples/echo.elf", &len);
 	json_t *d;
 
-	ck_assert_int_eq(deploy("r", "guest/examples/echo.elf", NULL), 201);
+	ck_assert_int_eq(deploy("r", "guest/examples/echo.elf", NULL),
+			 ENGINE_OK);
 	/* Keep 4 calls in flight; redeploy three times along the way. */
 	while (next < NSTREAM) {
 		int inflight = 0;
@@ -551,7 +555,7 @@ START_TEST(redeploy_during_stream)
 		}
 		uv_run(&loop, UV_RUN_ONCE);
 		if (deployed && dp.done) {
-			ck_assert_int_eq(dp.d.status, 201);
+			ck_assert_int_eq(dp.d.outcome, ENGINE_OK);
 			json_decref(dp.d.description);
 			deployed = 0;
 			redeploys++;
@@ -582,7 +586,8 @@ START_TEST(delete_function)
 	char path[300];
 	json_t *l;
 
-	ck_assert_int_eq(deploy("gone", "tests/guests/spin.elf", NULL), 201);
+	ck_assert_int_eq(deploy("gone", "tests/guests/spin.elf", NULL),
+			 ENGINE_OK);
 	snprintf(path, sizeof(path), "%s/gone.fn", state);
 	ck_assert_int_eq(access(path, F_OK), 0);
 	start(&inflight, "gone", "20000000");
@@ -603,7 +608,8 @@ START_TEST(delete_function)
 	invoke(&c, "gone", "1");
 	ck_assert_int_eq(c.inv.outcome, ENGINE_NOT_FOUND);
 	/* Deployable again under the same name. */
-	ck_assert_int_eq(deploy("gone", "guest/examples/echo.elf", NULL), 201);
+	ck_assert_int_eq(deploy("gone", "guest/examples/echo.elf", NULL),
+			 ENGINE_OK);
 	invoke(&c, "gone", "back");
 	expect_output(&c, "back");
 	release(&c);
@@ -619,9 +625,11 @@ START_TEST(persistence_and_corrupt_entries)
 
 	ck_assert_int_eq(deploy("p", "guest/examples/echo.elf",
 				(const char *const[]){"timeout_ms=777", NULL}),
-			 201);
-	ck_assert_int_eq(deploy("p", "guest/examples/echo.elf", NULL), 201);
-	ck_assert_int_eq(deploy("q", "tests/guests/counter.elf", NULL), 201);
+			 ENGINE_OK);
+	ck_assert_int_eq(deploy("p", "guest/examples/echo.elf", NULL),
+			 ENGINE_OK);
+	ck_assert_int_eq(deploy("q", "tests/guests/counter.elf", NULL),
+			 ENGINE_OK);
 	engine_down(1000);
 	snprintf(path, sizeof(path), "%s/junk.fn", state);
 	fd = open(path, O_WRONLY | O_CREAT, 0600);
@@ -659,7 +667,7 @@ START_TEST(shutdown_interrupts_inflight)
 	ck_assert_int_eq(
 		deploy("spin", "tests/guests/spin.elf",
 		       (const char *const[]){"timeout_ms=60000", NULL}),
-		201);
+		ENGINE_OK);
 	start(&c, "spin", "100000000000000");
 	/* In flight: its VM is busy (cap 60 s, however slow the host). */
 	for (int ms = 0; pool_int("spin", "busy") < 1; ms++) {
@@ -704,7 +712,7 @@ START_TEST(prewarm_grow_and_reclaim)
 		deploy("w", "guest/examples/echo.elf",
 		       (const char *const[]){"min_warm=2", "max_concurrency=6",
 					     "idle_ms=" IDLE_MS_TEXT, NULL}),
-		201);
+		ENGINE_OK);
 	/* Waits poll their condition with a cap of a minute. */
 	for (i = 0; i < 12000 && pool_int("w", "ready") < 2; i++)
 		run_for(5);
@@ -765,8 +773,9 @@ START_TEST(spinner_holds_one_worker_of_two)
 		       (const char *const[]){"max_concurrency=3", "min_warm=3",
 					     "timeout_ms=1500",
 					     "queue_timeout_ms=60000", NULL}),
-		201);
-	ck_assert_int_eq(deploy("echo", "guest/examples/echo.elf", NULL), 201);
+		ENGINE_OK);
+	ck_assert_int_eq(deploy("echo", "guest/examples/echo.elf", NULL),
+			 ENGINE_OK);
 	wait_pool_ready("spin", 3);
 	finished = 0;
 	for (int i = 0; i < 3; i++)
@@ -796,7 +805,7 @@ START_TEST(wait_for_worker_times_out)
 		       (const char *const[]){"max_concurrency=2", "min_warm=2",
 					     "timeout_ms=1500",
 					     "queue_timeout_ms=100", NULL}),
-		201);
+		ENGINE_OK);
 	wait_pool_ready("spin", 2);
 	finished = 0;
 	start(&a, "spin", "100000000000000");
@@ -837,14 +846,16 @@ START_TEST(deploy_queue_bounded)
 		engine_deploy(eng, &dp[i].d);
 	}
 	run_until(&dp[5].done);
-	ck_assert_int_eq(dp[5].d.status, 429);
-	ck_assert_str_eq(dp[5].d.code, "deploy_queue_full");
+	ck_assert_int_eq(dp[5].d.outcome, ENGINE_DEPLOY_QUEUE_FULL);
+	ck_assert_str_eq(engine_outcome_code(dp[5].d.outcome),
+			 "deploy_queue_full");
 	ck_assert_str_eq(dp[5].d.message, "4 deploys of q are already waiting "
 					  "(deploy_queue_max)");
 	ck_assert_int_eq(dp[0].done, 0); /* still in its never-ending init */
 	for (int i = 0; i < 5; i++) {
 		run_until(&dp[i].done);
-		ck_assert_int_eq(dp[i].d.status, i == 0 ? 422 : 201);
+		ck_assert_int_eq(dp[i].d.outcome,
+				 i == 0 ? ENGINE_INIT_FAILED : ENGINE_OK);
 		json_decref(dp[i].d.description);
 	}
 	free(noready);
@@ -861,8 +872,9 @@ START_TEST(budget_charges_follow_vms)
 
 	ck_assert_int_eq(deploy("echo", "guest/examples/echo.elf",
 				(const char *const[]){"min_warm=2", NULL}),
-			 201);
-	ck_assert_int_eq(deploy("spin", "tests/guests/spin.elf", NULL), 201);
+			 ENGINE_OK);
+	ck_assert_int_eq(deploy("spin", "tests/guests/spin.elf", NULL),
+			 ENGINE_OK);
 	wait_pool_ready("echo", 2);
 	wait_pool_ready("spin", 1);
 	engine_budget_get(eng, &b);

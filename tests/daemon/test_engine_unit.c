@@ -11,9 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/kvm.h>
+
 #include "engine.h"
+#include "engine_internal.h"
+#include "exit.h"
+#include "log.h"
 #include "sha256.h"
 #include "store.h"
+#include "text.h"
 #include "worker.h"
 #include "../check_run.h"
 
@@ -529,6 +535,207 @@ START_TEST(workers_poll_end_keeps_late_posts)
 }
 END_TEST
 
+/* ---- outcomes ---------------------------------------------------------- */
+
+/* The codes clients see in error bodies, metrics and the CLI: stable. */
+START_TEST(outcome_codes_stable)
+{
+	static const struct {
+		enum engine_outcome o;
+		const char *code;
+	} rows[] = {
+		{ENGINE_OK, "ok"},
+		{ENGINE_FUNCTION_ERROR, "function_error"},
+		{ENGINE_GUEST_CRASHED, "guest_crashed"},
+		{ENGINE_GUEST_ABORTED, "guest_aborted"},
+		{ENGINE_DEADLINE, "deadline_exceeded"},
+		{ENGINE_NOT_FOUND, "function_not_found"},
+		{ENGINE_INPUT_TOO_LARGE, "payload_too_large"},
+		{ENGINE_QUEUE_FULL, "queue_full"},
+		{ENGINE_QUEUE_TIMEOUT, "queue_timeout"},
+		{ENGINE_UNAVAILABLE, "unavailable"},
+		{ENGINE_INTERNAL, "internal_error"},
+		{ENGINE_INVALID_IMAGE, "invalid_image"},
+		{ENGINE_INIT_FAILED, "init_failed"},
+		{ENGINE_INVALID_SETTING, "invalid_setting"},
+		{ENGINE_INVALID_NAME, "invalid_function_name"},
+		{ENGINE_STORAGE_FULL, "insufficient_storage"},
+		{ENGINE_BUDGET_EXCEEDED, "budget_exceeded"},
+		{ENGINE_DEPLOY_QUEUE_FULL, "deploy_queue_full"},
+	};
+	enum engine_outcome o;
+
+	ck_assert_uint_eq(sizeof(rows) / sizeof(rows[0]), ENGINE_OUTCOME_COUNT);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		ck_assert_str_eq(engine_outcome_code(rows[i].o), rows[i].code);
+		ck_assert_int_eq(engine_outcome_parse(rows[i].code, &o), 0);
+		ck_assert_int_eq(o, rows[i].o);
+	}
+	ck_assert_str_eq(engine_outcome_code(ENGINE_OUTCOME_COUNT),
+			 "internal_error");
+	ck_assert_int_eq(engine_outcome_parse("deploy_failed", &o), -EINVAL);
+	ck_assert_int_eq(engine_outcome_parse("", &o), -EINVAL);
+	ck_assert_int_eq(engine_outcome_parse(NULL, &o), -EINVAL);
+}
+END_TEST
+
+static enum engine_outcome outcome_of_kind(enum vm_error_kind kind)
+{
+	struct vm_error err = {.kind = kind};
+
+	return invoke_error_outcome(-EIO, &err, 0);
+}
+
+/* The guest's faults are the guest's; KVM's and the host's are ours. */
+START_TEST(call_error_outcomes)
+{
+	struct exit_state x = {0};
+	struct vm_error err;
+
+	ck_assert_int_eq(outcome_of_kind(VM_ERR_EXCEPTION),
+			 ENGINE_GUEST_CRASHED);
+	ck_assert_int_eq(outcome_of_kind(VM_ERR_TRIPLE_FAULT),
+			 ENGINE_GUEST_CRASHED);
+	ck_assert_int_eq(outcome_of_kind(VM_ERR_PROTOCOL),
+			 ENGINE_GUEST_CRASHED);
+	ck_assert_int_eq(outcome_of_kind(VM_ERR_OUTPUT_TOO_LARGE),
+			 ENGINE_GUEST_CRASHED);
+	ck_assert_int_eq(outcome_of_kind(VM_ERR_ABORT), ENGINE_GUEST_ABORTED);
+	ck_assert_int_eq(outcome_of_kind(VM_ERR_TIMEOUT), ENGINE_DEADLINE);
+	ck_assert_int_eq(outcome_of_kind(VM_ERR_HOST), ENGINE_INTERNAL);
+	ck_assert_int_eq(outcome_of_kind(VM_ERR_NONE), ENGINE_INTERNAL);
+	ck_assert_int_eq(outcome_of_kind(VM_ERR_IMAGE), ENGINE_INTERNAL);
+	err.kind = VM_ERR_TIMEOUT;
+	ck_assert_int_eq(invoke_error_outcome(-EIO, &err, 1),
+			 ENGINE_UNAVAILABLE);
+	err.kind = VM_ERR_NONE;
+	ck_assert_int_eq(invoke_error_outcome(-E2BIG, &err, 0),
+			 ENGINE_INPUT_TOO_LARGE);
+	ck_assert_int_eq(invoke_error_outcome(-EFAULT, &err, 0),
+			 ENGINE_INTERNAL);
+
+	/* KVM failing to enter or run the guest, as vm_call decodes it. */
+	x.reason = KVM_EXIT_FAIL_ENTRY;
+	ck_assert_int_eq(
+		exit_decode(&x, EXIT_PHASE_CALL, NULL, NULL, NULL, &err),
+		EXIT_FAILED);
+	ck_assert_str_eq(
+		engine_outcome_code(invoke_error_outcome(-EIO, &err, 0)),
+		"internal_error");
+	x.reason = KVM_EXIT_INTERNAL_ERROR;
+	ck_assert_int_eq(
+		exit_decode(&x, EXIT_PHASE_CALL, NULL, NULL, NULL, &err),
+		EXIT_FAILED);
+	ck_assert_str_eq(
+		engine_outcome_code(invoke_error_outcome(-EIO, &err, 0)),
+		"internal_error");
+	/* A guest's triple fault stays the guest's. */
+	x.reason = KVM_EXIT_SHUTDOWN;
+	ck_assert_int_eq(
+		exit_decode(&x, EXIT_PHASE_CALL, NULL, NULL, NULL, &err),
+		EXIT_FAILED);
+	ck_assert_str_eq(
+		engine_outcome_code(invoke_error_outcome(-EIO, &err, 0)),
+		"guest_crashed");
+}
+END_TEST
+
+/* Retry-After never shrinks as the queue grows and stays within 1..60. */
+START_TEST(retry_after_monotonic)
+{
+	static const uint64_t avg_ns[] = {0,	     1000,	 30000000,
+					  999999999, 1000000000, 7000000000ull};
+	static const uint32_t conc[] = {1, 3, 1024};
+
+	for (size_t a = 0; a < sizeof(avg_ns) / sizeof(avg_ns[0]); a++)
+		for (size_t c = 0; c < sizeof(conc) / sizeof(conc[0]); c++) {
+			unsigned prev = 1;
+
+			for (unsigned n = 0; n < 200000; n += 1 + n / 64) {
+				unsigned r = invoke_retry_after(n, avg_ns[a],
+								conc[c]);
+
+				ck_assert_uint_ge(r, prev);
+				ck_assert_uint_le(r, 60);
+				prev = r;
+			}
+		}
+	/* Two calls of 1 s ahead of it on one VM: 2 s, plus one. */
+	ck_assert_uint_eq(invoke_retry_after(1, 1000000000, 1), 3);
+	ck_assert_uint_eq(invoke_retry_after(0, 0, 1), 1);
+	ck_assert_uint_eq(invoke_retry_after(59, 1000000000, 1), 60);
+	ck_assert_uint_eq(invoke_retry_after(60, 1000000000, 1), 60);
+	ck_assert_uint_eq(invoke_retry_after(100000, 1000000000, 1), 60);
+}
+END_TEST
+
+/* The one text policy: printable ASCII passes, anything else is '?'. */
+START_TEST(text_sanitize_policy)
+{
+	static const char in[] = "ok \x1b[2J\r\nX-Evil: 1\x00\x7f\xc3\xa9~";
+	char out[64], small[4], same[] = "a\tb";
+
+	ck_assert_uint_eq(text_sanitize(out, sizeof(out), in, sizeof(in) - 1),
+			  sizeof(in) - 1);
+	ck_assert_str_eq(out, "ok ?[2J??X-Evil: 1????~");
+	ck_assert_uint_eq(text_sanitize(small, sizeof(small), "abcdef", 6), 3);
+	ck_assert_str_eq(small, "abc");
+	ck_assert_uint_eq(text_sanitize(same, sizeof(same), same, 3), 3);
+	ck_assert_str_eq(same, "a?b");
+	ck_assert_uint_eq(text_sanitize(out, 0, "x", 1), 0);
+	ck_assert(!text_is_safe('\n') && !text_is_safe(0x7f) &&
+		  !text_is_safe(0x80) && text_is_safe(' ') &&
+		  text_is_safe('~'));
+}
+END_TEST
+
+/* What the daemon's log shows for one guest line at syslog level. */
+static void guest_line_logged(int level, char *out, size_t cap)
+{
+	struct engine e = {0};
+	struct fn fn = {.e = &e};
+	char path[] = "/tmp/glint-guestlog-XXXXXX";
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+	ssize_t n;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(saved, 0);
+	unlink(path);
+	engine_config_default(&e.cfg);
+	snprintf(fn.name, sizeof(fn.name), "lf");
+	ck_assert_int_ge(dup2(fd, STDERR_FILENO), 0);
+	engine_guest_log(&fn, 1, level, "hi\x1b", 3);
+	engine_guest_log_flush(); /* a call's lines go out in batches */
+	ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
+	close(saved);
+	n = pread(fd, out, cap - 1, 0);
+	close(fd);
+	out[n > 0 ? n : 0] = '\0';
+}
+
+/* A guest's log level reaches the daemon's log: its debug lines stay out
+ * of an info log, its errors are errors. */
+START_TEST(guest_log_keeps_level)
+{
+	char out[512];
+
+	log_set_level(LOG_LEVEL_INFO);
+	guest_line_logged(7, out, sizeof(out));
+	ck_assert_str_eq(out, "");
+	guest_line_logged(3, out, sizeof(out));
+	ck_assert_ptr_nonnull(strstr(out, " error: "));
+	ck_assert_ptr_nonnull(strstr(out, "function=lf guest: hi\\x1b\n"));
+	guest_line_logged(4, out, sizeof(out));
+	ck_assert_ptr_nonnull(strstr(out, " warn: "));
+	guest_line_logged(6, out, sizeof(out));
+	ck_assert_ptr_nonnull(strstr(out, " info: "));
+	log_set_level(LOG_LEVEL_DEBUG);
+	guest_line_logged(7, out, sizeof(out));
+	ck_assert_ptr_nonnull(strstr(out, " debug: "));
+	log_set_level(LOG_LEVEL_INFO);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("engine_unit");
@@ -553,6 +760,13 @@ static Suite *suite(void)
 			    2); /* spin 0, 20 us */
 	tcase_add_test(t, workers_poll_delivers);
 	tcase_add_test(t, workers_poll_end_keeps_late_posts);
+	suite_add_tcase(s, t);
+	t = tcase_create("outcomes");
+	tcase_add_test(t, outcome_codes_stable);
+	tcase_add_test(t, call_error_outcomes);
+	tcase_add_test(t, retry_after_monotonic);
+	tcase_add_test(t, text_sanitize_policy);
+	tcase_add_test(t, guest_log_keeps_level);
 	suite_add_tcase(s, t);
 	return s;
 }

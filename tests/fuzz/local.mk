@@ -1,55 +1,62 @@
 # tests/fuzz/local.mk: every fuzz target, replayed over its corpus by make check and run under libFuzzer by make fuzz.
 #
-# Targets (LLVMFuzzerTestOneInput in each):
-#   image     image_parse                  tests/unit/fuzz_image.c
-#   exit      exit decoding, guest logs    tests/vmm/fuzz_exit.c
-#   json      the guest JSON reader        tests/guests/fuzz_json.c
+# One scheme for all: target T is tests/fuzz/fuzz_T.c (LLVMFuzzerTestOneInput
+# over the code named below), its seeds are tests/fuzz/corpus/T/ (the one
+# corpus of T), inputs that once crashed it stay in tests/fuzz/regressions/T/
+# and an optional dictionary is tests/fuzz/dict/T.dict.
+#
+#   image     image_parse                                     vmm/image.c
+#   exit      exit decoding, guest log lines                  vmm/ (library)
+#   json      the guest JSON reader, built for the host       guest/src/
 #   http      path decoding, routes, names, methods, query settings, tokens
 #   settings  function_settings_set/check, function names
 #   config    glintd_config_load_file, glintd_config_set_listen
+#   fetch     the outbound allow-list: entries, URLs, address classes
 #
-# make check builds tests/fuzz/replay_TARGET with the configured compiler
-# and tests/fuzz/replay.c as main: it replays tests/fuzz/corpus/TARGET/
-# and tests/fuzz/regressions/TARGET/ (a crash input goes there to stay
-# fixed). `make fuzz [FUZZ_SECONDS=N] [FUZZ_TARGETS='a b']` runs
-# scripts/fuzz.sh: a clang build in tests/fuzz/clang/ that links
-# tests/fuzz/fuzz_TARGET with -fsanitize=fuzzer,address,undefined (those
+# make check builds tests/fuzz/replay_T with the configured compiler and
+# tests/fuzz/replay.c as main: it replays corpus/T/ and regressions/T/.
+# `make fuzz [FUZZ_SECONDS=N] [FUZZ_TARGETS='a b']` runs scripts/fuzz.sh,
+# the one fuzzing build: clang in tests/fuzz/clang/, linking
+# tests/fuzz/fuzz_T with -fsanitize=fuzzer,address,undefined (those
 # programs are EXTRA_PROGRAMS: they are only built there).
 
 FUZZ_REPLAY = tests/fuzz/replay.c
 FUZZ_DAEMON_CPPFLAGS = $(AM_CPPFLAGS) $(HTTP_CPPFLAGS)
 # Only the clang build in scripts/fuzz.sh links these.
 FUZZ_ENGINE_LINK_FLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+FUZZ_SECONDS = 30
 
 check_PROGRAMS += tests/fuzz/replay_image tests/fuzz/replay_exit \
 	tests/fuzz/replay_json tests/fuzz/replay_http \
-	tests/fuzz/replay_settings tests/fuzz/replay_config
+	tests/fuzz/replay_settings tests/fuzz/replay_config \
+	tests/fuzz/replay_fetch
 TESTS += tests/fuzz/replay_image tests/fuzz/replay_exit \
 	tests/fuzz/replay_json tests/fuzz/replay_http \
-	tests/fuzz/replay_settings tests/fuzz/replay_config
+	tests/fuzz/replay_settings tests/fuzz/replay_config \
+	tests/fuzz/replay_fetch
 EXTRA_PROGRAMS = tests/fuzz/fuzz_image tests/fuzz/fuzz_exit \
 	tests/fuzz/fuzz_json tests/fuzz/fuzz_http tests/fuzz/fuzz_settings \
-	tests/fuzz/fuzz_config
+	tests/fuzz/fuzz_config tests/fuzz/fuzz_fetch
 
 # ---- image ----
-fuzz_image_sources = tests/unit/fuzz_image.c vmm/image.c vmm/image.h
+fuzz_image_sources = tests/fuzz/fuzz_image.c vmm/image.c vmm/image.h
 tests_fuzz_replay_image_SOURCES = $(fuzz_image_sources) $(FUZZ_REPLAY)
 tests_fuzz_replay_image_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"image"'
 tests_fuzz_fuzz_image_SOURCES = $(fuzz_image_sources)
 tests_fuzz_fuzz_image_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
 
-# ---- exit: fuzz_exit.c has its own replaying main unless GLINT_LIBFUZZER ----
-tests_fuzz_replay_exit_SOURCES = tests/vmm/fuzz_exit.c $(FUZZ_REPLAY)
-tests_fuzz_replay_exit_CPPFLAGS = $(AM_CPPFLAGS) -DGLINT_LIBFUZZER \
+# ---- exit ----
+tests_fuzz_replay_exit_SOURCES = tests/fuzz/fuzz_exit.c $(FUZZ_REPLAY)
+tests_fuzz_replay_exit_CPPFLAGS = $(AM_CPPFLAGS) $(VMM_PRIVATE_CPPFLAGS) \
 	-DFUZZ_TARGET='"exit"'
 tests_fuzz_replay_exit_LDADD = vmm/libglintvmm.a
-tests_fuzz_fuzz_exit_SOURCES = tests/vmm/fuzz_exit.c
-tests_fuzz_fuzz_exit_CPPFLAGS = $(AM_CPPFLAGS) -DGLINT_LIBFUZZER
+tests_fuzz_fuzz_exit_SOURCES = tests/fuzz/fuzz_exit.c
+tests_fuzz_fuzz_exit_CPPFLAGS = $(AM_CPPFLAGS) $(VMM_PRIVATE_CPPFLAGS)
 tests_fuzz_fuzz_exit_LDADD = vmm/libglintvmm.a
 tests_fuzz_fuzz_exit_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
 
 # ---- json: the guest sources built for the host (tests/guests/local.mk) ----
-fuzz_json_sources = tests/guests/fuzz_json.c tests/guests/host_stubs.c \
+fuzz_json_sources = tests/fuzz/fuzz_json.c tests/guests/host_stubs.c \
 	tests/guests/host_stubs.h
 fuzz_json_cppflags = -I$(top_srcdir) -I$(top_srcdir)/tests/guests
 tests_fuzz_replay_json_SOURCES = $(fuzz_json_sources) $(FUZZ_REPLAY)
@@ -94,6 +101,16 @@ tests_fuzz_fuzz_config_SOURCES = $(fuzz_config_sources)
 tests_fuzz_fuzz_config_CPPFLAGS = $(fuzz_config_cppflags)
 tests_fuzz_fuzz_config_LDADD = $(fuzz_config_ldadd)
 tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
+
+# ---- fetch ----
+tests_fuzz_replay_fetch_SOURCES = tests/fuzz/fuzz_fetch.c $(FUZZ_REPLAY)
+tests_fuzz_replay_fetch_CPPFLAGS = $(AM_CPPFLAGS) $(FETCH_CPPFLAGS) \
+	-DFUZZ_TARGET='"fetch"'
+tests_fuzz_replay_fetch_LDADD = $(FETCH_LIBS)
+tests_fuzz_fuzz_fetch_SOURCES = tests/fuzz/fuzz_fetch.c
+tests_fuzz_fuzz_fetch_CPPFLAGS = $(AM_CPPFLAGS) $(FETCH_CPPFLAGS)
+tests_fuzz_fuzz_fetch_LDADD = $(FETCH_LIBS)
+tests_fuzz_fuzz_fetch_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
 
 # Seed corpora and regressions: whole directories, so a new crash input
 # is distributed without editing this file.

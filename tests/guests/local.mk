@@ -113,10 +113,4 @@ clean-libm-test-data:
 	rm -rf libm-test-data libm-test-data.log
 .PHONY: clean-libm-test-data
 
-# libFuzzer target for the JSON reader (built by hand, see its header) and
-# its seed corpus.
-EXTRA_DIST += tests/guests/fuzz_json.c \
-	tests/guests/fuzz-json-corpus/hello.json \
-	tests/guests/fuzz-json-corpus/mixed.json \
-	tests/guests/fuzz-json-corpus/surrogates.json \
-	tests/guests/fuzz-json-corpus/nested.json
+# The JSON reader is also fuzzed: tests/fuzz/fuzz_json.c (tests/fuzz/local.mk).

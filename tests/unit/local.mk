@@ -6,8 +6,9 @@ check_PROGRAMS += tests/unit/test_image tests/unit/test_image_mutate \
 	tests/unit/test_abi
 TESTS += tests/unit/test_image tests/unit/test_image_mutate \
 	tests/unit/test_abi tests/unit/glint_run_usage.sh \
-	tests/unit/glint_run_kvm.sh
-EXTRA_DIST += tests/unit/glint_run_usage.sh tests/unit/glint_run_kvm.sh
+	tests/unit/glint_run_kvm.sh tests/unit/hardening.sh
+EXTRA_DIST += tests/unit/glint_run_usage.sh tests/unit/glint_run_kvm.sh \
+	tests/unit/hardening.sh
 
 # test_image_mutate and the glint-run tests read the SDK's images.
 check_DATA += $(GUEST_EXAMPLES) $(GUEST_TEST_IMAGES)
@@ -28,18 +29,4 @@ tests_unit_test_abi_SOURCES = tests/unit/test_abi.c
 tests_unit_test_abi_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_abi_LDADD = $(CHECK_LIBS)
 
-# Fuzzing image_parse (not part of make check; needs clang):
-#   make fuzz-image FUZZ_SECONDS=60
-# The seed corpus is the SDK's built images.
-EXTRA_DIST += tests/unit/fuzz_image.c
-FUZZ_SECONDS = 30
-tests/unit/fuzz_image: $(top_srcdir)/tests/unit/fuzz_image.c $(top_srcdir)/vmm/image.c $(top_srcdir)/vmm/image.h
-	$(AM_V_CCLD)clang -g -O1 -fsanitize=fuzzer,address,undefined \
-		-I$(top_srcdir)/vmm -I$(top_builddir) -o $@ \
-		$(top_srcdir)/tests/unit/fuzz_image.c $(top_srcdir)/vmm/image.c
-fuzz-image: tests/unit/fuzz_image $(GUEST_EXAMPLES) $(GUEST_TEST_IMAGES)
-	$(MKDIR_P) tests/unit/fuzz-corpus
-	cp $(GUEST_EXAMPLES) $(GUEST_TEST_IMAGES) tests/unit/fuzz-corpus/
-	tests/unit/fuzz_image -max_total_time=$(FUZZ_SECONDS) tests/unit/fuzz-corpus
-CLEANFILES += tests/unit/fuzz_image
-.PHONY: fuzz-image
+# image_parse is also fuzzed: tests/fuzz/fuzz_image.c (tests/fuzz/local.mk).

@@ -1,7 +1,8 @@
 # tests/vmm/local.mk: tests/vmm build and test rules.
 # test_vmm_unit needs no KVM; test_vmm_kvm runs hand-assembled guests;
 # test_vmm_guests runs the SDK-built example and test guests.
-VMM_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/tests/vmm
+VMM_TEST_CPPFLAGS = $(AM_CPPFLAGS) $(VMM_PRIVATE_CPPFLAGS) -I$(top_srcdir)/tests \
+	-I$(top_srcdir)/tests/vmm
 VMM_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 VMM_TEST_LDADD = vmm/libglintvmm.a $(CHECK_LIBS)
 
@@ -43,15 +44,7 @@ tests_vmm_test_vmm_guests_CFLAGS = $(VMM_TEST_CFLAGS)
 tests_vmm_test_vmm_guests_LDADD = $(VMM_TEST_LDADD)
 # The images are check_DATA (tests/guests/local.mk) and noinst_DATA
 # (guest/local.mk), so make check builds them first.
-
-# Replays the fuzz seed corpus (build with libFuzzer: see fuzz_exit.c).
-check_PROGRAMS += tests/vmm/fuzz_exit
-TESTS += tests/vmm/fuzz_exit
-tests_vmm_fuzz_exit_SOURCES = tests/vmm/fuzz_exit.c
-tests_vmm_fuzz_exit_LDADD = vmm/libglintvmm.a
-EXTRA_DIST += tests/vmm/corpus/exit/ready tests/vmm/corpus/exit/done \
-	tests/vmm/corpus/exit/abort tests/vmm/corpus/exit/fault-pf \
-	tests/vmm/corpus/exit/shutdown tests/vmm/corpus/exit/mmio
+# Exit decoding is also fuzzed: tests/fuzz/fuzz_exit.c (tests/fuzz/local.mk).
 
 # FPU/SSE and register state between calls, with the raw fpuleak guest.
 check_PROGRAMS += tests/vmm/test_vmm_isolation

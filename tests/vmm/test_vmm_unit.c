@@ -632,9 +632,9 @@ START_TEST(exit_malformed)
 	ASSERT_FAILS(x, EXIT_PHASE_CALL, VM_ERR_PROTOCOL, "halted");
 	x.reason = KVM_EXIT_INTERNAL_ERROR;
 	x.detail = 1;
-	ASSERT_FAILS(x, EXIT_PHASE_CALL, VM_ERR_PROTOCOL, "internal error 1");
+	ASSERT_FAILS(x, EXIT_PHASE_CALL, VM_ERR_HOST, "internal error 1");
 	x.reason = KVM_EXIT_FAIL_ENTRY;
-	ASSERT_FAILS(x, EXIT_PHASE_BOOT, VM_ERR_PROTOCOL, "could not enter");
+	ASSERT_FAILS(x, EXIT_PHASE_BOOT, VM_ERR_HOST, "could not enter");
 	x.reason = 9999;
 	ASSERT_FAILS(x, EXIT_PHASE_CALL, VM_ERR_PROTOCOL, "exit reason 9999");
 }

@@ -1,4 +1,4 @@
-/* fuzz_image.c: libFuzzer target for image_parse (make fuzz-image, clang). */
+/* fuzz_image.c: fuzz target for image_parse (tests/fuzz/local.mk). */
 #include "config.h"
 
 #include <errno.h>

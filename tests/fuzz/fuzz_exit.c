@@ -1,9 +1,7 @@
 /* fuzz_exit.c: fuzz target for exit decoding and guest log parsing. */
 #include "config.h"
 
-#include <dirent.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,15 +11,8 @@
 /*
  * Input: a struct exit_state, one phase byte, then guest memory (at most
  * 64 KiB, the rest zero). Everything a guest controls goes through the
- * same code the VMM runs after a real exit.
- *
- * With libFuzzer:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DGLINT_LIBFUZZER \
- *     -I_build -Ivmm tests/vmm/fuzz_exit.c vmm/exit.c \
- *     vmm/guestlog.c vmm/guestmem.c vmm/layout.c vmm/cpu_x86_64.c \
- *     -o fuzz_exit && ./fuzz_exit tests/vmm/corpus/exit
- * Without it (make check), main() replays the seed corpus given as
- * arguments or found in $GLINT_SRCDIR/tests/vmm/corpus/exit.
+ * same code the VMM runs after a real exit. Built and run like every
+ * target (tests/fuzz/local.mk).
  */
 
 #define RAM_BYTES 0x10000
@@ -77,52 +68,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	guestlog_sanitize(text, sizeof(text), ram, sizeof(ram));
 	return 0;
 }
-
-#ifndef GLINT_LIBFUZZER
-static int replay(const char *path)
-{
-	static uint8_t buf[1 << 20];
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	if (!f) {
-		perror(path);
-		return 1;
-	}
-	n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	LLVMFuzzerTestOneInput(buf, n);
-	return 0;
-}
-
-int main(int argc, char **argv)
-{
-	const char *src = getenv("GLINT_SRCDIR");
-	char dir[4096], path[8192];
-	struct dirent *e;
-	int failed = 0, n = 0;
-	DIR *d;
-
-	if (argc > 1) {
-		for (int i = 1; i < argc; i++)
-			failed |= replay(argv[i]);
-		return failed;
-	}
-	snprintf(dir, sizeof(dir), "%s/tests/vmm/corpus/exit", src ? src : ".");
-	d = opendir(dir);
-	if (!d) {
-		perror(dir);
-		return 1;
-	}
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		failed |= replay(path);
-		n++;
-	}
-	closedir(d);
-	printf("replayed %d seeds\n", n);
-	return failed || n == 0;
-}
-#endif

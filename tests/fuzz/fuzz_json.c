@@ -1,15 +1,6 @@
-/* fuzz_json.c: libFuzzer target for the guest JSON reader (parse, walk, unescape).
- *
- * Build and run from the source tree (clang):
- *   S=.; for f in string malloc stdlib printf json; do
- *     clang -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-builtin \
- *       -include $S/tests/guests/rename.h -I$S/guest/include -I$S/guest/src \
- *       -I$S/vmm -c $S/guest/src/$f.c -o /tmp/$f.o; done
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I$S -I$S/tests/guests \
- *      $S/tests/guests/fuzz_json.c $S/tests/guests/host_stubs.c /tmp/[a-z]*.o \
- *     -o /tmp/fuzz_json
- *   /tmp/fuzz_json tests/guests/fuzz-json-corpus
- */
+/* fuzz_json.c: fuzz target for the guest JSON reader (parse, walk, unescape),
+ * built for the host from the guest sources (tests/guests/libguest-host.a;
+ * tests/fuzz/local.mk). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
