@@ -123,10 +123,38 @@ static int write_call(struct vm *vm, const struct vm_call_args *args)
 	return 0;
 }
 
-/* One KVM_RUN of a call (one per call unless it makes host calls),
- * bracketed by the interrupt hand-shake; the deadline is what is left of
- * the call's. */
-static int run_call(struct vm *vm, struct exit_state *x, int *interrupted)
+/* What ended a stretch of guest execution (run_call). */
+struct stop {
+	struct exit_state x;
+	struct exit_done done;
+	enum exit_verdict v;
+	int hc; /* EXIT_HOSTCALL: vm__hostcall's answer (0 park, -EIO) */
+};
+
+/* Runs the guest until an exit other than a host call answered in place
+ * (a limit, or the sync handler), under what is left of the call's
+ * deadline and inside the interrupt hand-shake, which host calls answered
+ * in place do not leave: they cost one exit and no timer syscalls. */
+static int run_guest(struct vm *vm, struct stop *st, struct vm_error *err)
+{
+	int rc;
+
+	for (;;) {
+		rc = vm_run(vm, &st->x, &vm->cur.exits);
+		if (rc)
+			return rc;
+		st->v = exit_decode(&st->x, EXIT_PHASE_CALL, &vm->gm,
+				    &vm->snap->boot, &st->done, err);
+		if (st->v != EXIT_HOSTCALL)
+			return 0;
+		st->hc = vm__hostcall(vm, &st->x, err);
+		if (st->hc != 1)
+			return 0;
+	}
+}
+
+static int run_call(struct vm *vm, struct stop *st, struct vm_error *err,
+		    int *interrupted)
 {
 	uint32_t timeout_ms = 0;
 	uint64_t t0, now;
@@ -148,7 +176,7 @@ static int run_call(struct vm *vm, struct exit_state *x, int *interrupted)
 	rc = deadline_begin(vm->run, timeout_ms);
 	if (!rc) {
 		t0 = monotime_ns();
-		rc = vm_run(vm, x, &vm->cur.exits);
+		rc = run_guest(vm, st, err);
 		vm->cur.run_ns += monotime_ns() - t0;
 		deadline_end();
 	}
@@ -158,7 +186,6 @@ static int run_call(struct vm *vm, struct exit_state *x, int *interrupted)
 	pthread_mutex_unlock(&vm->lock);
 	return rc;
 }
-
 static int finish_done(struct vm *vm, const struct exit_done *done,
 		       struct vm_call_result *res, struct vm_error *err)
 {
@@ -212,38 +239,27 @@ static int timed_out(struct vm *vm, int interrupted, struct vm_error *err)
 static int call_continue(struct vm *vm, struct vm_call_result *res,
 			 struct vm_error *err)
 {
-	struct exit_state x;
-	struct exit_done done;
-	enum exit_verdict v;
+	struct stop st;
 	int rc, interrupted = 0;
 
-	for (;;) {
-		rc = run_call(vm, &x, &interrupted);
-		if (rc == -EINTR) {
-			call_ended(vm, res);
-			return timed_out(vm, interrupted, err);
-		}
-		if (rc) {
-			call_ended(vm, res);
-			return vm_host_error(err, -rc, "KVM_RUN");
-		}
-		v = exit_decode(&x, EXIT_PHASE_CALL, &vm->gm, &vm->snap->boot,
-				&done, err);
-		if (v != EXIT_HOSTCALL)
-			break;
-		rc = vm__hostcall(vm, &x, err);
-		if (rc == 0) {
-			vm->cur.parked = 1;
-			res->hostcall = vm->cur.hc;
-			return -EINPROGRESS;
-		}
-		if (rc < 0)
-			break;
+	rc = run_call(vm, &st, err, &interrupted);
+	if (rc == -EINTR) {
+		call_ended(vm, res);
+		return timed_out(vm, interrupted, err);
+	}
+	if (rc) {
+		call_ended(vm, res);
+		return vm_host_error(err, -rc, "KVM_RUN");
+	}
+	if (st.v == EXIT_HOSTCALL && st.hc == 0) {
+		vm->cur.parked = 1;
+		res->hostcall = vm->cur.hc;
+		return -EINPROGRESS;
 	}
 	call_ended(vm, res);
-	if (v != EXIT_DONE)
+	if (st.v != EXIT_DONE)
 		return -EIO;
-	rc = finish_done(vm, &done, res, err);
+	rc = finish_done(vm, &st.done, res, err);
 	if (rc == 0)
 		vm->needs_reset = 0;
 	return rc;

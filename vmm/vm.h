@@ -206,7 +206,8 @@ struct vm_call_result {
 	                             vm_restore() or vm_destroy() */
 	size_t output_len;
 	char content_type[GLINT_CONTENT_TYPE_MAX]; /* never empty */
-	uint64_t run_ns; /* time inside KVM_RUN, all exits included */
+	uint64_t run_ns; /* time inside KVM_RUN, all exits and host calls
+	                    answered in place included; not time parked */
 	uint32_t exits;	 /* VM exits during the call (1 when no host calls) */
 	uint32_t log_lines;
 	uint32_t log_dropped;
