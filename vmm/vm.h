@@ -73,6 +73,10 @@ struct vm_config {
 	uint64_t input_max_bytes;  /* input area size */
 	uint64_t output_max_bytes; /* output area size */
 	uint32_t init_timeout_ms;  /* limit on the guest's init in vm_boot */
+	const char *env;
+	size_t env_bytes;
+	const char *secrets;
+	size_t secrets_bytes;
 };
 
 /* Fills cfg with the defaults for a VM of mem_bytes bytes. */

@@ -33,8 +33,13 @@ static const struct opt {
 	{"concurrency", 1, offsetof(struct cli_args, concurrency),
 	 CLI_OPT_DEPLOY},
 	{"warm", 1, offsetof(struct cli_args, warm), CLI_OPT_DEPLOY},
+	{"queue", 1, offsetof(struct cli_args, queue), CLI_OPT_DEPLOY},
+	{"queue-timeout", 1, offsetof(struct cli_args, queue_timeout),
+	 CLI_OPT_DEPLOY},
+	{"idle", 1, offsetof(struct cli_args, idle), CLI_OPT_DEPLOY},
 	{"data", 1, offsetof(struct cli_args, data), CLI_OPT_INVOKE},
 	{"file", 1, offsetof(struct cli_args, file), CLI_OPT_INVOKE},
+	{"file", 1, offsetof(struct cli_args, file), CLI_OPT_SECRET},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 

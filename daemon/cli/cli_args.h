@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLI_MAX_POSITIONAL 4
+#define CLI_MAX_POSITIONAL 32
 
 /* Exit codes, stable for scripts. */
 enum cli_exit {
@@ -20,6 +20,7 @@ enum cli_exit {
 struct cli_args {
 	const char *url, *token, *token_file, *cacert, *json, *help, *version;
 	const char *memory, *timeout, *concurrency, *warm; /* deploy */
+	const char *queue, *queue_timeout, *idle;	   /* deploy */
 	const char *data, *file;			   /* invoke */
 	const char *pos[CLI_MAX_POSITIONAL];
 	int npos;
@@ -35,6 +36,7 @@ struct cli_args {
  */
 #define CLI_OPT_DEPLOY 1u
 #define CLI_OPT_INVOKE 2u
+#define CLI_OPT_SECRET 4u /* --file and "-" */
 int cli_args_parse(int argc, char **argv, unsigned cmd_mask,
 		   int stop_at_positional, struct cli_args *a, int *next,
 		   char *err, size_t err_len);

@@ -181,6 +181,10 @@ static int check_settings(const struct cli_args *a)
 		{"concurrency", "max_concurrency",
 		 offsetof(struct cli_args, concurrency)},
 		{"warm", "min_warm", offsetof(struct cli_args, warm)},
+		{"queue", "queue_max", offsetof(struct cli_args, queue)},
+		{"queue-timeout", "queue_timeout_ms",
+		 offsetof(struct cli_args, queue_timeout)},
+		{"idle", "idle_ms", offsetof(struct cli_args, idle)},
 	};
 	uint32_t v, min, max;
 
@@ -226,6 +230,10 @@ static int cmd_deploy(struct cli *c)
 	append_setting(query, sizeof(query), "max_concurrency",
 		       c->a.concurrency);
 	append_setting(query, sizeof(query), "min_warm", c->a.warm);
+	append_setting(query, sizeof(query), "queue_max", c->a.queue);
+	append_setting(query, sizeof(query), "queue_timeout_ms",
+		       c->a.queue_timeout);
+	append_setting(query, sizeof(query), "idle_ms", c->a.idle);
 	snprintf(path, sizeof(path), "/functions/%s%s", name, query);
 	rc = request(c, "PUT", path, img, len, DEPLOY_TIMEOUT_S, &r);
 	free(img);
@@ -382,10 +390,297 @@ static int cmd_new(struct cli *c)
 	return CLI_EXIT_OK;
 }
 
+/* ---- environment, secrets, versions ---- */
+
+static int bad_name(const char *cmd, const char *name)
+{
+	if (cli_name_ok(name))
+		return CLI_EXIT_OK;
+	return usage_error(cmd,
+			   "bad function name '%s': use 1-63 of a-z, 0-9, "
+			   "'-' and '_'",
+			   name);
+}
+
+/* A request whose success is status ok; prints nothing on success. */
+static int send_ok(struct cli *c, const char *method, const char *path,
+		   const void *body, size_t len, const char *name, long ok,
+		   struct cli_resp *r)
+{
+	int rc = request(c, method, path, body, len, DEPLOY_TIMEOUT_S, r);
+
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (r->status != ok) {
+		rc = server_said_no(c, name, r);
+		cli_resp_free(r);
+	}
+	return rc;
+}
+
+static int env_print(struct cli *c, const char *name)
+{
+	struct cli_resp r;
+	char path[128];
+	json_t *doc, *v;
+	const char *k;
+	int rc;
+
+	snprintf(path, sizeof(path), "/functions/%s/env", name);
+	rc = get_json(c, path, name, &r, &doc);
+	if (rc == CLI_EXIT_OK && c->json) {
+		cli_output_raw_json(r.body, r.len);
+	} else if (rc == CLI_EXIT_OK) {
+		json_object_foreach(json_object_get(doc, "env"), k, v)
+			printf("%s=%s\n", k, json_string_value(v));
+	}
+	json_decref(doc);
+	cli_resp_free(&r);
+	return rc;
+}
+
+/* set: KEY=VALUE arguments added; unset: KEY arguments removed. */
+static int env_edit(json_t *env, const struct cli_args *a, int set)
+{
+	for (int i = 2; i < a->npos; i++) {
+		const char *eq = strchr(a->pos[i], '=');
+		char key[160];
+
+		if (set && (!eq || eq == a->pos[i]))
+			return usage_error("env", "'%s' is not KEY=VALUE",
+					   a->pos[i]);
+		if (!set && eq)
+			return usage_error("env", "unset takes names, not '%s'",
+					   a->pos[i]);
+		snprintf(key, sizeof(key), "%.*s",
+			 set ? (int)(eq - a->pos[i]) : (int)strlen(a->pos[i]),
+			 a->pos[i]);
+		if (set)
+			json_object_set_new(env, key, json_string(eq + 1));
+		else
+			json_object_del(env, key);
+	}
+	return CLI_EXIT_OK;
+}
+
+static int cmd_env(struct cli *c)
+{
+	const char *sub = c->a.pos[0], *name = c->a.pos[1];
+	int set = strcmp(sub, "set") == 0, rc;
+	struct cli_resp r;
+	char path[128], *body;
+	json_t *doc, *env;
+
+	if (!set && strcmp(sub, "get") && strcmp(sub, "unset"))
+		return usage_error("env",
+				   "unknown action '%s': use set, get "
+				   "or unset",
+				   sub);
+	if ((rc = bad_name("env", name)) != CLI_EXIT_OK)
+		return rc;
+	if (strcmp(sub, "get") == 0)
+		return c->a.npos > 2 ? usage_error("env", "get takes only NAME")
+				     : env_print(c, name);
+	if (c->a.npos < 3)
+		return usage_error("env", "%s needs at least one %s", sub,
+				   set ? "KEY=VALUE" : "KEY");
+	snprintf(path, sizeof(path), "/functions/%s/env", name);
+	rc = get_json(c, path, name, &r, &doc);
+	cli_resp_free(&r);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	env = json_object_get(doc, "env");
+	if (!json_is_object(env) || (rc = env_edit(env, &c->a, set))) {
+		json_decref(doc);
+		return rc ? rc : fail("glintd sent no environment");
+	}
+	body = json_dumps(env, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(doc);
+	if (!body)
+		return fail("out of memory");
+	rc = send_ok(c, "PUT", path, body, strlen(body), name, 200, &r);
+	free(body);
+	if (rc == CLI_EXIT_OK) {
+		if (c->json)
+			cli_output_raw_json(r.body, r.len);
+		else
+			printf("environment of %s updated; it was "
+			       "initialised again\n",
+			       name);
+		cli_resp_free(&r);
+	}
+	return rc;
+}
+
+/* The value from --file or standard input, never from argv; one trailing
+ * newline (as `echo` writes) is not part of it. */
+static int secret_value(struct cli *c, char **buf, size_t *len)
+{
+	const char *src = c->a.file ? c->a.file : "-";
+	int rc;
+
+	if (c->a.file && c->a.stdin_dash)
+		return usage_error("secret", "give only one of --file and -");
+	if (!c->a.file && !c->a.stdin_dash && isatty(STDIN_FILENO))
+		return usage_error("secret",
+				   "the value is read from standard input or "
+				   "--file FILE, never from the command line");
+	rc = cli_read_file(src, buf, len);
+	if (rc < 0)
+		return usage_error("secret", "cannot read %s: %s",
+				   c->a.file ? c->a.file : "standard input",
+				   strerror(-rc));
+	if (*len > 0 && (*buf)[*len - 1] == '\n')
+		(*buf)[--*len] = '\0';
+	return CLI_EXIT_OK;
+}
+
+static int secret_list(struct cli *c, const char *name)
+{
+	struct cli_resp r;
+	char path[128];
+	json_t *doc, *v;
+	size_t i;
+	int rc;
+
+	snprintf(path, sizeof(path), "/functions/%s/secrets", name);
+	rc = get_json(c, path, name, &r, &doc);
+	if (rc == CLI_EXIT_OK && c->json) {
+		cli_output_raw_json(r.body, r.len);
+	} else if (rc == CLI_EXIT_OK) {
+		json_array_foreach(json_object_get(doc, "secrets"), i, v)
+			printf("%-32s %s\n",
+			       json_string_value(json_object_get(v, "name")),
+			       json_string_value(
+				       json_object_get(v, "updated_at")));
+	}
+	json_decref(doc);
+	cli_resp_free(&r);
+	return rc;
+}
+
+static int secret_change(struct cli *c, const char *name, int set)
+{
+	const char *key = c->a.pos[2];
+	struct cli_resp r;
+	char path[512], *val = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (c->a.npos != 3)
+		return usage_error("secret", "%s takes NAME and SECRET",
+				   set ? "set" : "rm");
+	if (set && (rc = secret_value(c, &val, &len)) != CLI_EXIT_OK)
+		return rc;
+	snprintf(path, sizeof(path), "/functions/%s/secrets/%s", name, key);
+	rc = send_ok(c, set ? "PUT" : "DELETE", path, val ? val : "", len, name,
+		     204, &r);
+	if (val) {
+		explicit_bzero(val, len);
+		free(val);
+	}
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	cli_resp_free(&r);
+	if (c->json)
+		print_json_pack("{s:s, s:s, s:b}", "name", name, "secret", key,
+				set ? "set" : "removed", 1);
+	else
+		printf("secret %s of %s %s; the function was initialised "
+		       "again\n",
+		       key, name, set ? "set" : "removed");
+	return CLI_EXIT_OK;
+}
+
+static int cmd_secret(struct cli *c)
+{
+	const char *sub = c->a.pos[0], *name = c->a.pos[1];
+	int rc = bad_name("secret", name);
+
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (strcmp(sub, "ls") == 0)
+		return c->a.npos > 2
+			       ? usage_error("secret", "ls takes only NAME")
+			       : secret_list(c, name);
+	if (strcmp(sub, "set") == 0 || strcmp(sub, "rm") == 0)
+		return secret_change(c, name, sub[0] == 's');
+	return usage_error("secret", "unknown action '%s': use set, ls or rm",
+			   sub);
+}
+
+static int cmd_versions(struct cli *c)
+{
+	const char *name = c->a.pos[0];
+	struct cli_resp r;
+	char path[128];
+	json_t *doc, *v;
+	size_t i;
+	int rc;
+
+	snprintf(path, sizeof(path), "/functions/%s/versions", name);
+	rc = get_json(c, path, name, &r, &doc);
+	if (rc == CLI_EXIT_OK && c->json) {
+		cli_output_raw_json(r.body, r.len);
+	} else if (rc == CLI_EXIT_OK) {
+		printf("%-8s %-4s %-24s %-10s %s\n", "VERSION", "LIVE",
+		       "DEPLOYED", "BYTES", "SHA256");
+		json_array_foreach(json_object_get(doc, "versions"), i, v)
+			printf("%-8lld %-4s %-24s %-10lld %.16s\n",
+			       (long long)json_integer_value(
+				       json_object_get(v, "version")),
+			       json_is_true(json_object_get(v, "live")) ? "*"
+									: "",
+			       json_string_value(
+				       json_object_get(v, "deployed_at")),
+			       (long long)json_integer_value(
+				       json_object_get(v, "image_bytes")),
+			       json_string_value(json_object_get(v, "sha256")));
+	}
+	json_decref(doc);
+	cli_resp_free(&r);
+	return rc;
+}
+
+static int cmd_rollback(struct cli *c)
+{
+	const char *name = c->a.pos[0];
+	struct cli_resp r;
+	char path[160];
+	json_t *doc;
+	uint32_t v = 0;
+	int rc;
+
+	if (c->a.npos > 1 && cli_parse_u32(c->a.pos[1], 1, UINT32_MAX, &v))
+		return usage_error("rollback",
+				   "VERSION must be a version "
+				   "number, not '%s'",
+				   c->a.pos[1]);
+	if (v)
+		snprintf(path, sizeof(path),
+			 "/functions/%s/rollback?version=%u", name, v);
+	else
+		snprintf(path, sizeof(path), "/functions/%s/rollback", name);
+	rc = send_ok(c, "POST", path, "", 0, name, 200, &r);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	doc = json_loadb(r.body, r.len, 0, NULL);
+	if (c->json)
+		cli_output_raw_json(r.body, r.len);
+	else
+		printf("%s is at version %lld\n", name,
+		       (long long)json_integer_value(
+			       json_object_get(doc, "version")));
+	json_decref(doc);
+	cli_resp_free(&r);
+	return CLI_EXIT_OK;
+}
+
 static const struct command commands[] = {
 	{"deploy",
 	 "NAME IMAGE [--memory MIB] [--timeout MS] "
-	 "[--concurrency N] [--warm N]",
+	 "[--concurrency N] [--warm N] [--queue N] [--queue-timeout MS] "
+	 "[--idle MS]",
 	 "Uploads the image file IMAGE (an ELF built with pkg-config "
 	 "glint-guest) as\nfunction NAME, replacing an older version, and "
 	 "waits until it is ready.\n\n"
@@ -393,7 +688,13 @@ static const struct command commands[] = {
 	 "  --timeout MS      time limit of one call in ms (1-600000)\n"
 	 "  --concurrency N   VMs running at once at most (1-1024)\n"
 	 "  --warm N          VMs kept booted and ready (0-1024)\n"
-	 "Settings not given keep the daemon's defaults.\n",
+	 "  --queue N         calls waiting for a VM at most (0-100000)\n"
+	 "  --queue-timeout MS  longest wait in that queue (1-600000)\n"
+	 "  --idle MS         VMs above --warm go after this idle time "
+	 "(100-86400000)\n"
+	 "Settings not given keep the function's current values (the "
+	 "daemon's\ndefaults for a new function); so do its environment "
+	 "and secrets.\n",
 	 CLI_OPT_DEPLOY, 2, 2, 1, cmd_deploy},
 	{"invoke", "NAME [--data TEXT | --file FILE | -]",
 	 "Calls function NAME and writes its output to standard output, "
@@ -411,6 +712,32 @@ static const struct command commands[] = {
 	 0, 1, 1, 1, cmd_info},
 	{"rm", "NAME", "Deletes function NAME and its VMs.\n", 0, 1, 1, 1,
 	 cmd_rm},
+	{"env", "set|get|unset NAME [KEY=VALUE... | KEY...]",
+	 "Shows or changes the environment of function NAME (getenv() in the "
+	 "guest).\nA change initialises the function again, like a "
+	 "redeploy.\n\n"
+	 "  glint env get NAME\n"
+	 "  glint env set NAME KEY=VALUE...\n"
+	 "  glint env unset NAME KEY...\n",
+	 0, 2, CLI_MAX_POSITIONAL, 1, cmd_env},
+	{"secret", "set|ls|rm NAME [SECRET] [--file FILE | -]",
+	 "Manages the secrets of function NAME (glint_secret() in the guest; "
+	 "not\nvisible through getenv()). A value is read from --file FILE or "
+	 "standard\ninput, never from the command line; one trailing newline "
+	 "is dropped.\nA change initialises the function again.\n\n"
+	 "  glint secret set NAME SECRET < value-file\n"
+	 "  glint secret ls NAME      names and update times, never values\n"
+	 "  glint secret rm NAME SECRET\n",
+	 CLI_OPT_SECRET, 2, 3, 1, cmd_secret},
+	{"versions", "NAME",
+	 "Lists the kept images of function NAME, newest first; * marks the "
+	 "live one.\n",
+	 0, 1, 1, 1, cmd_versions},
+	{"rollback", "NAME [VERSION]",
+	 "Makes an older kept image of NAME live again (default: the one "
+	 "before the\nlive one) with its current settings, environment and "
+	 "secrets; calls in\nflight finish on the old version.\n",
+	 0, 1, 2, 1, cmd_rollback},
 	{"stats", "",
 	 "Summarises glintd's metrics per function: calls, errors, error "
 	 "rate and\ncall duration (p50, p99) estimated from the histogram "
@@ -517,7 +844,7 @@ static const struct command *find_command(const char *name)
 
 static int check_positionals(struct cli *c, const struct command *cmd)
 {
-	if (c->a.stdin_dash && !(cmd->opts & CLI_OPT_INVOKE))
+	if (c->a.stdin_dash && !(cmd->opts & (CLI_OPT_INVOKE | CLI_OPT_SECRET)))
 		return usage_error(cmd->name, "unexpected argument '-'");
 	if (c->a.npos < cmd->min_pos)
 		return usage_error(cmd->name,

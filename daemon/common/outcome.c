@@ -25,6 +25,11 @@ static const char *const codes[ENGINE_OUTCOME_COUNT] = {
 	[ENGINE_STORAGE_FULL] = "insufficient_storage",
 	[ENGINE_BUDGET_EXCEEDED] = "budget_exceeded",
 	[ENGINE_DEPLOY_QUEUE_FULL] = "deploy_queue_full",
+	[ENGINE_INVALID_ENV] = "invalid_env",
+	[ENGINE_INVALID_SECRET] = "invalid_secret",
+	[ENGINE_SECRET_NOT_FOUND] = "secret_not_found",
+	[ENGINE_VERSION_NOT_FOUND] = "version_not_found",
+	[ENGINE_NO_PREVIOUS_VERSION] = "no_previous_version",
 };
 
 const char *engine_outcome_code(enum engine_outcome o)

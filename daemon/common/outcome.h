@@ -43,7 +43,14 @@ enum engine_outcome {
 	                             room (the message names it) */
 	ENGINE_DEPLOY_QUEUE_FULL, /* "deploy_queue_full": deploy_queue_max
 	                             deploys of the function already wait */
-	ENGINE_OUTCOME_COUNT	  /* not an outcome: the number of them */
+	ENGINE_INVALID_ENV,	  /* "invalid_env": environment over a limit
+	                             or badly named */
+	ENGINE_INVALID_SECRET,	  /* "invalid_secret" */
+	ENGINE_SECRET_NOT_FOUND,  /* "secret_not_found" */
+	ENGINE_VERSION_NOT_FOUND, /* "version_not_found": rollback target not
+	                             kept */
+	ENGINE_NO_PREVIOUS_VERSION, /* "no_previous_version" */
+	ENGINE_OUTCOME_COUNT	    /* not an outcome: the number of them */
 };
 
 /* The stable code of o; "internal_error" for a value out of range. */

@@ -12,6 +12,7 @@
 #include "image.h"
 #include "log.h"
 #include "metrics.h"
+#include "release.h"
 
 static void set_outcome(struct op *op, enum engine_outcome o, const char *fmt,
 			...) __attribute__((format(printf, 3, 4)));
@@ -66,6 +67,10 @@ static int op_boot(struct op *op, const uint8_t *image, size_t len)
 		return ret;
 	}
 	vm_config_default(&cfg, (uint64_t)op->rec.settings.memory_mb << 20);
+	cfg.env = op->env_block;
+	cfg.env_bytes = op->env_len;
+	cfg.secrets = op->sec_block;
+	cfg.secrets_bytes = op->sec_len;
 	ret = vm_config_check(&cfg, msg, sizeof(msg));
 	if (ret < 0) {
 		set_outcome(op, ENGINE_INVALID_SETTING, "%s", msg);
@@ -93,19 +98,94 @@ static int op_boot(struct op *op, const uint8_t *image, size_t len)
 
 static void op_done(struct worker_item *it);
 
+static void file_name(char *buf, size_t len, const char *fn, const char *ext)
+{
+	snprintf(buf, len, "%s.%s", fn, ext);
+}
+
+/* Worker: the environment, secrets and kept images of a function. A
+ * crash in a removal can leave them behind its function file; the first
+ * deploy of the name removes them, so they never come back to life. */
+static void remove_companions(struct op *op)
+{
+	char fname[96];
+
+	file_name(fname, sizeof(fname), op->fn->name, "env");
+	store_unlink(op->e->dirfd, fname);
+	file_name(fname, sizeof(fname), op->fn->name, "secrets");
+	store_unlink(op->e->dirfd, fname);
+	release_remove_all(op);
+}
+
+/* Worker, after a successful boot: stores the one file the op changes, so
+ * a crash leaves the old or the new state of it. */
+static int op_store(struct op *op, char *msg, size_t msg_len)
+{
+	int dirfd = op->e->dirfd, ret;
+	char fname[96];
+
+	if (op->fresh)
+		remove_companions(op);
+	switch (op->change) {
+	case ENGINE_CHANGE_IMAGE:
+	case ENGINE_CHANGE_ROLLBACK:
+		op->rec.image = op->image;
+		ret = store_write(dirfd, &op->rec, msg, msg_len);
+		op->rec.image = NULL; /* borrowed from op->image */
+		return ret;
+	case ENGINE_CHANGE_ENV:
+		file_name(fname, sizeof(fname), op->fn->name, "env");
+		if (op->env_file == NULL)
+			return store_unlink(dirfd, fname);
+		return store_put(dirfd, fname, op->env_file,
+				 strlen(op->env_file), msg, msg_len);
+	case ENGINE_CHANGE_SECRET_PUT:
+	case ENGINE_CHANGE_SECRET_DELETE:
+		file_name(fname, sizeof(fname), op->fn->name, "secrets");
+		if (op->secrets.n == 0)
+			return store_unlink(dirfd, fname);
+		return store_put(dirfd, fname, op->sec_file, op->sec_file_len,
+				 msg, msg_len);
+	default:
+		return 0;
+	}
+}
+
+/* Worker: a change other than a new image boots the stored one. */
+static int op_read_image(struct op *op)
+{
+	struct store_record r;
+	char msg[256];
+	int ret;
+
+	if (op->change == ENGINE_CHANGE_IMAGE)
+		return 0;
+	if (op->change == ENGINE_CHANGE_ROLLBACK)
+		return release_read(op);
+	ret = store_read(op->e->dirfd, op->fn->name, op->e->cfg.max_image_bytes,
+			 &r, msg, sizeof(msg));
+	if (ret < 0) {
+		set_outcome(op, ENGINE_INTERNAL, "%s", msg);
+		return ret;
+	}
+	op->image = r.image;
+	op->image_len = r.image_len;
+	return 0;
+}
+
 static void op_deploy_run(struct worker_item *it)
 {
 	struct op *op = container_of(it, struct op, item);
 	char msg[256];
 	int ret;
 
+	if (op_read_image(op) < 0)
+		goto out;
 	sha256(op->image, op->image_len, op->rec.sha256);
 	op->rec.image_len = op->image_len;
 	if (op_boot(op, op->image, op->image_len) < 0)
 		goto out;
-	op->rec.image = op->image;
-	ret = store_write(op->e->dirfd, &op->rec, msg, sizeof(msg));
-	op->rec.image = NULL; /* borrowed from op->image */
+	ret = op_store(op, msg, sizeof(msg));
 	if (ret < 0) {
 		if (ret == -ENOSPC || ret == -EDQUOT)
 			set_outcome(op, ENGINE_STORAGE_FULL, "%s", msg);
@@ -117,10 +197,56 @@ static void op_deploy_run(struct worker_item *it)
 		op->snap = NULL;
 		goto out;
 	}
+	if (op->change == ENGINE_CHANGE_IMAGE)
+		release_store(op);
 	set_outcome(op, ENGINE_OK, "%s", "");
 out:
 	op->item.fn = op_done;
 	workers_post(op->e->workers, &op->item);
+}
+
+/* Worker: the stored environment and secrets of a function being loaded.
+ * A missing file is an empty one; a torn or edited one is refused. */
+static int op_load_config(struct op *op, char *msg, size_t msg_len)
+{
+	uint8_t *buf = NULL;
+	char fname[96];
+	size_t len;
+	int ret;
+
+	file_name(fname, sizeof(fname), op->fn->name, "env");
+	ret = store_get(op->e->dirfd, fname, FNCONFIG_ENV_BYTES_MAX * 8, &buf,
+			&len);
+	if (ret == 0) {
+		op->env = json_loadb((char *)buf, len, JSON_REJECT_DUPLICATES,
+				     NULL);
+		free(buf);
+		if (fnconfig_env_check(op->env, msg, msg_len) < 0)
+			ret = -EINVAL;
+	}
+	if (ret < 0 && ret != -ENOENT) {
+		snprintf(msg, msg_len, "%s: unreadable or corrupt", fname);
+		return ret;
+	}
+	file_name(fname, sizeof(fname), op->fn->name, "secrets");
+	ret = store_get(op->e->dirfd, fname, FNCONFIG_SECRETS_BYTES_MAX * 2,
+			&buf, &len);
+	if (ret == 0) {
+		ret = fnconfig_secrets_decode(buf, len, &op->secrets);
+		explicit_bzero(buf, len);
+		free(buf);
+	}
+	if (ret < 0 && ret != -ENOENT) {
+		snprintf(msg, msg_len, "%s: unreadable or corrupt", fname);
+		return ret;
+	}
+	if (fnconfig_env_block(op->env, &op->env_block, &op->env_len) < 0 ||
+	    fnconfig_secrets_block(&op->secrets, &op->sec_block, &op->sec_len) <
+		    0) {
+		snprintf(msg, msg_len, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static void op_load_run(struct worker_item *it)
@@ -131,7 +257,10 @@ static void op_load_run(struct worker_item *it)
 
 	ret = store_read(op->e->dirfd, op->fn->name, op->e->cfg.max_image_bytes,
 			 &op->rec, msg, sizeof(msg));
-	if (ret < 0) {
+	if (ret < 0 || (ret = op_load_config(op, msg, sizeof(msg))) < 0 ||
+	    (ret = release_load(op)) < 0) {
+		if (ret == -ENOMEM || ret == -EMFILE)
+			snprintf(msg, sizeof(msg), "%s", strerror(-ret));
 		set_outcome(op, ENGINE_INTERNAL, "%s", msg);
 		goto out;
 	}
@@ -149,6 +278,9 @@ static void op_remove_run(struct worker_item *it)
 {
 	struct op *op = container_of(it, struct op, item);
 	int ret = store_remove(op->e->dirfd, op->fn->name);
+
+	/* The function file first: without it nothing is loaded again. */
+	remove_companions(op);
 
 	if (ret < 0 && ret != -ENOENT)
 		set_outcome(op, ENGINE_INTERNAL,
@@ -229,7 +361,8 @@ static struct fn_version *install(struct op *op)
 	op->snap = NULL;
 	fn->live = ver;
 	engine_fn_went_live(fn);
-	fn->last_version = ver->version;
+	if (ver->version > fn->last_version)
+		fn->last_version = ver->version;
 	fn->visible = fn->delete_pending == 0;
 	if (old)
 		pool_retire(old);
@@ -301,6 +434,14 @@ static void op_free(struct op *op)
 
 	if (op->kind == OP_DEPLOY)
 		fn->ndeploys--;
+	json_decref(op->env);
+	fnconfig_secrets_free(&op->secrets);
+	fnconfig_block_free(op->env_block, op->env_len);
+	fnconfig_block_free(op->sec_block, op->sec_len);
+	fnconfig_block_free((char *)op->sec_file, op->sec_file_len);
+	free(op->env_file);
+	free(op->hist);
+	fnconfig_block_free(op->secret_value, op->secret_len);
 	vm_cancel_destroy(op->cancel);
 	free(op->image);
 	free(op->rec.image);
@@ -331,6 +472,19 @@ static void load_fit(struct op *op)
 			    "not loaded, its file is kept: %s", msg);
 }
 
+/* Loop: what the op booted with becomes the function's (a remove's op
+ * holds none, so a removed function keeps no environment or secrets). */
+static void fn_config_swap(struct fn *fn, struct op *op)
+{
+	struct fn_secrets tmp = fn->secrets;
+	json_t *env = fn->env;
+
+	fn->env = op->env;
+	op->env = env;
+	fn->secrets = op->secrets;
+	op->secrets = tmp;
+}
+
 static void op_done(struct worker_item *it)
 {
 	struct op *op = container_of(it, struct op, item);
@@ -351,12 +505,18 @@ static void op_done(struct worker_item *it)
 		if (op->outcome != ENGINE_OK)
 			engine_log(LOG_LEVEL_ERROR, "delete %s: %s", fn->name,
 				   op->message);
+		fn_config_swap(fn, op);
+		release_commit(fn, op);
 	} else if (op->outcome == ENGINE_OK) {
 		ver = install(op);
 		if (ver == NULL)
 			set_outcome(op, ENGINE_INTERNAL, "out of memory");
 		else if (e->shutting_down)
 			pool_retire(ver);
+		if (ver) {
+			fn_config_swap(fn, op);
+			release_commit(fn, op);
+		}
 	}
 	if (op->kind == OP_DEPLOY) {
 		finish_deploy(op, ver);
@@ -391,6 +551,94 @@ static void op_remove_start(struct op *op)
 	op->item.fn = op_remove_run;
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Loop: the secrets the op boots with: the function's, changed. */
+static int op_prepare_secrets(struct op *op, struct fn *fn)
+{
+	char msg[256];
+	int ret;
+
+	if (fnconfig_secrets_copy(&op->secrets, &fn->secrets) < 0) {
+		set_outcome(op, ENGINE_INTERNAL, "out of memory");
+		return -ENOMEM;
+	}
+	if (op->change == ENGINE_CHANGE_SECRET_DELETE &&
+	    fnconfig_secrets_del(&op->secrets, op->d->secret_name) < 0) {
+		set_outcome(op, ENGINE_SECRET_NOT_FOUND,
+			    "function %s has no secret %s", fn->name,
+			    op->d->secret_name);
+		return -ENOENT;
+	}
+	if (op->change == ENGINE_CHANGE_SECRET_PUT) {
+		ret = fnconfig_secrets_put(&op->secrets, op->d->secret_name,
+					   op->secret_value, op->secret_len,
+					   now_ms(), msg, sizeof(msg));
+		if (ret < 0) {
+			set_outcome(op,
+				    ret == -ENOMEM ? ENGINE_INTERNAL
+						   : ENGINE_INVALID_SECRET,
+				    "%s", msg);
+			return ret;
+		}
+	}
+	if (op->change != ENGINE_CHANGE_IMAGE &&
+	    op->change != ENGINE_CHANGE_ENV &&
+	    fnconfig_secrets_encode(&op->secrets, &op->sec_file,
+				    &op->sec_file_len) < 0) {
+		set_outcome(op, ENGINE_INTERNAL, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Loop, when a deploy starts: what it boots with, from the function's
+ * state now (earlier ops of the function have finished). */
+static int op_prepare(struct op *op)
+{
+	struct fn *fn = op->fn;
+	struct fn_version *live = fn->live;
+
+	op->rec.version = fn->last_version + 1;
+	op->rec.deployed_at_ms = now_ms();
+	op->fresh = op->change == ENGINE_CHANGE_IMAGE && fn->live == NULL;
+	if (op->change != ENGINE_CHANGE_IMAGE) {
+		if (live == NULL || !fn->visible) {
+			set_outcome(op, ENGINE_NOT_FOUND,
+				    "function '%s' is not deployed", fn->name);
+			return -ENOENT;
+		}
+		op->rec.settings = live->settings;
+		op->rec.version = live->version;
+		op->rec.deployed_at_ms = live->deployed_at_ms;
+	}
+	if (op->change == ENGINE_CHANGE_ENV) {
+		op->env_file =
+			json_dumps(op->env, JSON_COMPACT | JSON_SORT_KEYS);
+		if (json_object_size(op->env) == 0) {
+			free(op->env_file);
+			op->env_file = NULL;
+		}
+	} else {
+		op->env = fn->env ? json_deep_copy(fn->env) : NULL;
+	}
+	if (op_prepare_secrets(op, fn) < 0 || release_prepare(op) < 0)
+		return -1;
+	if (fnconfig_env_block(op->env, &op->env_block, &op->env_len) < 0 ||
+	    fnconfig_secrets_block(&op->secrets, &op->sec_block, &op->sec_len) <
+		    0) {
+		set_outcome(op, ENGINE_INTERNAL, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 void deploy_run_next(struct fn *fn)
 {
 	struct op *op;
@@ -401,12 +649,11 @@ void deploy_run_next(struct fn *fn)
 	dlist_remove(&op->link);
 	fn->op_running = op;
 	if (op->kind == OP_DEPLOY) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		op->rec.version = fn->last_version + 1;
-		op->rec.deployed_at_ms =
-			(int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		if (op_prepare(op) < 0) {
+			op->item.fn = op_done;
+			workers_post(fn->e->workers, &op->item);
+			return;
+		}
 		op->item.fn = op_deploy_run;
 	} else if (op->kind == OP_LOAD) {
 		op->item.fn = op_load_run;
@@ -503,6 +750,45 @@ static int deploy_admit(struct engine *e, struct engine_deploy *d,
 	return 0;
 }
 
+/* A change to a deployed function: checked before it queues; it runs
+ * with the live settings. */
+static int change_check(struct engine *e, struct engine_deploy *d,
+			struct function_settings *s, char *msg, size_t len)
+{
+	struct fn *fn = engine_fn_find(e, d->function);
+	enum engine_outcome code = ENGINE_INVALID_SECRET;
+	int ret = 0;
+
+	d->image_len = 0;
+	if (fn == NULL || !fn->visible || fn->live == NULL) {
+		snprintf(msg, len, "function '%s' is not deployed",
+			 d->function);
+		deploy_reject(e, d, ENGINE_NOT_FOUND, msg);
+		return -ENOENT;
+	}
+	*s = fn->live->settings;
+	if (d->change == ENGINE_CHANGE_ENV) {
+		code = ENGINE_INVALID_ENV;
+		ret = fnconfig_env_check(d->env, msg, len);
+	} else if (d->change == ENGINE_CHANGE_SECRET_PUT ||
+		   d->change == ENGINE_CHANGE_SECRET_DELETE) {
+		d->secret_name[sizeof(d->secret_name) - 1] = '\0';
+		ret = fnconfig_secret_check(
+			d->secret_name,
+			d->change == ENGINE_CHANGE_SECRET_PUT
+				? (d->secret_value ? d->secret_value : "")
+				: NULL,
+			d->secret_len, msg, len);
+	} else if (d->change != ENGINE_CHANGE_ROLLBACK) {
+		code = ENGINE_INTERNAL;
+		snprintf(msg, len, "unknown change");
+		ret = -EINVAL;
+	}
+	if (ret < 0)
+		deploy_reject(e, d, code, msg);
+	return ret;
+}
+
 void engine_deploy(struct engine *e, struct engine_deploy *d)
 {
 	struct function_settings s = d->settings;
@@ -523,6 +809,9 @@ void engine_deploy(struct engine *e, struct engine_deploy *d)
 			      "of a-z, 0-9, '_' and '-'");
 		return;
 	}
+	if (d->change != ENGINE_CHANGE_IMAGE &&
+	    change_check(e, d, &s, msg, sizeof(msg)) < 0)
+		return;
 	if (function_settings_check(&s, msg, sizeof(msg)) < 0) {
 		deploy_reject(e, d, ENGINE_INVALID_SETTING, msg);
 		return;
@@ -538,9 +827,17 @@ void engine_deploy(struct engine *e, struct engine_deploy *d)
 		return;
 	fn = engine_fn_get(e, d->function);
 	op = fn ? op_new(e, fn, OP_DEPLOY) : NULL;
-	if (op)
+	if (op && d->change == ENGINE_CHANGE_IMAGE)
 		op->image = malloc(d->image_len ? d->image_len : 1);
-	if (op == NULL || op->image == NULL) {
+	else if (op && d->change == ENGINE_CHANGE_ENV)
+		op->env = json_deep_copy(d->env);
+	else if (op && d->change == ENGINE_CHANGE_SECRET_PUT)
+		op->secret_value = malloc(d->secret_len + 1);
+	if (op == NULL ||
+	    (d->change == ENGINE_CHANGE_IMAGE && op->image == NULL) ||
+	    (d->change == ENGINE_CHANGE_ENV && op->env == NULL) ||
+	    (d->change == ENGINE_CHANGE_SECRET_PUT &&
+	     op->secret_value == NULL)) {
 		if (op) {
 			dlist_remove(&op->link);
 			op_free(op);
@@ -548,8 +845,16 @@ void engine_deploy(struct engine *e, struct engine_deploy *d)
 		deploy_reject(e, d, ENGINE_INTERNAL, "out of memory");
 		return;
 	}
-	memcpy(op->image, d->image, d->image_len);
+	if (op->image)
+		memcpy(op->image, d->image, d->image_len);
+	if (op->secret_value) {
+		if (d->secret_len)
+			memcpy(op->secret_value, d->secret_value,
+			       d->secret_len);
+		op->secret_len = d->secret_len;
+	}
 	op->image_len = d->image_len;
+	op->change = d->change;
 	op->d = d;
 	op->rec.settings = s;
 	d->engine_private = op;
@@ -640,4 +945,35 @@ void deploy_cancel_pending(struct fn *fn)
 		}
 		op_free(op);
 	}
+}
+
+json_t *engine_env(struct engine *e, const char *name)
+{
+	struct fn *fn = engine_fn_find(e, name);
+
+	if (fn == NULL || !fn->visible || fn->live == NULL)
+		return NULL;
+	return json_pack("{s:o}", "env",
+			 fn->env ? json_deep_copy(fn->env) : json_object());
+}
+
+json_t *engine_secrets(struct engine *e, const char *name)
+{
+	struct fn *fn = engine_fn_find(e, name);
+
+	if (fn == NULL || !fn->visible || fn->live == NULL)
+		return NULL;
+	return json_pack("{s:o}", "secrets",
+			 fnconfig_secrets_list(&fn->secrets));
+}
+
+int engine_settings(struct engine *e, const char *name,
+		    struct function_settings *out)
+{
+	struct fn *fn = engine_fn_find(e, name);
+
+	if (fn == NULL || !fn->visible || fn->live == NULL)
+		return -ENOENT;
+	*out = fn->live->settings;
+	return 0;
 }

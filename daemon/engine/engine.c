@@ -242,6 +242,9 @@ void engine_fn_maybe_free(struct fn *fn)
 	if (fn->e->metrics)
 		metrics_fn_forget(fn->e->metrics, fn->mf);
 	dlist_remove(&fn->link);
+	json_decref(fn->env);
+	fnconfig_secrets_free(&fn->secrets);
+	free(fn->hist);
 	free(fn);
 }
 
@@ -631,6 +634,7 @@ void engine_config_default(struct engine_config *cfg)
 	cfg->defaults.queue_timeout_ms = 5000;
 	cfg->defaults.idle_ms = 60000;
 	cfg->deploy_queue_max = 4;
+	cfg->keep_versions = 5;
 	cfg->guest_log_lines_per_call = 100;
 	cfg->guest_log_bytes_per_call = 16u << 10;
 	cfg->guest_log_lines_per_s = 1000;

@@ -107,6 +107,8 @@ struct engine_config {
 	unsigned deploy_workers;
 	unsigned deploy_queue_max; /* deploys of one function waiting behind
 	                              the running one (429 above); default 4 */
+	unsigned keep_versions;	   /* images kept per function for rollback,
+	                              the live one included; default 5 */
 
 	/* budgets; 0 = derived from the machine */
 	unsigned max_functions;	   /* default 1024 */
@@ -162,12 +164,34 @@ void engine_invoke(struct engine *e, struct engine_invocation *inv);
 struct engine_deploy;
 typedef void (*engine_deploy_fn)(struct engine_deploy *d);
 
+/*
+ * What a deploy changes. IMAGE is a deploy of a new image with its
+ * settings: it keeps the environment and secrets. The others keep the
+ * live image and settings and change one thing: the function is booted
+ * again (init sees the change) and swapped in like a deploy, so calls in
+ * flight finish on the old version and none fails. They need a deployed
+ * function (404 function_not_found) and answer 200 on success.
+ */
+enum engine_change {
+	ENGINE_CHANGE_IMAGE = 0,
+	ENGINE_CHANGE_ENV,	     /* env replaces the environment */
+	ENGINE_CHANGE_SECRET_PUT,    /* secret_name := secret_value */
+	ENGINE_CHANGE_SECRET_DELETE, /* 404 secret_not_found if missing */
+	ENGINE_CHANGE_ROLLBACK,	     /* to rollback_version, 0 = previous */
+};
+
 struct engine_deploy {
 	/* set by the caller */
 	char function[64];
 	const void *image; /* copied before engine_deploy returns */
 	size_t image_len;
 	struct function_settings settings; /* filled from defaults + query */
+	enum engine_change change;
+	json_t *env;		  /* ENV: borrowed until the callback */
+	char secret_name[160];	  /* SECRET_PUT, SECRET_DELETE */
+	const void *secret_value; /* SECRET_PUT: borrowed */
+	size_t secret_len;
+	uint32_t rollback_version; /* ROLLBACK */
 	uint64_t request_id;
 	engine_deploy_fn done;
 	void *opaque;
@@ -186,6 +210,14 @@ void engine_deploy(struct engine *e, struct engine_deploy *d);
  * (not found). */
 json_t *engine_list(struct engine *e);
 json_t *engine_describe(struct engine *e, const char *name);
+/* {"env": {...}}, {"secrets": [{"name", "updated_at"}]} (never a value),
+ * {"versions": [...]} of a deployed function. */
+json_t *engine_env(struct engine *e, const char *name);
+json_t *engine_secrets(struct engine *e, const char *name);
+json_t *engine_versions(struct engine *e, const char *name);
+/* The live settings of a deployed function: 0 or -ENOENT. */
+int engine_settings(struct engine *e, const char *name,
+		    struct function_settings *out);
 
 /* Removes a function: new calls get ENGINE_NOT_FOUND at once, in-flight calls finish,
  * its VMs are released on workers, its state is removed from disk.

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "fnconfig.h"
 #include "monotime.h"
 #include "sha256.h"
 #include "store.h"
@@ -97,6 +98,14 @@ struct pvm {
 	int heavy;
 };
 
+/* A kept image ("<name>@<version>.img"), for versions and rollback. */
+struct fn_release {
+	uint32_t version;
+	int64_t deployed_at_ms;
+	uint8_t sha256[SHA256_DIGEST_BYTES];
+	size_t image_len;
+};
+
 struct fn_version {
 	struct dlist link; /* in engine->versions */
 	struct fn *fn;
@@ -138,6 +147,24 @@ struct op {
 	uint8_t *image;		 /* OP_DEPLOY: our copy */
 	size_t image_len;
 	struct store_record rec; /* what is (or was) stored */
+	/* What the boot sees and what is kept on success (prepared on the
+	 * loop when the op starts, or read from disk by a load). */
+	enum engine_change change;
+	json_t *env; /* NULL: none */
+	struct fn_secrets secrets;
+	char *env_block, *sec_block;
+	size_t env_len, sec_len;
+	char *env_file;	    /* ENV: the JSON to store */
+	char *secret_value; /* SECRET_PUT: our copy */
+	size_t secret_len;
+	uint8_t *sec_file;	 /* SECRET_*: the file to store */
+	struct fn_release *hist; /* LOAD: read from disk */
+	size_t nhist;
+	uint32_t drop[8]; /* IMAGE: kept images to delete after storing */
+	unsigned ndrop;
+	int not_kept; /* IMAGE: stored but not kept for rollback */
+	int fresh;    /* IMAGE: the name has no live version */
+	size_t sec_file_len;
 
 	/* results, written by the worker */
 	enum engine_outcome outcome;
@@ -170,6 +197,10 @@ struct fn {
 	struct op *op_running;
 	unsigned refs; /* versions and ops */
 	uint32_t last_version;
+	json_t *env;		 /* committed environment, or NULL */
+	struct fn_release *hist; /* kept images, oldest first */
+	size_t nhist;
+	struct fn_secrets secrets; /* committed secrets */
 	uint64_t counts[ENGINE_CALL_OUTCOMES];
 	uint64_t avg_run_ns;
 	struct metrics_fn *mf;

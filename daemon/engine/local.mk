@@ -8,6 +8,8 @@ daemon_engine_libglintengine_a_SOURCES = \
 	daemon/engine/invoke.c \
 	daemon/engine/pool.c \
 	daemon/engine/store.c daemon/engine/store.h \
+	daemon/engine/fnconfig.c daemon/engine/fnconfig.h \
+	daemon/engine/release.c daemon/engine/release.h \
 	daemon/engine/worker.c daemon/engine/worker.h
 ENGINE_CPPFLAGS = -I$(top_srcdir)/daemon/engine $(COMMON_CPPFLAGS) \
 	$(UV_CFLAGS) $(JANSSON_CFLAGS)

@@ -253,6 +253,70 @@ fail:
 	return ret;
 }
 
+#define BLOB_MAGIC "GLINTBL\x01"
+#define BLOB_HEADER_BYTES 16
+
+int store_put(int dirfd, const char *fname, const void *data, size_t len,
+	      char *err, size_t err_len)
+{
+	static unsigned counter;
+	size_t total = BLOB_HEADER_BYTES + len + SHA256_DIGEST_BYTES;
+	uint8_t *buf = malloc(total);
+	const char *step = "create temporary file";
+	char tmp[160];
+	int fd, ret;
+
+	if (buf == NULL) {
+		snprintf(err, err_len, "state directory: out of memory");
+		return -ENOMEM;
+	}
+	memcpy(buf, BLOB_MAGIC, 8);
+	put_le(buf + 8, len, 8);
+	memcpy(buf + BLOB_HEADER_BYTES, data, len);
+	sha256(buf, BLOB_HEADER_BYTES + len, buf + BLOB_HEADER_BYTES + len);
+	snprintf(tmp, sizeof(tmp), STORE_TMP_PREFIX "%s.%ld.%u", fname,
+		 (long)getpid(), __atomic_fetch_add(&counter, 1, 0));
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	step = "write";
+	ret = write_all(fd, buf, total);
+	if (ret == 0 && fsync(fd) < 0) {
+		step = "fsync";
+		ret = -errno;
+	}
+	close(fd);
+	if (ret == 0 && renameat(dirfd, tmp, dirfd, fname) < 0) {
+		step = "rename";
+		ret = -errno;
+	}
+	if (ret < 0)
+		unlinkat(dirfd, tmp, 0);
+	else if (fsync(dirfd) < 0) {
+		step = "fsync directory";
+		ret = -errno;
+	}
+fail:
+	/* The buffer may hold secret values. */
+	explicit_bzero(buf, total);
+	free(buf);
+	if (ret < 0)
+		snprintf(err, err_len, "state directory: %s failed: %s", step,
+			 strerror(-ret));
+	return ret;
+}
+
+int store_unlink(int dirfd, const char *fname)
+{
+	if (unlinkat(dirfd, fname, 0) < 0 && errno != ENOENT)
+		return -errno;
+	if (fsync(dirfd) < 0)
+		return -errno;
+	return 0;
+}
+
 static int read_all(int fd, uint8_t *buf, size_t len)
 {
 	while (len > 0) {
@@ -365,15 +429,13 @@ static int check_file(const uint8_t *buf, size_t size, size_t max_image,
 	return 0;
 }
 
-static int read_file(int dirfd, const char *name, size_t max_bytes,
+static int read_path(int dirfd, const char *fname, size_t max_bytes,
 		     uint8_t **buf_out, size_t *size_out)
 {
-	char fname[96];
 	struct stat st;
 	uint8_t *buf;
 	int fd, ret;
 
-	snprintf(fname, sizeof(fname), "%s" STORE_SUFFIX, name);
 	fd = openat(dirfd, fname, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
@@ -405,6 +467,49 @@ static int read_file(int dirfd, const char *name, size_t max_bytes,
 	*buf_out = buf;
 	*size_out = (size_t)st.st_size;
 	return 0;
+}
+
+static int read_file(int dirfd, const char *name, size_t max_bytes,
+		     uint8_t **buf_out, size_t *size_out)
+{
+	char fname[96];
+
+	snprintf(fname, sizeof(fname), "%s" STORE_SUFFIX, name);
+	return read_path(dirfd, fname, max_bytes, buf_out, size_out);
+}
+
+int store_get(int dirfd, const char *fname, size_t max, uint8_t **data,
+	      size_t *len)
+{
+	uint8_t sum[SHA256_DIGEST_BYTES], *buf = NULL;
+	size_t size = 0;
+	uint64_t n;
+	int ret;
+
+	ret = read_path(dirfd, fname,
+			max + BLOB_HEADER_BYTES + SHA256_DIGEST_BYTES, &buf,
+			&size);
+	if (ret < 0)
+		return ret;
+	ret = -EINVAL;
+	if (size < BLOB_HEADER_BYTES + SHA256_DIGEST_BYTES ||
+	    memcmp(buf, BLOB_MAGIC, 8) != 0)
+		goto fail;
+	n = get_le(buf + 8, 8);
+	if (n != size - BLOB_HEADER_BYTES - SHA256_DIGEST_BYTES)
+		goto fail;
+	sha256(buf, size - SHA256_DIGEST_BYTES, sum);
+	if (memcmp(sum, buf + size - SHA256_DIGEST_BYTES, sizeof(sum)) != 0)
+		goto fail;
+	memmove(buf, buf + BLOB_HEADER_BYTES, n);
+	buf[n] = '\0'; /* room: the checksum was after it */
+	*data = buf;
+	*len = n;
+	return 0;
+fail:
+	explicit_bzero(buf, size);
+	free(buf);
+	return ret;
 }
 
 int store_read(int dirfd, const char *name, size_t max_image_bytes,

@@ -62,6 +62,22 @@ void store_record_release(struct store_record *r);
 /* Removes name's file and fsyncs the directory; -ENOENT when missing. */
 int store_remove(int dirfd, const char *name);
 
+/*
+ * Small companion files of a function ("<name>.env", "<name>.secrets",
+ * "<name>@<version>.img"): "GLINTBL\x01", u64 length, the bytes and a
+ * SHA-256 of all that, mode 0600, written like a function file (temporary
+ * file, fsync, rename, fsync of the directory): old or new after a crash.
+ * fname must be a plain file name. store_get: -ENOENT when missing,
+ * -EINVAL when torn or edited, -EFBIG above max; *data is malloc'd with a
+ * NUL after the bytes.
+ */
+int store_put(int dirfd, const char *fname, const void *data, size_t len,
+	      char *err, size_t err_len);
+int store_get(int dirfd, const char *fname, size_t max, uint8_t **data,
+	      size_t *len);
+/* Unlinks fname (missing is fine) and fsyncs the directory. */
+int store_unlink(int dirfd, const char *fname);
+
 /* Deletes stale temporary files and returns the names of stored functions
  * (malloc'd array of malloc'd strings; free with store_names_free). */
 int store_scan(int dirfd, char ***names_out, size_t *count_out);

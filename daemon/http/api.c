@@ -28,6 +28,8 @@ struct api_req {
 	struct http_request *http;
 	enum api_route route;
 	char name[64];
+	char arg[160]; /* API_ROUTE_FN_SECRET: the secret's name */
+	json_t *json;  /* a parsed body the engine borrows */
 	int in_engine; /* the engine holds inv/dep until its callback */
 	int orphaned;  /* HTTP request ended first: the callback frees */
 	union {
@@ -46,7 +48,49 @@ static const struct {
 	[API_ROUTE_FUNCTIONS] = {"functions", "GET"},
 	[API_ROUTE_FUNCTION] = {"function", "GET, PUT, DELETE"},
 	[API_ROUTE_INVOKE] = {"invoke", "POST"},
+	[API_ROUTE_FN_ENV] = {"function_env", "GET, PUT"},
+	[API_ROUTE_FN_SECRETS] = {"function_secrets", "GET"},
+	[API_ROUTE_FN_SECRET] = {"function_secret", "PUT, DELETE"},
+	[API_ROUTE_FN_VERSIONS] = {"function_versions", "GET"},
+	[API_ROUTE_FN_ROLLBACK] = {"function_rollback", "POST"},
 };
+
+static void req_free(struct api_req *q)
+{
+	json_decref(q->json);
+	free(q);
+}
+
+enum api_route api_function_subroute(const char *rest, size_t *name_len,
+				     const char **arg)
+{
+	static const struct {
+		const char *sub;
+		enum api_route route;
+	} subs[] = {
+		{"env", API_ROUTE_FN_ENV},
+		{"secrets", API_ROUTE_FN_SECRETS},
+		{"versions", API_ROUTE_FN_VERSIONS},
+		{"rollback", API_ROUTE_FN_ROLLBACK},
+	};
+	const char *slash = strchr(rest, '/');
+
+	*arg = NULL;
+	*name_len = slash ? (size_t)(slash - rest) : strlen(rest);
+	if (slash == NULL)
+		return API_ROUTE_FUNCTION;
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (strcmp(slash + 1, subs[i].sub) == 0)
+			return subs[i].route;
+	if (strncmp(slash + 1, "secrets/", 8) == 0) {
+		*arg = slash + 9;
+		return API_ROUTE_FN_SECRET;
+	}
+	/* The whole rest is the name, which then fails the name check:
+	 * "/functions/..%2Fx" is an invalid name, not an unknown route. */
+	*name_len = strlen(rest);
+	return API_ROUTE_FUNCTION;
+}
 
 enum api_route api_route_parse(const char *path, const char **name_out)
 {
@@ -163,6 +207,8 @@ static int authorize(struct api_req *q)
 	const char *need = NULL, *h, *tok;
 	int admin = q->route == API_ROUTE_FUNCTION ||
 		    q->route == API_ROUTE_FUNCTIONS ||
+		    (q->route >= API_ROUTE_FN_ENV &&
+		     q->route <= API_ROUTE_FN_ROLLBACK) ||
 		    (q->route == API_ROUTE_METRICS && !cfg->metrics_public);
 
 	if (admin && cfg->admin_token[0])
@@ -221,7 +267,8 @@ static int method_allowed(enum api_route route, const char *method)
 static size_t on_begin(void *opaque, struct http_request *http)
 {
 	struct api_req *q = calloc(1, sizeof(*q));
-	const char *method = http_request_method(http), *name;
+	const char *method = http_request_method(http), *name, *arg = NULL;
+	size_t name_len = 0;
 	char msg[160];
 
 	if (!q) {
@@ -232,6 +279,10 @@ static size_t on_begin(void *opaque, struct http_request *http)
 	q->http = http;
 	http_request_set_user(http, q);
 	q->route = api_route_parse(http_request_path(http), &name);
+	if (name)
+		name_len = strlen(name);
+	if (q->route == API_ROUTE_FUNCTION)
+		q->route = api_function_subroute(name, &name_len, &arg);
 	if (q->route == API_ROUTE_UNKNOWN) {
 		respond_error(q, 404, "not_found", "no such route");
 		return 0;
@@ -245,14 +296,16 @@ static size_t on_begin(void *opaque, struct http_request *http)
 		respond_error(q, 405, "method_not_allowed", msg);
 		return 0;
 	}
-	if (name && !function_name_valid(name, strlen(name))) {
+	if (name && !function_name_valid(name, name_len)) {
 		respond_outcome(q, ENGINE_INVALID_NAME,
 				"function names are 1-63 characters of a-z, "
 				"0-9, '-' and '_'");
 		return 0;
 	}
 	if (name)
-		memcpy(q->name, name, strlen(name) + 1);
+		memcpy(q->name, name, name_len);
+	if (arg)
+		snprintf(q->arg, sizeof(q->arg), "%s", arg);
 	return body_limit(q, method);
 }
 
@@ -308,6 +361,11 @@ static unsigned outcome_status(enum engine_outcome o)
 		[ENGINE_STORAGE_FULL] = 507,
 		[ENGINE_BUDGET_EXCEEDED] = 507,
 		[ENGINE_DEPLOY_QUEUE_FULL] = 429,
+		[ENGINE_INVALID_ENV] = 400,
+		[ENGINE_INVALID_SECRET] = 400,
+		[ENGINE_SECRET_NOT_FOUND] = 404,
+		[ENGINE_VERSION_NOT_FOUND] = 404,
+		[ENGINE_NO_PREVIOUS_VERSION] = 409,
 	};
 
 	return (unsigned)o < ENGINE_OUTCOME_COUNT ? status[o] : 500;
@@ -322,7 +380,7 @@ static void on_invoked(struct engine_invocation *inv)
 	q->in_engine = 0;
 	if (q->orphaned) {
 		free(inv->output);
-		free(q);
+		req_free(q);
 		return;
 	}
 	http_request_set_timing(q->http, inv->queue_ns, inv->run_ns);
@@ -368,6 +426,28 @@ static void handle_invoke(struct api_req *q)
 
 /* ---- functions ---- */
 
+static void not_found(struct api_req *q);
+
+/* A change of a deployed function is in force: what it changed. */
+static void changed(struct api_req *q, struct engine_deploy *d)
+{
+	json_t *j = NULL;
+
+	if (d->change == ENGINE_CHANGE_ENV)
+		j = engine_env(q->api->engine, q->name);
+	else if (d->change == ENGINE_CHANGE_ROLLBACK)
+		j = json_incref(d->description);
+	json_decref(d->description);
+	d->description = NULL;
+	if (d->change == ENGINE_CHANGE_SECRET_PUT ||
+	    d->change == ENGINE_CHANGE_SECRET_DELETE)
+		respond(q, 204, NULL, "", 0, HTTP_BODY_STATIC);
+	else if (j)
+		respond_json(q, 200, j);
+	else
+		not_found(q); /* deleted meanwhile */
+}
+
 static void on_deployed(struct engine_deploy *d)
 {
 	struct api_req *q = d->opaque;
@@ -378,7 +458,7 @@ static void on_deployed(struct engine_deploy *d)
 	q->in_engine = 0;
 	if (q->orphaned) {
 		json_decref(d->description);
-		free(q);
+		req_free(q);
 		return;
 	}
 	status = ok ? 201 : outcome_status(d->outcome);
@@ -388,6 +468,10 @@ static void on_deployed(struct engine_deploy *d)
 		http_request_id_str(q->http), q->name, status,
 		ok ? "" : " code=", ok ? "" : engine_outcome_code(d->outcome),
 		d->message[0] && !ok ? ": " : "", ok ? "" : d->message);
+	if (ok && d->change != ENGINE_CHANGE_IMAGE) {
+		changed(q, d);
+		return;
+	}
 	if (ok) {
 		snprintf(loc, sizeof(loc), "/functions/%s", q->name);
 		http_request_add_header(q->http, "Location", loc);
@@ -424,7 +508,9 @@ static void handle_deploy(struct api_req *q)
 	struct engine_deploy *d = &q->u.dep;
 	struct settings_ctx c = {.s = &d->settings};
 
-	d->settings = q->api->cfg->engine.defaults;
+	/* A redeploy keeps the live settings the query does not change. */
+	if (engine_settings(q->api->engine, q->name, &d->settings) < 0)
+		d->settings = q->api->cfg->engine.defaults;
 	if (http_request_query_foreach(q->http, apply_setting, &c) ||
 	    function_settings_check(&d->settings, c.err, sizeof(c.err))) {
 		respond_outcome(q, ENGINE_INVALID_SETTING,
@@ -467,6 +553,89 @@ static void handle_function(struct api_req *q)
 	} else {
 		not_found(q);
 	}
+}
+
+static void start_change(struct api_req *q, enum engine_change change)
+{
+	struct engine_deploy *d = &q->u.dep;
+
+	memcpy(d->function, q->name, sizeof(d->function));
+	d->change = change;
+	d->env = q->json;
+	snprintf(d->secret_name, sizeof(d->secret_name), "%s", q->arg);
+	if (change == ENGINE_CHANGE_SECRET_PUT)
+		d->secret_value = http_request_body(q->http, &d->secret_len);
+	d->request_id = http_request_id(q->http);
+	d->done = on_deployed;
+	d->opaque = q;
+	q->in_engine = 1;
+	engine_deploy(q->api->engine, d);
+}
+
+static void respond_or_404(struct api_req *q, json_t *j)
+{
+	if (j)
+		respond_json(q, 200, j);
+	else
+		not_found(q);
+}
+
+static void handle_env(struct api_req *q)
+{
+	json_error_t jerr;
+	const void *body;
+	size_t len;
+
+	if (strcmp(http_request_method(q->http), "GET") == 0) {
+		respond_or_404(q, engine_env(q->api->engine, q->name));
+		return;
+	}
+	body = http_request_body(q->http, &len);
+	q->json = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES,
+			     &jerr);
+	if (!json_is_object(q->json)) {
+		respond_error(q, 400, "invalid_env",
+			      "the body must be a JSON object of "
+			      "string values");
+		return;
+	}
+	start_change(q, ENGINE_CHANGE_ENV);
+}
+
+static int rollback_arg(void *opaque, const char *key, const char *value)
+{
+	struct api_req *q = opaque;
+	unsigned long v;
+	char *end;
+
+	if (strcmp(key, "version") != 0 || value == NULL || *value < '0' ||
+	    *value > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (*end || errno || v == 0 || v > UINT32_MAX)
+		return -EINVAL;
+	q->u.dep.rollback_version = (uint32_t)v;
+	return 0;
+}
+
+static void handle_rollback(struct api_req *q)
+{
+	if (http_request_query_foreach(q->http, rollback_arg, q)) {
+		respond_error(q, 400, "invalid_request",
+			      "rollback takes only ?version=<n>, a version "
+			      "number from GET /functions/<name>/versions");
+		return;
+	}
+	start_change(q, ENGINE_CHANGE_ROLLBACK);
+}
+
+static void handle_secret(struct api_req *q)
+{
+	if (strcmp(http_request_method(q->http), "PUT") == 0)
+		start_change(q, ENGINE_CHANGE_SECRET_PUT);
+	else
+		start_change(q, ENGINE_CHANGE_SECRET_DELETE);
 }
 
 static void handle_functions(struct api_req *q)
@@ -545,6 +714,21 @@ static void on_handle(void *opaque, struct http_request *http)
 	case API_ROUTE_FUNCTIONS:
 		handle_functions(q);
 		break;
+	case API_ROUTE_FN_ENV:
+		handle_env(q);
+		break;
+	case API_ROUTE_FN_SECRETS:
+		respond_or_404(q, engine_secrets(q->api->engine, q->name));
+		break;
+	case API_ROUTE_FN_SECRET:
+		handle_secret(q);
+		break;
+	case API_ROUTE_FN_VERSIONS:
+		respond_or_404(q, engine_versions(q->api->engine, q->name));
+		break;
+	case API_ROUTE_FN_ROLLBACK:
+		handle_rollback(q);
+		break;
 	case API_ROUTE_METRICS:
 		handle_metrics(q);
 		break;
@@ -575,7 +759,7 @@ static void on_done(void *opaque, struct http_request *http)
 		q->orphaned = 1; /* the engine callback frees it */
 		return;
 	}
-	free(q);
+	req_free(q);
 }
 
 /* ---- life cycle ---- */

@@ -8,7 +8,9 @@
 #include "metrics.h"
 
 /*
- * Routes: PUT/GET/DELETE /functions/{name}, GET /functions,
+ * Routes: PUT/GET/DELETE /functions/{name}, GET/PUT .../env, GET
+ * .../secrets, PUT/DELETE .../secrets/{secret}, GET .../versions, POST
+ * .../rollback, GET /functions,
  * POST /invoke/{name}, GET /metrics, /healthz, /readyz. Errors are
  * {"error":{"code","message","request_id"}}. Loop thread only. The engine,
  * metrics and config are borrowed and must outlive the api.
@@ -36,7 +38,21 @@ enum api_route {
 	API_ROUTE_FUNCTIONS,
 	API_ROUTE_FUNCTION,
 	API_ROUTE_INVOKE,
+	/* /functions/{name}/..., told apart by api_function_subroute */
+	API_ROUTE_FN_ENV,
+	API_ROUTE_FN_SECRETS,
+	API_ROUTE_FN_SECRET,
+	API_ROUTE_FN_VERSIONS,
+	API_ROUTE_FN_ROLLBACK,
 };
 enum api_route api_route_parse(const char *path, const char **name_out);
+
+/* What follows "/functions/": "{name}" (API_ROUTE_FUNCTION), "{name}/env",
+ * "{name}/secrets", "{name}/secrets/{secret}" (*arg = the secret's name),
+ * "{name}/versions", "{name}/rollback"; anything else is
+ * API_ROUTE_FUNCTION with the whole rest as the name (which the name check
+ * then refuses). *name_len is the length of {name}. */
+enum api_route api_function_subroute(const char *rest, size_t *name_len,
+				     const char **arg);
 
 #endif /* GLINT_API_H */

@@ -136,6 +136,7 @@ static const struct key_desc keys[] = {
 	KEY_UINT("function_workers_max", engine.function_workers_max, 0, 1024),
 	KEY_UINT("deploy_workers", engine.deploy_workers, 0, 1024),
 	KEY_UINT("deploy_queue_max", engine.deploy_queue_max, 0, 1024),
+	KEY_UINT("keep_versions", engine.keep_versions, 1, 1000),
 	KEY_UINT("max_functions", engine.max_functions, 0, 1000000),
 	KEY_UINT("max_vms", engine.max_vms, 0, 1000000),
 	KEY_UINT("max_warm_vms", engine.max_warm_vms, 0, 1000000),

@@ -423,6 +423,123 @@ START_TEST(test_bad_token)
 }
 END_TEST
 
+START_TEST(test_env_secret_versions_rollback)
+{
+	static const char value[] = "cli-secret-7Yq2\n";
+	struct glint_run r;
+	char path[512];
+	json_t *j;
+	char *log;
+	size_t len;
+	FILE *f;
+
+	deploy("cfg", "guest/examples/echo.elf");
+	GLINT(&r, "env", "set", "cfg", "A=1", "B=two words");
+	expect_ok(&r, "env set");
+	glint_run_free(&r);
+	GLINT(&r, "env", "get", "cfg");
+	expect_ok(&r, "env get");
+	ck_assert_str_eq(r.out, "A=1\nB=two words\n");
+	glint_run_free(&r);
+	GLINT(&r, "env", "unset", "cfg", "A");
+	expect_ok(&r, "env unset");
+	glint_run_free(&r);
+	GLINT(&r, "--json", "env", "get", "cfg");
+	expect_ok(&r, "env get --json");
+	j = parse_json(&r);
+	ck_assert_int_eq(json_object_size(json_object_get(j, "env")), 1);
+	json_decref(j);
+	glint_run_free(&r);
+	GLINT(&r, "env", "set", "cfg", "9X=1");
+	ck_assert_int_eq(r.exit_code, 1);
+	ck_assert(glint_run_one_error_line(&r));
+	ck_assert_ptr_nonnull(strstr(r.err, "invalid variable name"));
+	glint_run_free(&r);
+
+	/* Secret values come from stdin or a file; one newline dropped. */
+	cli(&r, value, strlen(value),
+	    (const char *[]){"secret", "set", "cfg", "KEY", NULL});
+	expect_ok(&r, "secret set (stdin)");
+	glint_run_free(&r);
+	snprintf(path, sizeof(path), "%s/secret-file", daemon_proc.dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(value, f);
+	fclose(f);
+	GLINT(&r, "secret", "set", "cfg", "KEY2", "--file", path);
+	expect_ok(&r, "secret set --file");
+	glint_run_free(&r);
+	GLINT(&r, "secret", "set", "cfg", "KEY3", "--data", "x");
+	ck_assert_int_eq(r.exit_code, 2); /* never from argv */
+	glint_run_free(&r);
+	GLINT(&r, "secret", "ls", "cfg");
+	expect_ok(&r, "secret ls");
+	ck_assert_ptr_nonnull(strstr(r.out, "KEY "));
+	ck_assert_ptr_nonnull(strstr(r.out, "KEY2 "));
+	ck_assert_ptr_null(strstr(r.out, "cli-secret"));
+	glint_run_free(&r);
+	GLINT(&r, "secret", "rm", "cfg", "KEY2");
+	expect_ok(&r, "secret rm");
+	glint_run_free(&r);
+	GLINT(&r, "secret", "rm", "cfg", "KEY2");
+	ck_assert_int_eq(r.exit_code, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "secret_not_found"));
+	glint_run_free(&r);
+
+	/* A redeploy with one flag keeps the rest; versions; rollback. */
+	GLINT(&r, "deploy", "cfg", harness_built("guest/examples/echo.elf"),
+	      "--queue", "7", "--idle", "9000", "--queue-timeout", "1234");
+	expect_ok(&r, "deploy with settings");
+	glint_run_free(&r);
+	GLINT(&r, "deploy", "cfg", harness_built("guest/examples/echo.elf"),
+	      "--warm", "2");
+	expect_ok(&r, "redeploy");
+	glint_run_free(&r);
+	GLINT(&r, "--json", "info", "cfg");
+	expect_ok(&r, "info");
+	j = parse_json(&r);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "queue_max")),
+			 7);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "idle_ms")),
+			 9000);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(j, "queue_timeout_ms")),
+		1234);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "min_warm")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "version")), 3);
+	json_decref(j);
+	glint_run_free(&r);
+	GLINT(&r, "versions", "cfg");
+	expect_ok(&r, "versions");
+	ck_assert_ptr_nonnull(strstr(r.out, "VERSION"));
+	ck_assert_ptr_nonnull(strstr(r.out, "\n3 "));
+	ck_assert_ptr_nonnull(strstr(r.out, "\n1 "));
+	glint_run_free(&r);
+	GLINT(&r, "rollback", "cfg");
+	expect_ok(&r, "rollback");
+	ck_assert_str_eq(r.out, "cfg is at version 2\n");
+	glint_run_free(&r);
+	GLINT(&r, "rollback", "cfg", "1");
+	expect_ok(&r, "rollback 1");
+	ck_assert_str_eq(r.out, "cfg is at version 1\n");
+	glint_run_free(&r);
+	GLINT(&r, "rollback", "cfg", "99");
+	ck_assert_int_eq(r.exit_code, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "version_not_found"));
+	glint_run_free(&r);
+	GLINT(&r, "deploy", "cfg", harness_built("guest/examples/echo.elf"),
+	      "--idle", "5");
+	ck_assert_int_eq(r.exit_code, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "--idle"));
+	glint_run_free(&r);
+
+	log = harness_read_file(daemon_proc.log_path, &len);
+	ck_assert_ptr_nonnull(log);
+	ck_assert(memmem(log, len, "cli-secret", 10) == NULL);
+	free(log);
+}
+END_TEST
+
 static Suite *cli_e2e_suite(void)
 {
 	Suite *s = suite_create("cli-e2e");
@@ -438,6 +555,7 @@ static Suite *cli_e2e_suite(void)
 	tcase_add_test(t, test_stats_after_calls);
 	tcase_add_test(t, test_new_make_deploy_invoke);
 	tcase_add_test(t, test_bad_token);
+	tcase_add_test(t, test_env_secret_versions_rollback);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -69,6 +69,34 @@ START_TEST(test_args_rejects)
 }
 END_TEST
 
+START_TEST(test_args_settings_and_secret_file)
+{
+	char *deploy[] = {"fn",	    "img", "--queue", "3", "--queue-timeout=40",
+			  "--idle", "500"};
+	char *secret[] = {"set", "fn", "K", "--file", "v.txt"};
+	char *secret_data[] = {"set", "fn", "K", "--data", "v"};
+	struct cli_args a = {0}, b = {0}, c = {0};
+	char err[128];
+
+	ck_assert_int_eq(cli_args_parse(7, deploy, CLI_OPT_DEPLOY, 0, &a, NULL,
+					err, sizeof(err)),
+			 0);
+	ck_assert_str_eq(a.queue, "3");
+	ck_assert_str_eq(a.queue_timeout, "40");
+	ck_assert_str_eq(a.idle, "500");
+	ck_assert_int_eq(cli_args_parse(5, secret, CLI_OPT_SECRET, 0, &b, NULL,
+					err, sizeof(err)),
+			 0);
+	ck_assert_str_eq(b.file, "v.txt");
+	ck_assert_int_eq(b.npos, 3);
+	/* A secret's value never comes from the command line. */
+	ck_assert_int_eq(cli_args_parse(5, secret_data, CLI_OPT_SECRET, 0, &c,
+					NULL, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_str_eq(err, "unknown option '--data'");
+}
+END_TEST
+
 START_TEST(test_args_values)
 {
 	char url[64];
@@ -370,8 +398,9 @@ END_TEST
 
 START_TEST(test_help)
 {
-	static const char *const cmds[] = {"deploy", "invoke", "list", "info",
-					   "rm",     "stats",  "new"};
+	static const char *const cmds[] = {
+		"deploy", "invoke", "list",   "info",	  "rm",	     "stats",
+		"new",	  "env",    "secret", "versions", "rollback"};
 	char want[64];
 	struct glint_run r;
 
@@ -495,6 +524,7 @@ static Suite *cli_suite(void)
 
 	tcase_add_test(t, test_args_forms);
 	tcase_add_test(t, test_args_rejects);
+	tcase_add_test(t, test_args_settings_and_secret_file);
 	tcase_add_test(t, test_args_values);
 	tcase_add_test(t, test_stats_parse_and_quantiles);
 	tcase_add_test(t, test_stats_inf_bucket_and_escapes);

@@ -14,6 +14,7 @@
 #include <linux/kvm.h>
 
 #include "engine.h"
+#include "fnconfig.h"
 #include "engine_internal.h"
 #include "exit.h"
 #include "log.h"
@@ -535,6 +536,120 @@ START_TEST(workers_poll_end_keeps_late_posts)
 }
 END_TEST
 
+/* store_put/store_get: round trip, 0600, torn or edited files refused. */
+START_TEST(store_blob_round_trip_and_torn)
+{
+	static const char data[] = "name\0001\000value\000";
+	char path[600];
+	uint8_t *got = NULL;
+	size_t len = 0;
+	struct stat st;
+	char err[256];
+	int fd;
+
+	ck_assert_int_eq(store_put(dirfd_, "f.secrets", data, sizeof(data) - 1,
+				   err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(store_get(dirfd_, "f.secrets", 1024, &got, &len), 0);
+	ck_assert_uint_eq(len, sizeof(data) - 1);
+	ck_assert_mem_eq(got, data, len);
+	free(got);
+	snprintf(path, sizeof(path), "%s/f.secrets", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	ck_assert_int_eq(store_get(dirfd_, "f.secrets", 4, &got, &len), -EFBIG);
+	ck_assert_int_eq(store_get(dirfd_, "none", 1024, &got, &len), -ENOENT);
+	/* One byte changed, then cut short: both refused. */
+	fd = open(path, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "X", 1, 20), 1);
+	ck_assert_int_eq(store_get(dirfd_, "f.secrets", 1024, &got, &len),
+			 -EINVAL);
+	ck_assert_int_eq(ftruncate(fd, 30), 0);
+	close(fd);
+	ck_assert_int_eq(store_get(dirfd_, "f.secrets", 1024, &got, &len),
+			 -EINVAL);
+	ck_assert_int_eq(store_unlink(dirfd_, "f.secrets"), 0);
+	ck_assert_int_eq(store_unlink(dirfd_, "f.secrets"), 0);
+}
+END_TEST
+
+START_TEST(fnconfig_names_env_and_blocks)
+{
+	json_t *env = json_pack("{s:s, s:s}", "B", "2", "A_1", "x=y");
+	char err[256], *block;
+	size_t len;
+
+	ck_assert(fnconfig_name_valid("_a9", 3));
+	ck_assert(!fnconfig_name_valid("9a", 2));
+	ck_assert(!fnconfig_name_valid("a-b", 3));
+	ck_assert(!fnconfig_name_valid("", 0));
+	ck_assert_int_eq(fnconfig_env_check(env, err, sizeof(err)), 0);
+	ck_assert_int_eq(fnconfig_env_block(env, &block, &len), 0);
+	/* In the object's order, each NAME=VALUE\0, then one more \0. */
+	ck_assert_uint_eq(len, sizeof("B=2\0A_1=x=y\0"));
+	ck_assert_mem_eq(block, "B=2\0A_1=x=y\0", len);
+	free(block);
+	json_object_set_new(env, "C", json_integer(1));
+	ck_assert_int_eq(fnconfig_env_check(env, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "variable C"));
+	json_decref(env);
+	ck_assert_int_eq(fnconfig_env_block(NULL, &block, &len), 0);
+	ck_assert_ptr_null(block);
+	ck_assert_uint_eq(len, 0);
+}
+END_TEST
+
+START_TEST(fnconfig_secrets_put_encode_decode)
+{
+	struct fn_secrets s = {0}, d = {0};
+	char err[256], *block;
+	uint8_t *file;
+	size_t len, flen;
+
+	ck_assert_int_eq(
+		fnconfig_secrets_put(&s, "Z", "zz", 2, 5, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+		fnconfig_secrets_put(&s, "A", "a", 1, 7, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+		fnconfig_secrets_put(&s, "Z", "new", 3, 9, err, sizeof(err)),
+		0);
+	ck_assert_uint_eq(s.n, 2);
+	ck_assert_str_eq(s.v[0].name, "A"); /* sorted */
+	ck_assert_int_eq(fnconfig_secrets_block(&s, &block, &len), 0);
+	ck_assert_mem_eq(block, "A=a\0Z=new\0", len);
+	ck_assert_uint_eq(len, sizeof("A=a\0Z=new\0"));
+	fnconfig_block_free(block, len);
+	ck_assert_int_eq(fnconfig_secrets_encode(&s, &file, &flen), 0);
+	ck_assert_int_eq(fnconfig_secrets_decode(file, flen, &d), 0);
+	ck_assert_uint_eq(d.n, 2);
+	ck_assert_str_eq(d.v[1].value, "new");
+	ck_assert_int_eq(d.v[1].updated_ms, 9);
+	/* A torn record is refused as a whole. */
+	fnconfig_secrets_free(&d);
+	ck_assert_int_eq(fnconfig_secrets_decode(file, flen - 1, &d), -EINVAL);
+	ck_assert_uint_eq(d.n, 0);
+	free(file);
+	ck_assert_int_eq(fnconfig_secrets_del(&s, "A"), 0);
+	ck_assert_int_eq(fnconfig_secrets_del(&s, "A"), -ENOENT);
+	ck_assert_int_eq(
+		fnconfig_secret_check("OK", "qq\0qq", 5, err, sizeof(err)),
+		-EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "secret OK"));
+	ck_assert_ptr_null(strstr(err, "qq"));
+	for (int i = 0; i < FNCONFIG_SECRET_COUNT_MAX; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "S%d", i);
+		fnconfig_secrets_put(&s, name, "v", 1, 1, err, sizeof(err));
+	}
+	ck_assert_int_eq(fnconfig_secrets_put(&s, "ONE_MORE", "v", 1, 1, err,
+					      sizeof(err)),
+			 -E2BIG);
+	fnconfig_secrets_free(&s);
+}
+END_TEST
+
 /* ---- outcomes ---------------------------------------------------------- */
 
 /* The codes clients see in error bodies, metrics and the CLI: stable. */
@@ -562,6 +677,11 @@ START_TEST(outcome_codes_stable)
 		{ENGINE_STORAGE_FULL, "insufficient_storage"},
 		{ENGINE_BUDGET_EXCEEDED, "budget_exceeded"},
 		{ENGINE_DEPLOY_QUEUE_FULL, "deploy_queue_full"},
+		{ENGINE_INVALID_ENV, "invalid_env"},
+		{ENGINE_INVALID_SECRET, "invalid_secret"},
+		{ENGINE_SECRET_NOT_FOUND, "secret_not_found"},
+		{ENGINE_VERSION_NOT_FOUND, "version_not_found"},
+		{ENGINE_NO_PREVIOUS_VERSION, "no_previous_version"},
 	};
 	enum engine_outcome o;
 
@@ -748,12 +868,15 @@ static Suite *suite(void)
 	tcase_add_test(t, settings_cross_check);
 	tcase_add_test(t, name_validation);
 	tcase_add_test(t, sha256_vectors);
+	tcase_add_test(t, fnconfig_names_env_and_blocks);
+	tcase_add_test(t, fnconfig_secrets_put_encode_decode);
 	suite_add_tcase(s, t);
 	t = tcase_create("store");
 	tcase_add_checked_fixture(t, store_setup, store_teardown);
 	tcase_add_test(t, store_round_trip);
 	tcase_add_test(t, store_corrupt_skipped_and_temp_cleaned);
 	tcase_add_test(t, store_second_open_refused);
+	tcase_add_test(t, store_blob_round_trip_and_torn);
 	suite_add_tcase(s, t);
 	t = tcase_create("workers");
 	tcase_add_loop_test(t, workers_run_and_deliver, 0,

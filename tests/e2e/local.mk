@@ -58,3 +58,11 @@ tests_e2e_test_service_tls_CPPFLAGS = $(tests_e2e_test_service_CPPFLAGS) \
 	-DSERVICE_TLS_BINARY=1
 tests_e2e_test_service_tls_LDADD = $(tests_e2e_test_service_LDADD)
 tests_e2e_test_service_tls_DEPENDENCIES = $(E2E_DEPS)
+
+# Environment, secrets, kept versions and rollback (KVM).
+check_PROGRAMS += tests/e2e/test_fnconfig
+TESTS += tests/e2e/test_fnconfig
+tests_e2e_test_fnconfig_SOURCES = tests/e2e/test_fnconfig.c $(E2E_HARNESS)
+tests_e2e_test_fnconfig_CPPFLAGS = $(E2E_CPPFLAGS)
+tests_e2e_test_fnconfig_LDADD = $(E2E_LDADD)
+tests_e2e_test_fnconfig_DEPENDENCIES = $(E2E_DEPS)

@@ -86,6 +86,42 @@ START_TEST(bad_flags)
 }
 END_TEST
 
+START_TEST(function_subroutes)
+{
+	static const struct {
+		const char *rest;
+		enum api_route route;
+		size_t name_len;
+		const char *arg;
+	} cases[] = {
+		{"f", API_ROUTE_FUNCTION, 1, NULL},
+		{"f/env", API_ROUTE_FN_ENV, 1, NULL},
+		{"fn/secrets", API_ROUTE_FN_SECRETS, 2, NULL},
+		{"fn/secrets/API_KEY", API_ROUTE_FN_SECRET, 2, "API_KEY"},
+		{"fn/secrets/", API_ROUTE_FN_SECRET, 2, ""},
+		{"f/versions", API_ROUTE_FN_VERSIONS, 1, NULL},
+		{"f/rollback", API_ROUTE_FN_ROLLBACK, 1, NULL},
+		/* anything else: the whole rest is the (invalid) name */
+		{"../escape", API_ROUTE_FUNCTION, 9, NULL},
+		{"f/env/x", API_ROUTE_FUNCTION, 7, NULL},
+		{"f/", API_ROUTE_FUNCTION, 2, NULL},
+	};
+	const char *arg;
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(
+			api_function_subroute(cases[i].rest, &len, &arg),
+			cases[i].route);
+		ck_assert_uint_eq(len, cases[i].name_len);
+		if (cases[i].arg)
+			ck_assert_str_eq(arg, cases[i].arg);
+		else
+			ck_assert_ptr_null(arg);
+	}
+}
+END_TEST
+
 START_TEST(routes)
 {
 	const char *name;
@@ -113,6 +149,7 @@ int main(void)
 	TCase *tc = tcase_create("config");
 
 	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, function_subroutes);
 	tcase_add_test(tc, flags);
 	tcase_add_test(tc, bad_flags);
 	tcase_add_test(tc, routes);

@@ -83,6 +83,15 @@ tests_robust_test_faults_ns_DEPENDENCIES = $(ROBUST_DEPS)
 # SECURITY.md maps every defence to the tests here and elsewhere.
 EXTRA_DIST += SECURITY.md
 
+# SIGKILL during environment, secret and rollback changes (KVM).
+check_PROGRAMS += tests/robust/test_crash_config
+TESTS += tests/robust/test_crash_config
+tests_robust_test_crash_config_SOURCES = tests/robust/test_crash_config.c \
+	$(ROBUST_COMMON)
+tests_robust_test_crash_config_CPPFLAGS = $(ROBUST_CPPFLAGS)
+tests_robust_test_crash_config_LDADD = $(ROBUST_LDADD)
+tests_robust_test_crash_config_DEPENDENCIES = $(ROBUST_DEPS)
+
 # The raw fpuleak guest: no caller's input survives in CPU state.
 check_PROGRAMS += tests/robust/test_isolation
 TESTS += tests/robust/test_isolation
