@@ -16,14 +16,15 @@
 #include "vm_internal.h"
 
 /*
- * Usage: vmbench [-c cpu] [-n samples] [-m all|warm|restore|hostcall]
- *                [builddir]
+ * Usage: vmbench [-c cpu] [-n samples]
+ *        [-m all|warm|restore|request|hostcall] [builddir]
  * Images come from builddir (default $GLINT_BUILDDIR or "."): echo and
- * hello examples, tests/guests/dirty.elf. Every series prints median and
- * p99 in microseconds over n samples (default 1000). -m warm runs only the
- * floor and the warm call; -m restore only the restore-strategy table
- * (a 1 GiB VM, several seconds per row); -m hostcall the floor and one
- * no-op host call (tests/guests/hostcall.elf), with their ratio.
+ * hello examples, tests/guests/dirty.elf, tests/guests/hostcall.elf. Every
+ * series prints median and p99 in microseconds over n samples (default
+ * 1000). -m warm runs only the floor and the warm call; -m request the
+ * warm call with and without request metadata (10 headers, a query); -m
+ * restore only the restore-strategy table (a 1 GiB VM, several seconds per
+ * row); -m hostcall the floor and one no-op host call, with their ratio.
  */
 
 #define MiB (1024ull * 1024ull)
@@ -163,6 +164,78 @@ static double bench_warm(uint64_t *ns, uint64_t *ns_call)
 	vm_snapshot_unref(snap);
 	image_release(&img);
 	return med;
+}
+
+/* The cost of request metadata: the same warm echo call with a bare POST
+ * request (method and body only) and with a request of 10 headers and a
+ * query string, interleaved so that both see the same machine. */
+static void bench_request(uint64_t *bare, uint64_t *full)
+{
+	static const char *const hv[10][2] = {
+		{"Host", "api.example.com"},
+		{"User-Agent", "curl/8.5.0"},
+		{"Accept", "application/json"},
+		{"Accept-Encoding", "gzip, deflate, br"},
+		{"Content-Type", "application/json"},
+		{"Content-Length", "200"},
+		{"Authorization", "Bearer 0123456789abcdef0123456789abcdef"},
+		{"X-Request-Source", "bench"},
+		{"X-Forwarded-For", "203.0.113.7"},
+		{"Cookie", "session=abcdef0123456789; theme=dark"}};
+	static const char *const qv[3][2] = {
+		{"page", "2"}, {"sort", "name asc"}, {"filter", "a&b"}};
+	struct vm_kv headers[10], query[3];
+	struct vm_request min = {.method = {"POST", 4}, .scheme = {"http", 4}};
+	struct vm_request req;
+	struct image img;
+	struct vm *vm;
+	struct vm_snapshot *snap;
+	struct vm_call_result res;
+	struct vm_error err;
+	char input[200];
+	struct vm_call_args a = {.input = input, .input_len = sizeof(input)};
+	double b, f;
+
+	for (int i = 0; i < 10; i++)
+		headers[i] = (struct vm_kv){{hv[i][0], strlen(hv[i][0])},
+					    {hv[i][1], strlen(hv[i][1])}};
+	for (int i = 0; i < 3; i++)
+		query[i] = (struct vm_kv){{qv[i][0], strlen(qv[i][0])},
+					  {qv[i][1], strlen(qv[i][1])}};
+	req = min;
+	req.path_raw = req.path = (struct vm_str){"/items/42", 9};
+	req.query_raw =
+		(struct vm_str){"page=2&sort=name+asc&filter=a%26b", 33};
+	req.client_addr = (struct vm_str){"203.0.113.7", 11};
+	req.client_port = 54321;
+	req.request_id = (struct vm_str){"5f0c2a9e00000012", 16};
+	req.headers = headers;
+	req.nheaders = 10;
+	req.query = query;
+	req.nquery = 3;
+	memset(input, 'x', sizeof(input));
+	load("guest/examples/echo.elf", &img);
+	snap = boot(&img, 16 * MiB, &vm);
+	for (int i = -100; i < samples; i++) {
+		for (int k = 0; k < 2; k++) {
+			uint64_t t0 = now_ns();
+
+			a.request = k ? &req : &min;
+			if (vm_call(vm, &a, &res, &err) ||
+			    res.output_len != sizeof(input) ||
+			    vm_restore(vm, NULL))
+				die("request call", &err);
+			if (i >= 0)
+				(k ? full : bare)[i] = now_ns() - t0;
+		}
+	}
+	b = report("warm call: bare POST request, 200 B body", bare, samples);
+	f = report("warm call: + 10 headers, query, path", full, samples);
+	printf("%-44s %+.1f us per call\n", "request metadata cost (median)",
+	       f - b);
+	vm_destroy(vm);
+	vm_snapshot_unref(snap);
+	image_release(&img);
 }
 
 static void bench_restore(uint64_t *ns)
@@ -482,12 +555,13 @@ int main(int argc, char **argv)
 		else if (opt == 'm' &&
 			 (!strcmp(optarg, "all") || !strcmp(optarg, "warm") ||
 			  !strcmp(optarg, "restore") ||
+			  !strcmp(optarg, "request") ||
 			  !strcmp(optarg, "hostcall")))
 			mode = optarg;
 		else {
 			fprintf(stderr,
 				"usage: %s [-c cpu] [-n samples] "
-				"[-m all|warm|restore|hostcall] "
+				"[-m all|warm|restore|request|hostcall] "
 				"[builddir]\n",
 				argv[0]);
 			return 2;
@@ -516,13 +590,16 @@ int main(int argc, char **argv)
 		printf("%-44s %.2fx\n", "no-op host call / floor",
 		       bench_hostcall(a) / floor_us);
 	}
-	if (strcmp(mode, "restore") && strcmp(mode, "hostcall")) {
+	if (!strcmp(mode, "request")) {
+		bench_request(a, b);
+	} else if (strcmp(mode, "restore") && strcmp(mode, "hostcall")) {
 		floor_us = bench_floor(a);
 		warm_us = bench_warm(a, b);
 		printf("%-44s %.2fx\n", "warm call / floor",
 		       warm_us / floor_us);
 	}
 	if (!strcmp(mode, "all")) {
+		bench_request(a, b);
 		bench_restore(a);
 		bench_clone(a, b);
 		bench_boot(a);

@@ -16,8 +16,23 @@
 #include "deadline.h"
 #include "vm_internal.h"
 
-static int load_image(struct vm *vm, const struct image *img)
+/* Copies an environment or secrets block to its read-only place. */
+static int load_block(struct vm *vm, uint64_t gpa, const char *b, size_t n)
 {
+	void *p;
+
+	if (n == 0)
+		return 0;
+	if (guestmem_ptr(&vm->gm, gpa, n, &p))
+		return -EINVAL;
+	memcpy(p, b, n);
+	return 0;
+}
+
+static int load_image(struct vm *vm, const struct image *img,
+		      const struct vm_config *cfg)
+{
+	const struct glint_boot_info *boot = &vm->snap->boot;
 	struct glint_call_page *cp;
 	void *p;
 
@@ -33,10 +48,13 @@ static int load_image(struct vm *vm, const struct image *img)
 			return -EINVAL;
 		memcpy(p, img->data + s->file_offset, s->file_bytes);
 	}
+	if (load_block(vm, boot->env_gpa, cfg->env, cfg->env_bytes) ||
+	    load_block(vm, boot->secrets_gpa, cfg->secrets, cfg->secrets_bytes))
+		return -EINVAL;
 	if (guestmem_ptr(&vm->gm, GLINT_CALL_PAGE_GPA, sizeof(*cp), &p))
 		return -EINVAL;
 	cp = p;
-	cp->boot = vm->snap->boot;
+	cp->boot = *boot;
 	return 0;
 }
 
@@ -279,7 +297,7 @@ static int boot_vm(struct vm *vm, const struct image *img,
 	rc = vm_create_kvm(vm, err);
 	if (rc)
 		return rc;
-	if (load_image(vm, img))
+	if (load_image(vm, img, cfg))
 		return vm_host_error(err, EINVAL, "loading image");
 	rc = set_entry_state(vm, img->entry_gpa, err);
 	if (rc)

@@ -12,6 +12,8 @@
 
 #include "deadline.h"
 #include "guestlog.h"
+#include "request.h"
+#include "resphead.h"
 #include "vm_internal.h"
 
 static int64_t wall_ns(void)
@@ -100,18 +102,18 @@ uint32_t vm_take_logs(struct vm *vm, uint64_t call_id, vm_log_fn log,
 static int write_call(struct vm *vm, const struct vm_call_args *args)
 {
 	const struct glint_boot_info *boot = &vm->snap->boot;
+	size_t in_len = request_size(args->request, args->input_len);
 	struct glint_call_page *cp;
 	void *p, *in;
 
 	if (guestmem_ptr(&vm->gm, GLINT_CALL_PAGE_GPA, sizeof(*cp), &p) ||
-	    guestmem_ptr(&vm->gm, boot->in_gpa, args->input_len, &in))
+	    guestmem_ptr(&vm->gm, boot->in_gpa, in_len, &in))
 		return -EFAULT;
 	cp = p;
-	if (args->input_len)
-		memcpy(in, args->input, args->input_len);
-	vm->host_in_bytes = args->input_len;
+	request_write(in, args->request, args->input, args->input_len);
+	vm->host_in_bytes = in_len;
 	cp->call.call_id = args->call_id;
-	cp->call.in_len = args->input_len;
+	cp->call.in_len = in_len;
 	if (getrandom(cp->call.seed, sizeof(cp->call.seed), GRND_NONBLOCK) !=
 	    (ssize_t)sizeof(cp->call.seed))
 		return -errno;
@@ -192,7 +194,7 @@ static int finish_done(struct vm *vm, const struct exit_done *done,
 	const struct glint_boot_info *boot = &vm->snap->boot;
 	const struct glint_call_page *cp =
 		(const void *)(vm->ram + GLINT_CALL_PAGE_GPA);
-	const void *out;
+	const void *out, *head;
 	uint8_t ct[GLINT_CONTENT_TYPE_MAX];
 
 	if (guestmem_cptr(&vm->gm, boot->out_gpa, done->out_len, &out)) {
@@ -200,6 +202,17 @@ static int finish_done(struct vm *vm, const struct exit_done *done,
 		return -EIO;
 	}
 	res->status = done->status;
+	res->http_status = 200;
+	/* A function error is a 500 whatever the function set before. */
+	if (done->status == GLINT_STATUS_OK &&
+	    (guestmem_cptr(&vm->gm, GLINT_RESP_HEAD_GPA, GLINT_RESP_HEAD_BYTES,
+			   &head) ||
+	     resphead_check(*(const volatile uint32_t *)&cp->result.status,
+			    head, GLINT_RESP_HEAD_BYTES, res, err->message,
+			    sizeof(err->message)))) {
+		err->kind = VM_ERR_RESPONSE;
+		return -EIO;
+	}
 	res->output = out;
 	res->output_len = done->out_len;
 	memcpy(ct, cp->result.content_type, sizeof(ct));
@@ -299,7 +312,8 @@ int vm_call(struct vm *vm, const struct vm_call_args *args,
 	reset_result(res, err);
 	if (!vm->pristine)
 		return -EBUSY;
-	if (args->input_len > vm->snap->boot.in_cap)
+	if (request_size(args->request, args->input_len) >
+	    vm->snap->boot.in_cap)
 		return -E2BIG;
 	if (args->input_len && !args->input)
 		return -EINVAL;

@@ -9,6 +9,8 @@ vmm_libglintvmm_a_SOURCES += \
 	vmm/guestlog.c vmm/guestlog.h \
 	vmm/guestmem.c vmm/guestmem.h \
 	vmm/kvm.c \
+	vmm/request.c vmm/request.h \
+	vmm/resphead.c vmm/resphead.h \
 	vmm/layout.c vmm/layout.h \
 	vmm/paging_x86_64.c vmm/paging_x86_64.h \
 	vmm/restore.c \

@@ -18,11 +18,15 @@
  *   0x00002000  call page (1 page)         user RW NX   struct glint_call_page
  *   0x00003000  log buffer (16 KiB)        user RW NX   see glint_call_result
  *   0x00007000  reserved                   not mapped
+ *   0x00008000  response head (32 KiB)     user RW NX   glint_response_head
  *   0x00010000  image (PT_LOAD segments)   per segment: RX, R or RW+NX
  *   ...         heap                       user RW NX   up to the guard page
  *   ...         guard page                 not mapped
  *   ...         stack                      user RW NX   grows down to the guard
- *   in_gpa      input area                 user R  NX   written by the host
+ *   env_gpa     environment block          user R  NX   host, at boot (0 pages
+ *   secrets_gpa secrets block              user R  NX   when empty)
+ *   in_gpa      input area                 user R  NX   written by the host:
+ *               struct glint_request, string/table region, body
  *   out_gpa     output area                user RW NX   ends at mem_bytes
  *   0x40000000  system slot                supervisor, KVM_MEM_READONLY:
  *               page tables, GDT, IDT, TSS + I/O bitmap, ring-0 fault stubs
@@ -43,6 +47,8 @@
 #define GLINT_CALL_PAGE_GPA 0x2000ull
 #define GLINT_LOG_GPA 0x3000ull
 #define GLINT_LOG_BYTES 0x4000ull
+#define GLINT_RESP_HEAD_GPA 0x8000ull
+#define GLINT_RESP_HEAD_BYTES 0x8000ull
 #define GLINT_IMAGE_BASE 0x10000ull /* lowest address of any PT_LOAD segment */
 #define GLINT_SYS_GPA 0x40000000ull /* start of the read-only system slot */
 
@@ -152,7 +158,18 @@ struct glint_boot_info {
 	uint64_t in_cap;    /* input area size in bytes */
 	uint64_t out_gpa;   /* output area */
 	uint64_t out_cap;   /* output area size in bytes */
-	uint64_t reserved1; /* 0; pads the struct to the documented 96 bytes */
+	uint64_t reserved1; /* 0 */
+	/* Environment and secrets: read-only blocks written by the host at
+	 * boot (before init, so part of the snapshot; changing them is a
+	 * redeploy). Each is a sequence of "NAME=VALUE\0" entries ended by an
+	 * empty entry ("\0"); env_bytes/secrets_bytes count every byte
+	 * including the final "\0". gpa 0 and bytes 0 when there is none.
+	 * Secrets are not part of the environment (getenv does not see
+	 * them). */
+	uint64_t env_gpa;
+	uint64_t env_bytes;
+	uint64_t secrets_gpa;
+	uint64_t secrets_bytes;
 };
 
 /* Written by the host before every call (after the restore). */
@@ -168,13 +185,18 @@ struct glint_call_header {
  * fault or a timeout. Untrusted: the host bounds every field. */
 struct glint_call_result {
 	char content_type[GLINT_CONTENT_TYPE_MAX]; /* NUL-terminated; "" means
-	                                              application/json */
+	                                              application/json; a
+	                                              Content-Type response
+	                                              header wins over it */
 	uint32_t log_len;     /* valid bytes in the log buffer at GLINT_LOG_GPA:
 	                         lines separated by '\n', each optionally
 	                         starting with "<level>" (a digit 0-7 in angle
 	                         brackets); <= GLINT_LOG_BYTES */
 	uint32_t log_dropped; /* lines the guest dropped because the buffer
 	                         was full */
+	uint32_t status;      /* HTTP status; 0 = not set = 200. The host
+	                         accepts 100-599 except 101 */
+	uint32_t reserved0;   /* 0 */
 };
 
 struct glint_call_page {
@@ -184,15 +206,103 @@ struct glint_call_page {
 };
 
 #define GLINT_CALL_PAGE_BOOT_OFFSET 0
-#define GLINT_CALL_PAGE_CALL_OFFSET 96
-#define GLINT_CALL_PAGE_RESULT_OFFSET 160
+#define GLINT_CALL_PAGE_CALL_OFFSET 128
+#define GLINT_CALL_PAGE_RESULT_OFFSET 192
 
 /* The layout is part of the ABI: both compilers must agree on it. */
-_Static_assert(sizeof(struct glint_boot_info) == 96, "boot info layout");
+_Static_assert(sizeof(struct glint_boot_info) == 128, "boot info layout");
 _Static_assert(sizeof(struct glint_call_header) == 64, "call header layout");
-_Static_assert(sizeof(struct glint_call_result) == 72, "call result layout");
-_Static_assert(sizeof(struct glint_call_page) == 232, "call page layout");
+_Static_assert(sizeof(struct glint_call_result) == 80, "call result layout");
+_Static_assert(sizeof(struct glint_call_page) == 272, "call page layout");
 _Static_assert(sizeof(struct glint_call_page) <= GLINT_PAGE_SIZE,
 	       "call page fits its page");
+
+/* ---- the request area (at in_gpa, read-only to the guest) -------------
+ *
+ * Written by the host before every call: struct glint_request, then a
+ * string/table region, then the body. Every string is a glint_str: an
+ * (offset, length) pair relative to in_gpa, bounded by the host so that
+ * off + len <= call.in_len. Strings are not NUL-terminated; the host puts
+ * a NUL after each one anyway (not counted in len), so the SDK can hand
+ * them out as C strings. A string that contains a NUL byte of its own
+ * (only possible in decoded forms and the body) is cut there by C readers.
+ * Tables are arrays of struct glint_kv at a 4-byte aligned offset.
+ *
+ * glintd and glint-run always write a struct glint_request. A bare VMM
+ * caller (the VMM's own tests) may instead put just the body at in_gpa;
+ * the SDK tells the two apart by GLINT_REQUEST_MAGIC and then treats the
+ * whole input as the body of a POST.
+ */
+
+struct glint_str {
+	uint32_t off; /* bytes from in_gpa */
+	uint32_t len; /* bytes, the NUL after the string not counted */
+};
+
+struct glint_kv {
+	struct glint_str name;
+	struct glint_str value;
+};
+
+#define GLINT_REQUEST_MAGIC 0x31716572u /* "req1" */
+
+struct glint_request {
+	uint32_t magic;		      /* GLINT_REQUEST_MAGIC */
+	uint32_t size;		      /* sizeof(struct glint_request) */
+	struct glint_str method;      /* "GET", "POST", ... as received */
+	struct glint_str path_raw;    /* path after /invoke/<fn>, as received
+	                                (percent-encoded), "" or "/..." */
+	struct glint_str path;	      /* path_raw percent-decoded */
+	struct glint_str query_raw;   /* after '?', without it; "" if none */
+	struct glint_str client_addr; /* peer address as text */
+	struct glint_str scheme;      /* "http" or "https" */
+	struct glint_str request_id;  /* glintd's id for this request */
+	struct glint_str body;	      /* request body */
+	uint32_t client_port;	      /* peer TCP port; 0 if unknown */
+	uint32_t nheaders;	      /* entries at headers_off */
+	uint32_t headers_off; /* glint_kv[nheaders]: every request header in
+	                         arrival order, repeats kept, names as sent */
+	uint32_t nquery;      /* entries at query_off */
+	uint32_t query_off;   /* glint_kv[nquery]: query parameters in order,
+	                         names and values percent-decoded ('+' is a
+	                         space) */
+	uint32_t reserved0;   /* 0 */
+};
+
+_Static_assert(sizeof(struct glint_request) == 96, "request layout");
+_Static_assert(sizeof(struct glint_kv) == 16, "request table entry");
+
+/* ---- the response head (at GLINT_RESP_HEAD_GPA, written by the guest) --
+ *
+ * Response headers: struct glint_response_head, then nheaders packed
+ * entries, each a struct glint_resp_header followed by name_len bytes of
+ * name and value_len bytes of value (no NUL, no padding). The guest writes
+ * it during a call; the page is restored after every call. Untrusted: the
+ * host reads nheaders and bytes_used once, walks the entries within
+ * bytes_used, and ends the call with a protocol error naming the header
+ * when anything is out of bounds or invalid: names must be RFC 9110 tokens,
+ * values field-values (visible ASCII, obs-text, SP and HTAB inside; no CR,
+ * LF or NUL), within the limits below; Connection, Transfer-Encoding,
+ * Content-Length, Upgrade, Keep-Alive, TE and Trailer are refused (glintd
+ * owns framing). The SDK resets the header at the start of every call.
+ */
+
+#define GLINT_RESP_HEADERS_MAX 256 /* entries */
+#define GLINT_RESP_NAME_MAX 256	   /* bytes per name */
+#define GLINT_RESP_VALUE_MAX 8192  /* bytes per value */
+
+struct glint_response_head {
+	uint32_t nheaders;   /* entries that follow */
+	uint32_t bytes_used; /* bytes of entries after this struct */
+};
+
+struct glint_resp_header {
+	uint16_t name_len;
+	uint16_t reserved0; /* 0 */
+	uint32_t value_len;
+};
+
+_Static_assert(sizeof(struct glint_response_head) == 8, "response head");
+_Static_assert(sizeof(struct glint_resp_header) == 8, "response entry");
 
 #endif /* GLINT_ABI_H */

@@ -388,7 +388,14 @@ static int call_once(struct vm *vm, const struct options *o,
 		     const uint8_t *input, size_t input_len, uint64_t call_id,
 		     struct samples *s)
 {
+	/* What glintd would send for `POST /invoke/<fn>` with this body. */
+	static const struct vm_request post = {
+		.method = {"POST", 4},
+		.scheme = {"http", 4},
+		.client_addr = {"127.0.0.1", 9},
+	};
 	struct vm_call_args args = {
+		.request = &post,
 		.input = input,
 		.input_len = input_len,
 		.call_id = call_id,

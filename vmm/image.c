@@ -205,10 +205,12 @@ static int check_abi_note(struct parse *p, uint32_t *version)
 		if (rc == 0)
 			continue;
 		if (*version != GLINT_ABI_VERSION)
-			return fail(p,
-				    "image was built for glint ABI version %u, "
-				    "this host runs version %u",
-				    *version, GLINT_ABI_VERSION);
+			return fail(
+				p,
+				"image built for glint ABI %u; this glintd "
+				"runs ABI %u: rebuild it against the "
+				"current guest SDK (pkg-config glint-guest)",
+				*version, GLINT_ABI_VERSION);
 		return 0;
 	}
 	return fail(p, "no glint ABI note: build the image with the glint "

@@ -46,6 +46,25 @@ static int bad(char *err, size_t err_len, const char *what, uint64_t v,
 	return -EINVAL;
 }
 
+/* A block is "NAME=VALUE\0"... ended by an empty entry: it must end in
+ * "\0\0", or be the lone "\0" of no entries. */
+static int check_block(const char *what, const char *b, size_t n, char *err,
+		       size_t err_len)
+{
+	if (n == 0)
+		return 0;
+	if (!b || n > LAYOUT_BLOCK_MAX || b[n - 1] != '\0' ||
+	    (n > 1 && b[n - 2] != '\0')) {
+		if (err && err_len)
+			snprintf(err, err_len,
+				 "%s block of %zu bytes is malformed or larger "
+				 "than %llu bytes",
+				 what, n, (unsigned long long)LAYOUT_BLOCK_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int vm_config_check(const struct vm_config *cfg, char *err, size_t err_len)
 {
 	const struct {
@@ -70,6 +89,11 @@ int vm_config_check(const struct vm_config *cfg, char *err, size_t err_len)
 			return bad(err, err_len, f[i].name, f[i].v,
 				   "exceeds the 1 GiB limit");
 	}
+	if (check_block("environment", cfg->env, cfg->env_bytes, err,
+			err_len) ||
+	    check_block("secrets", cfg->secrets, cfg->secrets_bytes, err,
+			err_len))
+		return -EINVAL;
 	if (cfg->init_timeout_ms == 0) {
 		if (err && err_len)
 			snprintf(err, err_len, "init timeout must be > 0 ms");
@@ -121,8 +145,10 @@ int layout_compute(const struct vm_config *cfg, const struct image *img,
 	char dummy[1];
 	uint64_t mem = cfg->mem_bytes;
 	uint64_t img_end = page_up(img->end_gpa);
-	uint64_t top = cfg->stack_bytes + PAGE + cfg->input_max_bytes +
-		       cfg->output_max_bytes;
+	uint64_t env_pages = page_up(cfg->env_bytes);
+	uint64_t sec_pages = page_up(cfg->secrets_bytes);
+	uint64_t top = cfg->stack_bytes + PAGE + env_pages + sec_pages +
+		       cfg->input_max_bytes + cfg->output_max_bytes;
 
 	if (!err || !err_len) {
 		err = dummy;
@@ -148,7 +174,12 @@ int layout_compute(const struct vm_config *cfg, const struct image *img,
 	boot->out_gpa = mem - boot->out_cap;
 	boot->in_cap = cfg->input_max_bytes;
 	boot->in_gpa = boot->out_gpa - boot->in_cap;
-	boot->stack_top = boot->in_gpa;
+	/* Secrets, then environment, just below the input area. */
+	boot->secrets_bytes = cfg->secrets_bytes;
+	boot->secrets_gpa = sec_pages ? boot->in_gpa - sec_pages : 0;
+	boot->env_bytes = cfg->env_bytes;
+	boot->env_gpa = env_pages ? boot->in_gpa - sec_pages - env_pages : 0;
+	boot->stack_top = boot->in_gpa - sec_pages - env_pages;
 	boot->stack_bytes = cfg->stack_bytes;
 	boot->heap_gpa = img_end;
 	boot->heap_bytes = layout_guard_gpa(boot) - img_end;

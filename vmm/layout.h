@@ -37,6 +37,9 @@
 #define LAYOUT_SYS_PD_RAM 0xa000ull /* PDPT[0]: guest RAM */
 #define LAYOUT_SYS_PT_RAM 0xb000ull /* one PT per 2 MiB of RAM */
 
+/* Largest environment or secrets block (bytes). */
+#define LAYOUT_BLOCK_MAX (1024ull * 1024)
+
 /* Bytes of the system slot for a VM of mem_bytes of RAM (page multiple). */
 uint64_t layout_sys_bytes(uint64_t mem_bytes);
 

@@ -102,10 +102,15 @@ int paging_build(uint8_t *sys, uint64_t sys_bytes,
 	map_range(sys, GLINT_R0_STACK_GPA, PAGE, LEAF_BASE | PTE_RW | PTE_NX);
 	map_range(sys, GLINT_CALL_PAGE_GPA, PAGE, user_rw);
 	map_range(sys, GLINT_LOG_GPA, GLINT_LOG_BYTES, user_rw);
+	map_range(sys, GLINT_RESP_HEAD_GPA, GLINT_RESP_HEAD_BYTES, user_rw);
 	if (map_image(sys, img))
 		return -EINVAL;
 	map_range(sys, boot->heap_gpa, boot->heap_bytes, user_rw);
 	map_range(sys, guard + PAGE, boot->stack_bytes, user_rw);
+	if (boot->env_bytes)
+		map_range(sys, boot->env_gpa, boot->env_bytes, user_ro);
+	if (boot->secrets_bytes)
+		map_range(sys, boot->secrets_gpa, boot->secrets_bytes, user_ro);
 	map_range(sys, boot->in_gpa, boot->in_cap, user_ro);
 	map_range(sys, boot->out_gpa, boot->out_cap, user_rw);
 	return 0;

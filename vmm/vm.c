@@ -35,6 +35,8 @@ const char *vm_error_kind_name(enum vm_error_kind kind)
 		return "output_too_large";
 	case VM_ERR_PROTOCOL:
 		return "protocol";
+	case VM_ERR_RESPONSE:
+		return "response";
 	case VM_ERR_HOST:
 		return "host";
 	case VM_ERR_IMAGE:
@@ -136,8 +138,9 @@ int vm_snap_new(struct vmm *vmm, const struct image *img,
 	}
 	if (img->abi_version != GLINT_ABI_VERSION) {
 		snprintf(msg, sizeof(msg),
-			 "image was built for ABI version %u, this host speaks "
-			 "version %u",
+			 "image built for glint ABI %u; this glintd runs ABI "
+			 "%u: rebuild it against the current guest SDK "
+			 "(pkg-config glint-guest)",
 			 img->abi_version, GLINT_ABI_VERSION);
 		return image_error(err, msg);
 	}
@@ -147,6 +150,10 @@ int vm_snap_new(struct vmm *vmm, const struct image *img,
 	atomic_init(&s->refs, 1);
 	s->vmm = vmm;
 	s->cfg = *cfg;
+	/* The blocks are copied into guest memory at boot; keep no pointer
+	 * to the caller's buffers. */
+	s->cfg.env = s->cfg.secrets = NULL;
+	s->cfg.env_bytes = s->cfg.secrets_bytes = 0;
 	s->memfd = -1;
 	if (layout_compute(cfg, img, &s->boot, msg, sizeof(msg))) {
 		rc = image_error(err, msg);

@@ -51,6 +51,8 @@ enum vm_error_kind {
 	VM_ERR_PROTOCOL, /* unknown port, bad length, exit at the wrong time */
 	VM_ERR_HOST,  /* KVM or host resources failed (errno in host_errno) */
 	VM_ERR_IMAGE, /* image does not fit this configuration */
+	VM_ERR_RESPONSE, /* invalid status or response header; the message
+	                    names it */
 };
 
 struct vm_error {
@@ -73,6 +75,10 @@ struct vm_config {
 	uint64_t input_max_bytes;  /* input area size */
 	uint64_t output_max_bytes; /* output area size */
 	uint32_t init_timeout_ms;  /* limit on the guest's init in vm_boot */
+	/* Environment and secrets blocks ("NAME=VALUE\0"... ended by an
+	 * empty entry, see glint_boot_info), copied into guest memory by
+	 * vm_boot; NULL/0 = empty. The snapshot keeps no pointer to them:
+	 * vm_snapshot_config() returns them as NULL/0. */
 	const char *env;
 	size_t env_bytes;
 	const char *secrets;
@@ -190,8 +196,32 @@ struct vm_hostcall_limits {
 	uint64_t out_bytes_max; /* response bytes, summed over the call */
 };
 
+/* A byte string (not NUL-terminated). */
+struct vm_str {
+	const char *p;
+	size_t len;
+};
+
+struct vm_kv {
+	struct vm_str name, value;
+};
+
+/* What the guest sees of an HTTP request besides the body (see struct
+ * glint_request). Borrowed for the duration of vm_call only. */
+struct vm_request {
+	struct vm_str method, path_raw, path, query_raw;
+	struct vm_str client_addr, scheme, request_id;
+	unsigned client_port;
+	const struct vm_kv *headers; /* arrival order, repeats kept */
+	size_t nheaders;
+	const struct vm_kv *query; /* decoded parameters, in order */
+	size_t nquery;
+};
+
 struct vm_call_args {
-	const void *input;
+	const struct vm_request *request; /* NULL: the raw body only,
+	                                     which the SDK sees as a POST */
+	const void *input;		  /* the body */
 	size_t input_len;
 	uint64_t call_id;    /* shown to the guest and passed to log */
 	uint32_t timeout_ms; /* 0 = no deadline */
@@ -210,6 +240,12 @@ struct vm_call_result {
 	                             vm_restore() or vm_destroy() */
 	size_t output_len;
 	char content_type[GLINT_CONTENT_TYPE_MAX]; /* never empty */
+	unsigned http_status; /* checked: 100-599 except 101; 200 if unset */
+	const uint8_t *head;  /* checked response headers in guest memory,
+	                         valid like output; read with
+	                         vm_result_header() */
+	uint32_t head_bytes;
+	uint32_t nheaders;
 	uint64_t run_ns; /* time inside KVM_RUN, all exits and host calls
 	                    answered in place included; not time parked */
 	uint32_t exits;	 /* VM exits during the call (1 when no host calls) */
@@ -255,6 +291,12 @@ int vm_resume(struct vm *vm, int64_t result, const void *resp, size_t len,
 	      struct vm_call_result *res, struct vm_error *err);
 int vm_abandon(struct vm *vm, enum vm_error_kind kind, const char *message,
 	       struct vm_call_result *res, struct vm_error *err);
+
+/* Response headers of a successful call, in the order the function set
+ * them: set *cursor to 0, then each call returns 1 and the next header
+ * (valid RFC 9110 name and value, no framing header), 0 at the end. */
+int vm_result_header(const struct vm_call_result *res, uint32_t *cursor,
+		     struct vm_str *name, struct vm_str *value);
 
 struct vm_restore_stats {
 	uint64_t restore_ns;	/* host time this restore took, after the call

@@ -30,6 +30,8 @@ static const char *const codes[ENGINE_OUTCOME_COUNT] = {
 	[ENGINE_SECRET_NOT_FOUND] = "secret_not_found",
 	[ENGINE_VERSION_NOT_FOUND] = "version_not_found",
 	[ENGINE_NO_PREVIOUS_VERSION] = "no_previous_version",
+	[ENGINE_GUEST_PROTOCOL] = "guest_protocol_error",
+	[ENGINE_OUTPUT_TOO_LARGE] = "output_too_large",
 };
 
 const char *engine_outcome_code(enum engine_outcome o)

@@ -16,22 +16,26 @@
  * ENGINE_UNAVAILABLE and ENGINE_INTERNAL.
  */
 enum engine_outcome {
-	ENGINE_OK = 0,		/* "ok" */
-	ENGINE_FUNCTION_ERROR,	/* "function_error": the function failed */
-	ENGINE_GUEST_CRASHED,	/* "guest_crashed": exception, triple fault,
-	                             protocol violation, output too big */
-	ENGINE_GUEST_ABORTED,	/* "guest_aborted" */
-	ENGINE_DEADLINE,	/* "deadline_exceeded" */
-	ENGINE_NOT_FOUND,	/* "function_not_found" */
-	ENGINE_INPUT_TOO_LARGE, /* "payload_too_large": over the input area,
+	ENGINE_OK = 0,		 /* "ok" */
+	ENGINE_FUNCTION_ERROR,	 /* "function_error": the function failed */
+	ENGINE_GUEST_CRASHED,	 /* "guest_crashed": exception, triple fault,
+	                             protocol violation */
+	ENGINE_GUEST_ABORTED,	 /* "guest_aborted" */
+	ENGINE_DEADLINE,	 /* "deadline_exceeded" */
+	ENGINE_NOT_FOUND,	 /* "function_not_found" */
+	ENGINE_INPUT_TOO_LARGE,	 /* "payload_too_large": over the input area,
 	                             or an image over the deploy limit */
-	ENGINE_QUEUE_FULL,	/* "queue_full" */
-	ENGINE_QUEUE_TIMEOUT,	/* "queue_timeout" */
-	ENGINE_UNAVAILABLE,	/* "unavailable": shutting down, not ready,
+	ENGINE_QUEUE_FULL,	 /* "queue_full" */
+	ENGINE_QUEUE_TIMEOUT,	 /* "queue_timeout" */
+	ENGINE_UNAVAILABLE,	 /* "unavailable": shutting down, not ready,
 	                             function being deleted */
-	ENGINE_INTERNAL,	/* "internal_error": host failure (KVM, memory,
+	ENGINE_INTERNAL,	 /* "internal_error": host failure (KVM, memory,
 	                             disk), never the guest's fault */
-	ENGINE_CALL_OUTCOMES,	/* not an outcome: the number of call ones */
+	ENGINE_GUEST_PROTOCOL,	 /* "guest_protocol_error": invalid status or
+	                             response header */
+	ENGINE_OUTPUT_TOO_LARGE, /* "output_too_large": over max_output_bytes
+	                             or the output area */
+	ENGINE_CALL_OUTCOMES,	 /* not an outcome: the number of call ones */
 
 	ENGINE_INVALID_IMAGE = ENGINE_CALL_OUTCOMES, /* "invalid_image" */
 	ENGINE_INIT_FAILED,	  /* "init_failed": init crashed, failed or

@@ -23,10 +23,14 @@ struct setting_desc {
 	}
 
 static const struct setting_desc settings_table[] = {
-	SETTING(memory_mb, 1, 1024),	   SETTING(timeout_ms, 1, 600000),
-	SETTING(max_concurrency, 1, 1024), SETTING(min_warm, 0, 1024),
-	SETTING(queue_max, 0, 100000),	   SETTING(queue_timeout_ms, 1, 600000),
+	SETTING(memory_mb, 1, 1024),
+	SETTING(timeout_ms, 1, 600000),
+	SETTING(max_concurrency, 1, 1024),
+	SETTING(min_warm, 0, 1024),
+	SETTING(queue_max, 0, 100000),
+	SETTING(queue_timeout_ms, 1, 600000),
 	SETTING(idle_ms, 100, 86400000),
+	SETTING(max_output_bytes, 1, FUNCTION_MAX_OUTPUT_BYTES),
 };
 
 #define NSETTINGS (sizeof(settings_table) / sizeof(settings_table[0]))

@@ -15,7 +15,12 @@ struct function_settings {
 	uint32_t queue_max;	   /* requests waiting beyond max_concurrency */
 	uint32_t queue_timeout_ms; /* longest wait in that queue */
 	uint32_t idle_ms; /* VMs above min_warm are reclaimed after this */
+	uint32_t max_output_bytes; /* response body limit; 1..6 MiB (default
+	                              6 MiB); the output area (an eighth of
+	                              memory, 64 KiB..6 MiB) bounds it too */
 };
+
+#define FUNCTION_MAX_OUTPUT_BYTES (6u << 20)
 
 /* Sets one setting from a query parameter; -EINVAL with a message naming
  * the key and its valid range when the key is unknown or the value bad.

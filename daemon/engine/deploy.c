@@ -316,7 +316,7 @@ json_t *deploy_describe_version(const struct fn_version *v)
 	format_time(v->deployed_at_ms, when, sizeof(when));
 	return json_pack(
 		"{s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-		"s:s, s:I, s:I, s:I, s:I}",
+		"s:I, s:s, s:I, s:I, s:I, s:I}",
 		"name", v->fn->name, "version", (json_int_t)v->version,
 		"sha256", hex, "image_bytes", (json_int_t)v->image_len,
 		"memory_mb", (json_int_t)s->memory_mb, "timeout_ms",
@@ -324,8 +324,9 @@ json_t *deploy_describe_version(const struct fn_version *v)
 		(json_int_t)s->max_concurrency, "min_warm",
 		(json_int_t)s->min_warm, "queue_max", (json_int_t)s->queue_max,
 		"queue_timeout_ms", (json_int_t)s->queue_timeout_ms, "idle_ms",
-		(json_int_t)s->idle_ms, "deployed_at", when, "input_max_bytes",
-		(json_int_t)v->in_cap, "boot_ms",
+		(json_int_t)s->idle_ms, "max_output_bytes",
+		(json_int_t)s->max_output_bytes, "deployed_at", when,
+		"input_max_bytes", (json_int_t)v->in_cap, "boot_ms",
 		(json_int_t)ns_to_ms(v->boot_ns), "init_ms",
 		(json_int_t)ns_to_ms(v->init_ns), "snapshot_ms",
 		(json_int_t)ns_to_ms(v->snapshot_ns));

@@ -633,6 +633,7 @@ void engine_config_default(struct engine_config *cfg)
 	cfg->defaults.queue_max = 256;
 	cfg->defaults.queue_timeout_ms = 5000;
 	cfg->defaults.idle_ms = 60000;
+	cfg->defaults.max_output_bytes = FUNCTION_MAX_OUTPUT_BYTES;
 	cfg->deploy_queue_max = 4;
 	cfg->keep_versions = 5;
 	cfg->guest_log_lines_per_call = 100;

@@ -135,10 +135,15 @@ void engine_config_default(struct engine_config *cfg);
 struct engine_invocation;
 typedef void (*engine_invoke_fn)(struct engine_invocation *inv);
 
+struct vm_request;
+
 struct engine_invocation {
 	/* set by the caller */
 	char function[64];
-	const void *input; /* borrowed until the callback */
+	const struct vm_request *request; /* method, path, query, headers...
+	                                     borrowed until the callback;
+	                                     NULL: a body-only POST */
+	const void *input; /* the body; borrowed until the callback */
 	size_t input_len;
 	uint64_t request_id;
 	engine_invoke_fn done;
@@ -149,7 +154,12 @@ struct engine_invocation {
 	char message[512]; /* error text for the client; "" on success */
 	uint8_t *output;   /* malloc'd body (OK) or NULL; caller frees */
 	size_t output_len;
-	char content_type[64];	/* for OK */
+	char content_type[64]; /* for OK */
+	unsigned http_status;  /* for OK: 100-599 (not 101), checked */
+	char *headers;	       /* for OK: malloc'd "name\0value\0"...
+	                           (checked by the VMM) or NULL; caller
+	                           frees */
+	size_t headers_len;
 	uint64_t queue_ns;	/* waiting for a VM */
 	uint64_t run_ns;	/* vm_call */
 	uint64_t total_ns;	/* engine_invoke to done() */

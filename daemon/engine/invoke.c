@@ -27,9 +27,12 @@ enum engine_outcome invoke_error_outcome(int ret, const struct vm_error *err,
 		return ENGINE_GUEST_ABORTED;
 	case VM_ERR_EXCEPTION:
 	case VM_ERR_TRIPLE_FAULT:
-	case VM_ERR_OUTPUT_TOO_LARGE:
 	case VM_ERR_PROTOCOL:
 		return ENGINE_GUEST_CRASHED;
+	case VM_ERR_RESPONSE:
+		return ENGINE_GUEST_PROTOCOL;
+	case VM_ERR_OUTPUT_TOO_LARGE:
+		return ENGINE_OUTPUT_TOO_LARGE;
 	default: /* VM_ERR_HOST, and kinds a call cannot have */
 		return ENGINE_INTERNAL;
 	}
@@ -43,10 +46,16 @@ static void map_error(struct call *c, int ret, const struct vm_error *err)
 	inv->outcome = invoke_error_outcome(ret, err, interrupted);
 	switch (inv->outcome) {
 	case ENGINE_INPUT_TOO_LARGE:
+		/* The body alone fitted (engine_invoke checked): with a
+		 * request, its path, query and headers may not have. */
 		snprintf(inv->message, sizeof(inv->message),
-			 "input of %zu bytes exceeds the function's %" PRIu64
+			 "input of %zu bytes %s the function's %" PRIu64
 			 "-byte input area",
-			 inv->input_len, c->pvm->ver->in_cap);
+			 inv->input_len,
+			 inv->request ? "and the request's headers, path and "
+					"query exceed"
+				      : "exceeds",
+			 c->pvm->ver->in_cap);
 		break;
 	case ENGINE_UNAVAILABLE:
 		snprintf(inv->message, sizeof(inv->message),
@@ -61,6 +70,8 @@ static void map_error(struct call *c, int ret, const struct vm_error *err)
 			 "function aborted: %s", err->message);
 		break;
 	case ENGINE_GUEST_CRASHED:
+	case ENGINE_GUEST_PROTOCOL:
+	case ENGINE_OUTPUT_TOO_LARGE:
 		snprintf(inv->message, sizeof(inv->message), "%s",
 			 err->message);
 		break;
@@ -75,11 +86,48 @@ static void map_error(struct call *c, int ret, const struct vm_error *err)
 	}
 }
 
+/* The function's checked headers as "name\0value\0" pairs (checked values
+ * hold no NUL, so the block is unambiguous). */
+static int copy_headers(struct engine_invocation *inv,
+			const struct vm_call_result *res)
+{
+	struct vm_str name, value;
+	uint32_t cur = 0;
+	size_t n = 0;
+
+	if (res->nheaders == 0)
+		return 0;
+	/* head_bytes covers name and value bytes plus an 8-byte entry
+	 * header each, which has room for the two NULs. */
+	inv->headers = malloc(res->head_bytes);
+	if (!inv->headers)
+		return -ENOMEM;
+	while (vm_result_header(res, &cur, &name, &value)) {
+		memcpy(inv->headers + n, name.p, name.len);
+		n += name.len;
+		inv->headers[n++] = '\0';
+		memcpy(inv->headers + n, value.p, value.len);
+		n += value.len;
+		inv->headers[n++] = '\0';
+	}
+	inv->headers_len = n;
+	return 0;
+}
+
 static void map_result(struct call *c, const struct vm_call_result *res)
 {
 	struct engine_invocation *inv = c->inv;
+	uint32_t max_out = c->pvm->ver->settings.max_output_bytes;
 
 	inv->run_ns = res->run_ns;
+	if (res->status == GLINT_STATUS_OK && res->output_len > max_out) {
+		inv->outcome = ENGINE_OUTPUT_TOO_LARGE;
+		snprintf(inv->message, sizeof(inv->message),
+			 "output of %zu bytes exceeds the function's "
+			 "max_output_bytes of %" PRIu32,
+			 res->output_len, max_out);
+		return;
+	}
 	if (res->status != GLINT_STATUS_OK) {
 		inv->outcome = ENGINE_FUNCTION_ERROR;
 		text_sanitize(inv->message, sizeof(inv->message), res->output,
@@ -100,6 +148,15 @@ static void map_result(struct call *c, const struct vm_call_result *res)
 	inv->output_len = res->output_len;
 	snprintf(inv->content_type, sizeof(inv->content_type), "%s",
 		 res->content_type);
+	inv->http_status = res->http_status;
+	if (copy_headers(inv, res)) {
+		free(inv->output);
+		inv->output = NULL;
+		inv->outcome = ENGINE_INTERNAL;
+		snprintf(inv->message, sizeof(inv->message),
+			 "out of memory for the response headers");
+		return;
+	}
 	inv->outcome = ENGINE_OK;
 }
 
@@ -162,6 +219,7 @@ static void call_run(struct worker_item *it)
 	struct pvm *p = c->pvm;
 	const struct engine_config *cfg = &c->e->cfg;
 	struct vm_call_args args = {
+		.request = c->inv->request,
 		.input = c->inv->input,
 		.input_len = c->inv->input_len,
 		.call_id = c->inv->request_id,
@@ -563,6 +621,9 @@ void engine_invoke(struct engine *e, struct engine_invocation *inv)
 	inv->output = NULL;
 	inv->output_len = 0;
 	inv->content_type[0] = '\0';
+	inv->http_status = 200;
+	inv->headers = NULL;
+	inv->headers_len = 0;
 	inv->queue_ns = inv->run_ns = inv->total_ns = 0;
 	inv->retry_after_s = 0;
 	inv->engine_private = NULL;

@@ -137,7 +137,7 @@ static char *meta_encode(const struct store_record *r)
 	sha256_hex(r->sha256, hex);
 	o = json_pack(
 		"{s:i, s:s, s:I, s:s, s:I, s:{s:I, s:I, s:I, s:I, s:I, "
-		"s:I, s:I}}",
+		"s:I, s:I, s:I}}",
 		"format", 1, "name", r->name, "version", (json_int_t)r->version,
 		"sha256", hex, "deployed_at_ms", (json_int_t)r->deployed_at_ms,
 		"settings", "memory_mb", (json_int_t)s->memory_mb, "timeout_ms",
@@ -145,7 +145,8 @@ static char *meta_encode(const struct store_record *r)
 		(json_int_t)s->max_concurrency, "min_warm",
 		(json_int_t)s->min_warm, "queue_max", (json_int_t)s->queue_max,
 		"queue_timeout_ms", (json_int_t)s->queue_timeout_ms, "idle_ms",
-		(json_int_t)s->idle_ms);
+		(json_int_t)s->idle_ms, "max_output_bytes",
+		(json_int_t)s->max_output_bytes);
 	if (o == NULL)
 		return NULL;
 	txt = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
@@ -361,6 +362,13 @@ static int meta_decode_settings(json_t *s, struct function_settings *fs)
 		if (get_uint(s, keys[i], UINT32_MAX, &v) < 0)
 			return -EINVAL;
 		*dst[i] = (uint32_t)v;
+	}
+	/* Added later: state files without it keep the default. */
+	fs->max_output_bytes = FUNCTION_MAX_OUTPUT_BYTES;
+	if (json_object_get(s, "max_output_bytes")) {
+		if (get_uint(s, "max_output_bytes", UINT32_MAX, &v) < 0)
+			return -EINVAL;
+		fs->max_output_bytes = (uint32_t)v;
 	}
 	return function_settings_check(fs, err, sizeof(err));
 }

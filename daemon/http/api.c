@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "invreq.h"
 #include "log.h"
 #include "monotime.h"
 #include "text.h"
@@ -28,10 +29,11 @@ struct api_req {
 	struct http_request *http;
 	enum api_route route;
 	char name[64];
-	char arg[160]; /* API_ROUTE_FN_SECRET: the secret's name */
-	json_t *json;  /* a parsed body the engine borrows */
-	int in_engine; /* the engine holds inv/dep until its callback */
-	int orphaned;  /* HTTP request ended first: the callback frees */
+	char arg[160];	  /* API_ROUTE_FN_SECRET: the secret's name */
+	json_t *json;	  /* a parsed body the engine borrows */
+	int in_engine;	  /* the engine holds inv/dep until its callback */
+	int orphaned;	  /* HTTP request ended first: the callback frees */
+	struct invreq ir; /* invoke: what the function sees */
 	union {
 		struct engine_invocation inv;
 		struct engine_deploy dep;
@@ -47,7 +49,8 @@ static const struct {
 	[API_ROUTE_METRICS] = {"metrics", "GET"},
 	[API_ROUTE_FUNCTIONS] = {"functions", "GET"},
 	[API_ROUTE_FUNCTION] = {"function", "GET, PUT, DELETE"},
-	[API_ROUTE_INVOKE] = {"invoke", "POST"},
+	[API_ROUTE_INVOKE] = {"invoke",
+			      "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"},
 	[API_ROUTE_FN_ENV] = {"function_env", "GET, PUT"},
 	[API_ROUTE_FN_SECRETS] = {"function_secrets", "GET"},
 	[API_ROUTE_FN_SECRET] = {"function_secret", "PUT, DELETE"},
@@ -264,12 +267,22 @@ static int method_allowed(enum api_route route, const char *method)
 	return 0;
 }
 
+/* The name (valid, so under 64 bytes) as the client sent it. */
+static int raw_name_ok(struct api_req *q, struct http_request *http,
+		       const char *name, size_t len)
+{
+	memcpy(q->name, name, len);
+	q->name[len] = '\0';
+	return invreq_name_as_sent(http, q->name);
+}
+
 static size_t on_begin(void *opaque, struct http_request *http)
 {
 	struct api_req *q = calloc(1, sizeof(*q));
 	const char *method = http_request_method(http), *name, *arg = NULL;
 	size_t name_len = 0;
 	char msg[160];
+	unsigned limit;
 
 	if (!q) {
 		http_respond(http, 500, NULL, "", 0, HTTP_BODY_STATIC);
@@ -283,6 +296,14 @@ static size_t on_begin(void *opaque, struct http_request *http)
 		name_len = strlen(name);
 	if (q->route == API_ROUTE_FUNCTION)
 		q->route = api_function_subroute(name, &name_len, &arg);
+	limit = invreq_check_limits(http, q->api->cfg, msg, sizeof(msg));
+	if (limit) {
+		respond_error(q, limit,
+			      limit == 414 ? "uri_too_long"
+					   : "request_header_fields_too_large",
+			      msg);
+		return 0;
+	}
 	if (q->route == API_ROUTE_UNKNOWN) {
 		respond_error(q, 404, "not_found", "no such route");
 		return 0;
@@ -296,14 +317,21 @@ static size_t on_begin(void *opaque, struct http_request *http)
 		respond_error(q, 405, "method_not_allowed", msg);
 		return 0;
 	}
-	if (name && !function_name_valid(name, name_len)) {
+	/* /invoke/<fn>/<path...>: the function's own path follows. */
+	if (name && q->route == API_ROUTE_INVOKE && strchr(name, '/'))
+		name_len = (size_t)(strchr(name, '/') - name);
+	if (name && (!function_name_valid(name, name_len) ||
+		     (q->route == API_ROUTE_INVOKE &&
+		      !raw_name_ok(q, http, name, name_len)))) {
 		respond_outcome(q, ENGINE_INVALID_NAME,
 				"function names are 1-63 characters of a-z, "
 				"0-9, '-' and '_'");
 		return 0;
 	}
-	if (name)
+	if (name) {
 		memcpy(q->name, name, name_len);
+		q->name[name_len] = '\0';
+	}
 	if (arg)
 		snprintf(q->arg, sizeof(q->arg), "%s", arg);
 	return body_limit(q, method);
@@ -366,6 +394,8 @@ static unsigned outcome_status(enum engine_outcome o)
 		[ENGINE_SECRET_NOT_FOUND] = 404,
 		[ENGINE_VERSION_NOT_FOUND] = 404,
 		[ENGINE_NO_PREVIOUS_VERSION] = 409,
+		[ENGINE_GUEST_PROTOCOL] = 502,
+		[ENGINE_OUTPUT_TOO_LARGE] = 502,
 	};
 
 	return (unsigned)o < ENGINE_OUTCOME_COUNT ? status[o] : 500;
@@ -378,15 +408,27 @@ static void on_invoked(struct engine_invocation *inv)
 	char retry[16];
 
 	q->in_engine = 0;
+	invreq_free(&q->ir);
 	if (q->orphaned) {
 		free(inv->output);
+		free(inv->headers);
 		req_free(q);
 		return;
 	}
 	http_request_set_timing(q->http, inv->queue_ns, inv->run_ns);
+	if (inv->outcome == ENGINE_OK)
+		status = inv->http_status;
 	log_invocation(q, status, inv);
 	if (inv->outcome == ENGINE_OK) {
-		respond(q, 200, content_type_of(inv),
+		/* The VMM checked every name and value. */
+		if (http_request_add_block(q->http, inv->headers,
+					   inv->headers_len) < 0)
+			log_msg(LOG_LEVEL_WARN,
+				"request_id=%s: response headers dropped",
+				http_request_id_str(q->http));
+		free(inv->headers);
+		inv->headers = NULL;
+		respond(q, status, content_type_of(inv),
 			inv->output ? (void *)inv->output : (void *)"",
 			inv->output_len,
 			inv->output ? HTTP_BODY_TAKE : HTTP_BODY_STATIC);
@@ -416,6 +458,11 @@ static void handle_invoke(struct api_req *q)
 	/* Borrowed by the engine until on_invoked: the body lives until
 	 * on_done, and on_done comes after on_invoked (engine.h, "Input
 	 * lifetime"). */
+	if (invreq_build(&q->ir, q->http, q->name) < 0) {
+		respond_outcome(q, ENGINE_INTERNAL, "out of memory");
+		return;
+	}
+	inv->request = &q->ir.req;
 	inv->input = http_request_body(q->http, &inv->input_len);
 	inv->request_id = http_request_id(q->http);
 	inv->done = on_invoked;

@@ -34,6 +34,9 @@ void glintd_config_default(struct glintd_config *cfg)
 		cfg->engine.max_image_bytes = 64u << 20;
 	cfg->max_invoke_bytes = 6u << 20;
 	cfg->max_small_body_bytes = 64u << 10;
+	cfg->max_request_headers = 100;
+	cfg->max_request_header_bytes = 8u << 10;
+	cfg->max_url_bytes = 8u << 10;
 	cfg->max_connections = 1024;
 	cfg->max_connections_per_ip = 256;
 	cfg->connection_timeout_s = 60;
@@ -106,6 +109,10 @@ static const struct key_desc keys[] = {
 	KEY_UINT("max_image_bytes", engine.max_image_bytes, 4 * KIB, 1 * GIB),
 	KEY_UINT("max_small_body_bytes", max_small_body_bytes, 1 * KIB,
 		 16 * MIB),
+	KEY_UINT("max_request_headers", max_request_headers, 1, 10000),
+	KEY_UINT("max_request_header_bytes", max_request_header_bytes, 256,
+		 16 * MIB),
+	KEY_UINT("max_url_bytes", max_url_bytes, 64, 16 * MIB),
 	KEY_UINT("max_connections", max_connections, 1, 65536),
 	KEY_UINT("max_connections_per_ip", max_connections_per_ip, 0, 65536),
 	KEY_UINT("connection_timeout_s", connection_timeout_s, 1, 86400),
@@ -798,6 +805,10 @@ static void apply_live(struct glintd_config *a, const struct glintd_config *b,
 	if (a->max_invoke_bytes != b->max_invoke_bytes ||
 	    a->max_small_body_bytes != b->max_small_body_bytes)
 		list_add(out, len, "body limits");
+	if (a->max_request_headers != b->max_request_headers ||
+	    a->max_request_header_bytes != b->max_request_header_bytes ||
+	    a->max_url_bytes != b->max_url_bytes)
+		list_add(out, len, "request head limits");
 	if (a->shutdown_grace_ms != b->shutdown_grace_ms)
 		list_add(out, len, "shutdown_grace_ms");
 	if (a->allow_insecure_remote != b->allow_insecure_remote)
@@ -811,6 +822,9 @@ static void apply_live(struct glintd_config *a, const struct glintd_config *b,
 	a->engine.defaults = b->engine.defaults;
 	a->max_invoke_bytes = b->max_invoke_bytes;
 	a->max_small_body_bytes = b->max_small_body_bytes;
+	a->max_request_headers = b->max_request_headers;
+	a->max_request_header_bytes = b->max_request_header_bytes;
+	a->max_url_bytes = b->max_url_bytes;
 	a->shutdown_grace_ms = b->shutdown_grace_ms;
 	a->allow_insecure_remote = b->allow_insecure_remote;
 }

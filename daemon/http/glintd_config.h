@@ -32,6 +32,9 @@ struct glintd_config {
 	struct engine_config engine;
 	size_t max_invoke_bytes;	 /* invoke body limit */
 	size_t max_small_body_bytes;	 /* body limit of every other route */
+	unsigned max_request_headers;	 /* header lines per request (431) */
+	size_t max_request_header_bytes; /* names + values per request (431) */
+	size_t max_url_bytes;		 /* request target (414) */
 	unsigned max_connections;	 /* concurrent HTTP connections */
 	unsigned max_connections_per_ip; /* 0: no per-address limit */
 	unsigned connection_timeout_s;	 /* idle connection timeout */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -49,6 +50,7 @@ struct conn_track {
 	uint64_t since_ns; /* start of the phase */
 	uint64_t body_bytes;
 	struct http_request *req; /* the request in progress, or NULL */
+	char *raw_uri; /* the next request's target as sent (uri_log) */
 };
 
 struct http_request {
@@ -71,6 +73,9 @@ struct http_request {
 	unsigned status;
 	struct pending_header hdr[HDR_MAX];
 	unsigned nhdr;
+	char *fn_headers; /* "name\0value\0"... from http_request_add_block */
+	size_t fn_headers_len;
+	char *raw_uri; /* request target as sent; NULL if unknown */
 	void *user;
 };
 
@@ -94,6 +99,7 @@ struct http_server {
 	void (*drain_done)(void *opaque);
 	void *drain_opaque;
 	int quiesced;
+	int tls;
 };
 
 /* ---- driving MHD from the loop ---- */
@@ -395,8 +401,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
 			return MHD_NO;
 		*con_cls = r;
 		r->track = track_of(conn);
-		if (r->track)
+		if (r->track) {
 			r->track->req = r;
+			r->raw_uri = r->track->raw_uri;
+			r->track->raw_uri = NULL;
+		}
 		track_phase(r->track, PHASE_BODY);
 		r->limit = s->h.begin(s->h.opaque, r);
 		/* Answered from the headers: with no body to come, wait for
@@ -446,6 +455,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r->response)
 		MHD_destroy_response(r->response);
 	free(r->body);
+	free(r->fn_headers);
+	free(r->raw_uri);
 	free(r);
 	s->inflight--;
 }
@@ -475,10 +486,25 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 		return;
 	if (t->req)
 		t->req->track = NULL;
+	free(t->raw_uri);
 	t->prev->next = t->next;
 	t->next->prev = t->prev;
 	free(t);
 	*socket_context = NULL;
+}
+
+/* libmicrohttpd decodes the target in place; keep it as sent for
+ * http_request_raw_uri. Returning NULL leaves the request context unset. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct conn_track *t = track_of(conn);
+
+	(void)cls;
+	if (t) {
+		free(t->raw_uri);
+		t->raw_uri = strdup(uri);
+	}
+	return NULL;
 }
 
 /* Ends a connection from outside libmicrohttpd: it sees the shut-down
@@ -572,6 +598,7 @@ static struct MHD_Daemon *start_mhd(struct http_server *s,
 	o[n++] = OPT(MHD_OPTION_NOTIFY_CONNECTION, on_connection, s);
 	o[n++] = OPT(MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s);
 	o[n++] = OPT(MHD_OPTION_UNESCAPE_CALLBACK, mhd_unescape, s);
+	o[n++] = OPT(MHD_OPTION_URI_LOG_CALLBACK, on_uri, s);
 	if (cfg->max_connections_per_ip)
 		o[n++] = OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 			     cfg->max_connections_per_ip, NULL);
@@ -645,6 +672,7 @@ int http_create(uv_loop_t *loop, const struct http_config *cfg,
 	if (!s)
 		return -ENOMEM;
 	s->loop = loop;
+	s->tls = cfg->tls_cert_pem && cfg->tls_key_pem;
 	s->h = *h;
 	s->conns.next = s->conns.prev = &s->conns;
 	s->head_timeout_ns = (uint64_t)(cfg->request_head_timeout_s
@@ -829,6 +857,90 @@ int http_request_add_header(struct http_request *r, const char *name,
 	return 0;
 }
 
+int http_request_add_block(struct http_request *r, const char *block,
+			   size_t len)
+{
+	char *copy;
+
+	if (len == 0)
+		return 0;
+	if (block[len - 1] != '\0')
+		return -EINVAL;
+	copy = realloc(r->fn_headers, r->fn_headers_len + len);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy + r->fn_headers_len, block, len);
+	r->fn_headers = copy;
+	r->fn_headers_len += len;
+	return 0;
+}
+
+const char *http_request_raw_uri(const struct http_request *r)
+{
+	return r->raw_uri;
+}
+
+struct header_walk {
+	int (*fn)(void *opaque, const char *name, size_t name_len,
+		  const char *value, size_t value_len);
+	void *opaque;
+	int ret;
+};
+
+static enum MHD_Result header_cb(void *cls, enum MHD_ValueKind kind,
+				 const char *key, size_t key_size,
+				 const char *value, size_t value_size)
+{
+	struct header_walk *w = cls;
+
+	(void)kind;
+	w->ret = w->fn(w->opaque, key, key_size, value ? value : "",
+		       value ? value_size : 0);
+	return w->ret ? MHD_NO : MHD_YES;
+}
+
+int http_request_header_foreach(struct http_request *r,
+				int (*fn)(void *opaque, const char *name,
+					  size_t name_len, const char *value,
+					  size_t value_len),
+				void *opaque)
+{
+	struct header_walk w = {fn, opaque, 0};
+
+	MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, header_cb, &w);
+	return w.ret;
+}
+
+int http_request_peer(const struct http_request *r, char *addr, size_t addr_len,
+		      unsigned *port)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	*port = 0;
+	addr[0] = '\0';
+	if (!sa)
+		return -ENOTCONN;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, addr, (socklen_t)addr_len);
+		*port = ntohs(in->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, addr, (socklen_t)addr_len);
+		*port = ntohs(in6->sin6_port);
+	}
+	return 0;
+}
+
+int http_request_is_tls(const struct http_request *r)
+{
+	return r->srv->tls;
+}
+
 static struct MHD_Response *make_response(const void *body, size_t len,
 					  enum http_body_mode mode)
 {
@@ -945,12 +1057,33 @@ int http_respond_stream(struct http_request *r, unsigned status,
 	return 0;
 }
 
+static int block_has(const struct http_request *r, const char *name)
+{
+	for (size_t off = 0; off < r->fn_headers_len;) {
+		const char *n = r->fn_headers + off;
+		const char *v = n + strlen(n) + 1;
+
+		if (strcasecmp(n, name) == 0)
+			return 1;
+		off = (size_t)(v + strlen(v) + 1 - r->fn_headers);
+	}
+	return 0;
+}
+
 static void set_response(struct http_request *r, unsigned status,
 			 const char *content_type, struct MHD_Response *resp)
 {
-	if (content_type)
+	/* A function's own Content-Type wins over the default. */
+	if (content_type && !block_has(r, MHD_HTTP_HEADER_CONTENT_TYPE))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 					content_type);
+	for (size_t off = 0; off < r->fn_headers_len;) {
+		const char *name = r->fn_headers + off;
+		const char *value = name + strlen(name) + 1;
+
+		MHD_add_response_header(resp, name, value);
+		off = (size_t)(value + strlen(value) + 1 - r->fn_headers);
+	}
 	MHD_add_response_header(resp, "X-Request-Id", r->id_str);
 	add_timing(r, resp);
 	for (unsigned i = 0; i < r->nhdr; i++)

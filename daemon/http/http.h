@@ -102,6 +102,27 @@ void *http_request_user(const struct http_request *r);
 void http_request_set_timing(struct http_request *r, uint64_t queue_ns,
 			     uint64_t run_ns);
 
+/* The request target as the client sent it ("/path?query", still
+ * percent-encoded), or NULL when unknown. */
+const char *http_request_raw_uri(const struct http_request *r);
+/* Calls fn for every request header in arrival order (repeats kept);
+ * stops and returns fn's value when it is non-zero. */
+int http_request_header_foreach(struct http_request *r,
+				int (*fn)(void *opaque, const char *name,
+					  size_t name_len, const char *value,
+					  size_t value_len),
+				void *opaque);
+/* The peer's address as text and its port. */
+int http_request_peer(const struct http_request *r, char *addr, size_t addr_len,
+		      unsigned *port);
+int http_request_is_tls(const struct http_request *r);
+
+/* Adds response headers from a block of "name\0value\0" pairs (copied),
+ * already checked by the caller (names tokens, values without CR/LF/NUL).
+ * A Content-Type among them replaces http_respond's content type. */
+int http_request_add_block(struct http_request *r, const char *block,
+			   size_t len);
+
 /* Adds a response header (copied) for the coming http_respond. */
 int http_request_add_header(struct http_request *r, const char *name,
 			    const char *value);

@@ -1,4 +1,5 @@
-/* hello.c: reads {"name": "..."} and answers {"greeting": "Hello, <name>!"}. */
+/* hello.c: answers {"greeting": "Hello, <name>!"} for GET ?name=<name> or a
+ * POSTed {"name": "..."}. */
 #include <glint.h>
 #include <glint_json.h>
 #include <stdio.h>
@@ -10,9 +11,13 @@ void glint_handle(const char *input, size_t input_len)
 	struct glint_json_writer out;
 	char name[256] = "world";
 	char greeting[300];
+	const char *q = glint_request_query("name");
 
-	/* An empty body is fine: greet the world. */
-	if (input_len > 0) {
+	/* GET /invoke/hello?name=Ada; an empty body is fine: greet the
+	 * world. */
+	if (q)
+		snprintf(name, sizeof(name), "%s", q);
+	else if (input_len > 0) {
 		if (glint_json_parse(input, input_len, &doc, &err) < 0)
 			glint_fail("request is not valid JSON: %s at byte %zu",
 				   err.message, err.offset);

@@ -67,6 +67,58 @@ void glint_output_reset(void);
  * 63 bytes. */
 void glint_set_content_type(const char *content_type);
 
+/* ---- the request -------------------------------------------------------
+ *
+ * Zero-copy views of the read-only request area (see glint_abi.h). Every
+ * string is NUL-terminated and stays valid until the call ends; outside a
+ * call (in glint_init) the readers return "" (NULL for lookups, 0 for
+ * counts). glint_handle's arguments are the body, as before. */
+
+const char *glint_request_method(void);	      /* "GET", "POST", ... */
+const char *glint_request_path(void);	      /* after /invoke/<fn>, decoded */
+const char *glint_request_path_raw(void);     /* as received */
+const char *glint_request_query_string(void); /* raw, without '?' */
+/* First query parameter called name (exact match, decoded), or NULL. */
+const char *glint_request_query(const char *name);
+/* First request header called name (case-insensitive), or NULL. */
+const char *glint_request_header(const char *name);
+/* Iteration in arrival order: 0 and the i-th entry, -1 past the end. */
+size_t glint_request_header_count(void);
+int glint_request_header_at(size_t i, const char **name, const char **value);
+size_t glint_request_query_count(void);
+int glint_request_query_at(size_t i, const char **name, const char **value);
+const char *glint_request_client_addr(void);
+unsigned glint_request_client_port(void);
+const char *glint_request_scheme(void); /* "http" or "https" */
+const char *glint_request_id(void);
+const void *glint_request_body(size_t *len);
+
+/* ---- the response head ---------------------------------------------------
+ *
+ * glint_set_status: 100-599 except 101; 0 and the call answers with it,
+ * -1 (errno EINVAL) otherwise. Not setting one answers 200.
+ * glint_add_header adds a header (repeats allowed); glint_set_header
+ * replaces every header of that name. Both return 0, or -1 with errno
+ * EINVAL (empty name, outside a call) or E2BIG (more than
+ * GLINT_RESP_HEADERS_MAX headers or the 32 KiB area is full: the call
+ * then ends with an error naming the limit). glintd checks names and
+ * values when the call ends: a name that is not an RFC 9110 token, a
+ * value with CR, LF or NUL, or a framing header (Connection,
+ * Transfer-Encoding, Content-Length, Upgrade, Keep-Alive, TE, Trailer)
+ * turns the call into a guest_protocol_error naming the header. A
+ * Content-Type header wins over glint_set_content_type. */
+int glint_set_status(int status);
+int glint_set_header(const char *name, const char *value);
+int glint_add_header(const char *name, const char *value);
+
+/* ---- environment and secrets ---------------------------------------------
+ *
+ * getenv (stdlib.h) reads the function's environment; glint_secret reads
+ * its secrets, which getenv does not see. Both are read-only, set at
+ * deploy time (a change re-initialises the function), and valid in
+ * glint_init too. NULL when not set. */
+const char *glint_secret(const char *name);
+
 /* ---- ending a call ----------------------------------------------------- */
 
 /* Ends the call as a function error: the output is replaced by the

@@ -28,4 +28,7 @@ __attribute__((noreturn)) void glint__end_call(int status);
  * than a direct call, so images that never use stdio do not link it. */
 extern void (*glint__at_call_end)(void);
 
+/* 1 while a call runs, 0 during init. */
+int glint__in_call(void);
+
 #endif /* GLINT_GUEST_INTERNAL_H */

@@ -340,8 +340,14 @@ void glint__end_call(int status)
 	glint_fail("exit status %d", status);
 }
 
+int glint__in_call(void)
+{
+	return cs && cs->in_call;
+}
+
 static __attribute__((noreturn)) void serve_call(void)
 {
+	const struct glint_request *req;
 	volatile struct glint_call_page *page = CALL_PAGE;
 	int i;
 
@@ -357,14 +363,25 @@ static __attribute__((noreturn)) void serve_call(void)
 			    (unsigned long long)boot.in_cap);
 
 	page->result.content_type[0] = '\0';
+	page->result.status = 0;
 	page->result.log_len = 0;
 	page->result.log_dropped = 0;
 	cs->out_len = 0;
 	cs->in_call = 1;
 	seed_random(cs->call.seed);
 
-	glint_handle((const char *)(uintptr_t)boot.in_gpa,
-		     (size_t)cs->call.in_len);
+	/* glint_handle gets the body, as with ABI 1. Without a request
+	 * header (glint-run, bare VMM calls) the whole input is the body. */
+	req = (const struct glint_request *)(uintptr_t)boot.in_gpa;
+	if (cs->call.in_len < sizeof(*req) ||
+	    req->magic != GLINT_REQUEST_MAGIC) {
+		glint_handle((const char *)req, (size_t)cs->call.in_len);
+		finish(GLINT_STATUS_OK);
+	}
+	if (req->body.off > cs->call.in_len ||
+	    req->body.len > cs->call.in_len - req->body.off)
+		glint_abort("call header: malformed request area");
+	glint_handle((const char *)req + req->body.off, (size_t)req->body.len);
 	finish(GLINT_STATUS_OK);
 }
 

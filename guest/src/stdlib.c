@@ -456,12 +456,6 @@ void srand(unsigned seed)
 	(void)seed;
 }
 
-char *getenv(const char *name)
-{
-	(void)name;
-	return NULL;
-}
-
 void abort(void)
 {
 	glint_abort("abort() called");

@@ -452,7 +452,8 @@ START_TEST(hostile_guest)
 		{"null-read", ENGINE_GUEST_CRASHED, "#PF"},
 		{"div0", ENGINE_GUEST_CRASHED, NULL},
 		{"write-pt", ENGINE_GUEST_CRASHED, NULL},
-		{"big-output", ENGINE_GUEST_CRASHED, NULL},
+		{"big-output", ENGINE_OUTPUT_TOO_LARGE,
+		 "exceeds the output area"},
 		{"abort", ENGINE_GUEST_ABORTED, "function aborted: boom"},
 		{"fail", ENGINE_FUNCTION_ERROR, "nope"},
 	};

@@ -719,7 +719,9 @@ START_TEST(call_error_outcomes)
 	ck_assert_int_eq(outcome_of_kind(VM_ERR_PROTOCOL),
 			 ENGINE_GUEST_CRASHED);
 	ck_assert_int_eq(outcome_of_kind(VM_ERR_OUTPUT_TOO_LARGE),
-			 ENGINE_GUEST_CRASHED);
+			 ENGINE_OUTPUT_TOO_LARGE);
+	ck_assert_int_eq(outcome_of_kind(VM_ERR_RESPONSE),
+			 ENGINE_GUEST_PROTOCOL);
 	ck_assert_int_eq(outcome_of_kind(VM_ERR_ABORT), ENGINE_GUEST_ABORTED);
 	ck_assert_int_eq(outcome_of_kind(VM_ERR_TIMEOUT), ENGINE_DEADLINE);
 	ck_assert_int_eq(outcome_of_kind(VM_ERR_HOST), ENGINE_INTERNAL);

@@ -10,8 +10,9 @@ tests_e2e_test_metrics_LDADD = $(OBS_LIBS) $(CHECK_LIBS)
 # The real glintd over HTTP (KVM): they need the daemon and guest images.
 E2E_DEPS = glintd$(EXEEXT) guest/examples/echo.elf guest/examples/hello.elf \
 	$(GUEST_TEST_IMAGES)
-check_PROGRAMS += tests/e2e/test_http tests/e2e/test_guests
-TESTS += tests/e2e/test_http tests/e2e/test_guests
+check_PROGRAMS += tests/e2e/test_http tests/e2e/test_guests \
+	tests/e2e/test_request
+TESTS += tests/e2e/test_http tests/e2e/test_guests tests/e2e/test_request
 E2E_HARNESS = tests/e2e/harness.c tests/e2e/harness.h
 E2E_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CHECK_CFLAGS) \
 	$(CURL_CFLAGS) $(JANSSON_CFLAGS)
@@ -20,6 +21,10 @@ tests_e2e_test_http_SOURCES = tests/e2e/test_http.c $(E2E_HARNESS)
 tests_e2e_test_http_CPPFLAGS = $(E2E_CPPFLAGS)
 tests_e2e_test_http_LDADD = $(E2E_LDADD)
 tests_e2e_test_http_DEPENDENCIES = $(E2E_DEPS)
+tests_e2e_test_request_SOURCES = tests/e2e/test_request.c $(E2E_HARNESS)
+tests_e2e_test_request_CPPFLAGS = $(E2E_CPPFLAGS)
+tests_e2e_test_request_LDADD = $(E2E_LDADD)
+tests_e2e_test_request_DEPENDENCIES = $(E2E_DEPS)
 tests_e2e_test_guests_SOURCES = tests/e2e/test_guests.c $(E2E_HARNESS)
 tests_e2e_test_guests_CPPFLAGS = $(E2E_CPPFLAGS)
 tests_e2e_test_guests_LDADD = $(E2E_LDADD)
@@ -29,7 +34,8 @@ tests_e2e_test_guests_DEPENDENCIES = $(E2E_DEPS)
 check_PROGRAMS += tests/e2e/test_config
 TESTS += tests/e2e/test_config
 tests_e2e_test_config_SOURCES = tests/e2e/test_config.c \
-	daemon/http/glintd_config.c daemon/http/api.c daemon/http/http.c
+	daemon/http/glintd_config.c daemon/http/api.c daemon/http/http.c \
+	daemon/http/invreq.c
 tests_e2e_test_config_CPPFLAGS = $(AM_CPPFLAGS) $(HTTP_CPPFLAGS) $(CHECK_CFLAGS)
 tests_e2e_test_config_LDADD = $(OBS_LIBS) $(ENGINE_LIBS) $(MHD_LIBS) \
 	$(CHECK_LIBS)

@@ -15,6 +15,7 @@
 #include "http.c"
 
 #include "api.c"
+#include "invreq.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,7 +15,7 @@
  *      (bytes 0-511: x87 stack and control/status words, MXCSR, XMM0-15),
  *      then rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp, r8-r15 and RFLAGS
  *      (bytes 512-647);
- *   2. loads input bytes 0-255 into XMM0-15, bytes 0-63 onto the x87
+ *   2. loads input (request body) bytes 0-255 into XMM0-15, bytes 0-63 onto the x87
  *      stack, bytes 0-47 into rbx, rbp, r12-r15, and sets MXCSR 0x7f80
  *      and the x87 control word 0x0e7f;
  *   3. ends the call as input byte 256 says: 'f' faults (ud2), 't' spins
@@ -23,10 +23,12 @@
  *      648-byte dump as output.
  *
  * Addresses from glint_abi.h (C only, so repeated here): call page 0x2000,
- * boot.in_gpa at +0x38, boot.out_gpa at +0x48; ports READY 0x10, DONE 0x11.
+ * boot.in_gpa at +0x38, boot.out_gpa at +0x48; ports READY 0x10, DONE 0x11;
+ * the request area's GLINT_REQUEST_MAGIC and its body offset at +64.
  */
 
 #define IN_GPA_PTR 0x2038
+#define REQUEST_MAGIC 0x31716572
 #define OUT_GPA_PTR 0x2048
 #define DUMP_BYTES 648
 
@@ -99,7 +101,13 @@ _start:
 	rep movsq
 
 	movq	IN_GPA_PTR, %rsi
-	movdqu	0x00(%rsi), %xmm0
+	/* Under glintd the input area starts with the request (its magic,
+	 * then body.off at +64); the VMM's tests pass the bare body. */
+	cmpl	$REQUEST_MAGIC, (%rsi)
+	jne	3f
+	movl	64(%rsi), %eax
+	addq	%rax, %rsi
+3:	movdqu	0x00(%rsi), %xmm0
 	movdqu	0x10(%rsi), %xmm1
 	movdqu	0x20(%rsi), %xmm2
 	movdqu	0x30(%rsi), %xmm3

@@ -61,7 +61,6 @@ void glint_test_qsort_r(void *base, size_t nmemb, size_t size,
 			int (*cmp)(const void *, const void *, void *),
 			void *arg);
 void glint_test_srand(unsigned seed);
-char *glint_test_getenv(const char *name);
 int glint_test_rand(void);
 __attribute__((noreturn)) void glint_test_exit(int status);
 __attribute__((noreturn)) void glint_test__Exit(int status);

@@ -9,8 +9,10 @@ GUEST_TEST_IMAGES = \
 	tests/guests/noready.elf tests/guests/initfail.elf \
 	tests/guests/badabi.elf tests/guests/hugebss.elf \
 	tests/guests/libc_vm.elf tests/guests/libm_conf.elf \
-	tests/guests/callinfo.elf \
-	tests/guests/fpuleak.elf tests/guests/hostcall.elf
+	tests/guests/callinfo.elf tests/guests/fpuleak.elf \
+	tests/guests/reqecho.elf tests/guests/badhead.elf \
+	tests/guests/abi1.elf tests/guests/envread.elf \
+	tests/guests/envsecret.elf tests/guests/hostcall.elf
 check_DATA += $(GUEST_TEST_IMAGES)
 CLEANFILES += $(GUEST_TEST_IMAGES) tests/guests/badabi-note.guest.o
 
@@ -31,8 +33,18 @@ tests/guests/fpuleak.elf: tests/guests/fpuleak.S $(top_srcdir)/guest/glint.ld
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(GUEST_CC) -nostdinc -ffreestanding \
 	$(GUEST_LD_FLAGS) -o $@ $<
 
-EXTRA_DIST += $(filter-out tests/guests/badabi.c tests/guests/fpuleak.c,\
-	$(GUEST_TEST_IMAGES:.elf=.c)) tests/guests/fpuleak.S
+# abi1.elf: the echo example stamped with ABI 1, the version before the
+# request area: glintd must refuse it with the rebuild message.
+tests/guests/abi1-note.guest.o: guest/src/note.c $(GUEST_IMAGE_DEPS)
+	$(AM_V_CC)$(MKDIR_P) $(@D) && $(GUEST_CC) $(GUEST_CPP_FLAGS) \
+	$(GUEST_C_FLAGS) -DGLINT_NOTE_ABI_VERSION=1 -c -o $@ $<
+tests/guests/abi1.elf: guest/examples/echo.c tests/guests/abi1-note.guest.o $(GUEST_IMAGE_DEPS)
+	$(GUEST_LINK_IMAGE)
+tests/guests/abi1.elf: GUEST_IMAGE_EXTRA = tests/guests/abi1-note.guest.o
+CLEANFILES += tests/guests/abi1-note.guest.o
+
+EXTRA_DIST += $(filter-out tests/guests/badabi.c tests/guests/fpuleak.c \
+	tests/guests/abi1.c,$(GUEST_TEST_IMAGES:.elf=.c)) tests/guests/fpuleak.S
 
 # ---- host tests of the guest libc and JSON (no KVM) ----------------------------
 # The guest sources are compiled for the host with their libc names renamed

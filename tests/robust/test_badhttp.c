@@ -177,7 +177,7 @@ static const struct bad_case cases[] = {
 	/* routes, methods, names */
 	{"unknown route", "GET /nope HTTP/1.1\r\n" H "\r\n", 404, "not_found",
 	 NULL},
-	{"GET on invoke", "GET /invoke/echo HTTP/1.1\r\n" H "\r\n", 405,
+	{"TRACE on invoke", "TRACE /invoke/echo HTTP/1.1\r\n" H "\r\n", 405,
 	 "method_not_allowed", NULL},
 	{"DELETE healthz", "DELETE /healthz HTTP/1.1\r\n" H "\r\n", 405,
 	 "method_not_allowed", NULL},
@@ -221,9 +221,10 @@ static const struct bad_case cases[] = {
 	{"double slash",
 	 "POST //invoke/echo HTTP/1.1\r\n" H "Content-Length: 2\r\n\r\nhi", 404,
 	 "not_found", NULL},
+	/* the function's own path "/" */
 	{"trailing slash",
-	 "POST /invoke/echo/ HTTP/1.1\r\n" H "Content-Length: 2\r\n\r\nhi", 400,
-	 "invalid_function_name", NULL},
+	 "POST /invoke/echo/ HTTP/1.1\r\n" H "Content-Length: 2\r\n\r\nhi", 200,
+	 NULL, "hi"},
 	{"percent-encoded name",
 	 "POST /invoke/%65cho HTTP/1.1\r\n" H "Content-Length: 2\r\n\r\nhi",
 	 200, NULL, "hi"},

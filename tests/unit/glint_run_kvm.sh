@@ -110,7 +110,7 @@ expect_exit 1 $h loop "glint-run: timeout: " --timeout 50
 expect_exit 1 $h big-output "glint-run: output_too_large: " 
 expect_exit 1 tests/guests/initfail.elf "" "init failed on purpose"
 expect_exit 1 tests/guests/noready.elf "" "READY"
-expect_exit 2 tests/guests/badabi.elf "" "badabi.elf: image was built for glint ABI version 999, this host runs version 2"
+expect_exit 2 tests/guests/badabi.elf "" "badabi.elf: image built for glint ABI 999; this glintd runs ABI 2: rebuild it against the current guest SDK (pkg-config glint-guest)"
 expect_exit 2 tests/guests/hugebss.elf "" "hugebss.elf: image needs"
 # hugebss fits once the VM is large enough.
 if run "$b/tests/guests/hugebss.elf" --memory 128 --input "$tmp/hello.in" >"$tmp/out" 2>"$tmp/err" &&

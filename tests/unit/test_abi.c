@@ -31,7 +31,11 @@ START_TEST(test_boot_info)
 	ck_offset(struct glint_boot_info, out_gpa, 72);
 	ck_offset(struct glint_boot_info, out_cap, 80);
 	ck_offset(struct glint_boot_info, reserved1, 88);
-	ck_assert_uint_eq(sizeof(struct glint_boot_info), 96);
+	ck_offset(struct glint_boot_info, env_gpa, 96);
+	ck_offset(struct glint_boot_info, env_bytes, 104);
+	ck_offset(struct glint_boot_info, secrets_gpa, 112);
+	ck_offset(struct glint_boot_info, secrets_bytes, 120);
+	ck_assert_uint_eq(sizeof(struct glint_boot_info), 128);
 }
 END_TEST
 
@@ -55,7 +59,36 @@ START_TEST(test_call_result)
 			  GLINT_CONTENT_TYPE_MAX);
 	ck_offset(struct glint_call_result, log_len, 64);
 	ck_offset(struct glint_call_result, log_dropped, 68);
-	ck_assert_uint_eq(sizeof(struct glint_call_result), 72);
+	ck_offset(struct glint_call_result, status, 72);
+	ck_assert_uint_eq(sizeof(struct glint_call_result), 80);
+}
+END_TEST
+
+START_TEST(test_request_and_response_head)
+{
+	ck_offset(struct glint_request, magic, 0);
+	ck_offset(struct glint_request, size, 4);
+	ck_offset(struct glint_request, method, 8);
+	ck_offset(struct glint_request, path_raw, 16);
+	ck_offset(struct glint_request, path, 24);
+	ck_offset(struct glint_request, query_raw, 32);
+	ck_offset(struct glint_request, client_addr, 40);
+	ck_offset(struct glint_request, scheme, 48);
+	ck_offset(struct glint_request, request_id, 56);
+	ck_offset(struct glint_request, body, 64);
+	ck_offset(struct glint_request, client_port, 72);
+	ck_offset(struct glint_request, nheaders, 76);
+	ck_offset(struct glint_request, headers_off, 80);
+	ck_offset(struct glint_request, nquery, 84);
+	ck_offset(struct glint_request, query_off, 88);
+	ck_assert_uint_eq(sizeof(struct glint_request), 96);
+	ck_offset(struct glint_kv, value, 8);
+	ck_offset(struct glint_response_head, bytes_used, 4);
+	ck_offset(struct glint_resp_header, value_len, 4);
+	/* the response head sits in the unused low range, below the image */
+	ck_assert_uint_ge(GLINT_RESP_HEAD_GPA, GLINT_LOG_GPA + GLINT_LOG_BYTES);
+	ck_assert_uint_le(GLINT_RESP_HEAD_GPA + GLINT_RESP_HEAD_BYTES,
+			  GLINT_IMAGE_BASE);
 }
 END_TEST
 
@@ -99,6 +132,7 @@ int main(void)
 	tcase_add_test(tc, test_call_header);
 	tcase_add_test(tc, test_call_result);
 	tcase_add_test(tc, test_call_page);
+	tcase_add_test(tc, test_request_and_response_head);
 	tcase_add_test(tc, test_address_map);
 	suite_add_tcase(s, tc);
 	return check_run(s);

@@ -228,8 +228,9 @@ START_TEST(test_real_badabi)
 	ck_assert_int_eq(
 		image_load_file(p, IMAGE_LIMIT_BYTES, &img, err, sizeof(err)),
 		-EINVAL);
-	ck_assert_str_eq(err, "image was built for glint ABI version 999, this "
-			      "host runs version 2");
+	ck_assert_str_eq(err, "image built for glint ABI 999; this glintd runs "
+			      "ABI 2: rebuild it against the current guest "
+			      "SDK (pkg-config glint-guest)");
 }
 END_TEST
 

@@ -168,6 +168,61 @@ START_TEST(examples_work)
 }
 END_TEST
 
+/* ABI 2 part 3: the environment and secrets blocks reach getenv and
+ * glint_secret, init included; getenv does not see secrets; a malformed
+ * block is refused before anything boots. */
+START_TEST(env_and_secrets)
+{
+	static const char env[] = "GREETING=hi there\0PATH=/x\0EMPTY=\0";
+	static const char secrets[] = "TOKEN=s3cr3t=x\0";
+	struct vm_config cfg;
+	struct vm_error err;
+	struct fn f;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	load("tests/guests/envread.elf", &f.img);
+	vm_config_default(&cfg, 16 * MiB);
+	cfg.env = env;
+	cfg.env_bytes = sizeof(env);
+	cfg.secrets = secrets;
+	cfg.secrets_bytes = sizeof(secrets);
+	rc = vm_boot(vmm, &f.img, &cfg, log_cb, &f.init_log, &f.snap, &f.vm,
+		     NULL, &err);
+	ck_assert_msg(rc == 0, "%s", err.message);
+	/* the snapshot keeps no pointer to the caller's blocks */
+	ck_assert_ptr_null(vm_snapshot_config(f.snap)->env);
+	expect_output(f.vm, "PATH", "init=hi there env=/x secret=(null)");
+	expect_output(f.vm, "EMPTY", "init=hi there env= secret=(null)");
+	expect_output(f.vm, "TOKEN",
+		      "init=hi there env=(null) secret=s3cr3t=x");
+	expect_output(f.vm, "PAT", "init=hi there env=(null) secret=(null)");
+	fn_free(&f);
+
+	/* without blocks: nothing set, no pages */
+	memset(&f, 0, sizeof(f));
+	ck_assert_int_eq(
+		boot(&f, "tests/guests/envread.elf", 16 * MiB, 0, &err), 0);
+	ck_assert_uint_eq(vm_snapshot_layout(f.snap)->env_gpa, 0);
+	expect_output(f.vm, "PATH", "init=(null) env=(null) secret=(null)");
+	fn_free(&f);
+
+	/* a block must end with the empty entry */
+	memset(&f, 0, sizeof(f));
+	load("tests/guests/envread.elf", &f.img);
+	cfg.env = "A=1";
+	cfg.env_bytes = 4; /* "A=1\0" without the final "\0" */
+	cfg.secrets = NULL;
+	cfg.secrets_bytes = 0;
+	ck_assert_int_eq(vm_boot(vmm, &f.img, &cfg, NULL, NULL, &f.snap, &f.vm,
+				 NULL, &err),
+			 -EINVAL);
+	ck_assert_msg(strstr(err.message, "environment block of 4 bytes"), "%s",
+		      err.message);
+	image_release(&f.img);
+}
+END_TEST
+
 START_TEST(counter_never_leaks)
 {
 	struct fn f;
@@ -535,6 +590,7 @@ static Suite *suite(void)
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, examples_work);
 	tcase_add_test(t, counter_never_leaks);
+	tcase_add_test(t, env_and_secrets);
 	tcase_add_test(t, secret_not_visible_next_call);
 	tcase_add_test(t, init_once_per_boot);
 	tcase_add_test(t, boot_failures);

@@ -58,10 +58,10 @@ START_TEST(abi_layout)
 	ck_assert_uint_eq(offsetof(struct glint_boot_info, out_gpa), 0x48);
 	ck_assert_uint_eq(GLINT_CALL_PAGE_CALL_OFFSET +
 				  offsetof(struct glint_call_header, in_len),
-			  0x68);
+			  0x88);
 	ck_assert_uint_eq(GLINT_CALL_PAGE_RESULT_OFFSET +
 				  offsetof(struct glint_call_result, log_len),
-			  0xe0);
+			  0x100);
 	ck_assert_uint_lt(GLINT_LOG_GPA + GLINT_LOG_BYTES, GLINT_IMAGE_BASE);
 	ck_assert_uint_le(GLINT_MEM_MAX_BYTES, GLINT_SYS_GPA);
 }
@@ -203,6 +203,10 @@ static struct want expected(const struct glint_boot_info *b,
 		return (struct want){1, 0, 1, 0};
 	if (a < 0x7000)
 		return (struct want){1, 1, 1, 0};
+	if (a < GLINT_RESP_HEAD_GPA)
+		return (struct want){0, 0, 0, 0};
+	if (a < GLINT_RESP_HEAD_GPA + GLINT_RESP_HEAD_BYTES)
+		return (struct want){1, 1, 1, 0};
 	for (unsigned i = 0; i < img->nsegments; i++) {
 		const struct image_segment *s = &img->segments[i];
 
@@ -218,6 +222,13 @@ static struct want expected(const struct glint_boot_info *b,
 		return (struct want){0, 0, 0, 0};
 	if (a >= b->in_gpa && a < b->in_gpa + b->in_cap)
 		return (struct want){1, 1, 0, 0};
+	if (b->env_bytes && a >= b->env_gpa && a < b->env_gpa + b->env_bytes)
+		return (struct want){1, 1, 0, 0};
+	if (b->secrets_bytes && a >= b->secrets_gpa &&
+	    a < b->secrets_gpa + b->secrets_bytes)
+		return (struct want){1, 1, 0, 0};
+	if (a >= b->stack_top && a < b->in_gpa)
+		return (struct want){0, 0, 0, 0}; /* block tails */
 	return (struct want){1, 1, 1, 0};
 }
 
@@ -230,9 +241,21 @@ START_TEST(paging_matches_map)
 	uint8_t *sys;
 	struct paging_perm p;
 
+	static char env[5000] = "A=1";
+	static const char secrets[] = "S=x\0";
+
 	vm_config_default(&cfg, 3 * MiB); /* not a multiple of 2 MiB */
+	/* a 2-page environment and a 1-page secrets block */
+	cfg.env = env;
+	cfg.env_bytes = sizeof(env);
+	cfg.secrets = secrets;
+	cfg.secrets_bytes = sizeof(secrets);
 	three_segment_image(&img, 0x5000);
 	ck_assert_int_eq(layout_compute(&cfg, &img, &b, NULL, 0), 0);
+	ck_assert_uint_eq(b.secrets_gpa, b.in_gpa - PAGE);
+	ck_assert_uint_eq(b.env_gpa, b.in_gpa - 3 * PAGE);
+	ck_assert_uint_eq(b.stack_top, b.env_gpa);
+	ck_assert_uint_eq(b.env_bytes, sizeof(env));
 	sys_bytes = layout_sys_bytes(b.mem_bytes);
 	sys = calloc(1, sys_bytes);
 	ck_assert_int_eq(paging_build(sys, sys_bytes, &b, &img), 0);
