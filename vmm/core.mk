@@ -5,6 +5,7 @@ vmm_libglintvmm_a_SOURCES += \
 	vmm/cpu_x86_64.c vmm/cpu_x86_64.h \
 	vmm/deadline.c vmm/deadline.h \
 	vmm/exit.c vmm/exit.h \
+	vmm/hostcall.c \
 	vmm/guestlog.c vmm/guestlog.h \
 	vmm/guestmem.c vmm/guestmem.h \
 	vmm/kvm.c \

@@ -94,6 +94,13 @@ struct engine_config {
 	unsigned guest_log_lines_per_call;
 	size_t guest_log_bytes_per_call;
 	unsigned guest_log_lines_per_s; /* per function, over all its calls */
+	/* Host calls a call may make, and their request and response bytes
+	 * summed over the call; beyond them the function gets GLINT_E_LIMIT
+	 * (counted as glint_hostcalls_total{outcome="limit"}). Defaults:
+	 * 10000 calls, 64 MiB in, 64 MiB out. */
+	unsigned hostcalls_per_call;
+	uint64_t hostcall_in_bytes_per_call;
+	uint64_t hostcall_out_bytes_per_call;
 
 	/* fairness; 0 = derived from workers as described above */
 	unsigned function_workers_max;

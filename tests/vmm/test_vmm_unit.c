@@ -484,6 +484,13 @@ START_TEST(exit_ready_and_done)
 	ASSERT_FAILS(x, EXIT_PHASE_CALL, VM_ERR_PROTOCOL,
 		     "READY during a call");
 
+	/* A host call is the vmm's to check (hostcall.c); during init it is
+	 * refused outright. */
+	x = io_exit(GLINT_PORT_HOSTCALL);
+	ck_assert_int_eq(decode(&x, EXIT_PHASE_CALL, &d, &e), EXIT_HOSTCALL);
+	ASSERT_FAILS(x, EXIT_PHASE_BOOT, VM_ERR_PROTOCOL,
+		     "host call during init");
+
 	x = io_exit(GLINT_PORT_DONE);
 	x.rdi = GLINT_STATUS_OK;
 	x.rsi = 200;
@@ -631,8 +638,8 @@ START_TEST(exit_malformed)
 	x = io_exit(GLINT_PORT_DONE);
 	x.io_size = 2;
 	ASSERT_FAILS(x, EXIT_PHASE_CALL, VM_ERR_PROTOCOL, "2-byte out");
-	x = io_exit(0x13);
-	ASSERT_FAILS(x, EXIT_PHASE_CALL, VM_ERR_PROTOCOL, "unknown port 0x13");
+	x = io_exit(0x14);
+	ASSERT_FAILS(x, EXIT_PHASE_CALL, VM_ERR_PROTOCOL, "unknown port 0x14");
 	x = io_exit(GLINT_PORT_DONE);
 	x.cs = GLINT_SEL_KERNEL_CS;
 	ASSERT_FAILS(x, EXIT_PHASE_CALL, VM_ERR_PROTOCOL, "from cs 0x8");
