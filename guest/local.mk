@@ -102,7 +102,8 @@ dist_guestld_DATA = guest/glint.ld
 # ---- examples ----------------------------------------------------------------
 
 GUEST_EXAMPLES = guest/examples/echo.elf guest/examples/hello.elf \
-	guest/examples/primes.elf guest/examples/table.elf
+	guest/examples/primes.elf guest/examples/table.elf \
+	guest/examples/webhook.elf
 # Built when the C++ compiler is there (scripts/deps.sh installs g++).
 GUEST_CXX_FOUND := $(shell command -v $(GUEST_CXX) 2>/dev/null)
 GUEST_CXX_EXAMPLES = $(if $(GUEST_CXX_FOUND),guest/examples/wordfreq.elf)

@@ -8,12 +8,12 @@
 #include <string.h>
 #include <time.h>
 #include <sys/ioctl.h>
-#include <sys/random.h>
 
 #include "deadline.h"
 #include "guestlog.h"
 #include "request.h"
 #include "resphead.h"
+#include "seed.h"
 #include "vm_internal.h"
 
 static int64_t wall_ns(void)
@@ -51,6 +51,9 @@ void vm_copy_exit(const struct kvm_run *run, struct exit_state *x)
 	x->rax = run->s.regs.regs.rax;
 	x->rdi = run->s.regs.regs.rdi;
 	x->rsi = run->s.regs.regs.rsi;
+	x->rdx = run->s.regs.regs.rdx;
+	x->rcx = run->s.regs.regs.rcx;
+	x->r8 = run->s.regs.regs.r8;
 	x->rip = run->s.regs.regs.rip;
 	x->rsp = run->s.regs.regs.rsp;
 	x->cs = run->s.regs.sregs.cs.selector;
@@ -114,6 +117,7 @@ static int write_call(struct vm *vm, const struct vm_call_args *args)
 	size_t in_len = request_size(args->request, args->input_len);
 	struct glint_call_page *cp;
 	void *p, *in;
+	int rc;
 
 	if (guestmem_ptr(&vm->gm, GLINT_CALL_PAGE_GPA, sizeof(*cp), &p) ||
 	    guestmem_ptr(&vm->gm, boot->in_gpa, in_len, &in))
@@ -123,9 +127,9 @@ static int write_call(struct vm *vm, const struct vm_call_args *args)
 	vm->host_in_bytes = in_len;
 	cp->call.call_id = args->call_id;
 	cp->call.in_len = in_len;
-	if (getrandom(cp->call.seed, sizeof(cp->call.seed), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(cp->call.seed))
-		return -errno;
+	rc = seed_fill(cp->call.seed, sizeof(cp->call.seed));
+	if (rc)
+		return rc;
 	cp->call.wall_ns = wall_ns();
 	cp->call.deadline_ns =
 		args->timeout_ms
@@ -134,25 +138,61 @@ static int write_call(struct vm *vm, const struct vm_call_args *args)
 	return 0;
 }
 
-/* The only KVM_RUN of a call, bracketed by the interrupt hand-shake. */
-static int run_call(struct vm *vm, const struct vm_call_args *args,
-		    struct exit_state *x, struct vm_call_result *res,
-		    int *interrupted)
+/* What ended a stretch of guest execution (run_call). */
+struct stop {
+	struct exit_state x;
+	struct exit_done done;
+	enum exit_verdict v;
+	int hc; /* EXIT_HOSTCALL: vm__hostcall's answer (0 park, -EIO) */
+};
+
+/* Runs the guest until an exit other than a host call answered in place
+ * (a limit, or the sync handler), under what is left of the call's
+ * deadline and inside the interrupt hand-shake, which host calls answered
+ * in place do not leave: they cost one exit and no timer syscalls. */
+static int run_guest(struct vm *vm, struct stop *st, struct vm_error *err)
 {
-	uint64_t t0;
 	int rc;
 
+	for (;;) {
+		rc = vm_run(vm, &st->x, &vm->cur.exits);
+		if (rc)
+			return rc;
+		st->v = exit_decode(&st->x, EXIT_PHASE_CALL, &vm->gm,
+				    &vm->snap->boot, &st->done, err);
+		if (st->v != EXIT_HOSTCALL)
+			return 0;
+		st->hc = vm__hostcall(vm, &st->x, err);
+		if (st->hc != 1)
+			return 0;
+	}
+}
+
+static int run_call(struct vm *vm, struct stop *st, struct vm_error *err,
+		    int *interrupted)
+{
+	uint32_t timeout_ms = 0;
+	uint64_t t0, now;
+	int rc;
+
+	if (vm->cur.deadline_ns) {
+		now = monotime_ns();
+		if (now >= vm->cur.deadline_ns)
+			return -EINTR;
+		timeout_ms = (uint32_t)((vm->cur.deadline_ns - now + 999999) /
+					1000000);
+	}
 	vm->run->immediate_exit = 0;
 	pthread_mutex_lock(&vm->lock);
 	vm->in_call = 1;
 	vm->interrupted = 0;
 	vm->thread = pthread_self();
 	pthread_mutex_unlock(&vm->lock);
-	rc = deadline_begin(vm->run, args->timeout_ms);
+	rc = deadline_begin(vm->run, timeout_ms);
 	if (!rc) {
 		t0 = monotime_ns();
-		rc = vm_run(vm, x, &res->exits);
-		res->run_ns = monotime_ns() - t0;
+		rc = run_guest(vm, st, err);
+		vm->cur.run_ns += monotime_ns() - t0;
 		deadline_end();
 	}
 	pthread_mutex_lock(&vm->lock);
@@ -161,7 +201,6 @@ static int run_call(struct vm *vm, const struct vm_call_args *args,
 	pthread_mutex_unlock(&vm->lock);
 	return rc;
 }
-
 static int finish_done(struct vm *vm, const struct exit_done *done,
 		       struct vm_call_result *res, struct vm_error *err)
 {
@@ -197,20 +236,94 @@ static int finish_done(struct vm *vm, const struct exit_done *done,
 	return 0;
 }
 
-int vm_call(struct vm *vm, const struct vm_call_args *args,
-	    struct vm_call_result *res, struct vm_error *err)
+/* The call's end, however it ended: counters and the guest's log lines. */
+static void call_ended(struct vm *vm, struct vm_call_result *res)
 {
-	struct vm_error local;
-	struct exit_state x;
-	struct exit_done done;
+	vm->cur.parked = 0;
+	res->run_ns = vm->cur.run_ns;
+	res->exits = vm->cur.exits;
+	res->hostcalls = vm->cur.hostcalls;
+	res->hostcalls_limited = vm->cur.limited;
+	memcpy(res->limited_by_op, vm->cur.limited_by_op,
+	       sizeof(res->limited_by_op));
+	res->log_lines = vm_take_logs(vm, vm->cur.call_id, vm->cur.log,
+				      vm->cur.log_opaque, &res->log_dropped);
+	res->diag = read_diag(vm);
+}
+
+static int timed_out(struct vm *vm, int interrupted, struct vm_error *err)
+{
+	if (interrupted)
+		exit_fail(err, VM_ERR_TIMEOUT, "call interrupted by the host");
+	else
+		exit_fail(err, VM_ERR_TIMEOUT, "deadline of %u ms exceeded",
+			  vm->cur.timeout_ms);
+	(void)vm;
+	return -EIO;
+}
+
+/* Runs the guest until the call ends or parks on a host call. */
+static int call_continue(struct vm *vm, struct vm_call_result *res,
+			 struct vm_error *err)
+{
+	struct stop st;
 	int rc, interrupted = 0;
 
-	if (!err)
-		err = &local;
+	rc = run_call(vm, &st, err, &interrupted);
+	if (rc == -EINTR) {
+		call_ended(vm, res);
+		return timed_out(vm, interrupted, err);
+	}
+	if (rc) {
+		call_ended(vm, res);
+		return vm_host_error(err, -rc, "KVM_RUN");
+	}
+	if (st.v == EXIT_HOSTCALL && st.hc == 0) {
+		vm->cur.parked = 1;
+		res->hostcall = vm->cur.hc;
+		return -EINPROGRESS;
+	}
+	call_ended(vm, res);
+	if (st.v != EXIT_DONE)
+		return -EIO;
+	rc = finish_done(vm, &st.done, res, err);
+	if (rc == 0)
+		vm->needs_reset = 0;
+	return rc;
+}
+
+static void reset_result(struct vm_call_result *res, struct vm_error *err)
+{
 	memset(res, 0, sizeof(*res));
 	memset(err, 0, sizeof(*err));
 	snprintf(res->content_type, sizeof(res->content_type),
 		 "application/json");
+}
+
+static void begin_call(struct vm *vm, const struct vm_call_args *args)
+{
+	memset(&vm->cur, 0, sizeof(vm->cur));
+	vm->cur.call_id = args->call_id;
+	vm->cur.log = args->log;
+	vm->cur.log_opaque = args->log_opaque;
+	vm->cur.timeout_ms = args->timeout_ms;
+	if (args->timeout_ms)
+		vm->cur.deadline_ns =
+			monotime_ns() + (uint64_t)args->timeout_ms * 1000000;
+	vm->cur.sync = args->hostcall_sync;
+	vm->cur.sync_opaque = args->hostcall_opaque;
+	vm->cur.limits = args->hostcall_limits;
+}
+
+int vm_call(struct vm *vm, const struct vm_call_args *args,
+	    struct vm_call_result *res, struct vm_error *err)
+{
+	struct vm_error local;
+	int rc;
+
+	if (!err)
+		err = &local;
+	reset_result(res, err);
 	if (!vm->pristine)
 		return -EBUSY;
 	if (request_size(args->request, args->input_len) >
@@ -220,32 +333,56 @@ int vm_call(struct vm *vm, const struct vm_call_args *args,
 		return -EINVAL;
 	vm->pristine = 0;
 	vm->needs_reset = 1;
+	begin_call(vm, args);
 	rc = write_call(vm, args);
 	if (rc)
 		return vm_host_error(err, -rc, "preparing the call");
-	rc = run_call(vm, args, &x, res, &interrupted);
-	res->log_lines = vm_take_logs(vm, args->call_id, args->log,
-				      args->log_opaque, &res->log_dropped);
-	res->diag = read_diag(vm);
-	if (rc == -EINTR) {
-		if (interrupted)
-			exit_fail(err, VM_ERR_TIMEOUT,
-				  "call interrupted by the host");
-		else
-			exit_fail(err, VM_ERR_TIMEOUT,
-				  "deadline of %u ms exceeded",
-				  args->timeout_ms);
-		return -EIO;
+	return call_continue(vm, res, err);
+}
+
+int vm_resume(struct vm *vm, int64_t result, const void *resp, size_t len,
+	      struct vm_call_result *res, struct vm_error *err)
+{
+	struct vm_error local;
+	const struct vm_hostcall_limits *l = &vm->cur.limits;
+
+	if (!err)
+		err = &local;
+	reset_result(res, err);
+	if (!vm->cur.parked || (len && !resp))
+		return -EINVAL;
+	if (len > vm->cur.hc.resp_cap) {
+		result = GLINT_E_TOOBIG;
+	} else if (l->out_bytes_max &&
+		   (len > l->out_bytes_max ||
+		    vm->cur.out_bytes > l->out_bytes_max - len)) {
+		vm->cur.limited++;
+		vm->cur.limited_by_op[vm->cur.hc.op]++;
+		result = GLINT_E_LIMIT;
+	} else if (len) {
+		/* The range was checked writable when the guest stopped and
+		 * the guest has not run since. */
+		memcpy(vm->cur.hc.resp, resp, len);
+		vm->cur.out_bytes += len;
 	}
-	if (rc)
-		return vm_host_error(err, -rc, "KVM_RUN");
-	if (exit_decode(&x, EXIT_PHASE_CALL, &vm->gm, &vm->snap->boot, &done,
-			err) != EXIT_DONE)
-		return -EIO;
-	rc = finish_done(vm, &done, res, err);
-	if (rc == 0)
-		vm->needs_reset = 0;
-	return rc;
+	vm->cur.parked = 0;
+	vm__set_rax(vm, result);
+	return call_continue(vm, res, err);
+}
+
+int vm_abandon(struct vm *vm, enum vm_error_kind kind, const char *message,
+	       struct vm_call_result *res, struct vm_error *err)
+{
+	struct vm_error local;
+
+	if (!err)
+		err = &local;
+	reset_result(res, err);
+	if (!vm->cur.parked)
+		return -EINVAL;
+	call_ended(vm, res);
+	exit_fail(err, kind, "%s", message);
+	return -EIO;
 }
 
 void vm_interrupt(struct vm *vm)

@@ -5,6 +5,7 @@ vmm_libglintvmm_a_SOURCES += \
 	vmm/cpu_x86_64.c vmm/cpu_x86_64.h \
 	vmm/deadline.c vmm/deadline.h \
 	vmm/exit.c vmm/exit.h \
+	vmm/hostcall.c \
 	vmm/guestlog.c vmm/guestlog.h \
 	vmm/guestmem.c vmm/guestmem.h \
 	vmm/kvm.c \
@@ -13,4 +14,5 @@ vmm_libglintvmm_a_SOURCES += \
 	vmm/layout.c vmm/layout.h \
 	vmm/paging_x86_64.c vmm/paging_x86_64.h \
 	vmm/restore.c \
+	vmm/seed.c vmm/seed.h \
 	vmm/vm.c vmm/vm_internal.h

@@ -178,6 +178,12 @@ static enum exit_verdict decode_io(const struct exit_state *x,
 				 x->rip);
 	case GLINT_PORT_ABORT:
 		return decode_abort(x, gm, err);
+	case GLINT_PORT_HOSTCALL:
+		if (phase == EXIT_PHASE_CALL)
+			return EXIT_HOSTCALL;
+		return exit_fail(err, VM_ERR_PROTOCOL,
+				 "host call during init (rip 0x%" PRIx64 ")",
+				 x->rip);
 	default:
 		return exit_fail(err, VM_ERR_PROTOCOL,
 				 "out to unknown port 0x%x at rip 0x%" PRIx64,

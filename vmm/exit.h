@@ -37,15 +37,16 @@ struct exit_state {
 	 * suberror */
 	uint64_t detail;
 	/* registers (sync_regs) */
-	uint64_t rax, rdi, rsi, rip, rsp;
+	uint64_t rax, rdi, rsi, rdx, rcx, r8, rip, rsp;
 	uint16_t cs;
 	uint64_t cr2;
 };
 
 enum exit_verdict {
-	EXIT_READY,  /* boot: init finished */
-	EXIT_DONE,   /* call: finished with status and out_len */
-	EXIT_FAILED, /* err says why */
+	EXIT_READY,    /* boot: init finished */
+	EXIT_DONE,     /* call: finished with status and out_len */
+	EXIT_HOSTCALL, /* call: host call; rdi, rsi, rdx, rcx, r8 hold it */
+	EXIT_FAILED,   /* err says why */
 };
 
 struct exit_done {

@@ -79,7 +79,9 @@
 #define GLINT_PORT_DONE 0x11
 /* Unrecoverable: rdi = message gpa, rsi = message length in bytes. */
 #define GLINT_PORT_ABORT 0x12
-#define GLINT_PORT_USER_LAST 0x12
+/* Host call: see "host calls" below. */
+#define GLINT_PORT_HOSTCALL 0x13
+#define GLINT_PORT_USER_LAST 0x13
 /* Ring-0 exception stubs only (CPL 0): al = vector; the x86 exception
  * frame is on the ring-0 stack at the exit's rsp. */
 #define GLINT_PORT_FAULT 0x1f
@@ -89,6 +91,46 @@ enum glint_status {
 	GLINT_STATUS_OK = 0,	/* output area holds the response body */
 	GLINT_STATUS_ERROR = 1, /* output area holds an error message (text) */
 };
+
+/* ---- host calls (GLINT_PORT_HOSTCALL) --------------------------------
+ *
+ * The guest asks the host to do something on its behalf:
+ *   rdi = operation (enum glint_hostcall_op)
+ *   rsi = request gpa, rdx = request length in bytes
+ *   rcx = response gpa, r8 = response capacity in bytes
+ * The request must lie in memory the guest may read, the response in
+ * memory it may write (both checked against its page tables). The host
+ * performs the operation, possibly parking the VM while it waits (the
+ * call's deadline keeps running), writes at most the capacity and resumes
+ * the guest after the `out` with rax = bytes written (>= 0) or a negative
+ * enum glint_error. Every other register is preserved. An unknown
+ * operation, a bad range or a malformed request ends the call as a
+ * protocol error instead. Records are little-endian, packed as declared.
+ */
+enum glint_hostcall_op {
+	GLINT_HOSTCALL_NOOP = 0,  /* request and response empty; returns 0 */
+	GLINT_HOSTCALL_SLEEP = 1, /* request: struct glint_hostcall_sleep;
+	                             response empty; returns 0 after ms */
+	GLINT_HOSTCALL_OP_COUNT,  /* first unknown operation */
+};
+
+/* Negative results a function can handle (rax). */
+enum glint_error {
+	GLINT_E_LIMIT = -1,   /* a per-call host-call limit was reached */
+	GLINT_E_INVALID = -2, /* well-formed request the host refuses */
+	GLINT_E_TOOBIG = -3,  /* the response does not fit the capacity */
+	GLINT_E_UNAVAIL = -4, /* the service behind the operation failed */
+	GLINT_E_DENIED = -5,  /* the function lacks the capability */
+};
+
+/* GLINT_HOSTCALL_SLEEP request (written by the guest). */
+struct glint_hostcall_sleep {
+	uint32_t ms;	    /* how long to park, 0..GLINT_SLEEP_MAX_MS */
+	uint32_t reserved0; /* 0 */
+};
+#define GLINT_SLEEP_MAX_MS 60000u
+
+_Static_assert(sizeof(struct glint_hostcall_sleep) == 8, "sleep layout");
 
 /* ---- ELF note that stamps an image with its ABI version ------------- */
 

@@ -355,6 +355,34 @@ static void samples_free(struct samples *s)
 	free(s->dirty_pages);
 }
 
+/* Host calls, done in place: NOOP at once, SLEEP by sleeping (glintd
+ * parks the VM instead and serves other calls meanwhile). */
+static int noop_sync(void *opaque, const struct vm_hostcall *hc,
+		     int64_t *result)
+{
+	(void)opaque;
+	*result = 0;
+	return hc->op == GLINT_HOSTCALL_NOOP;
+}
+
+static int serve_parked(struct vm *vm, int rc, struct vm_call_result *res,
+			struct vm_error *err)
+{
+	while (rc == -EINPROGRESS) {
+		const struct glint_hostcall_sleep *sl = res->hostcall.req;
+		struct timespec ts = {0, 0};
+
+		if (res->hostcall.op == GLINT_HOSTCALL_SLEEP) {
+			ts.tv_sec = sl->ms / 1000;
+			ts.tv_nsec = (long)(sl->ms % 1000) * 1000000L;
+			while (nanosleep(&ts, &ts) && errno == EINTR)
+				;
+		}
+		rc = vm_resume(vm, 0, NULL, 0, res, err);
+	}
+	return rc;
+}
+
 /* One call, its output, and the restore. Returns an exit code. */
 static int call_once(struct vm *vm, const struct options *o,
 		     const uint8_t *input, size_t input_len, uint64_t call_id,
@@ -373,6 +401,7 @@ static int call_once(struct vm *vm, const struct options *o,
 		.call_id = call_id,
 		.timeout_ms = (uint32_t)o->timeout_ms,
 		.log = log_line,
+		.hostcall_sync = noop_sync,
 	};
 	struct vm_call_result res;
 	struct vm_restore_stats rs = {0};
@@ -380,7 +409,7 @@ static int call_once(struct vm *vm, const struct options *o,
 	uint64_t t0 = monotime_ns();
 	int rc, code = 0;
 
-	rc = vm_call(vm, &args, &res, &err);
+	rc = serve_parked(vm, vm_call(vm, &args, &res, &err), &res, &err);
 	s->call_ns[s->n] = monotime_ns() - t0;
 	if (res.log_dropped)
 		fprintf(stderr,

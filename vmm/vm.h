@@ -167,6 +167,35 @@ int vm_clone(struct vm_snapshot *snap, struct vm **out, struct vm_error *err);
 
 /* ---- calls ------------------------------------------------------------ */
 
+/* A host call the guest made (GLINT_PORT_HOSTCALL), already checked: op is
+ * known, the request lies in memory the guest may read and is well formed
+ * for op (glint_abi.h), the response range in memory it may write. */
+struct vm_hostcall {
+	enum glint_hostcall_op op;
+	const void *req; /* the request in guest memory: valid until the VM
+	                    runs again (vm_resume) or is restored */
+	size_t req_len;
+	void *resp; /* the response range in guest memory, same lifetime */
+	size_t resp_cap;
+};
+
+/* Synchronous host calls: called on vm_call's thread inside the call, with
+ * the guest stopped. Returns 1 after writing at most hc->resp_cap bytes to
+ * hc->resp and setting *result (bytes written or a negative enum
+ * glint_error): the guest continues at once, for the price of one exit.
+ * Returns 0 when the operation must wait: vm_call/vm_resume then return
+ * -EINPROGRESS and the VM is parked. */
+typedef int (*vm_hostcall_fn)(void *opaque, const struct vm_hostcall *hc,
+			      int64_t *result);
+
+/* Per-call host-call limits; 0 = unlimited. A host call beyond them is not
+ * performed: the guest gets GLINT_E_LIMIT and may carry on. */
+struct vm_hostcall_limits {
+	uint32_t calls_max;	/* host calls per call */
+	uint64_t in_bytes_max;	/* request bytes, summed over the call */
+	uint64_t out_bytes_max; /* response bytes, summed over the call */
+};
+
 /* A byte string (not NUL-terminated). */
 struct vm_str {
 	const char *p;
@@ -198,6 +227,10 @@ struct vm_call_args {
 	uint32_t timeout_ms; /* 0 = no deadline */
 	vm_log_fn log;	     /* NULL: guest log lines are discarded */
 	void *log_opaque;
+	/* Host calls: NULL sync = every valid host call parks the VM. */
+	vm_hostcall_fn hostcall_sync;
+	void *hostcall_opaque;
+	struct vm_hostcall_limits hostcall_limits;
 };
 
 struct vm_call_result {
@@ -213,11 +246,17 @@ struct vm_call_result {
 	                         vm_result_header() */
 	uint32_t head_bytes;
 	uint32_t nheaders;
-	uint64_t run_ns; /* time inside KVM_RUN, all exits included */
+	uint64_t run_ns; /* time inside KVM_RUN, all exits and host calls
+	                    answered in place included; not time parked */
 	uint32_t exits;	 /* VM exits during the call (1 when no host calls) */
 	uint32_t log_lines;
 	uint32_t log_dropped;
-	uint32_t diag; /* GLINT_DIAG_* bits the guest set (glint_abi.h) */
+	uint32_t diag;	    /* GLINT_DIAG_* bits the guest set (glint_abi.h) */
+	uint32_t hostcalls; /* host calls the guest made */
+	uint32_t hostcalls_limited; /* of those, refused with GLINT_E_LIMIT */
+	uint32_t limited_by_op[GLINT_HOSTCALL_OP_COUNT]; /* the same by op */
+	/* -EINPROGRESS: the host call the parked VM waits on */
+	struct vm_hostcall hostcall;
 };
 
 /* Runs one call. Returns 0 when the guest finished the call (status OK or
@@ -226,6 +265,33 @@ struct vm_call_result {
  * (-E2BIG: input larger than the input area; -EBUSY: VM not restored). */
 int vm_call(struct vm *vm, const struct vm_call_args *args,
 	    struct vm_call_result *res, struct vm_error *err);
+
+/*
+ * Parking. vm_call (and vm_resume) return -EINPROGRESS when the guest made
+ * a host call that args->hostcall_sync did not complete: res->hostcall says
+ * what it asks, the VM keeps its vCPU state and waits, holding no thread.
+ * The call's deadline (args->timeout_ms from the start of vm_call) keeps
+ * running. Then, on any thread, exactly one of:
+ *
+ *   vm_resume(vm, result, resp, len, res, err)   the answer: resp (len
+ *       bytes, <= hostcall.resp_cap) is copied to the guest's response
+ *       range, rax = result, and the same call continues; returns as
+ *       vm_call does (0, -EIO, or -EINPROGRESS again). A deadline that
+ *       passed while parked ends the call as VM_ERR_TIMEOUT at once.
+ *   vm_abandon(vm, kind, message, res, err)      ends the call without
+ *       running the guest again (deadline, shutdown, a failed operation):
+ *       returns -EIO with err = kind and message; the guest's log lines
+ *       are delivered as for any ending call.
+ *   vm_restore(vm) / vm_destroy(vm)              drop it silently.
+ *
+ * Result bytes written count against the out-bytes limit: a resp larger
+ * than what is left gives the guest GLINT_E_LIMIT instead. vm_interrupt()
+ * does not reach a parked VM (no thread runs it): abandon it instead.
+ */
+int vm_resume(struct vm *vm, int64_t result, const void *resp, size_t len,
+	      struct vm_call_result *res, struct vm_error *err);
+int vm_abandon(struct vm *vm, enum vm_error_kind kind, const char *message,
+	       struct vm_call_result *res, struct vm_error *err);
 
 /* Response headers of a successful call, in the order the function set
  * them: set *cursor to 0, then each call returns 1 and the next header

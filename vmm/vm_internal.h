@@ -79,6 +79,25 @@ struct vm {
 	                    cannot fix (fault, timeout, MMIO, ...) */
 	uint64_t host_in_bytes; /* input bytes the host wrote this call */
 
+	/* the call in progress, kept across parking (call.c, hostcall.c) */
+	struct {
+		uint64_t call_id;
+		vm_log_fn log;
+		void *log_opaque;
+		uint32_t timeout_ms;
+		uint64_t deadline_ns; /* monotime_ns(); 0 = none */
+		vm_hostcall_fn sync;
+		void *sync_opaque;
+		struct vm_hostcall_limits limits;
+		uint32_t hostcalls, limited;
+		uint32_t limited_by_op[GLINT_HOSTCALL_OP_COUNT];
+		uint64_t in_bytes, out_bytes;
+		uint64_t run_ns;
+		uint32_t exits;
+		int parked;
+		struct vm_hostcall hc;
+	} cur;
+
 	/* restore state (restore.c) */
 	uint64_t *dirty;      /* KVM_GET_DIRTY_LOG bitmap */
 	uint64_t *prev_dirty; /* pages dirty in the previous call */
@@ -98,6 +117,16 @@ struct vm {
 	                   in restore.c) wrote since it was last dropped */
 	_Atomic uint64_t priv_pages; /* popcount of priv, any thread reads */
 };
+
+/* hostcall.c: the guest stopped on GLINT_PORT_HOSTCALL (registers in x).
+ * Returns 1 when the guest may continue at once (rax set: a limit, or
+ * vm->cur.sync completed it), 0 when it must park (vm->cur.hc filled), or
+ * -EIO with err set for a protocol error. */
+struct exit_state;
+int vm__hostcall(struct vm *vm, const struct exit_state *x,
+		 struct vm_error *err);
+/* hostcall.c: sets the guest's rax for the next entry. */
+void vm__set_rax(struct vm *vm, int64_t rax);
 
 /* kvm.c */
 int vmm_set_slot(int vm_fd, uint32_t slot, uint32_t flags, uint64_t gpa,

@@ -185,6 +185,8 @@ static int check_settings(const struct cli_args *a)
 		{"queue-timeout", "queue_timeout_ms",
 		 offsetof(struct cli_args, queue_timeout)},
 		{"idle", "idle_ms", offsetof(struct cli_args, idle)},
+		{"max-output", "max_output_bytes",
+		 offsetof(struct cli_args, max_output)},
 	};
 	uint32_t v, min, max;
 
@@ -234,6 +236,8 @@ static int cmd_deploy(struct cli *c)
 	append_setting(query, sizeof(query), "queue_timeout_ms",
 		       c->a.queue_timeout);
 	append_setting(query, sizeof(query), "idle_ms", c->a.idle);
+	append_setting(query, sizeof(query), "max_output_bytes",
+		       c->a.max_output);
 	snprintf(path, sizeof(path), "/functions/%s%s", name, query);
 	rc = request(c, "PUT", path, img, len, DEPLOY_TIMEOUT_S, &r);
 	free(img);
@@ -723,7 +727,7 @@ static const struct command commands[] = {
 	{"deploy",
 	 "NAME IMAGE [--memory MIB] [--timeout MS] "
 	 "[--concurrency N] [--warm N] [--queue N] [--queue-timeout MS] "
-	 "[--idle MS]",
+	 "[--idle MS] [--max-output BYTES]",
 	 "Uploads the image file IMAGE (an ELF built with pkg-config "
 	 "glint-guest) as\nfunction NAME, replacing an older version, and "
 	 "waits until it is ready.\n\n"
@@ -735,6 +739,8 @@ static const struct command commands[] = {
 	 "  --queue-timeout MS  longest wait in that queue (1-600000)\n"
 	 "  --idle MS         VMs above --warm go after this idle time "
 	 "(100-86400000)\n"
+	 "  --max-output BYTES  largest response body (1-6291456); more is\n"
+	 "                    an output_too_large error\n"
 	 "Settings not given keep the function's current values (the "
 	 "daemon's\ndefaults for a new function); so do its environment "
 	 "and secrets.\n",

@@ -16,7 +16,6 @@
 
 #define IDLE_SCAN_MS 100
 #define DEFAULT_SPIN_US 20
-#define DEFAULT_LOOP_POLL_US 200
 #define GUEST_LOG_BATCH (32u << 10)
 
 /* The engine's single way to the daemon log, so it can be redirected. */
@@ -371,18 +370,19 @@ static unsigned spin_us_default(unsigned workers)
 
 /*
  * How long the loop polls for a lone call's result instead of sleeping:
- * a sleeping loop thread costs an eventfd write and a wake-up of an idle
- * vCPU per result. Polling uses the core that is spare while one VM works,
- * so it is off on a single CPU. GLINT_LOOP_POLL_US overrides the choice.
+ * off unless GLINT_LOOP_POLL_US asks for it. Polling saves an eventfd
+ * write and a wake-up per result only when a core is truly spare; where
+ * the cores are shared (with the client, other work, or a host whose exit
+ * is slow) the polling loop took ~90 us of CPU per call at one connection
+ * and tripled its latency (bench/http_bench.sh, per-thread CPU).
  */
 static unsigned loop_poll_us_default(void)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned us;
 
 	if (env_us("GLINT_LOOP_POLL_US", &us))
 		return us;
-	return cpus > 1 ? DEFAULT_LOOP_POLL_US : 0;
+	return 0;
 }
 
 /* Worker shares (engine.h): no function, and no group of boots, ever
@@ -459,6 +459,8 @@ int engine_create(uv_loop_t *loop, const struct engine_config *cfg,
 	dlist_init(&e->versions);
 	dlist_init(&e->runnable);
 	dlist_init(&e->boot_queue);
+	dlist_init(&e->parked);
+	dlist_init(&e->resumes);
 	ret = open_resources(e, err, err_len);
 	if (ret < 0)
 		goto fail;
@@ -470,6 +472,8 @@ int engine_create(uv_loop_t *loop, const struct engine_config *cfg,
 	uv_timer_init(loop, &e->queue_timer);
 	uv_timer_init(loop, &e->idle_timer);
 	uv_timer_init(loop, &e->grace_timer);
+	uv_timer_init(loop, &e->park_timer);
+	e->park_timer.data = e;
 	e->queue_timer.data = e->idle_timer.data = e->grace_timer.data = e;
 	uv_timer_start(&e->idle_timer, on_idle_timer, IDLE_SCAN_MS,
 		       IDLE_SCAN_MS);
@@ -584,9 +588,10 @@ json_t *engine_describe(struct engine *e, const char *name)
 	json_object_set_new(d, "invocations", counts);
 	json_object_set_new(
 		d, "pool",
-		json_pack("{s:I, s:I, s:I, s:I, s:I}", "ready",
+		json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "ready",
 			  (json_int_t)v->nready, "busy", (json_int_t)v->nbusy,
-			  "creating", (json_int_t)v->ncreating, "queued",
+			  "parked", (json_int_t)fn->nparked, "creating",
+			  (json_int_t)v->ncreating, "queued",
 			  (json_int_t)fn->nwaiters, "total",
 			  (json_int_t)(v->nready + v->nbusy + v->ncreating)));
 	return d;
@@ -622,7 +627,8 @@ void engine_check_shutdown(struct engine *e)
 	workers_stop(e->workers);
 	vmm_close(e->vmm);
 	e->vmm = NULL;
-	e->handles_open = 4;
+	e->handles_open = 5;
+	uv_close((uv_handle_t *)&e->park_timer, on_handle_closed);
 	uv_close((uv_handle_t *)&e->queue_timer, on_handle_closed);
 	uv_close((uv_handle_t *)&e->idle_timer, on_handle_closed);
 	uv_close((uv_handle_t *)&e->grace_timer, on_handle_closed);
@@ -637,6 +643,7 @@ static void on_grace_timer(uv_timer_t *t)
 		   "shutdown: grace period over, interrupting %u calls",
 		   e->ncalls);
 	pool_interrupt_all(e);
+	hostcall_interrupt_all(e);
 }
 
 void engine_shutdown(struct engine *e, uint32_t grace_ms,
@@ -689,4 +696,7 @@ void engine_config_default(struct engine_config *cfg)
 	cfg->guest_log_bytes_per_call = 16u << 10;
 	cfg->guest_log_lines_per_s = 1000;
 	cfg->log_buffer_bytes = 256u << 10;
+	cfg->hostcalls_per_call = 10000;
+	cfg->hostcall_in_bytes_per_call = 64ull << 20;
+	cfg->hostcall_out_bytes_per_call = 64ull << 20;
 }

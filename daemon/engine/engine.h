@@ -97,6 +97,13 @@ struct engine_config {
 	/* Bytes of recent guest log lines kept per function for
 	 * GET /functions/<fn>/logs (the oldest go first); default 256 KiB. */
 	size_t log_buffer_bytes;
+	/* Host calls a call may make, and their request and response bytes
+	 * summed over the call; beyond them the function gets GLINT_E_LIMIT
+	 * (counted as glint_hostcalls_total{outcome="limit"}). Defaults:
+	 * 10000 calls, 64 MiB in, 64 MiB out. */
+	unsigned hostcalls_per_call;
+	uint64_t hostcall_in_bytes_per_call;
+	uint64_t hostcall_out_bytes_per_call;
 
 	/* fairness; 0 = derived from workers as described above */
 	unsigned function_workers_max;

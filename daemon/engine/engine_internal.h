@@ -199,6 +199,9 @@ struct fn {
 	unsigned nwaiters;
 	struct dlist run_link;	/* in engine->runnable while nwaiters > 0 */
 	unsigned nrunning;	/* workers held by its calls */
+	unsigned nparked;	/* calls parked on host calls (hostcall.c):
+	                           their VMs count as busy, they hold no
+	                           worker */
 	unsigned ndeploys;	/* OP_DEPLOY ops queued or running */
 	const char *blocked_by; /* budget that stopped its pool growing last,
 	                           or NULL */
@@ -219,6 +222,13 @@ struct fn {
 	unsigned log_sec_lines;
 };
 
+/* How a worker continues a parked call. */
+enum call_resume {
+	RESUME_ANSWER,	 /* vm_resume with hc_result */
+	RESUME_EXPIRED,	 /* the deadline passed while parked */
+	RESUME_SHUTDOWN, /* glintd stops: vm_abandon */
+};
+
 /* One invocation inside the engine (inv->engine_private). */
 struct call {
 	struct worker_item run;	   /* worker: vm_call */
@@ -232,6 +242,18 @@ struct call {
 	uint64_t deadline_ns; /* end of the wait for a VM and a worker */
 	uint32_t timeout_ms;
 	int interrupted; /* set by shutdown, read by the worker */
+
+	/* Host calls (hostcall.c). A parked call holds its VM (busy, with
+	 * its vCPU state) but no worker slot: from the park item until it
+	 * is dispatched again it counts in e->nparked, not slots_used. */
+	struct worker_item park;  /* worker -> loop: the VM parked */
+	struct dlist park_link;	  /* in e->parked, then e->resumes */
+	struct vm_hostcall hc;	  /* what it waits on (worker writes) */
+	uint64_t run_deadline_ns; /* dispatch + timeout_ms; 0 = none */
+	uint64_t wake_ns;	  /* SLEEP: when the answer is due */
+	uint64_t parked_ns;	  /* when it parked */
+	int64_t hc_result;	  /* the answer for vm_resume */
+	enum call_resume resume;  /* how the worker continues it */
 };
 
 struct engine {
@@ -273,6 +295,14 @@ struct engine {
 	 * sleeping (0: never). */
 	unsigned nvms_busy;
 	unsigned loop_poll_us;
+
+	/* Parked calls (hostcall.c): waiting on a host call, then waiting
+	 * for a worker to resume them; one timer for their sleeps and
+	 * deadlines. */
+	struct dlist parked, resumes;
+	unsigned nparked;
+	uv_timer_t park_timer;
+	uint64_t park_due_ns; /* 0: not armed */
 
 	int scan_done;
 	unsigned loads_pending;
@@ -354,6 +384,20 @@ enum engine_outcome invoke_error_outcome(int ret, const struct vm_error *err,
 /* Retry-After seconds for a full queue: 1..60, growing with the queue. */
 unsigned invoke_retry_after(unsigned nwaiters, uint64_t avg_run_ns,
 			    uint32_t max_concurrency);
+
+/* hostcall.c: host calls and parked calls */
+/* Synchronous operations on the worker (vm_hostcall_fn; opaque = call). */
+int hostcall_sync(void *opaque, const struct vm_hostcall *hc, int64_t *result);
+void hostcall_parked(struct worker_item *it); /* loop: c->park */
+/* Worker, at the call's end: its host calls refused by a limit. */
+void hostcall_count_limited(struct call *c, const struct vm_call_result *res);
+void hostcall_interrupt_all(struct engine *e); /* shutdown: abandon all */
+/* invoke.c: continue a parked call on a worker (it holds a slot again). */
+void invoke_resume(struct call *c);
+/* The oldest call in e->resumes whose function may have a worker now,
+ * taken off the list (nparked counts it no more), or NULL. */
+struct call *hostcall_next_resume(struct engine *e,
+				  int (*can_run)(const struct fn *fn));
 
 /* deploy.c */
 void deploy_run_next(struct fn *fn);

@@ -229,38 +229,34 @@ static void note_private(struct pvm *p, const struct vm_restore_stats *rs)
 	p->heavy = rs->private_bytes * 16 >= mem_bytes;
 }
 
-static void call_run(struct worker_item *it)
+/* The worker's part after vm_call/vm_resume returned: park, or deliver
+ * and restore. */
+static void call_finish(struct call *c, int ret, struct vm_call_result *res,
+			struct vm_error *err)
 {
-	struct call *c = container_of(it, struct call, run);
 	struct pvm *p = c->pvm;
 	struct engine *e = c->e;
-	struct vm_call_args args = {
-		.request = c->inv->request,
-		.input = c->inv->input,
-		.input_len = c->inv->input_len,
-		.call_id = c->inv->request_id,
-		.timeout_ms = c->timeout_ms,
-		.log = engine_guest_log,
-		.log_opaque = &p->ver->log_src,
-	};
-	struct vm_call_result res;
-	struct vm_error err = {0};
 	struct vm_restore_stats rs = {0};
-	uint64_t t0 = monotime_ns();
-	int ret;
 
-	ret = vm_call(p->vm, &args, &res, &err);
-	engine_guest_log_dropped(&p->ver->log_src, args.call_id,
-				 res.log_dropped);
+	if (ret == -EINPROGRESS) {
+		/* The VM waits on a host call: the loop takes it from here
+		 * and this worker is free. */
+		c->hc = res->hostcall;
+		c->park.fn = hostcall_parked;
+		workers_post(e->workers, &c->park);
+		return;
+	}
+	engine_guest_log_dropped(&p->ver->log_src, c->inv->request_id,
+				 res->log_dropped);
 	engine_guest_log_flush();
+	hostcall_count_limited(c, res);
 	if (ret == 0)
-		map_result(c, &res);
+		map_result(c, res);
 	else
-		map_error(c, ret, &err);
-	note_heap(c, &res);
+		map_error(c, ret, err);
+	note_heap(c, res);
 	log_failure(c);
-	if (c->inv->run_ns == 0)
-		c->inv->run_ns = monotime_ns() - t0;
+	c->inv->run_ns = res->run_ns;
 	/* The response goes out first; c belongs to the loop from here. */
 	workers_post(e->workers, &c->result);
 
@@ -277,6 +273,53 @@ static void call_run(struct worker_item *it)
 	}
 	p->item.fn = pool_vm_returned;
 	workers_post(e->workers, &p->item);
+}
+
+static void call_run(struct worker_item *it)
+{
+	struct call *c = container_of(it, struct call, run);
+	struct pvm *p = c->pvm;
+	const struct engine_config *cfg = &c->e->cfg;
+	struct vm_call_args args = {
+		.request = c->inv->request,
+		.input = c->inv->input,
+		.input_len = c->inv->input_len,
+		.call_id = c->inv->request_id,
+		.timeout_ms = c->timeout_ms,
+		.log = engine_guest_log,
+		.log_opaque = &p->ver->log_src,
+		.hostcall_sync = hostcall_sync,
+		.hostcall_opaque = c,
+		.hostcall_limits = {cfg->hostcalls_per_call,
+				    cfg->hostcall_in_bytes_per_call,
+				    cfg->hostcall_out_bytes_per_call},
+	};
+	struct vm_call_result res;
+	struct vm_error err = {0};
+	int ret;
+
+	ret = vm_call(p->vm, &args, &res, &err);
+	call_finish(c, ret, &res, &err);
+}
+
+/* Worker: a parked call continues with its answer, or ends. */
+static void call_resumed(struct worker_item *it)
+{
+	struct call *c = container_of(it, struct call, run);
+	struct vm *vm = c->pvm->vm;
+	struct vm_call_result res;
+	struct vm_error err = {0};
+	char msg[128];
+	int ret;
+
+	if (c->resume == RESUME_ANSWER) {
+		ret = vm_resume(vm, c->hc_result, NULL, 0, &res, &err);
+	} else {
+		snprintf(msg, sizeof(msg), "deadline of %u ms exceeded",
+			 c->timeout_ms);
+		ret = vm_abandon(vm, VM_ERR_TIMEOUT, msg, &res, &err);
+	}
+	call_finish(c, ret, &res, &err);
 }
 
 static void call_delivered(struct worker_item *it)
@@ -330,6 +373,21 @@ static void waiter_remove(struct fn *fn, struct call *c)
 	}
 }
 
+/* c's VM goes to a worker, on a slot it holds until the VM is back
+ * (restored) or parks on a host call. */
+static void take_slot(struct call *c)
+{
+	c->fn->nrunning++;
+	c->e->slots_used++;
+	/* One VM at work leaves a core for the loop to poll on; with more,
+	 * the cores are taken and polling would only slow the calls. */
+	if (++c->e->nvms_busy == 1)
+		workers_poll_start(c->e->workers, c->e->loop_poll_us);
+	else
+		workers_poll_stop(c->e->workers);
+	workers_submit(c->e->workers, &c->run, 1);
+}
+
 /* c runs on p, on a worker slot it holds until p is back (restored). */
 static void invoke_start(struct call *c, struct pvm *p)
 {
@@ -340,19 +398,20 @@ static void invoke_start(struct call *c, struct pvm *p)
 	dlist_push_tail(&ver->busy, &p->link);
 	ver->nbusy++;
 	c->pvm = p;
-	c->fn->nrunning++;
-	c->e->slots_used++;
 	c->timeout_ms = ver->settings.timeout_ms;
 	c->inv->queue_ns = monotime_ns() - c->start_ns;
+	if (c->timeout_ms)
+		c->run_deadline_ns =
+			monotime_ns() + (uint64_t)c->timeout_ms * 1000000;
 	c->run.fn = call_run;
 	c->result.fn = call_delivered;
-	/* One VM at work leaves a core for the loop to poll on; with more,
-	 * the cores are taken and polling would only slow the calls. */
-	if (++c->e->nvms_busy == 1)
-		workers_poll_start(c->e->workers, c->e->loop_poll_us);
-	else
-		workers_poll_stop(c->e->workers);
-	workers_submit(c->e->workers, &c->run, 1);
+	take_slot(c);
+}
+
+void invoke_resume(struct call *c)
+{
+	c->run.fn = call_resumed;
+	take_slot(c);
 }
 
 void invoke_release_slot(struct fn *fn)
@@ -388,6 +447,15 @@ void engine_dispatch(struct engine *e)
 	 * worker under a steady stream of calls otherwise. */
 	while (deploy_boot_next(e))
 		;
+	/* Parked calls whose answer came: they hold a VM already, and
+	 * finishing them frees it. */
+	while (e->slots_used < e->slots_total) {
+		struct call *c = hostcall_next_resume(e, can_run);
+
+		if (c == NULL)
+			break;
+		invoke_resume(c);
+	}
 	/* One call per function per turn; a function that cannot run now
 	 * (no ready VM, or at its share) keeps its place in the ring. */
 	while (e->slots_used < e->slots_total && idle < e->nrunnable) {

@@ -4,6 +4,7 @@ daemon_engine_libglintengine_a_SOURCES = \
 	daemon/engine/engine.h daemon/engine/engine_internal.h \
 	daemon/engine/engine.c \
 	daemon/engine/budget.c daemon/engine/deploy.c \
+	daemon/engine/hostcall.c \
 	daemon/engine/invoke.c \
 	daemon/engine/pool.c \
 	daemon/engine/store.c daemon/engine/store.h \

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
 
 #include "monotime.h"
 #include "worker.h"
@@ -17,9 +19,17 @@ struct fifo {
 	struct worker_item *head, *tail;
 };
 
+/*
+ * The loop is woken through an eventfd of ours rather than a uv_async:
+ * libuv 1.44's async callback spins until the sending thread has left
+ * uv_async_send, and on a loaded host that thread is often preempted in
+ * there (its own write just woke the loop), so the loop burnt its CPU
+ * spinning and yielding. A plain eventfd needs no such hand-shake.
+ */
 struct workers {
 	uv_loop_t *loop;
-	uv_async_t async;
+	uv_poll_t wake; /* readable: wake_fd was written */
+	int wake_fd;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct fifo urgent, background;
@@ -32,7 +42,8 @@ struct workers {
 
 	pthread_mutex_t mbox_lock;
 	struct fifo mbox;	/* items for the loop */
-	int polling;		/* under mbox_lock: the loop polls, no async */
+	int wake_pending;	/* under mbox_lock: wake_fd written, not read */
+	int polling;		/* under mbox_lock: the loop polls, no wake */
 	uv_idle_t idle;		/* active while polling */
 	uint64_t poll_until_ns; /* loop thread only */
 	unsigned handles_open;
@@ -155,22 +166,42 @@ void workers_submit(struct workers *w, struct worker_item *it, int urgent)
 		pthread_cond_signal(&w->cond);
 }
 
+static void wake_loop(struct workers *w)
+{
+	uint64_t one = 1;
+
+	/* Cannot fail short of a counter at 2^64 - 1: one write per read. */
+	while (write(w->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+}
+
+/* Under mbox_lock: 1 when the caller must wake the loop (after unlocking).
+ * One write stands for every item posted until the loop drains. */
+static int need_wake(struct workers *w)
+{
+	if (w->polling || w->wake_pending || w->mbox.head == NULL)
+		return 0;
+	w->wake_pending = 1;
+	return 1;
+}
+
 void workers_post(struct workers *w, struct worker_item *it)
 {
-	int polled;
+	int wake;
 
 	pthread_mutex_lock(&w->mbox_lock);
 	fifo_push(&w->mbox, it);
-	polled = w->polling;
+	wake = need_wake(w);
 	pthread_mutex_unlock(&w->mbox_lock);
 	/* A polling loop finds the item on its next iteration; polling ends
 	 * under mbox_lock with a last look at the mailbox, so nothing posted
 	 * here is stranded. */
-	if (!polled)
-		uv_async_send(&w->async);
+	if (wake)
+		wake_loop(w);
 }
 
-/* Runs what is in the mailbox now; 1 if there was anything. */
+/* Runs what is in the mailbox now; 1 if there was anything. Items posted
+ * after the batch is taken write wake_fd again. */
 static int drain(struct workers *w)
 {
 	struct worker_item *it;
@@ -179,6 +210,7 @@ static int drain(struct workers *w)
 	pthread_mutex_lock(&w->mbox_lock);
 	batch = w->mbox;
 	w->mbox.head = w->mbox.tail = NULL;
+	w->wake_pending = 0;
 	pthread_mutex_unlock(&w->mbox_lock);
 	if (batch.head == NULL)
 		return 0;
@@ -188,26 +220,35 @@ static int drain(struct workers *w)
 	return 1;
 }
 
-static void on_async(uv_async_t *h)
+static void on_wake(uv_poll_t *h, int status, int events)
 {
-	drain(h->data);
+	struct workers *w = h->data;
+	uint64_t n;
+
+	(void)status;
+	(void)events;
+	/* Read before draining: a write after this read is a wake-up for
+	 * items the drain may not see, and stays readable. */
+	if (read(w->wake_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return;
+	drain(w);
 }
 
 static void on_idle(uv_idle_t *h)
 {
 	struct workers *w = h->data;
-	int left;
+	int wake;
 
 	drain(w);
 	if (w->poll_until_ns != 0 && monotime_ns() < w->poll_until_ns)
 		return;
 	pthread_mutex_lock(&w->mbox_lock);
 	w->polling = 0;
-	left = w->mbox.head != NULL;
+	wake = need_wake(w); /* posted after the drain, without a wake-up */
 	pthread_mutex_unlock(&w->mbox_lock);
 	uv_idle_stop(&w->idle);
-	if (left) /* posted after the drain above, without a wake-up */
-		uv_async_send(&w->async);
+	if (wake)
+		wake_loop(w);
 }
 
 void workers_poll_start(struct workers *w, unsigned max_us)
@@ -241,6 +282,7 @@ int workers_create(uv_loop_t *loop, unsigned n, unsigned spin_us,
 	}
 	w->loop = loop;
 	w->spin_us = spin_us;
+	w->wake_fd = -1;
 	w->threads = calloc(n, sizeof(*w->threads));
 	if (w->threads == NULL) {
 		free(w);
@@ -249,21 +291,26 @@ int workers_create(uv_loop_t *loop, unsigned n, unsigned spin_us,
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_mutex_init(&w->mbox_lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
-	/* Threads only touch the async handle once jobs exist, so it can be
-	 * initialised after them and a failure unwinds without closing it. */
+	/* Threads only touch the wake-up once jobs exist, so it can be set
+	 * up after them and a failure unwinds without closing a handle. */
 	for (ret = 0; w->nthreads < n; w->nthreads++) {
 		ret = -pthread_create(&w->threads[w->nthreads], NULL,
 				      worker_main, w);
 		if (ret < 0)
 			break;
 	}
-	if (w->nthreads > 0)
-		ret = uv_async_init(loop, &w->async, on_async);
+	if (w->nthreads > 0) {
+		w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		ret = w->wake_fd < 0 ? -errno : 0;
+	}
+	if (ret == 0)
+		ret = uv_poll_init(loop, &w->wake, w->wake_fd);
 	if (ret == 0) {
 		uv_idle_init(loop, &w->idle); /* cannot fail */
 		w->handles_open = 2;
+		uv_poll_start(&w->wake, UV_READABLE, on_wake);
 	}
-	w->async.data = w->idle.data = w;
+	w->wake.data = w->idle.data = w;
 	if (ret < 0) {
 		workers_destroy(w);
 		return ret;
@@ -299,7 +346,7 @@ void workers_close(struct workers *w, void (*cb)(void *opaque), void *opaque)
 	w->polling = 0;
 	pthread_mutex_unlock(&w->mbox_lock);
 	uv_close((uv_handle_t *)&w->idle, on_closed);
-	uv_close((uv_handle_t *)&w->async, on_closed);
+	uv_close((uv_handle_t *)&w->wake, on_closed);
 }
 
 void workers_destroy(struct workers *w)
@@ -311,6 +358,8 @@ void workers_destroy(struct workers *w)
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->mbox_lock);
 	pthread_mutex_destroy(&w->lock);
+	if (w->wake_fd >= 0) /* its poll handle is closed by now */
+		close(w->wake_fd);
 	free(w->threads);
 	free(w);
 }

@@ -8,8 +8,9 @@
  * A job is a struct worker_item embedded in the caller's own structure.
  * workers_submit() queues it for a worker thread, which calls item->fn
  * there; workers_post() queues it for the loop thread, which calls item->fn
- * from a uv_async callback. Items are intrusive: the queue never allocates,
- * and an item must not be queued twice at once. Each queue is FIFO;
+ * from a callback of the loop, woken through an eventfd. Items are
+ * intrusive: the queue never allocates, and an item must not be queued
+ * twice at once. Each queue is FIFO;
  * urgent submissions (calls) go ahead of background jobs (boots, clones,
  * teardown).
  *
@@ -41,7 +42,7 @@ void workers_post(struct workers *w, struct worker_item *it);
 /*
  * Loop-side polling: until max_us pass or workers_poll_stop(), the loop
  * does not block while waiting for posted items; it picks them up from an
- * idle handle, and workers_post() skips the uv_async wake-up (an eventfd
+ * idle handle, and workers_post() skips the wake-up (an eventfd
  * write, and a wake-up of the sleeping loop thread) while it does. Worth
  * it only when a core is spare for the spinning loop; the caller decides.
  * Loop thread only; calling start while polling extends the deadline.

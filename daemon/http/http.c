@@ -24,6 +24,9 @@
 #define HDR_MAX 4
 #define BODY_RESERVE_MAX (64u << 10)
 #define DEADLINE_SCAN_MS 500
+/* How long the listen socket goes unwatched after an accept failed for
+ * want of file descriptors and no connection is open to free one. */
+#define ACCEPT_PAUSE_MS 100
 /* The minimum body rate is judged only after this long: TCP slow start and
  * a client's own pauses make the first seconds of any upload look slow. */
 #define BODY_RATE_GRACE_NS (5ULL * 1000000000ULL)
@@ -87,11 +90,15 @@ struct http_server {
 	uv_loop_t *loop;
 	struct MHD_Daemon *mhd;
 	struct http_handlers h;
-	uv_poll_t poll;	  /* MHD's epoll fd */
-	uv_timer_t timer; /* MHD's timeout */
-	uv_idle_t soon;	  /* run MHD next iteration without blocking */
+	uv_poll_t poll;	       /* MHD's epoll fd */
+	uv_timer_t timer;      /* MHD's timeout */
+	uv_idle_t soon;	       /* run MHD next iteration without blocking */
+	uv_check_t after_poll; /* or later in this one, after the poll */
 	uv_timer_t drain_timer;
 	uv_timer_t deadline_timer; /* request head and body deadlines */
+	uv_timer_t accept_timer;   /* ends a pause after fd exhaustion */
+	int accept_starved;	   /* errno of a failed accept in MHD_run */
+	int starved_logged;	   /* until a connection is accepted again */
 	unsigned open_handles;
 	struct conn_track conns;	 /* list head */
 	struct http_request *defer_head; /* suspend after MHD_run */
@@ -121,6 +128,8 @@ static void finish_drain(struct http_server *s)
 
 static void on_timer(uv_timer_t *t);
 static void on_soon(uv_idle_t *c);
+static void on_poll(uv_poll_t *p, int status, int events);
+static void run_mhd(struct http_server *s);
 
 static void defer_remove(struct http_request *r)
 {
@@ -197,6 +206,44 @@ static void stream_unlink(struct http_request *r)
 	r->stream_wait = 0;
 }
 
+static void on_accept_retry(uv_timer_t *t)
+{
+	struct http_server *s = t->data;
+
+	if (s->mhd == NULL)
+		return;
+	uv_poll_start(&s->poll, UV_READABLE, on_poll);
+	run_mhd(s);
+}
+
+/*
+ * An accept failed for want of file descriptors (or memory). With
+ * connections open, libmicrohttpd 0.9.75 takes its listen socket out of
+ * its epoll set until one closes; with none, it leaves it in, and the
+ * pending connection would make its epoll fd readable at once, for ever:
+ * a loop spinning at 100% CPU. Stop watching that fd for a while instead;
+ * the timers still run MHD, and nothing else is waiting on it.
+ */
+static void accept_starved(struct http_server *s)
+{
+	const union MHD_DaemonInfo *di;
+	int err = s->accept_starved;
+
+	s->accept_starved = 0;
+	if (!s->starved_logged) {
+		log_msg(LOG_LEVEL_WARN,
+			"http: cannot accept connections: %s; new "
+			"connections wait until descriptors are free",
+			strerror(err));
+		s->starved_logged = 1;
+	}
+	di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	if (di && di->num_connections > 0)
+		return;
+	uv_poll_stop(&s->poll);
+	uv_timer_start(&s->accept_timer, on_accept_retry, ACCEPT_PAUSE_MS, 0);
+}
+
 /* Never called from inside MHD's own callbacks. */
 static void run_mhd(struct http_server *s)
 {
@@ -205,6 +252,8 @@ static void run_mhd(struct http_server *s)
 	MHD_run(s->mhd);
 	suspend_deferred(s);
 	suspend_streams(s);
+	if (s->accept_starved)
+		accept_starved(s);
 	/* At max_connections MHD takes its listen socket out of its epoll
 	 * set and puts it back only in a run after connections closed; no
 	 * event would cause that run, so run at least once a second. */
@@ -230,8 +279,32 @@ static void on_timer(uv_timer_t *t)
 
 static void on_soon(uv_idle_t *c)
 {
-	uv_idle_stop(c);
-	run_mhd(c->data);
+	struct http_server *s = c->data;
+
+	uv_idle_stop(&s->soon);
+	uv_check_stop(&s->after_poll);
+	run_mhd(s);
+}
+
+static void on_after_poll(uv_check_t *c)
+{
+	struct http_server *s = c->data;
+
+	uv_idle_stop(&s->soon);
+	uv_check_stop(&s->after_poll);
+	run_mhd(s);
+}
+
+/*
+ * Runs MHD soon, outside its callbacks. Answers usually come from callbacks
+ * of the poll phase (a worker's result): the check handle runs MHD right
+ * after it, in the same loop iteration, instead of one more iteration and
+ * one more epoll_wait; the idle handle covers the other phases.
+ */
+static void run_soon(struct http_server *s)
+{
+	uv_idle_start(&s->soon, on_soon);
+	uv_check_start(&s->after_poll, on_after_poll);
 }
 
 static void on_drain_timeout(uv_timer_t *t)
@@ -245,13 +318,26 @@ static void on_drain_timeout(uv_timer_t *t)
 
 /* ---- MHD callbacks ---- */
 
+static int starving(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOBUFS ||
+	       err == ENOMEM;
+}
+
+/*
+ * libmicrohttpd logs only so that a failed accept is seen (it tells no
+ * one else); errno still holds the accept's error here. Its other
+ * messages stay unlogged, as they were before: most are about one
+ * client's bytes, and no client may write to the log at will.
+ */
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
-	char msg[512];
+	struct http_server *s = cls;
+	int err = errno;
 
-	(void)cls;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	log_msg(LOG_LEVEL_WARN, "http: %s", msg);
+	(void)ap;
+	if (strstr(fmt, "accept") && starving(err))
+		s->accept_starved = err;
 }
 
 static int hexval(char c)
@@ -513,6 +599,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 	struct conn_track *t = *socket_context;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		s->starved_logged = 0;
 		t = calloc(1, sizeof(*t));
 		if (!t)
 			return; /* served without deadlines */
@@ -630,7 +717,8 @@ static struct MHD_Daemon *start_mhd(struct http_server *s,
 {
 	/* Epoll in external-loop mode: MHD_run never blocks and no thread is
 	 * started; suspend/resume lets a connection wait for its VM. */
-	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+	unsigned flags =
+		MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem o[16];
 	unsigned n = 0;
 
@@ -683,11 +771,13 @@ static int start_handles(struct http_server *s, char *err, size_t err_len)
 	}
 	uv_timer_init(s->loop, &s->timer);
 	uv_idle_init(s->loop, &s->soon);
+	uv_check_init(s->loop, &s->after_poll);
 	uv_timer_init(s->loop, &s->drain_timer);
 	uv_timer_init(s->loop, &s->deadline_timer);
+	uv_timer_init(s->loop, &s->accept_timer);
 	s->poll.data = s->timer.data = s->soon.data = s->drain_timer.data = s;
-	s->deadline_timer.data = s;
-	s->open_handles = 5;
+	s->deadline_timer.data = s->accept_timer.data = s->after_poll.data = s;
+	s->open_handles = 7;
 	uv_poll_start(&s->poll, UV_READABLE, on_poll);
 	uv_timer_start(&s->deadline_timer, on_deadline_scan, DEADLINE_SCAN_MS,
 		       DEADLINE_SCAN_MS);
@@ -799,8 +889,10 @@ void http_destroy(struct http_server *s)
 	uv_close((uv_handle_t *)&s->poll, on_handle_closed);
 	uv_close((uv_handle_t *)&s->timer, on_handle_closed);
 	uv_close((uv_handle_t *)&s->soon, on_handle_closed);
+	uv_close((uv_handle_t *)&s->after_poll, on_handle_closed);
 	uv_close((uv_handle_t *)&s->drain_timer, on_handle_closed);
 	uv_close((uv_handle_t *)&s->deadline_timer, on_handle_closed);
+	uv_close((uv_handle_t *)&s->accept_timer, on_handle_closed);
 }
 
 /* ---- the request ---- */
@@ -1153,6 +1245,6 @@ static void set_response(struct http_request *r, unsigned status,
 	if (r->suspended) {
 		r->suspended = 0;
 		MHD_resume_connection(r->conn);
-		uv_idle_start(&r->srv->soon, on_soon);
+		run_soon(r->srv);
 	}
 }

@@ -44,6 +44,11 @@ struct version_counts {
 	uint32_t version; /* 0: free */
 	uint64_t n[OUTCOME_N];
 };
+static const char *const hc_ops[] = {"noop", "sleep"};
+static const char *const hc_outcomes[] = {"ok", "limit", "deadline",
+					  "shutdown"};
+#define HC_OPS (sizeof(hc_ops) / sizeof(hc_ops[0]))
+#define HC_OUTCOMES (sizeof(hc_outcomes) / sizeof(hc_outcomes[0]))
 
 struct hist_lat {
 	uint64_t buckets[LAT_NB + 1]; /* last: above every bound */
@@ -60,6 +65,8 @@ struct metrics_fn {
 	char name[64];
 	struct version_counts inv[VERSION_SLOTS]; /* loop thread claims */
 	struct hist_lat total, run, queue, restore;
+	struct hist_lat parked; /* time parked on host calls */
+	uint64_t hostcalls[HC_OPS][HC_OUTCOMES];
 	struct hist_pages dirty;
 	uint64_t vm_created, vm_destroyed;
 	uint64_t log_dropped;
@@ -279,6 +286,30 @@ void metrics_restore_record(struct metrics_fn *f, uint32_t dirty_pages,
 	hist_lat_record(&f->restore, restore_ns);
 }
 
+static int index_of(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+void metrics_hostcall_add(struct metrics_fn *f, const char *op,
+			  const char *outcome, uint64_t n)
+{
+	int o = index_of(hc_ops, HC_OPS, op);
+	int r = index_of(hc_outcomes, HC_OUTCOMES, outcome);
+
+	if (f && o >= 0 && r >= 0)
+		add64(&f->hostcalls[o][r], n);
+}
+
+void metrics_parked_record(struct metrics_fn *f, uint64_t parked_ns)
+{
+	if (f)
+		hist_lat_record(&f->parked, parked_ns);
+}
+
 void metrics_vm_created_inc(struct metrics_fn *f)
 {
 	if (f)
@@ -483,6 +514,8 @@ enum family {
 	FAM_CREATED,
 	FAM_DESTROYED,
 	FAM_LOG_DROPPED,
+	FAM_HOSTCALLS,
+	FAM_PARKED,
 	FAM_N
 };
 
@@ -508,6 +541,10 @@ static const struct {
 	{"glint_vm_destructions_total", "counter", "VMs destroyed."},
 	{"glint_guest_log_dropped_total", "counter",
 	 "Guest log lines dropped by the per-call and per-second limits."},
+	{"glint_hostcalls_total", "counter",
+	 "Host calls by function, operation and outcome."},
+	{"glint_hostcall_parked_seconds", "histogram",
+	 "Time a call's VM spent parked on one host call."},
 };
 
 /* {function,outcome,version} per version slot in use; the shared series
@@ -594,6 +631,18 @@ static void render_fn(struct sbuf *b, enum family fam,
 	case FAM_LOG_DROPPED:
 		sb_printf(b, "%s{function=\"%s\"} %" PRIu64 "\n", name, fe,
 			  load64(&f->log_dropped));
+		break;
+	case FAM_HOSTCALLS:
+		for (size_t o = 0; o < HC_OPS; o++)
+			for (size_t r = 0; r < HC_OUTCOMES; r++)
+				sb_printf(b,
+					  "%s{function=\"%s\",op=\"%s\","
+					  "outcome=\"%s\"} %" PRIu64 "\n",
+					  name, fe, hc_ops[o], hc_outcomes[r],
+					  load64(&f->hostcalls[o][r]));
+		break;
+	case FAM_PARKED:
+		render_hist_lat(b, name, fe, &f->parked);
 		break;
 	case FAM_N:
 		break;

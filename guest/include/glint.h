@@ -6,6 +6,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+/* glint_abi.h is C11; in C++ its layout checks use static_assert. */
+#if defined(__cplusplus) && !defined(_Static_assert)
+#define _Static_assert static_assert
+#include "glint_abi.h"
+#undef _Static_assert
+#else
+#include "glint_abi.h"
+#endif
 #include "glint_cdefs.h"
 
 GLINT_BEGIN_DECLS
@@ -171,6 +179,23 @@ static inline uint64_t glint_rdtsc(void)
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;
 }
+
+/* ---- host calls -------------------------------------------------------- */
+
+/* Asks the host to perform op (enum glint_hostcall_op in glint_abi.h) with
+ * the request record req (req_len bytes); the host writes at most resp_cap
+ * bytes of answer to resp. Returns the bytes written (>= 0) or a negative
+ * enum glint_error the function can handle (GLINT_E_LIMIT when a per-call
+ * limit is reached). The call may wait here (the VM is parked; the
+ * deadline keeps running). An unknown op, a buffer the function could not
+ * read or write itself, or a malformed request ends the call as a
+ * protocol error instead. Only during glint_handle, not glint_init. */
+long glint_hostcall(unsigned op, const void *req, size_t req_len, void *resp,
+		    size_t resp_cap);
+/* Parks the call for ms milliseconds (0..GLINT_SLEEP_MAX_MS) without
+ * holding a host thread: the host-call test operation. 0 or a negative
+ * enum glint_error. */
+int glint_sleep_ms(uint32_t ms);
 
 /* ---- memory ------------------------------------------------------------ */
 

@@ -203,6 +203,30 @@ void glint_log(int level, const char *fmt, ...)
 
 /* ---- call information -------------------------------------------------- */
 
+long glint_hostcall(unsigned op, const void *req, size_t req_len, void *resp,
+		    size_t resp_cap)
+{
+	register uint64_t r8 __asm__("r8") = resp_cap;
+	long ret;
+
+	/* The immediate port form leaves rdx free for the request length. */
+	__asm__ volatile("outb %%al, %[port]"
+			 : "=a"(ret)
+			 : [port] "N"(GLINT_PORT_HOSTCALL), "a"(0),
+			   "D"((uint64_t)op), "S"(req), "d"(req_len), "c"(resp),
+			   "r"(r8)
+			 : "memory");
+	return ret;
+}
+
+int glint_sleep_ms(uint32_t ms)
+{
+	struct glint_hostcall_sleep req = {.ms = ms, .reserved0 = 0};
+
+	return (int)glint_hostcall(GLINT_HOSTCALL_SLEEP, &req, sizeof(req),
+				   NULL, 0);
+}
+
 uint64_t glint_call_id(void)
 {
 	return cs->call.call_id;

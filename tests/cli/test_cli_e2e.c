@@ -620,6 +620,31 @@ START_TEST(test_env_secret_versions_rollback)
 	ck_assert_int_eq(r.exit_code, 2);
 	ck_assert_ptr_nonnull(strstr(r.err, "--idle"));
 	glint_run_free(&r);
+	/* The output limit: set from the CLI, shown by info, enforced. */
+	GLINT(&r, "deploy", "cfg", harness_built("guest/examples/echo.elf"),
+	      "--max-output", "4");
+	expect_ok(&r, "deploy --max-output");
+	glint_run_free(&r);
+	GLINT(&r, "--json", "info", "cfg");
+	expect_ok(&r, "info");
+	j = parse_json(&r);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(j, "max_output_bytes")), 4);
+	json_decref(j);
+	glint_run_free(&r);
+	GLINT(&r, "invoke", "cfg", "--data", "abcd");
+	expect_ok(&r, "invoke within the limit");
+	ck_assert_str_eq(r.out, "abcd");
+	glint_run_free(&r);
+	GLINT(&r, "invoke", "cfg", "--data", "abcde");
+	ck_assert_int_eq(r.exit_code, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "output_too_large"));
+	glint_run_free(&r);
+	GLINT(&r, "deploy", "cfg", harness_built("guest/examples/echo.elf"),
+	      "--max-output", "0");
+	ck_assert_int_eq(r.exit_code, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "--max-output"));
+	glint_run_free(&r);
 
 	log = harness_read_file(daemon_proc.log_path, &len);
 	ck_assert_ptr_nonnull(log);

@@ -71,16 +71,18 @@ END_TEST
 
 START_TEST(test_args_settings_and_secret_file)
 {
-	char *deploy[] = {"fn",	    "img", "--queue", "3", "--queue-timeout=40",
-			  "--idle", "500"};
+	char *deploy[] = {
+		"fn",	  "img", "--queue",	 "3",  "--queue-timeout=40",
+		"--idle", "500", "--max-output", "100"};
 	char *secret[] = {"set", "fn", "K", "--file", "v.txt"};
 	char *secret_data[] = {"set", "fn", "K", "--data", "v"};
 	struct cli_args a = {0}, b = {0}, c = {0};
 	char err[128];
 
-	ck_assert_int_eq(cli_args_parse(7, deploy, CLI_OPT_DEPLOY, 0, &a, NULL,
+	ck_assert_int_eq(cli_args_parse(9, deploy, CLI_OPT_DEPLOY, 0, &a, NULL,
 					err, sizeof(err)),
 			 0);
+	ck_assert_str_eq(a.max_output, "100");
 	ck_assert_str_eq(a.queue, "3");
 	ck_assert_str_eq(a.queue_timeout, "40");
 	ck_assert_str_eq(a.idle, "500");

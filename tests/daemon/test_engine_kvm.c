@@ -900,6 +900,178 @@ START_TEST(budget_charges_follow_vms)
 }
 END_TEST
 
+/* ---- host calls --------------------------------------------------------- */
+
+static json_int_t pool_parked(const char *name)
+{
+	json_t *d = engine_describe(eng, name);
+	json_int_t n;
+
+	ck_assert_ptr_nonnull(d);
+	n = desc_int(json_object_get(d, "pool"), "parked");
+	json_decref(d);
+	return n;
+}
+
+static int metrics_has(const char *line)
+{
+	size_t len;
+	char *text = metrics_render(mets, &len);
+	int found;
+
+	ck_assert_ptr_nonnull(text);
+	found = strstr(text, line) != NULL;
+	free(text);
+	return found;
+}
+
+START_TEST(hostcall_bad_buffers)
+{
+	static const struct {
+		const char *mode, *text;
+	} rows[] = {
+		{"unknown-op", "unknown host call operation 999"},
+		{"req-null", "request at 0x0 (8 bytes) is not memory"},
+		{"req-sys", "request at 0x40000000 (64 bytes)"},
+		{"req-huge", "(4611686018427387904 bytes)"},
+		{"req-wrap", "request at 0xfffffffffffffff8 (16 bytes)"},
+		{"resp-text", "may write"},
+		{"resp-input", "may write"},
+		{"resp-sys", "response at 0x3ffffff0 (64 bytes)"},
+		{"sleep-short", "request of 4 bytes, expected 8"},
+		{"sleep-long", "60001 ms"},
+	};
+	struct call c;
+
+	ck_assert_int_eq(
+		deploy("hc", "tests/guests/hostcall.elf",
+		       (const char *const[]){"max_concurrency=1", NULL}),
+		ENGINE_OK);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		invoke(&c, "hc", rows[i].mode);
+		ck_assert_msg(c.inv.outcome == ENGINE_GUEST_CRASHED,
+			      "%s: outcome %s: %s", rows[i].mode,
+			      engine_outcome_code(c.inv.outcome),
+			      c.inv.message);
+		ck_assert_msg(strstr(c.inv.message, rows[i].text),
+			      "%s: message %s", rows[i].mode, c.inv.message);
+		ck_assert_ptr_null(c.inv.output);
+		invoke(&c, "hc", "noop");
+		expect_output(&c, "noop=0");
+		release(&c);
+	}
+	invoke(&c, "hc", "regs");
+	expect_output(&c, "regs=ok");
+	release(&c);
+}
+END_TEST
+
+START_TEST(hostcall_limits)
+{
+	struct call c;
+
+	/* A generous deadline: 10000 exits must fit on any host. */
+	ck_assert_int_eq(
+		deploy("hc", "tests/guests/hostcall.elf",
+		       (const char *const[]){"timeout_ms=60000", NULL}),
+		ENGINE_OK);
+	invoke(&c, "hc", "loop");
+	expect_output(&c, "calls=10000 rc=-1"); /* GLINT_E_LIMIT */
+	release(&c);
+	/* 64 MiB of requests, 1 MiB each. */
+	invoke(&c, "hc", "bytes");
+	expect_output(&c, "calls=64 rc=-1");
+	release(&c);
+	ck_assert(metrics_has("glint_hostcalls_total{function=\"hc\","
+			      "op=\"noop\",outcome=\"limit\"} 2\n"));
+	ck_assert(metrics_has("glint_hostcalls_total{function=\"hc\","
+			      "op=\"noop\",outcome=\"ok\"} 10064\n"));
+}
+END_TEST
+
+/* More calls waiting on host calls than workers: they all wait at once. */
+START_TEST(parked_calls_hold_no_worker)
+{
+	enum { N = 20, SLEEP_MS = 200 };
+	struct call c[N];
+	uint64_t t0;
+
+	ck_assert_int_eq(deploy("hc", "tests/guests/hostcall.elf",
+				(const char *const[]){
+					"max_concurrency=20", "min_warm=20",
+					"timeout_ms=60000", NULL}),
+			 ENGINE_OK);
+	wait_pool_ready("hc", N);
+	t0 = now_ms();
+	for (int i = 0; i < N; i++)
+		start(&c[i], "hc", "sleep 200");
+	for (int i = 0; i < N; i++)
+		wait_call(&c[i]);
+	/* Two workers one after the other would need N / 2 sleeps. */
+	ck_assert_uint_lt(now_ms() - t0, 10 * SLEEP_MS);
+	for (int i = 0; i < N; i++) {
+		expect_output(&c[i], "slept=0");
+		release(&c[i]);
+	}
+	ck_assert(metrics_has("glint_hostcalls_total{function=\"hc\","
+			      "op=\"sleep\",outcome=\"ok\"} 20\n"));
+	ck_assert(metrics_has(
+		"glint_hostcall_parked_seconds_count{function=\"hc\"} 20\n"));
+}
+END_TEST
+
+START_TEST(deadline_while_parked)
+{
+	struct call c;
+	uint64_t t0;
+
+	ck_assert_int_eq(deploy("hc", "tests/guests/hostcall.elf",
+				(const char *const[]){"max_concurrency=1",
+						      "timeout_ms=300", NULL}),
+			 ENGINE_OK);
+	t0 = now_ms();
+	invoke(&c, "hc", "sleep 20000");
+	ck_assert_int_eq(c.inv.outcome, ENGINE_DEADLINE);
+	ck_assert_str_eq(c.inv.message, "deadline of 300 ms exceeded");
+	/* The sleep was cancelled, not waited out. */
+	ck_assert_uint_lt(now_ms() - t0, 20000);
+	ck_assert(metrics_has("glint_hostcalls_total{function=\"hc\","
+			      "op=\"sleep\",outcome=\"deadline\"} 1\n"));
+	/* The one VM was restored and serves the next call. */
+	invoke(&c, "hc", "noop");
+	expect_output(&c, "noop=0");
+	release(&c);
+	ck_assert_int_eq(pool_parked("hc"), 0);
+}
+END_TEST
+
+START_TEST(shutdown_with_parked_calls)
+{
+	enum { N = 4 };
+	struct call c[N];
+	uint64_t t0;
+
+	ck_assert_int_eq(
+		deploy("hc", "tests/guests/hostcall.elf",
+		       (const char *const[]){"max_concurrency=4",
+					     "timeout_ms=60000", NULL}),
+		ENGINE_OK);
+	for (int i = 0; i < N; i++)
+		start(&c[i], "hc", "sleep 30000");
+	while (pool_parked("hc") < N)
+		uv_run(&loop, UV_RUN_ONCE);
+	t0 = now_ms();
+	engine_down(100);
+	ck_assert_uint_lt(now_ms() - t0, 30000);
+	for (int i = 0; i < N; i++) {
+		ck_assert(c[i].done);
+		ck_assert_int_eq(c[i].inv.outcome, ENGINE_UNAVAILABLE);
+		ck_assert_str_eq(c[i].inv.message,
+				 "call interrupted: glintd is shutting down");
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("engine_kvm");
@@ -924,6 +1096,11 @@ static Suite *suite(void)
 	tcase_add_test(t, wait_for_worker_times_out);
 	tcase_add_test(t, deploy_queue_bounded);
 	tcase_add_test(t, budget_charges_follow_vms);
+	tcase_add_test(t, hostcall_bad_buffers);
+	tcase_add_test(t, hostcall_limits);
+	tcase_add_test(t, parked_calls_hold_no_worker);
+	tcase_add_test(t, deadline_while_parked);
+	tcase_add_test(t, shutdown_with_parked_calls);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -670,6 +670,8 @@ START_TEST(outcome_codes_stable)
 		{ENGINE_QUEUE_TIMEOUT, "queue_timeout"},
 		{ENGINE_UNAVAILABLE, "unavailable"},
 		{ENGINE_INTERNAL, "internal_error"},
+		{ENGINE_GUEST_PROTOCOL, "guest_protocol_error"},
+		{ENGINE_OUTPUT_TOO_LARGE, "output_too_large"},
 		{ENGINE_INVALID_IMAGE, "invalid_image"},
 		{ENGINE_INIT_FAILED, "init_failed"},
 		{ENGINE_INVALID_SETTING, "invalid_setting"},

@@ -440,6 +440,69 @@ START_TEST(abi1_image_refused_with_rebuild_message)
 }
 END_TEST
 
+/* The webhook example: status codes, headers and a secret, as a user would
+ * deploy it. */
+static void webhook(const char *method, const char *token, const char *body,
+		    struct raw_resp *r)
+{
+	char req[1024];
+	int n;
+
+	n = snprintf(req, sizeof(req),
+		     "%s /invoke/webhook HTTP/1.1\r\nHost: t\r\n%s%s%s"
+		     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+		     method, token ? "X-Webhook-Token: " : "",
+		     token ? token : "", token ? "\r\n" : "", strlen(body),
+		     body);
+	ck_assert_int_lt(n, (int)sizeof(req));
+	raw(req, (size_t)n, r);
+	ck_assert_msg(strstr(r->all, "s3cr3t-hook-token") == NULL,
+		      "the secret reached a client: %s", r->all);
+}
+
+START_TEST(webhook_example_statuses_headers_secret)
+{
+	static const char secret[] = "s3cr3t-hook-token";
+	struct http_resp h;
+	struct raw_resp r;
+
+	deploy("webhook", "guest/examples/webhook.elf", "");
+	/* Without its secret the function says so: its own error. */
+	webhook("POST", "x", "{\"event\":\"push\"}", &r);
+	assert_error(&r, 500, "function_error", "WEBHOOK_TOKEN is not set");
+	raw_free(&r);
+	ck_assert_int_eq(harness_request(&daemon_g, "PUT",
+					 "/functions/webhook/secrets/"
+					 "WEBHOOK_TOKEN",
+					 secret, sizeof(secret) - 1, &h),
+			 0);
+	ck_assert_msg(h.status == 204, "%ld %s", h.status, h.body);
+	http_resp_free(&h);
+
+	webhook("POST", secret, "{\"event\":\"push\"}", &r);
+	ck_assert_msg(r.status == 202, "%s", r.all);
+	ck_assert_str_eq(raw_header(&r, "X-Event", 0), "push");
+	ck_assert_str_eq(r.body, "{\"accepted\":\"push\"}");
+	raw_free(&r);
+	webhook("GET", secret, "", &r);
+	ck_assert_msg(r.status == 405, "%s", r.all);
+	ck_assert_str_eq(raw_header(&r, "Allow", 0), "POST");
+	raw_free(&r);
+	webhook("POST", NULL, "{\"event\":\"push\"}", &r);
+	ck_assert_msg(r.status == 401, "%s", r.all);
+	ck_assert_str_eq(raw_header(&r, "WWW-Authenticate", 0), "Token");
+	assert_has(&r, "X-Webhook-Token is missing");
+	raw_free(&r);
+	webhook("POST", "s3cr3t-hook-tokeN", "{\"event\":\"push\"}", &r);
+	ck_assert_msg(r.status == 403, "%s", r.all);
+	raw_free(&r);
+	webhook("POST", secret, "{\"kind\":1}", &r);
+	ck_assert_msg(r.status == 400, "%s", r.all);
+	assert_has(&r, "must be a JSON object with an");
+	raw_free(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("e2e-request");
@@ -460,6 +523,7 @@ int main(void)
 			    sizeof(bad_cases) / sizeof(bad_cases[0]));
 	tcase_add_test(tc, glint_fail_stays_500_and_output_limit);
 	tcase_add_test(tc, abi1_image_refused_with_rebuild_message);
+	tcase_add_test(tc, webhook_example_statuses_headers_secret);
 	suite_add_tcase(s, tc);
 	failed = check_run(s);
 	curl_global_cleanup();

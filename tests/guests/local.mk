@@ -12,7 +12,7 @@ GUEST_TEST_IMAGES = \
 	tests/guests/callinfo.elf tests/guests/fpuleak.elf \
 	tests/guests/reqecho.elf tests/guests/badhead.elf \
 	tests/guests/abi1.elf tests/guests/envread.elf \
-	tests/guests/envsecret.elf
+	tests/guests/envsecret.elf tests/guests/hostcall.elf
 check_DATA += $(GUEST_TEST_IMAGES)
 CLEANFILES += $(GUEST_TEST_IMAGES) tests/guests/badabi-note.guest.o
 
@@ -62,6 +62,7 @@ tests_guests_libguest_host_a_CPPFLAGS = \
 tests_guests_libguest_host_a_CFLAGS = $(AM_CFLAGS) -fno-builtin
 
 GUEST_HOST_TEST_CPPFLAGS = -I$(top_srcdir) -I$(top_srcdir)/tests/guests \
+	-I$(top_srcdir)/vmm \
 	$(JANSSON_CFLAGS) \
 	$(CHECK_CFLAGS)
 GUEST_HOST_TEST_LIBS = tests/guests/libguest-host.a $(CHECK_LIBS) \

@@ -100,3 +100,19 @@ tests_robust_test_isolation_SOURCES = tests/robust/test_isolation.c \
 tests_robust_test_isolation_CPPFLAGS = $(ROBUST_CPPFLAGS)
 tests_robust_test_isolation_LDADD = $(ROBUST_LDADD)
 tests_robust_test_isolation_DEPENDENCIES = $(ROBUST_DEPS)
+
+check_PROGRAMS += tests/robust/test_fdlimit
+TESTS += tests/robust/test_fdlimit
+tests_robust_test_fdlimit_SOURCES = tests/robust/test_fdlimit.c \
+	$(ROBUST_COMMON)
+tests_robust_test_fdlimit_CPPFLAGS = $(ROBUST_CPPFLAGS)
+tests_robust_test_fdlimit_LDADD = $(ROBUST_LDADD)
+tests_robust_test_fdlimit_DEPENDENCIES = $(ROBUST_DEPS)
+
+check_PROGRAMS += tests/robust/test_hostcall
+TESTS += tests/robust/test_hostcall
+tests_robust_test_hostcall_SOURCES = tests/robust/test_hostcall.c \
+	$(ROBUST_COMMON)
+tests_robust_test_hostcall_CPPFLAGS = $(ROBUST_CPPFLAGS)
+tests_robust_test_hostcall_LDADD = $(ROBUST_LDADD)
+tests_robust_test_hostcall_DEPENDENCIES = $(ROBUST_DEPS)

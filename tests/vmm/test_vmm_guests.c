@@ -440,6 +440,147 @@ START_TEST(hostile_mode)
 }
 END_TEST
 
+/* ---- host calls --------------------------------------------------------- */
+
+static int sync_noop(void *opaque, const struct vm_hostcall *hc,
+		     int64_t *result)
+{
+	(void)opaque;
+	*result = 0;
+	return hc->op == GLINT_HOSTCALL_NOOP;
+}
+
+static int hc_call(struct vm *vm, const char *in, uint32_t timeout_ms,
+		   vm_hostcall_fn sync, uint32_t calls_max,
+		   struct vm_call_result *res, struct vm_error *err)
+{
+	struct vm_call_args a = {
+		.input = in,
+		.input_len = strlen(in),
+		.call_id = 9,
+		.timeout_ms = timeout_ms,
+		.hostcall_sync = sync,
+		.hostcall_limits = {.calls_max = calls_max},
+	};
+
+	return vm_call(vm, &a, res, err);
+}
+
+static void expect_done(int rc, const struct vm_call_result *res,
+			const struct vm_error *err, const char *out)
+{
+	ck_assert_msg(rc == 0, "rc %d, %s", rc, err->message);
+	ck_assert_int_eq(res->status, GLINT_STATUS_OK);
+	ck_assert_msg(res->output_len == strlen(out) &&
+			      memcmp(res->output, out, res->output_len) == 0,
+		      "output %.*s, want %s", (int)res->output_len,
+		      (const char *)res->output, out);
+}
+
+START_TEST(hostcall_park_and_resume)
+{
+	const struct glint_hostcall_sleep *sl;
+	struct vm_call_result res;
+	struct vm_error err;
+	struct fn f;
+	int rc;
+
+	ck_assert_int_eq(
+		boot(&f, "tests/guests/hostcall.elf", 16 * MiB, 0, &err), 0);
+	/* Without a sync handler every host call parks. */
+	rc = hc_call(f.vm, "sleep 7", CALL_TIMEOUT_MS, NULL, 0, &res, &err);
+	ck_assert_int_eq(rc, -EINPROGRESS);
+	ck_assert_int_eq(res.hostcall.op, GLINT_HOSTCALL_SLEEP);
+	ck_assert_uint_eq(res.hostcall.req_len, sizeof(*sl));
+	sl = res.hostcall.req;
+	ck_assert_uint_eq(sl->ms, 7);
+	/* A second call or a restore-less call cannot start meanwhile. */
+	ck_assert_int_eq(hc_call(f.vm, "noop", 0, NULL, 0, &res, &err), -EBUSY);
+	rc = vm_resume(f.vm, 0, NULL, 0, &res, &err);
+	expect_done(rc, &res, &err, "slept=0");
+	ck_assert_uint_eq(res.hostcalls, 1);
+	ck_assert_uint_eq(res.exits, 2);
+	ck_assert_int_eq(vm_resume(f.vm, 0, NULL, 0, &res, &err), -EINVAL);
+	ck_assert_int_eq(vm_restore(f.vm, NULL), 0);
+
+	/* The result reaches the guest's rax, negative ones too. */
+	ck_assert_int_eq(
+		hc_call(f.vm, "noop", CALL_TIMEOUT_MS, NULL, 0, &res, &err),
+		-EINPROGRESS);
+	rc = vm_resume(f.vm, GLINT_E_UNAVAIL, NULL, 0, &res, &err);
+	expect_done(rc, &res, &err, "noop=-4");
+	ck_assert_int_eq(vm_restore(f.vm, NULL), 0);
+
+	/* A response larger than the guest's capacity is refused. */
+	ck_assert_int_eq(
+		hc_call(f.vm, "noop", CALL_TIMEOUT_MS, NULL, 0, &res, &err),
+		-EINPROGRESS);
+	rc = vm_resume(f.vm, 5, "hello", 5, &res, &err);
+	expect_done(rc, &res, &err, "noop=-3");
+	ck_assert_int_eq(vm_restore(f.vm, NULL), 0);
+
+	/* With a sync handler NOOP costs one exit and never parks. */
+	rc = hc_call(f.vm, "noop", CALL_TIMEOUT_MS, sync_noop, 0, &res, &err);
+	expect_done(rc, &res, &err, "noop=0");
+	ck_assert_uint_eq(res.exits, 2);
+	ck_assert_int_eq(vm_restore(f.vm, NULL), 0);
+	fn_free(&f);
+}
+END_TEST
+
+START_TEST(hostcall_deadline_abandon_limits)
+{
+	struct vm_call_result res;
+	struct vm_error err;
+	struct fn f;
+	uint64_t t0;
+	int rc;
+
+	ck_assert_int_eq(
+		boot(&f, "tests/guests/hostcall.elf", 16 * MiB, 0, &err), 0);
+	/* The deadline runs while parked: resuming after it ends the call. */
+	t0 = now_ms();
+	ck_assert_int_eq(hc_call(f.vm, "sleep 1", 50, NULL, 0, &res, &err),
+			 -EINPROGRESS);
+	while (now_ms() - t0 < 60) {
+		struct timespec ts = {0, 5000000};
+
+		nanosleep(&ts, NULL);
+	}
+	rc = vm_resume(f.vm, 0, NULL, 0, &res, &err);
+	ck_assert_int_eq(rc, -EIO);
+	ck_assert_int_eq(err.kind, VM_ERR_TIMEOUT);
+	ck_assert_str_eq(err.message, "deadline of 50 ms exceeded");
+	ck_assert_int_eq(vm_restore(f.vm, NULL), 0);
+	rc = hc_call(f.vm, "noop", CALL_TIMEOUT_MS, sync_noop, 0, &res, &err);
+	expect_done(rc, &res, &err, "noop=0");
+	ck_assert_int_eq(vm_restore(f.vm, NULL), 0);
+
+	/* Abandoning ends the call with the caller's kind and message. */
+	ck_assert_int_eq(
+		hc_call(f.vm, "sleep 1", CALL_TIMEOUT_MS, NULL, 0, &res, &err),
+		-EINPROGRESS);
+	rc = vm_abandon(f.vm, VM_ERR_TIMEOUT, "host gone", &res, &err);
+	ck_assert_int_eq(rc, -EIO);
+	ck_assert_int_eq(err.kind, VM_ERR_TIMEOUT);
+	ck_assert_str_eq(err.message, "host gone");
+	ck_assert_int_eq(vm_restore(f.vm, NULL), 0);
+
+	/* The fourth host call of a call limited to three gets
+	 * GLINT_E_LIMIT, which the function handles. */
+	rc = hc_call(f.vm, "loop", CALL_TIMEOUT_MS, sync_noop, 3, &res, &err);
+	expect_done(rc, &res, &err, "calls=3 rc=-1");
+	ck_assert_uint_eq(res.hostcalls, 4);
+	ck_assert_uint_eq(res.hostcalls_limited, 1);
+	ck_assert_uint_eq(res.limited_by_op[GLINT_HOSTCALL_NOOP], 1);
+	ck_assert_int_eq(vm_restore(f.vm, NULL), 0);
+	rc = hc_call(f.vm, "regs", CALL_TIMEOUT_MS, sync_noop, 0, &res, &err);
+	expect_done(rc, &res, &err, "regs=ok");
+	ck_assert_int_eq(vm_restore(f.vm, NULL), 0);
+	fn_free(&f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("vmm-guests");
@@ -453,6 +594,8 @@ static Suite *suite(void)
 	tcase_add_test(t, secret_not_visible_next_call);
 	tcase_add_test(t, init_once_per_boot);
 	tcase_add_test(t, boot_failures);
+	tcase_add_test(t, hostcall_park_and_resume);
+	tcase_add_test(t, hostcall_deadline_abandon_limits);
 	suite_add_tcase(s, t);
 	t = tcase_create("hostile");
 	tcase_add_checked_fixture(t, hostile_setup, hostile_teardown);

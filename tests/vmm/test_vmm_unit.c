@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include "cpu_x86_64.h"
 #include "exit.h"
@@ -14,6 +17,7 @@
 #include "guestmem.h"
 #include "layout.h"
 #include "paging_x86_64.h"
+#include "seed.h"
 
 #include <linux/kvm.h>
 #include "../check_run.h"
@@ -480,6 +484,13 @@ START_TEST(exit_ready_and_done)
 	ASSERT_FAILS(x, EXIT_PHASE_CALL, VM_ERR_PROTOCOL,
 		     "READY during a call");
 
+	/* A host call is the vmm's to check (hostcall.c); during init it is
+	 * refused outright. */
+	x = io_exit(GLINT_PORT_HOSTCALL);
+	ck_assert_int_eq(decode(&x, EXIT_PHASE_CALL, &d, &e), EXIT_HOSTCALL);
+	ASSERT_FAILS(x, EXIT_PHASE_BOOT, VM_ERR_PROTOCOL,
+		     "host call during init");
+
 	x = io_exit(GLINT_PORT_DONE);
 	x.rdi = GLINT_STATUS_OK;
 	x.rsi = 200;
@@ -627,8 +638,8 @@ START_TEST(exit_malformed)
 	x = io_exit(GLINT_PORT_DONE);
 	x.io_size = 2;
 	ASSERT_FAILS(x, EXIT_PHASE_CALL, VM_ERR_PROTOCOL, "2-byte out");
-	x = io_exit(0x13);
-	ASSERT_FAILS(x, EXIT_PHASE_CALL, VM_ERR_PROTOCOL, "unknown port 0x13");
+	x = io_exit(0x14);
+	ASSERT_FAILS(x, EXIT_PHASE_CALL, VM_ERR_PROTOCOL, "unknown port 0x14");
 	x = io_exit(GLINT_PORT_DONE);
 	x.cs = GLINT_SEL_KERNEL_CS;
 	ASSERT_FAILS(x, EXIT_PHASE_CALL, VM_ERR_PROTOCOL, "from cs 0x8");
@@ -754,6 +765,67 @@ START_TEST(guestlog_lines)
 }
 END_TEST
 
+#define SEED_DRAWS 1000 /* several refills of the per-thread buffer */
+
+static int cmp_seed(const void *a, const void *b)
+{
+	return memcmp(a, b, 32);
+}
+
+static void *draw_seeds(void *p)
+{
+	uint8_t(*out)[32] = p;
+
+	for (int i = 0; i < SEED_DRAWS; i++)
+		if (seed_fill(out[i], 32))
+			return p;
+	return NULL;
+}
+
+/* Every seed handed out is new: within a thread across refills, between
+ * threads, and between a parent and the child it forks. */
+START_TEST(seeds_distinct)
+{
+	static uint8_t s[2 * SEED_DRAWS + 2][32];
+	static const uint8_t zero[32];
+	pthread_t th;
+	void *ret = s;
+	int fd[2], status;
+	pid_t pid;
+
+	ck_assert_ptr_null(draw_seeds(s[0]));
+	ck_assert_int_eq(pthread_create(&th, NULL, draw_seeds, s[SEED_DRAWS]),
+			 0);
+	ck_assert_int_eq(pthread_join(th, &ret), 0);
+	ck_assert_ptr_null(ret);
+	ck_assert_int_eq(seed_fill(s[2 * SEED_DRAWS], 0), 0);
+	ck_assert_int_eq(seed_fill(s[2 * SEED_DRAWS], 257), -EINVAL);
+	ck_assert_int_eq(pipe(fd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		uint8_t c[32];
+
+		_exit(seed_fill(c, sizeof(c)) == 0 &&
+				      write(fd[1], c, sizeof(c)) == sizeof(c)
+			      ? 0
+			      : 1);
+	}
+	ck_assert_int_eq(read(fd[0], s[2 * SEED_DRAWS], 32), 32);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(status, 0);
+	close(fd[0]);
+	close(fd[1]);
+	ck_assert_int_eq(seed_fill(s[2 * SEED_DRAWS + 1], 32), 0);
+	qsort(s, sizeof(s) / sizeof(s[0]), sizeof(s[0]), cmp_seed);
+	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		ck_assert(memcmp(s[i], zero, 32) != 0);
+		if (i > 0)
+			ck_assert(memcmp(s[i - 1], s[i], 32) != 0);
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("vmm-unit");
@@ -770,6 +842,7 @@ static Suite *suite(void)
 	tcase_add_test(t, cpu_tables);
 	tcase_add_test(t, cpu_entry_state);
 	tcase_add_test(t, guestlog_lines);
+	tcase_add_test(t, seeds_distinct);
 	suite_add_tcase(s, t);
 	t = tcase_create("exit");
 	tcase_add_checked_fixture(t, fx_setup, fx_teardown);
