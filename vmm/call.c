@@ -99,6 +99,18 @@ uint32_t vm_take_logs(struct vm *vm, uint64_t call_id, vm_log_fn log,
 	return guestlog_emit(buf, len, call_id, log, opaque);
 }
 
+/* The guest's diagnostics word, read once (the guest owns it). */
+static uint32_t read_diag(struct vm *vm)
+{
+	const void *p;
+
+	if (guestmem_cptr(&vm->gm,
+			  GLINT_CALL_PAGE_GPA + GLINT_CALL_PAGE_DIAG_OFFSET,
+			  sizeof(uint32_t), &p))
+		return 0;
+	return *(const volatile uint32_t *)p;
+}
+
 static int write_call(struct vm *vm, const struct vm_call_args *args)
 {
 	const struct glint_boot_info *boot = &vm->snap->boot;
@@ -236,6 +248,7 @@ static void call_ended(struct vm *vm, struct vm_call_result *res)
 	       sizeof(res->limited_by_op));
 	res->log_lines = vm_take_logs(vm, vm->cur.call_id, vm->cur.log,
 				      vm->cur.log_opaque, &res->log_dropped);
+	res->diag = read_diag(vm);
 }
 
 static int timed_out(struct vm *vm, int interrupted, struct vm_error *err)

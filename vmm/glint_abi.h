@@ -304,5 +304,19 @@ struct glint_resp_header {
 
 _Static_assert(sizeof(struct glint_response_head) == 8, "response head");
 _Static_assert(sizeof(struct glint_resp_header) == 8, "response entry");
+/*
+ * ---- Guest diagnostics word ----
+ * One uint32_t at GLINT_CALL_PAGE_DIAG_OFFSET in the call page, apart from
+ * the structs above so that it does not move when they grow. Written by
+ * the guest SDK, cleared at the start of every call; read by the host only
+ * after a failed call, to explain it. Untrusted: a set bit only adds words
+ * to an error message.
+ */
+#define GLINT_CALL_PAGE_DIAG_OFFSET 0x800
+/* malloc, calloc or realloc found no room in the heap during this call. */
+#define GLINT_DIAG_HEAP_EXHAUSTED 0x1u
+_Static_assert(GLINT_CALL_PAGE_DIAG_OFFSET >= sizeof(struct glint_call_page) &&
+		       GLINT_CALL_PAGE_DIAG_OFFSET + 4 <= GLINT_PAGE_SIZE,
+	       "the diagnostics word lies in the call page, after the structs");
 
 #endif /* GLINT_ABI_H */

@@ -411,6 +411,12 @@ static int call_once(struct vm *vm, const struct options *o,
 
 	rc = serve_parked(vm, vm_call(vm, &args, &res, &err), &res, &err);
 	s->call_ns[s->n] = monotime_ns() - t0;
+	if (res.log_dropped)
+		fprintf(stderr,
+			"[call %" PRIu64 "] warning: %" PRIu32
+			" log line(s) dropped: the call's log buffer was "
+			"full\n",
+			call_id, res.log_dropped);
 	if (rc == -EIO) {
 		complain("%s: %s", vm_error_kind_name(err.kind), err.message);
 		code = EXIT_CALL;

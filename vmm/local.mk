@@ -3,6 +3,7 @@ noinst_LIBRARIES += vmm/libglintvmm.a
 vmm_libglintvmm_a_SOURCES = \
 	vmm/glint_abi.h vmm/monotime.h \
 	vmm/image.c vmm/image.h \
+	vmm/imagesym.c vmm/imagesym.h \
 	vmm/vm.h
 # Its public headers are vm.h, image.h, glint_abi.h and monotime.h; the
 # others refuse to compile without GLINT_VMM_PRIVATE, which only the library

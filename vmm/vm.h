@@ -251,7 +251,8 @@ struct vm_call_result {
 	uint32_t exits;	 /* VM exits during the call (1 when no host calls) */
 	uint32_t log_lines;
 	uint32_t log_dropped;
-	uint32_t hostcalls;	    /* host calls the guest made */
+	uint32_t diag;	    /* GLINT_DIAG_* bits the guest set (glint_abi.h) */
+	uint32_t hostcalls; /* host calls the guest made */
 	uint32_t hostcalls_limited; /* of those, refused with GLINT_E_LIMIT */
 	uint32_t limited_by_op[GLINT_HOSTCALL_OP_COUNT]; /* the same by op */
 	/* -EINPROGRESS: the host call the parked VM waits on */

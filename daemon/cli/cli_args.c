@@ -42,6 +42,10 @@ static const struct opt {
 	{"data", 1, offsetof(struct cli_args, data), CLI_OPT_INVOKE},
 	{"file", 1, offsetof(struct cli_args, file), CLI_OPT_INVOKE},
 	{"file", 1, offsetof(struct cli_args, file), CLI_OPT_SECRET},
+	{"follow", 0, offsetof(struct cli_args, follow), CLI_OPT_LOGS},
+	{"since", 1, offsetof(struct cli_args, since), CLI_OPT_LOGS},
+	{"level", 1, offsetof(struct cli_args, level), CLI_OPT_LOGS},
+	{"request-id", 1, offsetof(struct cli_args, request_id), CLI_OPT_LOGS},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -66,11 +70,12 @@ static int parse_one(int argc, char **argv, int *i, unsigned cmd_mask,
 
 	if (strcmp(arg, "-h") == 0)
 		name = "help";
+	else if (strcmp(arg, "-f") == 0)
+		name = "follow";
 	eq = strchr(name, '=');
 	len = eq ? (size_t)(eq - name) : strlen(name);
-	o = arg[1] == '-' || strcmp(arg, "-h") == 0
-		    ? find_opt(name, len, cmd_mask)
-		    : NULL;
+	o = arg[1] == '-' || name != arg + 2 ? find_opt(name, len, cmd_mask)
+					     : NULL;
 	if (!o) {
 		snprintf(err, err_len, "unknown option '%s'", arg);
 		return -EINVAL;

@@ -26,8 +26,15 @@ static size_t collect(char *data, size_t size, size_t n, void *opaque)
 {
 	struct cli_resp *r = opaque;
 	size_t add = size * n;
+	long status = 0;
 	char *p;
 
+	curl_easy_getinfo(r->curl_, CURLINFO_RESPONSE_CODE, &status);
+	if (r->sink_ && status == 200) {
+		if (fwrite(data, 1, add, r->sink_) != add || fflush(r->sink_))
+			return 0;
+		return add;
+	}
 	if (add > (size_t)-1 - r->len - 1)
 		return 0;
 	p = realloc(r->body, r->len + add + 1);
@@ -117,6 +124,7 @@ int cli_http_request(const struct cli_server *s, const char *method,
 	int ret = -ENOMEM;
 
 	memset(out, 0, sizeof(*out));
+	out->sink_ = s->sink;
 	snprintf(err, err_len, "out of memory");
 	url = malloc(strlen(s->url) + strlen(path) + 1);
 	if (!url)
@@ -132,6 +140,7 @@ int cli_http_request(const struct cli_server *s, const char *method,
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+	out->curl_ = c;
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {
 		describe_error(c, rc, detail, err, err_len);
@@ -150,6 +159,7 @@ int cli_http_request(const struct cli_server *s, const char *method,
 out:
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);
+	out->curl_ = NULL;
 	free(url);
 	return ret;
 }

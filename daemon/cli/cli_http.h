@@ -3,6 +3,7 @@
 #define GLINT_DAEMON_CLI_HTTP_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Where glintd is and how to authenticate; strings are borrowed. */
 struct cli_server {
@@ -10,6 +11,9 @@ struct cli_server {
 	const char *token;  /* sent as "Authorization: Bearer", or NULL */
 	const char *cacert; /* CA bundle for https, or NULL: the system's */
 	long timeout_s;	    /* whole request; 0 = none */
+	/* When set, a 200 body is written here as it arrives (a followed
+	 * log) instead of collected in the response's body. */
+	FILE *sink;
 };
 
 struct cli_resp {
@@ -17,6 +21,8 @@ struct cli_resp {
 	char *body; /* malloc'd and NUL-terminated; len excludes the NUL */
 	size_t len;
 	char *content_type; /* malloc'd, or NULL */
+	FILE *sink_;	    /* private: the request's s->sink */
+	void *curl_;	    /* private */
 };
 
 /* Call once from main() before any request (not thread-safe). */

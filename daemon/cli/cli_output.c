@@ -16,8 +16,8 @@
 
 /* Advice for the outcomes (outcome.h, glintd's own list) a user can do
  * something about. */
-static void advice_for(enum engine_outcome o, const char *fn, char *dst,
-		       size_t cap)
+static void advice_for(enum engine_outcome o, const char *fn, const char *rid,
+		       char *dst, size_t cap)
 {
 	switch (o) {
 	case ENGINE_NOT_FOUND:
@@ -45,6 +45,14 @@ static void advice_for(enum engine_outcome o, const char *fn, char *dst,
 		break;
 	case ENGINE_GUEST_CRASHED:
 	case ENGINE_GUEST_ABORTED:
+		/* The function's own log has the fault and what it logged. */
+		if (rid)
+			snprintf(dst, cap,
+				 " (details: glint logs %s --request-id %.20s)",
+				 fn, rid);
+		else
+			snprintf(dst, cap, " (details: glint logs %s)", fn);
+		break;
 	case ENGINE_INTERNAL:
 		snprintf(dst, cap, " (details in glintd's log)");
 		break;
@@ -57,7 +65,7 @@ static void advice_for(enum engine_outcome o, const char *fn, char *dst,
 }
 
 static void advice(long status, const char *code, const char *function,
-		   char *dst, size_t cap)
+		   const char *rid, char *dst, size_t cap)
 {
 	enum engine_outcome o;
 
@@ -67,7 +75,7 @@ static void advice(long status, const char *code, const char *function,
 			 " (pass --token TOKEN or --token-file FILE, "
 			 "or set GLINT_TOKEN)");
 	else if (engine_outcome_parse(code, &o) == 0)
-		advice_for(o, function ? function : "NAME", dst, cap);
+		advice_for(o, function ? function : "NAME", rid, dst, cap);
 }
 
 /* Keeps a line one line and the terminal ours: bytes that are not safe
@@ -97,7 +105,7 @@ void cli_output_error_line(long status, const char *body, size_t len,
 			 len ? ": " : "", len ? body : "");
 		message = fallback;
 	}
-	advice(status, code, function, hint, sizeof(hint));
+	advice(status, code, function, rid, hint, sizeof(hint));
 	if (rid && status >= 500 && strcmp(code, "function_error") != 0)
 		snprintf(id, sizeof(id), " [request %.20s]", rid);
 	snprintf(line, cap, "%s: %s%s%s", code, message ? message : "", id,

@@ -394,6 +394,49 @@ static int cmd_new(struct cli *c)
 	return CLI_EXIT_OK;
 }
 
+/* A query value from the command line, checked so it needs no escaping. */
+static int logs_value_ok(const char *v)
+{
+	return v && *v && strlen(v) < 40 &&
+	       strspn(v, "0123456789abcdefghijklmnopqrstuvwxyzABCDEF.") ==
+		       strlen(v);
+}
+
+static int cmd_logs(struct cli *c)
+{
+	const char *name = c->a.pos[0];
+	const struct {
+		const char *key, *value;
+	} q[] = {{"since", c->a.since},
+		 {"level", c->a.level},
+		 {"request_id", c->a.request_id}};
+	struct cli_resp r;
+	char path[256];
+	size_t o;
+	int rc;
+
+	o = (size_t)snprintf(path, sizeof(path), "/functions/%s/logs?follow=%d",
+			     name, c->a.follow ? 1 : 0);
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		if (!q[i].value)
+			continue;
+		if (!logs_value_ok(q[i].value))
+			return usage_error("logs", "bad --%s value '%s'",
+					   q[i].key, q[i].value);
+		o += (size_t)snprintf(path + o, sizeof(path) - o, "&%s=%s",
+				      q[i].key, q[i].value);
+	}
+	/* Followed, the stream lasts until glintd or the user ends it. */
+	c->srv.sink = stdout;
+	rc = request(c, "GET", path, NULL, 0, c->a.follow ? 0 : QUERY_TIMEOUT_S,
+		     &r);
+	c->srv.sink = NULL;
+	if (rc == CLI_EXIT_OK && r.status != 200)
+		rc = server_said_no(c, name, &r);
+	cli_resp_free(&r);
+	return rc;
+}
+
 /* ---- environment, secrets, versions ---- */
 
 static int bad_name(const char *cmd, const char *name)
@@ -718,6 +761,16 @@ static const struct command commands[] = {
 	 0, 1, 1, 1, cmd_info},
 	{"rm", "NAME", "Deletes function NAME and its VMs.\n", 0, 1, 1, 1,
 	 cmd_rm},
+	{"logs", "NAME [-f] [--since WHEN] [--level LEVEL] [--request-id ID]",
+	 "Shows the recent log lines of function NAME that glintd keeps "
+	 "(oldest first):\ntime, level, request id, version and text.\n\n"
+	 "  -f, --follow        keep printing new lines as they come\n"
+	 "  --since WHEN        lines since Unix time WHEN (seconds) or an age "
+	 "such as\n                      90s, 15m, 2h\n"
+	 "  --level LEVEL       error, warn, info or debug: lines at LEVEL or "
+	 "more severe\n"
+	 "  --request-id ID     the lines of one call (its X-Request-Id)\n",
+	 CLI_OPT_LOGS, 1, 1, 1, cmd_logs},
 	{"env", "set|get|unset NAME [KEY=VALUE... | KEY...]",
 	 "Shows or changes the environment of function NAME (getenv() in the "
 	 "guest).\nA change initialises the function again, like a "

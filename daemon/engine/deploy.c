@@ -66,6 +66,10 @@ static int op_boot(struct op *op, const uint8_t *image, size_t len)
 		set_outcome(op, ENGINE_INVALID_IMAGE, "%s", msg);
 		return ret;
 	}
+	/* Names for crash reports; an image whose symbol table is malformed
+	 * still runs, its reports just give bare addresses. */
+	if (image_syms_parse(image, len, &op->syms) < 0)
+		op->syms = NULL;
 	vm_config_default(&cfg, (uint64_t)op->rec.settings.memory_mb << 20);
 	cfg.env = op->env_block;
 	cfg.env_bytes = op->env_len;
@@ -76,9 +80,10 @@ static int op_boot(struct op *op, const uint8_t *image, size_t len)
 		set_outcome(op, ENGINE_INVALID_SETTING, "%s", msg);
 		return ret;
 	}
+	op->log_src = (struct guest_log_src){op->fn, op->rec.version};
 	ret = vm_boot_cancellable(e->vmm, &img, &cfg, op->cancel,
-				  engine_guest_log, op->fn, &op->snap, &op->vm,
-				  &op->stats, &err);
+				  engine_guest_log, &op->log_src, &op->snap,
+				  &op->vm, &op->stats, &err);
 	engine_guest_log_flush();
 	image_release(&img);
 	if (ret < 0) {
@@ -346,9 +351,12 @@ static struct fn_version *install(struct op *op)
 	dlist_init(&ver->busy);
 	dlist_push_tail(&op->e->versions, &ver->link);
 	ver->version = op->rec.version;
+	ver->log_src = (struct guest_log_src){fn, ver->version};
 	ver->settings = op->rec.settings;
 	ver->snap = op->snap;
 	ver->in_cap = op->in_cap;
+	ver->syms = op->syms;
+	op->syms = NULL;
 	memcpy(ver->sha256, op->rec.sha256, sizeof(ver->sha256));
 	ver->image_len = op->rec.image_len;
 	ver->deployed_at_ms = op->rec.deployed_at_ms;
@@ -446,6 +454,7 @@ static void op_free(struct op *op)
 	vm_cancel_destroy(op->cancel);
 	free(op->image);
 	free(op->rec.image);
+	image_syms_free(op->syms);
 	free(op);
 	fn->refs--;
 	e->nops--;

@@ -42,8 +42,10 @@ void engine_log(int level, const char *fmt, ...)
  */
 struct guest_log_batch {
 	struct fn *fn; /* NULL: empty */
+	uint32_t version;
 	uint64_t call_id;
 	unsigned lines, dropped;
+	unsigned guest_dropped; /* by the guest: its log buffer was full */
 	size_t bytes, dropped_bytes;
 	size_t len;
 	char buf[GUEST_LOG_BATCH];
@@ -66,19 +68,52 @@ void engine_guest_log_flush(void)
 	if (b->fn == NULL)
 		return;
 	guest_batch_write(b);
-	if (b->dropped) {
+	if (b->dropped || b->guest_dropped) {
+		char cut[320];
+		int n;
+
 		cfg = &b->fn->e->cfg;
-		metrics_guest_log_dropped_add(b->fn->mf, b->dropped);
+		metrics_guest_log_dropped_add(b->fn->mf,
+					      b->dropped + b->guest_dropped);
+		n = snprintf(cut, sizeof(cut),
+			     "guest log cut: %u line(s) dropped: %u by the "
+			     "function (its %u KiB log buffer per call was "
+			     "full), %u (%zu bytes) by glintd's limits (%u "
+			     "lines and %zu bytes per call, %u lines/s per "
+			     "function)",
+			     b->dropped + b->guest_dropped, b->guest_dropped,
+			     (unsigned)(GLINT_LOG_BYTES >> 10), b->dropped,
+			     b->dropped_bytes, cfg->guest_log_lines_per_call,
+			     cfg->guest_log_bytes_per_call,
+			     cfg->guest_log_lines_per_s);
+		/* The one summary line of the call, in its function's log
+		 * too: what the reader of `glint logs` is missing. */
+		fnlog_append(b->fn->log, LOG_LEVEL_WARN, b->call_id, b->version,
+			     cut,
+			     n > 0 ? (size_t)n < sizeof(cut) ? (size_t)n
+							     : sizeof(cut) - 1
+				   : 0);
 		log_msg(LOG_LEVEL_WARN,
-			"request_id=%016" PRIx64 " function=%s guest log cut: "
-			"%u line(s), %zu byte(s) dropped (limits: %u lines and "
-			"%zu bytes per call, %u lines/s per function)",
-			b->call_id, b->fn->name, b->dropped, b->dropped_bytes,
-			cfg->guest_log_lines_per_call,
-			cfg->guest_log_bytes_per_call,
-			cfg->guest_log_lines_per_s);
+			"request_id=%016" PRIx64 " function=%s %s", b->call_id,
+			b->fn->name, cut);
 	}
 	b->fn = NULL;
+}
+
+void engine_guest_log_dropped(const struct guest_log_src *src, uint64_t call_id,
+			      uint32_t lines)
+{
+	struct guest_log_batch *b = &guest_batch;
+
+	if (lines == 0)
+		return;
+	if (b->fn != src->fn || b->call_id != call_id) {
+		engine_guest_log_flush();
+		*b = (struct guest_log_batch){.fn = src->fn,
+					      .version = src->version,
+					      .call_id = call_id};
+	}
+	b->guest_dropped += lines;
 }
 
 /* 1 while fn has logged at most limit lines in this second. Racy by a few
@@ -96,32 +131,19 @@ static int second_budget(struct fn *fn, unsigned limit)
 	       limit;
 }
 
-/* The guest's syslog level (0 emerg .. 7 debug, vm_log_fn) on the
- * daemon's four levels: a function's debug lines stay out of an info log. */
-static enum log_level guest_level(int level)
-{
-	if (level <= 3)
-		return LOG_LEVEL_ERROR;
-	if (level == 4)
-		return LOG_LEVEL_WARN;
-	if (level <= 6)
-		return LOG_LEVEL_INFO;
-	return LOG_LEVEL_DEBUG;
-}
-
 void engine_guest_log(void *opaque, uint64_t call_id, int level,
 		      const char *line, size_t len)
 {
 	struct guest_log_batch *b = &guest_batch;
-	struct fn *fn = opaque;
+	const struct guest_log_src *src = opaque;
+	struct fn *fn = src->fn;
 	const struct engine_config *cfg = &fn->e->cfg;
-	enum log_level lv = guest_level(level);
+	enum log_level lvl = log_level_from_syslog(level);
 
-	if (!log_enabled(lv))
-		return;
 	if (b->fn != fn || b->call_id != call_id) {
 		engine_guest_log_flush();
-		*b = (struct guest_log_batch){.fn = fn, .call_id = call_id};
+		*b = (struct guest_log_batch){
+			.fn = fn, .version = src->version, .call_id = call_id};
 	}
 	if (b->lines >= cfg->guest_log_lines_per_call ||
 	    len > cfg->guest_log_bytes_per_call - b->bytes ||
@@ -132,10 +154,15 @@ void engine_guest_log(void *opaque, uint64_t call_id, int level,
 	}
 	b->lines++;
 	b->bytes += len;
+	fnlog_append(fn->log, lvl, call_id, src->version, line, len);
+	/* The guest's own level goes all the way to the daemon log (and the
+	 * journal's priority), so `--log-level` filters guest lines too. */
+	if (!log_enabled(lvl))
+		return;
 	if (b->len + LOG_FORMAT_MAX > sizeof(b->buf))
 		guest_batch_write(b);
-	b->len += log_format_guest(b->buf + b->len, lv, call_id, fn->name, line,
-				   len);
+	b->len += log_format_guest(b->buf + b->len, lvl, call_id, fn->name,
+				   line, len);
 }
 
 /* ---- results decided on the loop ------------------------------------- */
@@ -216,6 +243,8 @@ struct fn *engine_fn_get(struct engine *e, const char *name)
 	if (fn == NULL)
 		return NULL;
 	fn->e = e;
+	/* Out of memory here only costs the function its log buffer. */
+	fn->log = fnlog_create(e->cfg.log_buffer_bytes);
 	snprintf(fn->name, sizeof(fn->name), "%s", name);
 	dlist_init(&fn->waiters);
 	dlist_init(&fn->ops);
@@ -230,6 +259,8 @@ void engine_fn_went_live(struct fn *fn)
 {
 	if (fn->mf == NULL && fn->e->metrics)
 		fn->mf = metrics_fn_get(fn->e->metrics, fn->name);
+	if (fn->live)
+		metrics_fn_version_live(fn->mf, fn->live->version);
 }
 
 void engine_fn_maybe_free(struct fn *fn)
@@ -241,6 +272,7 @@ void engine_fn_maybe_free(struct fn *fn)
 	if (fn->e->metrics)
 		metrics_fn_forget(fn->e->metrics, fn->mf);
 	dlist_remove(&fn->link);
+	fnlog_destroy(fn->log);
 	json_decref(fn->env);
 	fnconfig_secrets_free(&fn->secrets);
 	free(fn->hist);
@@ -510,6 +542,30 @@ json_t *engine_list(struct engine *e)
 	return arr;
 }
 
+int engine_logs(struct engine *e, const char *name,
+		const struct fnlog_filter *filter, size_t max, char **out,
+		size_t *len_out, uint64_t *last_seq)
+{
+	struct fn *fn = engine_fn_find(e, name);
+
+	if (fn == NULL || !fn->visible)
+		return -ENOENT;
+	if (fn->log == NULL) {
+		*out = NULL;
+		*len_out = 0;
+		*last_seq = filter->after_seq;
+		return 0;
+	}
+	return fnlog_read(fn->log, filter, max, out, len_out, last_seq);
+}
+
+struct fnlog *engine_log_ref(struct engine *e, const char *name)
+{
+	struct fn *fn = engine_fn_find(e, name);
+
+	return fn && fn->visible && fn->log ? fnlog_ref(fn->log) : NULL;
+}
+
 json_t *engine_describe(struct engine *e, const char *name)
 {
 	struct fn *fn = engine_fn_find(e, name);
@@ -639,6 +695,7 @@ void engine_config_default(struct engine_config *cfg)
 	cfg->guest_log_lines_per_call = 100;
 	cfg->guest_log_bytes_per_call = 16u << 10;
 	cfg->guest_log_lines_per_s = 1000;
+	cfg->log_buffer_bytes = 256u << 10;
 	cfg->hostcalls_per_call = 10000;
 	cfg->hostcall_in_bytes_per_call = 64ull << 20;
 	cfg->hostcall_out_bytes_per_call = 64ull << 20;

@@ -94,6 +94,9 @@ struct engine_config {
 	unsigned guest_log_lines_per_call;
 	size_t guest_log_bytes_per_call;
 	unsigned guest_log_lines_per_s; /* per function, over all its calls */
+	/* Bytes of recent guest log lines kept per function for
+	 * GET /functions/<fn>/logs (the oldest go first); default 256 KiB. */
+	size_t log_buffer_bytes;
 	/* Host calls a call may make, and their request and response bytes
 	 * summed over the call; beyond them the function gets GLINT_E_LIMIT
 	 * (counted as glint_hostcalls_total{outcome="limit"}). Defaults:
@@ -233,6 +236,17 @@ int engine_settings(struct engine *e, const char *name,
  * its VMs are released on workers, its state is removed from disk.
  * Returns 0 or -ENOENT. */
 int engine_delete(struct engine *e, const char *name);
+
+/* Recent log lines of function name that pass filter, formatted as
+ * fnlog_read does (at most max bytes, whole lines); *last_seq as there.
+ * -ENOENT when no such function is deployed, -ENOMEM. Loop thread. */
+struct fnlog_filter;
+int engine_logs(struct engine *e, const char *name,
+		const struct fnlog_filter *filter, size_t max, char **out,
+		size_t *len_out, uint64_t *last_seq);
+/* A reference to the log of deployed function name (fnlog_unref it), for
+ * a reader that outlives the function; NULL when there is none. */
+struct fnlog *engine_log_ref(struct engine *e, const char *name);
 
 /* Creates the engine on loop; opens KVM, starts workers and loads the
  * stored functions in the background. */

@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "fnlog.h"
+#include "imagesym.h"
 #include "fnconfig.h"
 #include "monotime.h"
 #include "sha256.h"
@@ -98,6 +100,12 @@ struct pvm {
 	int heavy;
 };
 
+/* Whose guest log lines these are: the opaque of engine_guest_log. */
+struct guest_log_src {
+	struct fn *fn;
+	uint32_t version;
+};
+
 /* A kept image ("<name>@<version>.img"), for versions and rollback. */
 struct fn_release {
 	uint32_t version;
@@ -109,10 +117,12 @@ struct fn_release {
 struct fn_version {
 	struct dlist link; /* in engine->versions */
 	struct fn *fn;
+	struct guest_log_src log_src;
 	struct worker_item item; /* releasing the snapshot */
 	uint32_t version;
 	struct function_settings settings;
 	struct vm_snapshot *snap;
+	struct image_syms *syms; /* for crash reports; NULL: none */
 	uint64_t in_cap;
 	uint8_t sha256[SHA256_DIGEST_BYTES];
 	size_t image_len;
@@ -143,8 +153,9 @@ struct op {
 	struct vm_cancel *cancel; /* ends its boot's init (shutdown) */
 	struct engine *e;
 	struct fn *fn;
-	struct engine_deploy *d; /* OP_DEPLOY */
-	uint8_t *image;		 /* OP_DEPLOY: our copy */
+	struct guest_log_src log_src; /* the init's lines */
+	struct engine_deploy *d;      /* OP_DEPLOY */
+	uint8_t *image;		      /* OP_DEPLOY: our copy */
 	size_t image_len;
 	struct store_record rec; /* what is (or was) stored */
 	/* What the boot sees and what is kept on success (prepared on the
@@ -170,6 +181,7 @@ struct op {
 	enum engine_outcome outcome;
 	char message[512];
 	struct vm_snapshot *snap;
+	struct image_syms *syms;
 	struct vm *vm;
 	struct vm_boot_stats stats;
 	uint64_t in_cap;
@@ -204,6 +216,7 @@ struct fn {
 	uint64_t counts[ENGINE_CALL_OUTCOMES];
 	uint64_t avg_run_ns;
 	struct metrics_fn *mf;
+	struct fnlog *log; /* recent guest lines; NULL when out of memory */
 	/* guest log lines in the current second, from any worker */
 	uint64_t log_sec;
 	unsigned log_sec_lines;
@@ -320,6 +333,10 @@ void engine_guest_log(void *opaque, uint64_t call_id, int level,
 /* Writes the calling thread's batch of guest lines; after every call or
  * boot that may have logged. */
 void engine_guest_log_flush(void);
+/* Lines the guest itself dropped (its log buffer was full): counted with
+ * the host's drops in the call's one summary line and the metric. */
+void engine_guest_log_dropped(const struct guest_log_src *src, uint64_t call_id,
+			      uint32_t lines);
 
 /* budget.c: limits derived at start, charges and deploy admission */
 int budget_init(struct engine *e, char *err, size_t err_len);

@@ -38,6 +38,23 @@ enum engine_outcome invoke_error_outcome(int ret, const struct vm_error *err,
 	}
 }
 
+/* The fault, and the function it hit by the image's own symbols. */
+static void describe_crash(struct call *c, const struct vm_error *err)
+{
+	struct engine_invocation *inv = c->inv;
+	char where[IMAGESYM_NAME_MAX + 32];
+
+	if ((err->kind == VM_ERR_EXCEPTION ||
+	     err->kind == VM_ERR_TRIPLE_FAULT) &&
+	    image_syms_describe(c->pvm->ver->syms, err->rip, where,
+				sizeof(where)) == 0)
+		snprintf(inv->message, sizeof(inv->message), "%s in %s",
+			 err->message, where);
+	else
+		snprintf(inv->message, sizeof(inv->message), "%s",
+			 err->message);
+}
+
 static void map_error(struct call *c, int ret, const struct vm_error *err)
 {
 	struct engine_invocation *inv = c->inv;
@@ -70,6 +87,8 @@ static void map_error(struct call *c, int ret, const struct vm_error *err)
 			 "function aborted: %s", err->message);
 		break;
 	case ENGINE_GUEST_CRASHED:
+		describe_crash(c, err);
+		break;
 	case ENGINE_GUEST_PROTOCOL:
 	case ENGINE_OUTPUT_TOO_LARGE:
 		snprintf(inv->message, sizeof(inv->message), "%s",
@@ -84,6 +103,45 @@ static void map_error(struct call *c, int ret, const struct vm_error *err)
 				 "host failure: %s", err->message);
 		break;
 	}
+}
+
+/* A crash after malloc found no room is most likely a NULL it did not
+ * check: say so, it is the fix the user needs. */
+static void note_heap(struct call *c, const struct vm_call_result *res)
+{
+	struct engine_invocation *inv = c->inv;
+	size_t n = strlen(inv->message);
+
+	if ((inv->outcome != ENGINE_GUEST_CRASHED &&
+	     inv->outcome != ENGINE_GUEST_ABORTED) ||
+	    !(res->diag & GLINT_DIAG_HEAP_EXHAUSTED))
+		return;
+	snprintf(inv->message + n, sizeof(inv->message) - n,
+		 "; the heap was exhausted: malloc returned NULL earlier in "
+		 "this call (deploy with more --memory, or check malloc's "
+		 "result)");
+}
+
+/* A call the guest ended badly leaves its report in the function's log,
+ * with the request id, whatever the HTTP client is shown. */
+static void log_failure(const struct call *c)
+{
+	const struct engine_invocation *inv = c->inv;
+	const struct fn_version *ver = c->pvm->ver;
+	char line[sizeof(inv->message) + 48];
+	int n;
+
+	if (inv->outcome != ENGINE_GUEST_CRASHED &&
+	    inv->outcome != ENGINE_GUEST_ABORTED &&
+	    inv->outcome != ENGINE_DEADLINE)
+		return;
+	n = snprintf(line, sizeof(line), "call failed (%s): %s",
+		     engine_outcome_code(inv->outcome), inv->message);
+	if (n > 0)
+		fnlog_append(ver->fn->log, LOG_LEVEL_ERROR, inv->request_id,
+			     ver->version, line,
+			     (size_t)n < sizeof(line) ? (size_t)n
+						      : sizeof(line) - 1);
 }
 
 /* The function's checked headers as "name\0value\0" pairs (checked values
@@ -188,12 +246,16 @@ static void call_finish(struct call *c, int ret, struct vm_call_result *res,
 		workers_post(e->workers, &c->park);
 		return;
 	}
+	engine_guest_log_dropped(&p->ver->log_src, c->inv->request_id,
+				 res->log_dropped);
 	engine_guest_log_flush();
 	hostcall_count_limited(c, res);
 	if (ret == 0)
 		map_result(c, res);
 	else
 		map_error(c, ret, err);
+	note_heap(c, res);
+	log_failure(c);
 	c->inv->run_ns = res->run_ns;
 	/* The response goes out first; c belongs to the loop from here. */
 	workers_post(e->workers, &c->result);
@@ -225,7 +287,7 @@ static void call_run(struct worker_item *it)
 		.call_id = c->inv->request_id,
 		.timeout_ms = c->timeout_ms,
 		.log = engine_guest_log,
-		.log_opaque = p->ver->fn,
+		.log_opaque = &p->ver->log_src,
 		.hostcall_sync = hostcall_sync,
 		.hostcall_opaque = c,
 		.hostcall_limits = {cfg->hostcalls_per_call,
@@ -272,9 +334,10 @@ static void call_delivered(struct worker_item *it)
 	fn->avg_run_ns = fn->avg_run_ns ? (fn->avg_run_ns * 7 + inv->run_ns) / 8
 					: inv->run_ns;
 	if (fn->mf)
-		metrics_invocation_record(
-			fn->mf, engine_outcome_code(inv->outcome),
-			inv->total_ns, inv->run_ns, inv->queue_ns);
+		metrics_invocation_record(fn->mf, c->pvm->ver->version,
+					  engine_outcome_code(inv->outcome),
+					  inv->total_ns, inv->run_ns,
+					  inv->queue_ns);
 	inv->engine_private = NULL;
 	if (c->pvm->call == c)
 		c->pvm->call = NULL;
@@ -492,8 +555,10 @@ static void call_fail(struct call *c, enum engine_outcome o, const char *msg)
 	inv->queue_ns = monotime_ns() - c->start_ns;
 	fn->counts[o]++;
 	if (fn->mf)
-		metrics_invocation_record(fn->mf, engine_outcome_code(o),
-					  inv->queue_ns, 0, inv->queue_ns);
+		metrics_invocation_record(
+			fn->mf, fn->live ? fn->live->version : fn->last_version,
+			engine_outcome_code(o), inv->queue_ns, 0,
+			inv->queue_ns);
 	free(c);
 	e->ncalls--;
 	engine_finish_now(e, inv, o, "%s", msg);

@@ -37,6 +37,7 @@ static void version_released(struct worker_item *it)
 	dlist_remove(&ver->link);
 	if (ver->charged)
 		e->budget.memory_mb -= ver->settings.memory_mb;
+	image_syms_free(ver->syms);
 	free(ver);
 	fn->refs--;
 	engine_fn_maybe_free(fn);

@@ -7,20 +7,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "api.h"
+#include "fnlog.h"
 #include "invreq.h"
 #include "log.h"
 #include "monotime.h"
 #include "text.h"
+
+struct follower;
 
 struct api {
 	struct engine *engine;
 	struct metrics *metrics;
 	const struct glintd_config *cfg;
 	int shutting_down;
+	struct follower *followers; /* GET .../logs?follow=1 streams */
 };
 
 /* One per HTTP request, from begin() to done(). */
@@ -55,6 +60,7 @@ static const struct {
 	[API_ROUTE_FN_SECRETS] = {"function_secrets", "GET"},
 	[API_ROUTE_FN_SECRET] = {"function_secret", "PUT, DELETE"},
 	[API_ROUTE_FN_VERSIONS] = {"function_versions", "GET"},
+	[API_ROUTE_FN_LOGS] = {"logs", "GET"},
 	[API_ROUTE_FN_ROLLBACK] = {"function_rollback", "POST"},
 };
 
@@ -74,6 +80,7 @@ enum api_route api_function_subroute(const char *rest, size_t *name_len,
 		{"env", API_ROUTE_FN_ENV},
 		{"secrets", API_ROUTE_FN_SECRETS},
 		{"versions", API_ROUTE_FN_VERSIONS},
+		{"logs", API_ROUTE_FN_LOGS},
 		{"rollback", API_ROUTE_FN_ROLLBACK},
 	};
 	const char *slash = strchr(rest, '/');
@@ -445,6 +452,14 @@ static void on_invoked(struct engine_invocation *inv)
 		http_request_add_header(q->http, "Retry-After", retry);
 	}
 	inv->message[sizeof(inv->message) - 1] = '\0';
+	/* Fault addresses and registers stay in the function's log (where
+	 * the engine put them) unless clients may see them. */
+	if (inv->outcome == ENGINE_GUEST_CRASHED &&
+	    !q->api->cfg->fault_details_to_clients)
+		snprintf(inv->message, sizeof(inv->message),
+			 "the function crashed; the details are in its log: "
+			 "GET /functions/%s/logs?request_id=%s",
+			 q->name, http_request_id_str(q->http));
 	respond_error(q, status, engine_outcome_code(inv->outcome),
 		      inv->message[0] ? inv->message
 				      : engine_outcome_code(inv->outcome));
@@ -600,6 +615,233 @@ static void handle_function(struct api_req *q)
 	} else {
 		not_found(q);
 	}
+}
+
+/* ---- logs ---- */
+
+struct logs_query {
+	struct fnlog_filter f;
+	int follow;
+	char err[160];
+};
+
+/* "since": Unix seconds (a fraction allowed), or an age such as 90s, 15m,
+ * 2h before now. */
+static int parse_since(const char *v, int64_t *ms)
+{
+	char *end;
+	double x;
+
+	if (!v || !*v)
+		return -EINVAL;
+	x = strtod(v, &end);
+	if (end == v || x < 0 || x > 1e11)
+		return -EINVAL;
+	if (*end == '\0') {
+		*ms = (int64_t)(x * 1000);
+		return 0;
+	}
+	if (end[1] != '\0')
+		return -EINVAL;
+	if (*end == 'h')
+		x *= 3600;
+	else if (*end == 'm')
+		x *= 60;
+	else if (*end != 's')
+		return -EINVAL;
+	*ms = (int64_t)time(NULL) * 1000 - (int64_t)(x * 1000);
+	return 0;
+}
+
+static int parse_request_id(const char *v, uint64_t *id)
+{
+	char *end;
+
+	if (!v || strlen(v) != 16 || strspn(v, "0123456789abcdefABCDEF") != 16)
+		return -EINVAL;
+	*id = strtoull(v, &end, 16);
+	return 0;
+}
+
+static int logs_arg(void *opaque, const char *key, const char *value)
+{
+	struct logs_query *lq = opaque;
+
+	if (strcmp(key, "since") == 0) {
+		if (parse_since(value, &lq->f.since_ms) < 0)
+			goto bad;
+	} else if (strcmp(key, "level") == 0) {
+		if (!value || log_level_parse(value, &lq->f.level) < 0)
+			goto bad;
+	} else if (strcmp(key, "request_id") == 0) {
+		if (parse_request_id(value, &lq->f.request_id) < 0)
+			goto bad;
+		lq->f.has_request_id = 1;
+	} else if (strcmp(key, "follow") == 0) {
+		if (!value || (strcmp(value, "0") && strcmp(value, "1")))
+			goto bad;
+		lq->follow = value[0] == '1';
+	}
+	return 0;
+bad:
+	snprintf(lq->err, sizeof(lq->err),
+		 "bad %.16s: since is Unix seconds or an age (90s, 15m, 2h); "
+		 "level is error, warn, info or debug; request_id is 16 hex "
+		 "digits; follow is 0 or 1",
+		 key);
+	return -EINVAL;
+}
+
+/* ---- following a log ---- */
+
+#define FOLLOW_CHUNK (16u << 10)
+/* An empty line after this much silence: a write is what tells a client
+ * that went away from one that waits. */
+#define FOLLOW_HEARTBEAT_NS (10ULL * 1000000000ULL)
+
+struct follower {
+	struct follower *next;
+	struct api *api;
+	char name[64];
+	struct fnlog *log;     /* our reference */
+	struct fnlog_filter f; /* f.after_seq: the last line looked at */
+	char *text;	       /* read, not yet sent */
+	size_t len, off;
+	uint64_t quiet_since_ns;
+};
+
+static unsigned followers_of(const struct api *a, const char *name)
+{
+	unsigned n = 0;
+
+	for (const struct follower *w = a->followers; w; w = w->next)
+		n += strcmp(w->name, name) == 0;
+	return n;
+}
+
+static ssize_t follow_read(void *opaque, char *buf, size_t max)
+{
+	struct follower *w = opaque;
+	int closed = 0, ret;
+	size_t n;
+
+	if (w->off == w->len) {
+		free(w->text);
+		w->text = NULL;
+		w->off = w->len = 0;
+		/* Closed first: a line that came before it is read below. */
+		closed = fnlog_closed(w->log);
+		ret = fnlog_read(w->log, &w->f, FOLLOW_CHUNK, &w->text, &w->len,
+				 &w->f.after_seq);
+		if (ret < 0)
+			return ret;
+	}
+	if (w->len == 0 && closed)
+		return 0; /* deleted, its last lines sent: the stream ends */
+	if (w->len == 0) {
+		if (monotime_ns() - w->quiet_since_ns < FOLLOW_HEARTBEAT_NS)
+			return HTTP_STREAM_AGAIN;
+		w->quiet_since_ns = monotime_ns();
+		buf[0] = '\n';
+		return 1;
+	}
+	n = w->len - w->off < max ? w->len - w->off : max;
+	memcpy(buf, w->text + w->off, n);
+	w->off += n;
+	w->quiet_since_ns = monotime_ns();
+	return (ssize_t)n;
+}
+
+static void follow_release(void *opaque)
+{
+	struct follower *w = opaque, **pp = &w->api->followers;
+
+	for (; *pp; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	fnlog_unref(w->log);
+	free(w->text);
+	free(w);
+}
+
+/* The lines that pass f from after_seq on, then each new one as it comes,
+ * until the client goes away or the function is deleted. */
+static void logs_follow(struct api_req *q, const struct fnlog_filter *f,
+			uint64_t after_seq)
+{
+	unsigned max = q->api->cfg->max_log_followers;
+	struct follower *w;
+	char msg[128];
+
+	if (followers_of(q->api, q->name) >= max) {
+		snprintf(msg, sizeof(msg),
+			 "function '%s' already has %u log followers "
+			 "(max_log_followers)",
+			 q->name, max);
+		respond_error(q, 429, "too_many_followers", msg);
+		return;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		respond_error(q, 500, "internal_error", "out of memory");
+		return;
+	}
+	w->log = engine_log_ref(q->api->engine, q->name);
+	if (!w->log) {
+		free(w);
+		not_found(q);
+		return;
+	}
+	w->api = q->api;
+	memcpy(w->name, q->name, sizeof(w->name));
+	w->f = *f;
+	w->f.after_seq = after_seq;
+	w->quiet_since_ns = monotime_ns();
+	w->next = q->api->followers;
+	q->api->followers = w;
+	metrics_http_inc(q->api->metrics, routes[q->route].label, 200);
+	http_respond_stream(q->http, 200, "text/plain; charset=utf-8",
+			    follow_read, follow_release, w);
+}
+
+/* Recent lines, oldest first, as text; the cap only matters when
+ * log_buffer_bytes is raised, so the answer stays bounded. */
+static void handle_logs(struct api_req *q)
+{
+	struct logs_query lq = {.f = {.level = LOG_LEVEL_DEBUG}};
+	size_t max = 4 * q->api->cfg->engine.log_buffer_bytes + 4096, len;
+	uint64_t last;
+	char *text;
+	int ret;
+
+	if (http_request_query_foreach(q->http, logs_arg, &lq) != 0) {
+		respond_error(q, 400, "invalid_query", lq.err);
+		return;
+	}
+	ret = engine_logs(q->api->engine, q->name, &lq.f, max, &text, &len,
+			  &last);
+	if (ret == -ENOENT) {
+		not_found(q);
+		return;
+	}
+	if (ret < 0) {
+		respond_error(q, 500, "internal_error", "out of memory");
+		return;
+	}
+	if (lq.follow) {
+		/* The backlog goes out first, through the stream. */
+		free(text);
+		logs_follow(q, &lq.f, lq.f.after_seq);
+		return;
+	}
+	if (text)
+		respond(q, 200, "text/plain; charset=utf-8", text, len,
+			HTTP_BODY_TAKE);
+	else
+		respond(q, 200, "text/plain; charset=utf-8", "", 0,
+			HTTP_BODY_STATIC);
 }
 
 static void start_change(struct api_req *q, enum engine_change change)
@@ -760,6 +1002,9 @@ static void on_handle(void *opaque, struct http_request *http)
 		break;
 	case API_ROUTE_FUNCTIONS:
 		handle_functions(q);
+		break;
+	case API_ROUTE_FN_LOGS:
+		handle_logs(q);
 		break;
 	case API_ROUTE_FN_ENV:
 		handle_env(q);

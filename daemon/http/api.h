@@ -43,13 +43,14 @@ enum api_route {
 	API_ROUTE_FN_SECRETS,
 	API_ROUTE_FN_SECRET,
 	API_ROUTE_FN_VERSIONS,
+	API_ROUTE_FN_LOGS,
 	API_ROUTE_FN_ROLLBACK,
 };
 enum api_route api_route_parse(const char *path, const char **name_out);
 
 /* What follows "/functions/": "{name}" (API_ROUTE_FUNCTION), "{name}/env",
  * "{name}/secrets", "{name}/secrets/{secret}" (*arg = the secret's name),
- * "{name}/versions", "{name}/rollback"; anything else is
+ * "{name}/versions", "{name}/logs", "{name}/rollback"; anything else is
  * API_ROUTE_FUNCTION with the whole rest as the name (which the name check
  * then refuses). *name_len is the length of {name}. */
 enum api_route api_function_subroute(const char *rest, size_t *name_len,

@@ -43,6 +43,8 @@ void glintd_config_default(struct glintd_config *cfg)
 	cfg->request_head_timeout_s = 20;
 	cfg->min_body_bytes_per_s = 1024;
 	cfg->metrics_max_functions = 1000;
+	cfg->max_log_followers = 8;
+	cfg->fault_details = -1;
 	cfg->connection_memory_bytes = 16u << 10;
 	cfg->shutdown_grace_ms = 10000;
 	cfg->startup_hold_ms = 10000;
@@ -121,12 +123,14 @@ static const struct key_desc keys[] = {
 	KEY_UINT("request_head_timeout_s", request_head_timeout_s, 1, 3600),
 	KEY_UINT("min_body_bytes_per_s", min_body_bytes_per_s, 0, 1 * GIB),
 	KEY_UINT("metrics_max_functions", metrics_max_functions, 1, 100000),
+	KEY_UINT("max_log_followers", max_log_followers, 0, 1024),
 	KEY_UINT("guest_log_lines_per_call", engine.guest_log_lines_per_call, 0,
 		 1000000),
 	KEY_UINT("guest_log_bytes_per_call", engine.guest_log_bytes_per_call, 0,
 		 64 * MIB),
 	KEY_UINT("guest_log_lines_per_second", engine.guest_log_lines_per_s, 0,
 		 10000000),
+	KEY_UINT("log_buffer_bytes", engine.log_buffer_bytes, 0, 64 * MIB),
 	KEY_UINT("hostcalls_per_call", engine.hostcalls_per_call, 1, 100000000),
 	KEY_UINT("hostcall_in_bytes_per_call",
 		 engine.hostcall_in_bytes_per_call, 1, 64 * GIB),
@@ -136,6 +140,7 @@ static const struct key_desc keys[] = {
 	KEY_PATH("invoke_token_file", invoke_token_file),
 	{"allow_insecure_remote", K_BOOL, FIELD(allow_insecure_remote), 0, 0},
 	{"metrics_public", K_BOOL, FIELD(metrics_public), 0, 0},
+	{"fault_details_to_clients", K_BOOL, FIELD(fault_details), 0, 0},
 	KEY_PATH("tls_cert_file", tls_cert_file),
 	KEY_PATH("tls_key_file", tls_key_file),
 	{"function_defaults", K_DEFAULTS, 0, 0, 0, 0},
@@ -740,6 +745,16 @@ int glintd_config_check_exposure(const struct glintd_config *cfg,
 	return -EPERM;
 }
 
+void glintd_config_resolve(struct glintd_config *cfg,
+			   const struct sockaddr *addr)
+{
+	/* Unset, a daemon others can reach keeps addresses and registers
+	 * to the function's log: they help an attacker aim. */
+	cfg->fault_details_to_clients = cfg->fault_details >= 0
+						? cfg->fault_details
+						: is_loopback(addr);
+}
+
 /* ---- reload ---- */
 
 /* Appends ", name" (or "name" first) to a list; a full list is cut. */
@@ -827,6 +842,10 @@ static void apply_live(struct glintd_config *a, const struct glintd_config *b,
 	a->max_url_bytes = b->max_url_bytes;
 	a->shutdown_grace_ms = b->shutdown_grace_ms;
 	a->allow_insecure_remote = b->allow_insecure_remote;
+	if (a->fault_details_to_clients != b->fault_details_to_clients)
+		list_add(out, len, "fault_details_to_clients");
+	a->fault_details = b->fault_details;
+	a->fault_details_to_clients = b->fault_details_to_clients;
 }
 
 int glintd_config_reload(struct glintd_config *cfg, int argc, char **argv,
@@ -851,6 +870,7 @@ int glintd_config_reload(struct glintd_config *cfg, int argc, char **argv,
 		rc = glintd_config_check_exposure(next, addr, rep->error,
 						  sizeof(rep->error));
 	if (rc == 0) {
+		glintd_config_resolve(next, addr);
 		list_restart_needed(cfg, next, rep->restart_needed,
 				    sizeof(rep->restart_needed));
 		apply_live(cfg, next, rep->applied, sizeof(rep->applied));

@@ -41,8 +41,9 @@ struct glintd_config {
 	unsigned request_head_timeout_s; /* whole request head */
 	unsigned min_body_bytes_per_s;	 /* 0: any upload rate */
 	unsigned metrics_max_functions;	 /* function series in /metrics */
-	size_t connection_memory_bytes;	 /* per-connection header memory */
-	uint32_t shutdown_grace_ms;	 /* in-flight calls after SIGTERM */
+	unsigned max_log_followers;	/* GET .../logs?follow=1 per function */
+	size_t connection_memory_bytes; /* per-connection header memory */
+	uint32_t shutdown_grace_ms;	/* in-flight calls after SIGTERM */
 	uint32_t startup_hold_ms; /* connections wait this long for ready */
 	enum log_level log_level;
 
@@ -51,6 +52,13 @@ struct glintd_config {
 	char invoke_token_file[PATH_MAX]; /* "" = invocation unguarded */
 	int allow_insecure_remote; /* non-loopback listen without a token */
 	int metrics_public;	   /* /metrics open even with an admin token */
+	/* Crash details (addresses, registers) in HTTP error messages:
+	 * "fault_details_to_clients" true, false, or unset (-1): true only
+	 * when listening on a loopback address. The function's log always
+	 * has them. fault_details_to_clients is what applies, set by
+	 * glintd_config_resolve. */
+	int fault_details;
+	int fault_details_to_clients;
 	char tls_cert_file[PATH_MAX]; /* both or neither */
 	char tls_key_file[PATH_MAX];
 
@@ -105,6 +113,11 @@ int glintd_config_load_secrets(struct glintd_config *cfg, char *err,
 int glintd_config_check_exposure(const struct glintd_config *cfg,
 				 const struct sockaddr *addr, char *err,
 				 size_t err_len);
+
+/* Settles what depends on the address served (addr): whether fault
+ * details reach HTTP clients. */
+void glintd_config_resolve(struct glintd_config *cfg,
+			   const struct sockaddr *addr);
 
 /* A secret file setting (token or TLS file) -> the file to open: a name
  * without '/' is $CREDENTIALS_DIRECTORY/NAME when the service manager set

@@ -62,6 +62,10 @@ struct http_request {
 	struct conn_track *track;		      /* NULL when unknown */
 	struct http_request *defer_prev, *defer_next; /* to suspend */
 	int defer_pending;
+	/* A stream with nothing to send yet (HTTP_STREAM_AGAIN): 1 to be
+	 * suspended after MHD_run, 2 suspended until the next scan. */
+	int stream_wait;
+	struct http_request *stream_next; /* in srv->stream_waiters */
 	const char *method, *path; /* MHD's, valid for the whole request */
 	uint64_t id, start_ns, queue_ns, run_ns;
 	char id_str[17];
@@ -98,6 +102,7 @@ struct http_server {
 	unsigned open_handles;
 	struct conn_track conns;	 /* list head */
 	struct http_request *defer_head; /* suspend after MHD_run */
+	struct http_request *stream_waiters;
 	uint64_t head_timeout_ns;
 	unsigned min_body_rate; /* bytes per second; 0: none */
 	uint16_t port;
@@ -164,6 +169,43 @@ static void suspend_deferred(struct http_server *s)
 	}
 }
 
+/* Streams with nothing to send are suspended, so MHD does not spin on
+ * them, and asked again at each deadline scan (resume_streams). */
+static void suspend_streams(struct http_server *s)
+{
+	for (struct http_request *r = s->stream_waiters; r; r = r->stream_next)
+		if (r->stream_wait == 1) {
+			MHD_suspend_connection(r->conn);
+			r->stream_wait = 2;
+		}
+}
+
+static void resume_streams(struct http_server *s)
+{
+	struct http_request *r;
+
+	while ((r = s->stream_waiters)) {
+		s->stream_waiters = r->stream_next;
+		r->stream_next = NULL;
+		if (r->stream_wait == 2)
+			MHD_resume_connection(r->conn);
+		r->stream_wait = 0;
+		uv_idle_start(&s->soon, on_soon);
+	}
+}
+
+static void stream_unlink(struct http_request *r)
+{
+	struct http_request **pp = &r->srv->stream_waiters;
+
+	for (; *pp; pp = &(*pp)->stream_next)
+		if (*pp == r) {
+			*pp = r->stream_next;
+			break;
+		}
+	r->stream_wait = 0;
+}
+
 static void on_accept_retry(uv_timer_t *t)
 {
 	struct http_server *s = t->data;
@@ -209,6 +251,7 @@ static void run_mhd(struct http_server *s)
 
 	MHD_run(s->mhd);
 	suspend_deferred(s);
+	suspend_streams(s);
 	if (s->accept_starved)
 		accept_starved(s);
 	/* At max_connections MHD takes its listen socket out of its epoll
@@ -530,6 +573,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	*con_cls = NULL;
 	defer_remove(r);
+	stream_unlink(r);
 	if (r->track)
 		r->track->req = NULL;
 	if (r->track && r->track->phase != PHASE_CLOSING) {
@@ -629,6 +673,7 @@ static void on_deadline_scan(uv_timer_t *tm)
 	unsigned heads = 0, bodies = 0;
 	uint64_t now;
 
+	resume_streams(s);
 	/* Take in what has arrived first: a loop that was busy must not
 	 * blame its clients for bytes it has not read yet. */
 	run_mhd(s);
@@ -810,6 +855,8 @@ void http_quiesce(struct http_server *s)
 	if (s->quiesced)
 		return;
 	s->quiesced = 1;
+	/* Waiting streams end now (stream_read), so drains finish. */
+	resume_streams(s);
 	fd = MHD_quiesce_daemon(s->mhd);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
@@ -836,6 +883,7 @@ void http_destroy(struct http_server *s)
 {
 	if (!s)
 		return;
+	resume_streams(s); /* MHD stops only with no connection suspended */
 	MHD_stop_daemon(s->mhd);
 	s->mhd = NULL;
 	uv_close((uv_handle_t *)&s->poll, on_handle_closed);
@@ -1100,14 +1148,26 @@ struct stream {
 	http_stream_read_fn read;
 	void (*release)(void *opaque);
 	void *opaque;
+	struct http_request *r;
 };
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct stream *st = cls;
+	struct http_request *r = st->r;
 	ssize_t n = st->read(st->opaque, buf, max);
 
 	(void)pos;
+	if (n == HTTP_STREAM_AGAIN) {
+		if (r->srv->quiesced)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		if (!r->stream_wait) {
+			r->stream_wait = 1;
+			r->stream_next = r->srv->stream_waiters;
+			r->srv->stream_waiters = r;
+		}
+		return 0; /* nothing yet: suspended after this run */
+	}
 	if (n < 0)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
 	return n ? n : MHD_CONTENT_READER_END_OF_STREAM;
@@ -1131,7 +1191,7 @@ int http_respond_stream(struct http_request *r, unsigned status,
 	if (!r->response && !r->queued)
 		st = malloc(sizeof(*st));
 	if (st) {
-		*st = (struct stream){read, release, opaque};
+		*st = (struct stream){read, release, opaque, r};
 		/* Pieces of 16 KiB: each is one short turn of the loop. */
 		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
 							 16 << 10, stream_read,

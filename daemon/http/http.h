@@ -2,6 +2,7 @@
 #ifndef GLINT_HTTP_H
 #define GLINT_HTTP_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -146,6 +147,10 @@ int http_respond(struct http_request *r, unsigned status,
  * is called once the response is done with, also when this fails.
  * Returns 0, -EALREADY or -ENOMEM (a 500 is attempted). */
 typedef ssize_t (*http_stream_read_fn)(void *opaque, char *buf, size_t max);
+/* What read returns when it has nothing yet but is not done: the
+ * connection is suspended (no busy loop) and read is asked again within
+ * about half a second. When the server shuts down such a stream ends. */
+#define HTTP_STREAM_AGAIN (-EAGAIN)
 int http_respond_stream(struct http_request *r, unsigned status,
 			const char *content_type, http_stream_read_fn read,
 			void (*release)(void *opaque), void *opaque);

@@ -309,6 +309,8 @@ static int check_startup(struct glintd *g, int fd)
 	if (rc == 0)
 		rc = glintd_config_check_exposure(
 			&g->cfg, (struct sockaddr *)&g->addr, err, sizeof(err));
+	if (rc == 0)
+		glintd_config_resolve(&g->cfg, (struct sockaddr *)&g->addr);
 	if (rc < 0) {
 		startup_error(err[0] ? err : strerror(-rc));
 		service_notify("STATUS=configuration error");

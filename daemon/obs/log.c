@@ -182,6 +182,17 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	write_line(level, msg, (size_t)n);
 }
 
+enum log_level log_level_from_syslog(int priority)
+{
+	if (priority <= 3)
+		return LOG_LEVEL_ERROR;
+	if (priority == 4)
+		return LOG_LEVEL_WARN;
+	if (priority <= 6)
+		return LOG_LEVEL_INFO;
+	return LOG_LEVEL_DEBUG;
+}
+
 size_t log_format_guest(char *dst, enum log_level level, uint64_t request_id,
 			const char *fn, const char *line, size_t len)
 {

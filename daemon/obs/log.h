@@ -43,9 +43,14 @@ const char *log_stream_prefix(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* One line a guest logged at level during request request_id of function
- * fn. The line is untrusted bytes (not NUL-terminated): non-printable bytes
- * are escaped as \xNN and it is cut at 1 KiB. */
+/* The level of a guest line from its syslog priority (0-7, as the guest
+ * SDK's glint_log takes it): emerg..err -> error, warning -> warn,
+ * notice and info -> info, debug -> debug. */
+enum log_level log_level_from_syslog(int priority);
+
+/* One line a guest logged during request request_id of function fn, at the
+ * guest's own level. The line is untrusted bytes (not NUL-terminated):
+ * non-printable bytes are escaped as \xNN and it is cut at 1 KiB. */
 void log_guest(enum log_level level, uint64_t request_id, const char *fn,
 	       const char *line, size_t len);
 

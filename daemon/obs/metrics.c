@@ -35,6 +35,15 @@ static const uint64_t lat_bounds_ns[] = {
 
 #define LABEL_SLOTS 64
 
+/* Versions of one function with their own invocation counters: enough to
+ * compare a new version with the one before while a rollout settles; the
+ * oldest gives its slot to a newer one. */
+#define VERSION_SLOTS 4
+
+struct version_counts {
+	uint32_t version; /* 0: free */
+	uint64_t n[OUTCOME_N];
+};
 static const char *const hc_ops[] = {"noop", "sleep"};
 static const char *const hc_outcomes[] = {"ok", "limit", "deadline",
 					  "shutdown"};
@@ -54,7 +63,7 @@ struct hist_pages {
 struct metrics_fn {
 	struct metrics_fn *next;
 	char name[64];
-	uint64_t invocations[OUTCOME_N];
+	struct version_counts inv[VERSION_SLOTS]; /* loop thread claims */
 	struct hist_lat total, run, queue, restore;
 	struct hist_lat parked; /* time parked on host calls */
 	uint64_t hostcalls[HC_OPS][HC_OUTCOMES];
@@ -203,10 +212,46 @@ static void hist_lat_record(struct hist_lat *h, uint64_t ns)
 	add64(&h->sum_ns, ns);
 }
 
-void metrics_invocation_record(struct metrics_fn *f, const char *outcome,
-			       uint64_t total_ns, uint64_t run_ns,
-			       uint64_t queue_ns)
+/* The slot counting version, claimed (the oldest version's, reset, when
+ * every slot is taken) if it has none; NULL for version 0. */
+static struct version_counts *version_slot(struct metrics_fn *f,
+					   uint32_t version)
 {
+	struct version_counts *free_slot = NULL, *oldest = &f->inv[0];
+
+	if (version == 0)
+		return NULL;
+	for (size_t i = 0; i < VERSION_SLOTS; i++) {
+		struct version_counts *v = &f->inv[i];
+		uint32_t have = __atomic_load_n(&v->version, __ATOMIC_RELAXED);
+
+		if (have == version)
+			return v;
+		if (have == 0 && !free_slot)
+			free_slot = v;
+		if (have < oldest->version)
+			oldest = v;
+	}
+	if (!free_slot) {
+		free_slot = oldest;
+		for (size_t i = 0; i < OUTCOME_N; i++)
+			__atomic_store_n(&free_slot->n[i], 0, __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&free_slot->version, version, __ATOMIC_RELAXED);
+	return free_slot;
+}
+
+void metrics_fn_version_live(struct metrics_fn *f, uint32_t version)
+{
+	if (f && !f->shared)
+		version_slot(f, version);
+}
+
+void metrics_invocation_record(struct metrics_fn *f, uint32_t version,
+			       const char *outcome, uint64_t total_ns,
+			       uint64_t run_ns, uint64_t queue_ns)
+{
+	struct version_counts *v;
 	enum engine_outcome o;
 	size_t i;
 
@@ -216,7 +261,9 @@ void metrics_invocation_record(struct metrics_fn *f, const char *outcome,
 	    o >= ENGINE_CALL_OUTCOMES)
 		o = ENGINE_CALL_OUTCOMES;
 	i = (size_t)o;
-	add64(&f->invocations[i], 1);
+	/* The series every function past the cap shares has no version. */
+	v = version_slot(f, f->shared ? 0 : version);
+	add64(v ? &v->n[i] : &f->inv[0].n[i], 1);
 	hist_lat_record(&f->total, total_ns);
 	/* Calls that never reached a VM have no run or queue time to show. */
 	if (run_ns)
@@ -500,6 +547,40 @@ static const struct {
 	 "Time a call's VM spent parked on one host call."},
 };
 
+/* {function,outcome,version} per version slot in use; the shared series
+ * (no versions) as {function,outcome}. "ok" is always shown, even at 0. */
+static void render_invocations(struct sbuf *b, const char *name,
+			       const struct metrics_fn *f, const char *fe)
+{
+	for (size_t s = 0; s < VERSION_SLOTS; s++) {
+		const struct version_counts *v = &f->inv[s];
+		uint32_t ver = __atomic_load_n(&v->version, __ATOMIC_RELAXED);
+		char vl[32] = "";
+
+		if (f->shared && s > 0)
+			break;
+		if (!f->shared && ver == 0)
+			continue;
+		if (ver)
+			snprintf(vl, sizeof(vl), ",version=\"%" PRIu32 "\"",
+				 ver);
+		for (size_t i = 0; i < OUTCOME_N; i++) {
+			uint64_t n = load64(&v->n[i]);
+
+			if (n || i == 0)
+				sb_printf(
+					b,
+					"%s{function=\"%s\",outcome=\"%s\"%s} "
+					"%" PRIu64 "\n",
+					name, fe,
+					i < ENGINE_CALL_OUTCOMES
+						? engine_outcome_code(i)
+						: "other",
+					vl, n);
+		}
+	}
+}
+
 static void render_fn(struct sbuf *b, enum family fam,
 		      const struct metrics_fn *f, const char *fe)
 {
@@ -507,19 +588,7 @@ static void render_fn(struct sbuf *b, enum family fam,
 
 	switch (fam) {
 	case FAM_INVOCATIONS:
-		for (size_t i = 0; i < OUTCOME_N; i++) {
-			uint64_t n = load64(&f->invocations[i]);
-
-			if (n || i == 0)
-				sb_printf(b,
-					  "%s{function=\"%s\",outcome=\"%s\"} "
-					  "%" PRIu64 "\n",
-					  name, fe,
-					  i < ENGINE_CALL_OUTCOMES
-						  ? engine_outcome_code(i)
-						  : "other",
-					  n);
-		}
+		render_invocations(b, name, f, fe);
 		break;
 	case FAM_TOTAL:
 		render_hist_lat(b, name, fe, &f->total);

@@ -38,10 +38,18 @@ void metrics_set_max_functions(struct metrics *m, unsigned max);
 void metrics_guest_log_dropped_add(struct metrics_fn *f, uint64_t lines);
 
 /* outcome: a call outcome's stable code (outcome.h: "ok",
- * "function_error", ...); any other string is counted as "other". */
-void metrics_invocation_record(struct metrics_fn *f, const char *outcome,
-			       uint64_t total_ns, uint64_t run_ns,
-			       uint64_t queue_ns);
+ * "function_error", ...); any other string is counted as "other".
+ * version: the function version that served the call (0: none, e.g. a
+ * call refused before it reached one). glint_invocations_total is labelled
+ * {function,outcome,version}, kept for the newest 4 versions of a function
+ * that counted calls (the shared "(other)" series has no version label).
+ * Loop thread only (it may claim a version's slot). */
+void metrics_invocation_record(struct metrics_fn *f, uint32_t version,
+			       const char *outcome, uint64_t total_ns,
+			       uint64_t run_ns, uint64_t queue_ns);
+/* version went live: its series appear (at 0) before its first call.
+ * Loop thread only. */
+void metrics_fn_version_live(struct metrics_fn *f, uint32_t version);
 void metrics_restore_record(struct metrics_fn *f, uint32_t dirty_pages,
 			    uint64_t restore_ns);
 /* Host calls by operation ("noop", "sleep") and outcome ("ok", "limit",

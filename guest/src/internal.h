@@ -17,6 +17,9 @@ int glint__vformat(glint__sink_fn sink, void *ctx, const char *fmt, va_list ap);
 /* Hands the heap [base, base + len_bytes) to malloc; called once at
  * start-up (and by host tests over a buffer). */
 void glint__heap_init(void *base, size_t len_bytes);
+/* The call page's diagnostics word (GLINT_DIAG_* bits, glint_abi.h). */
+void glint__diag_clear(void);
+void glint__diag_set(uint32_t bits);
 
 /* Ends the current call: status 0 as a success with the output so far,
  * anything else as a function error "exit status N". During init it ends

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "glint.h"
+#include "glint_abi.h"
 #include "internal.h"
 
 /*
@@ -175,14 +176,18 @@ void *malloc(size_t n)
 	struct block *b;
 	void *p;
 
-	if (req == 0) {
+	if (req == 0) { /* more than the whole heap */
 		errno = ENOMEM;
+		glint__diag_set(GLINT_DIAG_HEAP_EXHAUSTED);
 		return NULL;
 	}
 	b = find_free(req);
 	p = b ? take(b, req) : from_top(req);
-	if (p == NULL)
+	if (p == NULL) {
 		errno = ENOMEM;
+		/* Should the call crash next, the host can say why. */
+		glint__diag_set(GLINT_DIAG_HEAP_EXHAUSTED);
+	}
 	return p;
 }
 

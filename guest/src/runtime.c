@@ -366,6 +366,7 @@ static __attribute__((noreturn)) void serve_call(void)
 	page->result.status = 0;
 	page->result.log_len = 0;
 	page->result.log_dropped = 0;
+	glint__diag_clear();
 	cs->out_len = 0;
 	cs->in_call = 1;
 	seed_random(cs->call.seed);
@@ -385,6 +386,23 @@ static __attribute__((noreturn)) void serve_call(void)
 	finish(GLINT_STATUS_OK);
 }
 
+/* The word the host reads to explain a failed call (glint_abi.h). */
+static volatile uint32_t *diag_word(void)
+{
+	return (volatile uint32_t *)(uintptr_t)(GLINT_CALL_PAGE_GPA +
+						GLINT_CALL_PAGE_DIAG_OFFSET);
+}
+
+void glint__diag_clear(void)
+{
+	*diag_word() = 0;
+}
+
+void glint__diag_set(uint32_t bits)
+{
+	*diag_word() |= bits;
+}
+
 void glint__start(void)
 {
 	volatile struct glint_call_page *page = CALL_PAGE;
@@ -402,6 +420,7 @@ void glint__start(void)
 	memcpy(&boot, (const void *)&page->boot, sizeof(boot));
 	page->result.log_len = 0;
 	page->result.log_dropped = 0;
+	glint__diag_clear();
 	glint__heap_init((void *)(uintptr_t)boot.heap_gpa,
 			 (size_t)boot.heap_bytes);
 	seed_random(cs->call.seed); /* all zero: a fixed sequence during init */

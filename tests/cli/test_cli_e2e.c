@@ -36,6 +36,15 @@ static void stop_daemon(void)
 	harness_cleanup(&daemon_proc);
 }
 
+static int count_of(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
 /* glint ARGS... against the daemon (through GLINT_URL). */
 static void cli(struct glint_run *r, const void *in, size_t in_len,
 		const char *const *args)
@@ -423,6 +432,85 @@ START_TEST(test_bad_token)
 }
 END_TEST
 
+/* glint logs: one call's lines from the crash hint, level filters, usage
+ * and server errors, and -f until the function is deleted. */
+START_TEST(test_logs_from_the_crash_hint_and_follow)
+{
+	const char *started = "glint_http_requests_total{route=\"logs\","
+			      "code=\"200\"}";
+	const char *hint = "(details: glint logs cl --request-id ";
+	struct glint_run r;
+	char rid[17], *p;
+	long before;
+	pid_t pid;
+
+	GLINT(&r, "deploy", "cl", harness_built("tests/guests/hostile.elf"));
+	expect_ok(&r, "deploy");
+	glint_run_free(&r);
+	GLINT(&r, "invoke", "cl", "--data", "null-read");
+	ck_assert_int_eq(r.exit_code, 1);
+	p = strstr(r.err, hint);
+	ck_assert_msg(p && strlen(p + strlen(hint)) >= 16, "%s", r.err);
+	memcpy(rid, p + strlen(hint), 16);
+	rid[16] = '\0';
+	glint_run_free(&r);
+
+	GLINT(&r, "logs", "cl", "--request-id", rid);
+	expect_ok(&r, "logs --request-id");
+	ck_assert_msg(strstr(r.out, rid) &&
+			      strstr(r.out, " error request_id=") &&
+			      strstr(r.out, "call failed (guest_crashed): page "
+					    "fault (#PF)"),
+		      "%s", r.out);
+	glint_run_free(&r);
+
+	GLINT(&r, "invoke", "cl", "--data", "log-levels");
+	expect_ok(&r, "invoke");
+	glint_run_free(&r);
+	GLINT(&r, "logs", "cl", "--level", "warn", "--since", "1h");
+	expect_ok(&r, "logs --level warn");
+	ck_assert_msg(strstr(r.out, "lvl-warn-line") &&
+			      strstr(r.out, "lvl-error-line") &&
+			      !strstr(r.out, "lvl-info-line"),
+		      "%s", r.out);
+	glint_run_free(&r);
+
+	GLINT(&r, "logs", "cl", "--level", "loud");
+	ck_assert_int_eq(r.exit_code, 1);
+	ck_assert(glint_run_one_error_line(&r));
+	ck_assert_ptr_nonnull(strstr(r.err, "invalid_query"));
+	glint_run_free(&r);
+	GLINT(&r, "logs", "cl", "--since", "1 h&x=y");
+	ck_assert_int_eq(r.exit_code, 2);
+	glint_run_free(&r);
+	GLINT(&r, "logs", "nosuch");
+	ck_assert_int_eq(r.exit_code, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "function_not_found"));
+	glint_run_free(&r);
+
+	/* -f: a line logged after it started, until the function goes. */
+	before = harness_metric(&daemon_proc, started);
+	pid = glint_run_start((const char *[]){"logs", "cl", "-f", "--level",
+					       "error", "--since", "0", NULL},
+			      (const char *[]){url_env, NULL}, NULL, 0);
+	ck_assert_int_eq(
+		harness_wait_metric(&daemon_proc, started, before + 1, 30000),
+		0);
+	GLINT(&r, "invoke", "cl", "--data", "log-levels");
+	expect_ok(&r, "invoke");
+	glint_run_free(&r);
+	/* The delete ends the stream once its last lines are out. */
+	GLINT(&r, "rm", "cl");
+	expect_ok(&r, "rm");
+	glint_run_free(&r);
+	glint_run_wait(pid, &r);
+	ck_assert_msg(r.exit_code == 0, "exit %d: %s", r.exit_code, r.err);
+	ck_assert_int_eq(count_of(r.out, "lvl-error-line"), 2);
+	ck_assert_int_eq(count_of(r.out, "call failed (guest_crashed)"), 1);
+	glint_run_free(&r);
+}
+END_TEST
+
 START_TEST(test_env_secret_versions_rollback)
 {
 	static const char value[] = "cli-secret-7Yq2\n";
@@ -580,6 +668,7 @@ static Suite *cli_e2e_suite(void)
 	tcase_add_test(t, test_stats_after_calls);
 	tcase_add_test(t, test_new_make_deploy_invoke);
 	tcase_add_test(t, test_bad_token);
+	tcase_add_test(t, test_logs_from_the_crash_hint_and_follow);
 	tcase_add_test(t, test_env_secret_versions_rollback);
 	suite_add_tcase(s, t);
 	return s;

@@ -249,8 +249,10 @@ START_TEST(test_error_lines)
 			       "IMAGE)");
 	cli_output_error_line(502, crash, strlen(crash), "x", line,
 			      sizeof(line));
+	/* The function's own log has the details of that very call. */
 	ck_assert_str_eq(line, "guest_crashed: page fault at 0 [request "
-			       "00ff00ff00ff00ff] (details in glintd's log)");
+			       "00ff00ff00ff00ff] (details: glint logs x "
+			       "--request-id 00ff00ff00ff00ff)");
 	cli_output_error_line(401, "", 0, NULL, line, sizeof(line));
 	ck_assert_str_eq(line, "unauthorized: glintd answered HTTP 401 (pass "
 			       "--token TOKEN or --token-file FILE, or set "

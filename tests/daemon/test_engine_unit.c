@@ -818,6 +818,7 @@ static void guest_line_logged(int level, char *out, size_t cap)
 {
 	struct engine e = {0};
 	struct fn fn = {.e = &e};
+	struct guest_log_src src = {.fn = &fn, .version = 1};
 	char path[] = "/tmp/glint-guestlog-XXXXXX";
 	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
 	ssize_t n;
@@ -828,7 +829,7 @@ static void guest_line_logged(int level, char *out, size_t cap)
 	engine_config_default(&e.cfg);
 	snprintf(fn.name, sizeof(fn.name), "lf");
 	ck_assert_int_ge(dup2(fd, STDERR_FILENO), 0);
-	engine_guest_log(&fn, 1, level, "hi\x1b", 3);
+	engine_guest_log(&src, 1, level, "hi\x1b", 3);
 	engine_guest_log_flush(); /* a call's lines go out in batches */
 	ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
 	close(saved);

@@ -65,6 +65,13 @@ tests_e2e_test_service_tls_CPPFLAGS = $(tests_e2e_test_service_CPPFLAGS) \
 tests_e2e_test_service_tls_LDADD = $(tests_e2e_test_service_LDADD)
 tests_e2e_test_service_tls_DEPENDENCIES = $(E2E_DEPS)
 
+# A function's logs and versioned metrics against the real glintd (KVM).
+check_PROGRAMS += tests/e2e/test_fnlogs
+TESTS += tests/e2e/test_fnlogs
+tests_e2e_test_fnlogs_SOURCES = tests/e2e/test_fnlogs.c $(E2E_HARNESS)
+tests_e2e_test_fnlogs_CPPFLAGS = $(E2E_CPPFLAGS)
+tests_e2e_test_fnlogs_LDADD = $(E2E_LDADD) -lpthread
+tests_e2e_test_fnlogs_DEPENDENCIES = $(E2E_DEPS)
 # Environment, secrets, kept versions and rollback (KVM).
 check_PROGRAMS += tests/e2e/test_fnconfig
 TESTS += tests/e2e/test_fnconfig

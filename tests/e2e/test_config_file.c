@@ -290,6 +290,40 @@ START_TEST(exposure)
 }
 END_TEST
 
+/* Unset, fault details reach clients only on a loopback address; the
+ * setting wins either way. */
+START_TEST(fault_details_default_follows_the_address)
+{
+	struct sockaddr_in lo = {.sin_family = AF_INET};
+	struct sockaddr_in any = {.sin_family = AF_INET};
+	struct glintd_config c;
+	char err[512] = "";
+
+	inet_pton(AF_INET, "127.0.0.1", &lo.sin_addr);
+	inet_pton(AF_INET, "10.1.2.3", &any.sin_addr);
+	ck_assert_int_eq(load(&c, "{}", err, sizeof(err)), 0);
+	glintd_config_resolve(&c, (struct sockaddr *)&lo);
+	ck_assert_int_eq(c.fault_details_to_clients, 1);
+	glintd_config_resolve(&c, (struct sockaddr *)&any);
+	ck_assert_int_eq(c.fault_details_to_clients, 0);
+	glintd_config_release(&c);
+	ck_assert_int_eq(load(&c, "{\"fault_details_to_clients\": true}", err,
+			      sizeof(err)),
+			 0);
+	glintd_config_resolve(&c, (struct sockaddr *)&any);
+	ck_assert_int_eq(c.fault_details_to_clients, 1);
+	glintd_config_release(&c);
+	ck_assert_int_eq(load(&c, "{\"fault_details_to_clients\": false}", err,
+			      sizeof(err)),
+			 0);
+	glintd_config_resolve(&c, (struct sockaddr *)&lo);
+	ck_assert_int_eq(c.fault_details_to_clients, 0);
+	glintd_config_release(&c);
+	assert_bad("{\"fault_details_to_clients\": \"yes\"}",
+		   "\"fault_details_to_clients\" must be true or false");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("glintd-config-file");
@@ -304,6 +338,7 @@ int main(void)
 	tcase_add_test(tc, config_and_no_config_conflict);
 	tcase_add_test(tc, token_files);
 	tcase_add_test(tc, exposure);
+	tcase_add_test(tc, fault_details_default_follows_the_address);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

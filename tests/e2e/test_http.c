@@ -372,7 +372,7 @@ static char *get_metrics(void)
 START_TEST(metrics_count_and_promtool)
 {
 	const char *ok = "glint_invocations_total{function=\"mets\","
-			 "outcome=\"ok\"}";
+			 "outcome=\"ok\",version=\"1\"}";
 	const char *h200 = "glint_http_requests_total{route=\"invoke\","
 			   "code=\"200\"}";
 	const char *h404 = "glint_http_requests_total{route=\"invoke\","

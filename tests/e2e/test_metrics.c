@@ -45,8 +45,8 @@ START_TEST(counts_what_was_recorded)
 	f = metrics_fn_get(m, "echo");
 	ck_assert_ptr_eq(f, metrics_fn_get(m, "echo"));
 	for (int i = 0; i < 3; i++)
-		metrics_invocation_record(f, "ok", 150000, 30000, 5000);
-	metrics_invocation_record(f, "deadline_exceeded", 2000000000, 1, 0);
+		metrics_invocation_record(f, 1, "ok", 150000, 30000, 5000);
+	metrics_invocation_record(f, 1, "deadline_exceeded", 2000000000, 1, 0);
 	metrics_restore_record(f, 5, 10000);
 	metrics_vm_created_inc(f);
 	metrics_vm_created_inc(f);
@@ -58,11 +58,12 @@ START_TEST(counts_what_was_recorded)
 	s = render(m);
 	ck_assert_double_eq(sample(s,
 				   "glint_invocations_total{function=\"echo\","
-				   "outcome=\"ok\"}"),
+				   "outcome=\"ok\",version=\"1\"}"),
 			    3);
 	ck_assert_double_eq(sample(s,
 				   "glint_invocations_total{function=\"echo\","
-				   "outcome=\"deadline_exceeded\"}"),
+				   "outcome=\"deadline_exceeded\","
+				   "version=\"1\"}"),
 			    1);
 	ck_assert_double_eq(sample(s, "glint_invocation_duration_seconds_count"
 				      "{function=\"echo\"}"),
@@ -111,7 +112,7 @@ START_TEST(buckets_are_cumulative)
 	ck_assert_int_eq(metrics_create(&m), 0);
 	f = metrics_fn_get(m, "h");
 	for (uint64_t ns = 1000; ns < 100000000000ULL; ns = ns * 3 + 7)
-		metrics_invocation_record(f, "ok", ns, ns, ns);
+		metrics_invocation_record(f, 1, "ok", ns, ns, ns);
 	s = render(m);
 	for (p = strstr(s, key); p; p = strstr(p + 1, key)) {
 		v = strtod(strchr(p, '}') + 2, NULL);
@@ -159,7 +160,7 @@ START_TEST(promtool_accepts_output)
 		promtool = "promtool";
 	ck_assert_int_eq(metrics_create(&m), 0);
 	f = metrics_fn_get(m, "echo");
-	metrics_invocation_record(f, "ok", 1000, 500, 100);
+	metrics_invocation_record(f, 1, "ok", 1000, 500, 100);
 	metrics_restore_record(f, 3, 2000);
 	metrics_fn_get(m, "other");
 	metrics_deploy_inc(m, "invalid_image");
@@ -215,7 +216,7 @@ START_TEST(render_in_pieces_and_forget)
 	for (int i = 0; i < 50; i++) {
 		snprintf(name, sizeof(name), "fn%d", i);
 		f[i] = metrics_fn_get(m, name);
-		metrics_invocation_record(f[i], "ok", 1000u * (unsigned)i, 1,
+		metrics_invocation_record(f[i], 1, "ok", 1000u * (unsigned)i, 1,
 					  1);
 	}
 	whole = render(m);
@@ -245,6 +246,51 @@ END_TEST
 
 /* Past the cap, functions share one "(other)" series; forgetting one of
  * the capped ones makes room again. */
+/* Calls are told apart by the version that served them; a version that
+ * went live shows ok 0 before its first call; the oldest of five versions
+ * gives up its series. */
+START_TEST(invocations_carry_the_version)
+{
+	struct metrics *m;
+	struct metrics_fn *f;
+	char *s;
+
+	ck_assert_int_eq(metrics_create(&m), 0);
+	f = metrics_fn_get(m, "v");
+	metrics_fn_version_live(f, 1);
+	s = render(m);
+	ck_assert(sample(s, "glint_invocations_total{function=\"v\","
+			    "outcome=\"ok\",version=\"1\"}") == 0);
+	ck_assert_ptr_null(strstr(s, "glint_invocations_total{function=\"v\","
+				     "outcome=\"ok\"}"));
+	free(s);
+	metrics_invocation_record(f, 1, "ok", 1, 1, 1);
+	metrics_invocation_record(f, 1, "ok", 1, 1, 1);
+	metrics_invocation_record(f, 2, "ok", 1, 1, 1);
+	metrics_invocation_record(f, 2, "function_error", 1, 1, 1);
+	s = render(m);
+	ck_assert(sample(s, "glint_invocations_total{function=\"v\","
+			    "outcome=\"ok\",version=\"1\"}") == 2);
+	ck_assert(sample(s, "glint_invocations_total{function=\"v\","
+			    "outcome=\"ok\",version=\"2\"}") == 1);
+	ck_assert(sample(s, "glint_invocations_total{function=\"v\","
+			    "outcome=\"function_error\",version=\"2\"}") == 1);
+	ck_assert_ptr_null(strstr(s, "outcome=\"function_error\","
+				     "version=\"1\""));
+	free(s);
+	for (uint32_t v = 3; v <= 5; v++)
+		metrics_fn_version_live(f, v);
+	s = render(m);
+	ck_assert_ptr_null(strstr(s, "version=\"1\""));
+	ck_assert(sample(s, "glint_invocations_total{function=\"v\","
+			    "outcome=\"ok\",version=\"2\"}") == 1);
+	ck_assert(sample(s, "glint_invocations_total{function=\"v\","
+			    "outcome=\"ok\",version=\"5\"}") == 0);
+	free(s);
+	metrics_destroy(m);
+}
+END_TEST
+
 START_TEST(function_series_are_capped)
 {
 	struct metrics *m;
@@ -259,8 +305,8 @@ START_TEST(function_series_are_capped)
 	d = metrics_fn_get(m, "d");
 	ck_assert_ptr_ne(a, b);
 	ck_assert_ptr_eq(c, d);
-	metrics_invocation_record(c, "ok", 1, 1, 1);
-	metrics_invocation_record(d, "ok", 1, 1, 1);
+	metrics_invocation_record(c, 1, "ok", 1, 1, 1);
+	metrics_invocation_record(d, 1, "ok", 1, 1, 1);
 	metrics_fn_forget(m, c); /* the shared series stays */
 	s = render(m);
 	ck_assert(sample(s, "glint_invocations_total{function=\"(other)\","
@@ -284,6 +330,7 @@ int main(void)
 	tcase_add_test(tc, promtool_accepts_output);
 	tcase_add_test(tc, render_in_pieces_and_forget);
 	tcase_add_test(tc, function_series_are_capped);
+	tcase_add_test(tc, invocations_carry_the_version);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

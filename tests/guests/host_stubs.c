@@ -103,3 +103,10 @@ void glint__end_call(int status)
 
 /* Set by stdio.c; the guest runtime calls it when a call ends. */
 void (*glint__at_call_end)(void);
+
+uint32_t stub_diag;
+
+void glint__diag_set(uint32_t bits)
+{
+	stub_diag |= bits;
+}

@@ -16,6 +16,10 @@ extern char stub_abort_msg[256];
 extern char stub_output[65536];
 extern size_t stub_output_len;
 
+/* The diagnostics bits glint__diag_set() recorded (malloc sets
+ * GLINT_DIAG_HEAP_EXHAUSTED when it finds no room). */
+extern uint32_t stub_diag;
+
 /* glint_wall_ns() returns this. */
 extern int64_t stub_wall_ns;
 /* glint_log() appends "<level>text\n" here. */

@@ -14,6 +14,8 @@
  *   mode            what the guest does                  host reports
  *   --------------  -----------------------------------  ---------------------
  *   ok              echoes "ok"                          success, body "ok"
+ *   log-levels      one line at each of err, warning,    success, body "ok"
+ *                   info and debug
  *   null-read       reads address 0                      exception #PF (14)
  *   null-write      writes address 0                     exception #PF (14)
  *   div0            integer division by zero             exception #DE (0)
@@ -47,6 +49,8 @@
  *                                                        or clamped
  *   fail            glint_fail("nope")                   function error "nope"
  *   oom             malloc until NULL, then fail         function error
+ *   oom-crash       malloc until NULL, then writes       exception #PF, "heap
+ *                   through the NULL it got              was exhausted"
  *                                                        "out of memory after
  *                                                        <n> MiB"
  *   cpuid[:N]       N cpuid instructions (default 1e4),  success, body "ok"
@@ -106,6 +110,16 @@ static void oom(void)
 	glint_fail("out of memory after %zu MiB", total);
 }
 
+static void oom_crash(void)
+{
+	char *p;
+
+	while ((p = malloc(1 << 20)))
+		p[0] = 1;
+	/* The unchecked NULL of a real program. */
+	*(volatile char *)p = 1;
+}
+
 static void log_flood(void)
 {
 	static const char line[] = "flood flood flood flood flood flood flood";
@@ -120,6 +134,15 @@ static void log_tiny(void)
 {
 	for (int i = 0; i < 8000; i++)
 		glint_log_info("x");
+	glint_write_str("ok");
+}
+
+static void log_levels(void)
+{
+	glint_log_error("lvl-error-line");
+	glint_log_warn("lvl-warn-line");
+	glint_log_info("lvl-info-line");
+	glint_log(GLINT_LOG_DEBUG, "lvl-debug-line");
 	glint_write_str("ok");
 }
 
@@ -184,6 +207,8 @@ static void mode(const char *name)
 
 	if (!strcmp(name, "ok"))
 		glint_write_str("ok");
+	else if (!strcmp(name, "log-levels"))
+		log_levels();
 	else if (!strcmp(name, "null-read"))
 		(void)*(volatile char *)zero_addr;
 	else if (!strcmp(name, "null-write"))
@@ -249,6 +274,8 @@ static void mode(const char *name)
 		glint_fail("nope");
 	else if (!strcmp(name, "oom"))
 		oom();
+	else if (!strcmp(name, "oom-crash"))
+		oom_crash();
 	else if (storm_count(name, "cpuid", 10000) >= 0)
 		storm(1, storm_count(name, "cpuid", 10000));
 	else if (storm_count(name, "rdtsc", 20000) >= 0)

@@ -12,6 +12,7 @@
 #include "guest_libc.h"
 #include "libc_ext_test.h"
 #include "host_stubs.h"
+#include "vmm/glint_abi.h"
 #include "../check_run.h"
 
 /* ---- snprintf ------------------------------------------------------------- */
@@ -143,8 +144,11 @@ START_TEST(malloc_basic)
 	ck_assert_uint_eq((uintptr_t)a % 16, 0);
 	ck_assert_uint_eq((uintptr_t)b % 16, 0);
 	ck_assert(in_heap(a, 1) && in_heap(b, 100));
+	stub_diag = 0;
 	ck_assert_ptr_null(glint_test_malloc(HEAP_BYTES));
 	ck_assert_int_eq(glint_test_errno, ENOMEM);
+	/* Recorded for the host, which names it if the call then crashes. */
+	ck_assert_uint_eq(stub_diag, GLINT_DIAG_HEAP_EXHAUSTED);
 	ck_assert_ptr_null(glint_test_malloc(SIZE_MAX));
 	ck_assert_ptr_null(glint_test_calloc(SIZE_MAX / 2, 3));
 	/* calloc zeroes memory even when it reuses a dirty block. */

@@ -120,4 +120,13 @@ else
 	fail "hugebss with --memory 128"
 fi
 
+# A guest whose log buffer overflows: the lines it dropped are reported.
+printf 'log-tiny' >"$tmp/tiny.in"
+if run "$b/$h" --input "$tmp/tiny.in" >"$tmp/out" 2>"$tmp/err" &&
+	grep -Eq '^\[call 1\] warning: [1-9][0-9]* log line\(s\) dropped: the call.s log buffer was full$' "$tmp/err"; then
+	echo "ok: dropped guest log lines are reported"
+else
+	fail "dropped guest log lines not reported"
+fi
+
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }

@@ -25,6 +25,13 @@ tests_unit_test_image_mutate_SOURCES = tests/unit/test_image_mutate.c \
 tests_unit_test_image_mutate_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_image_mutate_LDADD = $(CHECK_LIBS)
 
+# Crash-report symbols from hostile images (no KVM).
+check_PROGRAMS += tests/unit/test_imagesym
+TESTS += tests/unit/test_imagesym
+tests_unit_test_imagesym_SOURCES = tests/unit/test_imagesym.c vmm/imagesym.c
+tests_unit_test_imagesym_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_imagesym_LDADD = $(CHECK_LIBS)
+
 tests_unit_test_abi_SOURCES = tests/unit/test_abi.c
 tests_unit_test_abi_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_abi_LDADD = $(CHECK_LIBS)
