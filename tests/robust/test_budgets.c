@@ -310,8 +310,10 @@ START_TEST(pool_growth_stops_at_max_vms)
 	start_with(&g, "{\"max_vms\": 4, \"function_workers_max\": 2, "
 		       "\"workers\": 2}");
 	robust_deploy(&g, "echo", "guest/examples/echo.elf", "", 201);
+	/* The three spinners must overlap, however slowly the host makes
+	 * their VMs: a deadline far above the time that takes. */
 	robust_deploy(&g, "spin", "tests/guests/spin.elf",
-		      "max_concurrency=8&queue_max=0&timeout_ms=3000", 201);
+		      "max_concurrency=8&queue_max=0&timeout_ms=20000", 201);
 	memset(bg, 0, sizeof(bg));
 	for (int i = 0; i < 3; i++) {
 		bg[i].g = &g;
