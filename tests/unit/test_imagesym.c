@@ -210,7 +210,8 @@ START_TEST(hostile_names_are_skipped_or_cleaned)
 	image_syms_free(s);
 
 	build(&e);
-	memcpy(e.b + STRTAB_OFF + 0x20, "bad\033[31mname\n", 15);
+	memcpy(e.b + STRTAB_OFF + 0x20, "bad\033[31mname\n",
+	       sizeof("bad\033[31mname\n")); /* with its NUL */
 	set_sym(&e, 1, 0x20, STT_FUNC, 0x10100, 0x40);
 	s = parse_ok(&e);
 	assert_at(s, 0x10101, "bad?[31mname?+0x1");
