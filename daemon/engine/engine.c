@@ -263,6 +263,16 @@ void engine_fn_went_live(struct fn *fn)
 		metrics_fn_version_live(fn->mf, fn->live->version);
 }
 
+/* Everything a struct fn owns, and fn itself (unlinked already). */
+static void fn_free(struct fn *fn)
+{
+	fnlog_destroy(fn->log);
+	json_decref(fn->env);
+	fnconfig_secrets_free(&fn->secrets);
+	free(fn->hist);
+	free(fn);
+}
+
 void engine_fn_maybe_free(struct fn *fn)
 {
 	if (fn->visible || fn->live || fn->refs || fn->op_running ||
@@ -272,11 +282,7 @@ void engine_fn_maybe_free(struct fn *fn)
 	if (fn->e->metrics)
 		metrics_fn_forget(fn->e->metrics, fn->mf);
 	dlist_remove(&fn->link);
-	fnlog_destroy(fn->log);
-	json_decref(fn->env);
-	fnconfig_secrets_free(&fn->secrets);
-	free(fn->hist);
-	free(fn);
+	fn_free(fn);
 }
 
 /* ---- loading at start ------------------------------------------------ */
@@ -515,7 +521,7 @@ void engine_destroy(struct engine *e)
 		struct fn *fn = container_of(e->fns.next, struct fn, link);
 
 		dlist_remove(&fn->link);
-		free(fn);
+		fn_free(fn);
 	}
 	workers_destroy(e->workers);
 	vmm_close(e->vmm);

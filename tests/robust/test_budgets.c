@@ -307,13 +307,18 @@ START_TEST(pool_growth_stops_at_max_vms)
 	struct http_resp r;
 	const char *forever = "100000000000000";
 
-	start_with(&g, "{\"max_vms\": 4, \"function_workers_max\": 2, "
+	/* spin may hold one of the two workers: echo always has the other,
+	 * whatever spin's calls do. */
+	start_with(&g, "{\"max_vms\": 4, \"function_workers_max\": 1, "
 		       "\"workers\": 2}");
 	robust_deploy(&g, "echo", "guest/examples/echo.elf", "", 201);
-	/* The three spinners must overlap, however slowly the host makes
-	 * their VMs: a deadline far above the time that takes. */
+	/* The three spinners must be there at once, however slowly the host
+	 * starts them: a deadline far above that, and the two waiting for
+	 * spin's worker wait longer than all three run. */
 	robust_deploy(&g, "spin", "tests/guests/spin.elf",
-		      "max_concurrency=8&queue_max=0&timeout_ms=20000", 201);
+		      "max_concurrency=8&queue_max=0&timeout_ms=10000&"
+		      "queue_timeout_ms=60000",
+		      201);
 	memset(bg, 0, sizeof(bg));
 	for (int i = 0; i < 3; i++) {
 		bg[i].g = &g;
