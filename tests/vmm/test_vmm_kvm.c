@@ -513,8 +513,14 @@ START_TEST(thousand_vms_do_not_leak)
 			-EINVAL);
 	}
 	ck_assert_int_eq(count_fds(), fds0);
+#ifdef __SANITIZE_ADDRESS__
+	/* ASan keeps freed memory in its quarantine, so RSS says nothing in
+	 * this build; LeakSanitizer checks it for leaks exactly instead. */
+	(void)rss0;
+#else
 	ck_assert_msg(rss_kib() < rss0 + 2048, "RSS grew from %ld to %ld KiB",
 		      rss0, rss_kib());
+#endif
 	guest_free(&g);
 }
 END_TEST
