@@ -317,7 +317,9 @@ void glint__end_call(int status)
 	glint_fail("exit status %d", status);
 }
 
-static __attribute__((noreturn)) void serve_call(void)
+/* Reads the call header and makes the call current; the input's length is
+ * checked against the area the host gave at boot. */
+static void begin_call(void)
 {
 	volatile struct glint_call_page *page = CALL_PAGE;
 	int i;
@@ -339,10 +341,38 @@ static __attribute__((noreturn)) void serve_call(void)
 	cs->out_len = 0;
 	cs->in_call = 1;
 	seed_random(cs->call.seed);
+}
 
+static __attribute__((noreturn)) void serve_call(void)
+{
+	begin_call();
 	glint_handle((const char *)(uintptr_t)boot.in_gpa,
 		     (size_t)cs->call.in_len);
 	finish(GLINT_STATUS_OK);
+}
+
+/*
+ * Signals READY from inside glint_init, at whatever depth the caller is:
+ * the snapshot then holds the caller's whole stack, and every call resumes
+ * by returning from here with the call's input. The caller must end each
+ * call itself (glint__end_call, glint_fail): glint_init never returns in a
+ * call. Runtimes that do expensive start-up before they read their input
+ * (the WASI layer, at the first read of stdin) snapshot here.
+ */
+void glint__ready_now(const char **input, size_t *input_len)
+{
+	if (cs->in_call)
+		glint_abort("glint__ready_now called during a call");
+	glint__fpu_save_clean(clean_fpu);
+	glint__ready(clean_fpu, GLINT_PORT_READY);
+	begin_call();
+	*input = (const char *)(uintptr_t)boot.in_gpa;
+	*input_len = (size_t)cs->call.in_len;
+}
+
+int glint__in_call(void)
+{
+	return cs->in_call;
 }
 
 void glint__start(void)
