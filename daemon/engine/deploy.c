@@ -12,6 +12,8 @@
 #include "image.h"
 #include "log.h"
 #include "metrics.h"
+#include "wasm_build.h"
+#include "wasm_scan.h"
 
 static void set_status(struct op *op, int status, const char *code,
 		       const char *fmt, ...)
@@ -52,24 +54,54 @@ static void boot_failed(struct op *op, int ret, const struct vm_error *err,
 	}
 }
 
+/* Worker: a Wasm module becomes an image (compiled, or from the cache). */
+static int op_wasm_image(struct op *op, const uint8_t *module, size_t len,
+			 struct wasm_build *b)
+{
+	struct wasm_error werr = {0};
+	uint8_t digest[SHA256_DIGEST_BYTES];
+	int ret;
+
+	sha256(module, len, digest);
+	ret = wasm_build(op->e->dirfd, module, len, digest, b, &werr);
+	if (ret < 0) {
+		set_status(op, werr.status, werr.code, "%s", werr.message);
+		return ret;
+	}
+	op->wasm = 1;
+	op->compile_ns = b->compile_ns;
+	return 0;
+}
+
 /* Worker: validate, boot to the snapshot. On success op->snap/vm are set. */
 static int op_boot(struct op *op, const uint8_t *image, size_t len)
 {
 	struct engine *e = op->e;
 	struct vm_error err = {0};
+	struct wasm_build wb = {0};
 	struct vm_config cfg;
 	struct image img;
 	char msg[256];
 	int ret;
 
+	if (wasm_is_module(image, len)) {
+		ret = op_wasm_image(op, image, len, &wb);
+		if (ret < 0)
+			return ret;
+		image = wb.elf;
+		len = wb.elf_len;
+	}
 	ret = image_parse(image, len, &img, msg, sizeof(msg));
 	if (ret < 0) {
+		free(wb.elf);
 		set_status(op, 400, "invalid_image", "%s", msg);
 		return ret;
 	}
 	vm_config_default(&cfg, (uint64_t)op->rec.settings.memory_mb << 20);
 	ret = vm_config_check(&cfg, msg, sizeof(msg));
 	if (ret < 0) {
+		image_release(&img);
+		free(wb.elf);
 		set_status(op, 400, "invalid_setting", "%s", msg);
 		return ret;
 	}
@@ -77,6 +109,7 @@ static int op_boot(struct op *op, const uint8_t *image, size_t len)
 		      &op->vm, &op->stats, &err);
 	engine_guest_log_flush();
 	image_release(&img);
+	free(wb.elf);
 	if (ret < 0) {
 		op->snap = NULL;
 		op->vm = NULL;
@@ -195,6 +228,21 @@ json_t *deploy_describe_version(const struct fn_version *v)
 		(json_int_t)ns_to_ms(v->snapshot_ns));
 }
 
+/* Wasm deploys also say how long translation and compilation took (0 when
+ * the image came from the cache). */
+static json_t *describe_version(const struct fn_version *v)
+{
+	json_t *o = deploy_describe_version(v);
+
+	if (o && v->wasm) {
+		json_object_set_new(o, "kind", json_string("wasm"));
+		json_object_set_new(
+			o, "compile_ms",
+			json_integer((json_int_t)ns_to_ms(v->compile_ns)));
+	}
+	return o;
+}
+
 /* Loop: a booted snapshot becomes the function's live version. */
 static struct fn_version *install(struct op *op)
 {
@@ -219,6 +267,8 @@ static struct fn_version *install(struct op *op)
 		op->stats.create_ns + op->stats.init_ns + op->stats.snapshot_ns;
 	ver->init_ns = op->stats.init_ns;
 	ver->snapshot_ns = op->stats.snapshot_ns;
+	ver->wasm = op->wasm;
+	ver->compile_ns = op->compile_ns;
 	ver->refs = 1; /* live */
 	op->snap = NULL;
 	fn->live = ver;
@@ -279,7 +329,7 @@ static void finish_deploy(struct op *op, struct fn_version *ver)
 	d->status = op->status;
 	snprintf(d->code, sizeof(d->code), "%s", op->code);
 	snprintf(d->message, sizeof(d->message), "%s", op->message);
-	d->description = ver ? deploy_describe_version(ver) : NULL;
+	d->description = ver ? describe_version(ver) : NULL;
 	if (e->metrics)
 		metrics_deploy_inc(e->metrics,
 				   op->status == 201 ? "ok" : op->code);

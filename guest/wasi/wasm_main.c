@@ -2,7 +2,7 @@
  *
  * Compiled at deploy time together with wasm2c's output for the module,
  * translated with the module name "module" (wasm2c -n module). The
- * deploying daemon says what the module has:
+ * deploying daemon says what the module has in module_config.h:
  *   GLINT_WASM_IMPORTS_WASI  it imports from wasi_snapshot_preview1
  *   GLINT_WASM_HAS_MEMORY    it exports its linear memory as "memory"
  *   GLINT_WASM_READS_STDIN   it imports fd_read
@@ -10,6 +10,7 @@
 #include "glint.h"
 #include "glint_wasi.h"
 #include "module.h"
+#include "module_config.h"
 
 static Z_module_instance_t instance;
 static struct Z_wasi_snapshot_preview1_instance_t wasi;
