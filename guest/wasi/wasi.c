@@ -103,7 +103,9 @@ void glint_wasi_handle(const char *input, size_t input_len)
 
 /* The first read of stdin during start-up: the snapshot is taken here and
  * every call continues from this point with its own request. */
-static void first_read(void)
+static void refill_early_env(wasi_t *w);
+
+static void first_read(wasi_t *w)
 {
 	const char *input;
 	size_t len;
@@ -112,6 +114,7 @@ static void first_read(void)
 	in_ptr = input;
 	in_left = len;
 	wasi_env_begin_call(len);
+	refill_early_env(w);
 }
 
 /* ---- file descriptors ---------------------------------------------------- */
@@ -175,7 +178,7 @@ uint32_t Z_wasi_snapshot_preview1Z_fd_read(wasi_t *w, uint32_t fd,
 	if (fd != 0)
 		return W_BADF;
 	if (!glint__in_call())
-		first_read();
+		first_read(w);
 	return iovec_walk(w, iovs, n, 0, read_stdin, nread);
 }
 
@@ -327,13 +330,94 @@ static uint32_t put_sizes(wasi_t *w, uint32_t count, uint32_t bytes,
 	return W_SUCCESS;
 }
 
+/*
+ * A language runtime may read the environment during start-up, before the
+ * first read of stdin and so before the snapshot (Rust's std and any C
+ * program that uses `environ` do, from a constructor), and keep the libc's
+ * copy in linear memory. Then the request's variables would never be seen.
+ * So during start-up the environment is padded with ENV_RESERVE_SLOTS
+ * entries pointing at one ENV_RESERVE_BYTES placeholder, and at the start
+ * of each call the libc's array and strings (where environ_get put them)
+ * are overwritten in place with the call's variables, NULL-terminated.
+ */
+#define ENV_RESERVE_SLOTS 64
+#define ENV_RESERVE_BYTES 16384
+static const char env_placeholder_name[] = "GLINT_ENV_RESERVED=";
+
+static struct {
+	uint32_t vec, buf, slots, bytes;
+	int set;
+} early_env;
+
+static size_t strings_bytes(const char *const *s, size_t n)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += strlen(s[i]) + 1;
+	return total;
+}
+
 uint32_t Z_wasi_snapshot_preview1Z_environ_sizes_get(wasi_t *w, uint32_t count,
 						     uint32_t bytes)
 {
 	size_t n;
 	const char *const *env = wasi_env_get(&n);
 
-	return put_sizes(w, count, bytes, env, n);
+	if (glint__in_call())
+		return put_sizes(w, count, bytes, env, n);
+	if (put_u32(w, count, (uint32_t)n + ENV_RESERVE_SLOTS) ||
+	    put_u32(w, bytes,
+		    (uint32_t)(strings_bytes(env, n) + ENV_RESERVE_BYTES)))
+		return W_FAULT;
+	return W_SUCCESS;
+}
+
+/* Start-up: the fixed variables, then the reserve (see above). */
+static uint32_t early_environ_get(wasi_t *w, uint32_t vec, uint32_t buf,
+				  const char *const *env, size_t n)
+{
+	uint32_t at = buf + (uint32_t)strings_bytes(env, n);
+	size_t name_len = sizeof(env_placeholder_name) - 1;
+	uint8_t *p = mem_at(w, at, ENV_RESERVE_BYTES);
+
+	if (p == NULL || put_strings(w, vec, buf, env, n))
+		return W_FAULT;
+	memcpy(p, env_placeholder_name, name_len);
+	memset(p + name_len, 'x', ENV_RESERVE_BYTES - name_len - 1);
+	p[ENV_RESERVE_BYTES - 1] = '\0';
+	for (size_t i = 0; i < ENV_RESERVE_SLOTS; i++)
+		if (put_u32(w, vec + (uint32_t)((n + i) * 4), at))
+			return W_FAULT;
+	early_env.vec = vec;
+	early_env.buf = buf;
+	early_env.slots = (uint32_t)n + ENV_RESERVE_SLOTS;
+	early_env.bytes = (uint32_t)(at - buf) + ENV_RESERVE_BYTES;
+	early_env.set = 1;
+	return W_SUCCESS;
+}
+
+/* Call start: the call's variables over the libc's start-up copy. */
+static void refill_early_env(wasi_t *w)
+{
+	size_t n, i, used = 0;
+	const char *const *env = wasi_env_get(&n);
+
+	if (!early_env.set)
+		return;
+	for (i = 0; i < n && i < early_env.slots; i++) {
+		size_t len = strlen(env[i]) + 1;
+		uint8_t *dst = mem_at(w, early_env.buf + (uint32_t)used, len);
+
+		if (used + len > early_env.bytes || dst == NULL)
+			break;
+		memcpy(dst, env[i], len);
+		put_u32(w, early_env.vec + (uint32_t)(i * 4),
+			early_env.buf + (uint32_t)used);
+		used += len;
+	}
+	/* The libc's array has one more slot, for its NULL. */
+	put_u32(w, early_env.vec + (uint32_t)(i * 4), 0);
 }
 
 uint32_t Z_wasi_snapshot_preview1Z_environ_get(wasi_t *w, uint32_t vec,
@@ -342,6 +426,8 @@ uint32_t Z_wasi_snapshot_preview1Z_environ_get(wasi_t *w, uint32_t vec,
 	size_t n;
 	const char *const *env = wasi_env_get(&n);
 
+	if (!glint__in_call())
+		return early_environ_get(w, vec, buf, env, n);
 	return put_strings(w, vec, buf, env, n);
 }
 
