@@ -7,3 +7,4 @@ include tests/e2e/local.mk
 include tests/cli/local.mk
 include tests/robust/local.mk
 include tests/fuzz/local.mk
+include tests/wasm/local.mk

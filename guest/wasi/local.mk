@@ -56,3 +56,21 @@ clean-local: clean-guest-wasi
 clean-guest-wasi:
 	rm -rf guest/wasi/sdk
 .PHONY: clean-guest-wasi
+
+# ---- examples: WASI modules in C (wasi-libc) and Rust --------------------------
+# Built for the tests and installed as sources. Debian's rustc (not a
+# rustup one, which lacks the wasm32-wasi standard library here).
+WASM_CLANG = clang
+WASM_RUSTC = /usr/bin/rustc
+GUEST_WASM_EXAMPLES = guest/examples/wasm/stats.wasm \
+	guest/examples/wasm/greet.wasm
+CLEANFILES += $(GUEST_WASM_EXAMPLES)
+dist_guestexamples_DATA += guest/examples/wasm/stats.c \
+	guest/examples/wasm/greet.rs
+
+guest/examples/wasm/stats.wasm: guest/examples/wasm/stats.c
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
+	$(WASM_CLANG) --target=wasm32-wasi --sysroot=/usr -O2 -o $@ $<
+guest/examples/wasm/greet.wasm: guest/examples/wasm/greet.rs
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
+	$(WASM_RUSTC) --target wasm32-wasi -O -C strip=symbols -o $@ $<
