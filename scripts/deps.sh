@@ -3,13 +3,17 @@
 # (only those missing). Needs root or sudo when something is missing.
 set -euo pipefail
 
-# musl-dev: the guest libm objects (guest/rt/mkrt.sh); g++: the C++ example
+# musl-dev: the guest libm objects (guest/rt/mkrt.sh); g++: the C++ example;
+# wabt: wasm2c (glintd translates Wasm modules with it) and its wasm-rt.h
 pkgs=(autoconf automake libtool pkg-config make gcc libc6-dev linux-libc-dev
       libuv1-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev check
-      curl musl-dev g++)
+      curl musl-dev g++ wabt)
 if [ "${1:-}" = "--test" ]; then
 	# clang + its runtimes: libFuzzer targets (scripts/fuzz.sh)
 	pkgs+=(clang-format wrk prometheus clang libclang-rt-14-dev)
+	# WASI modules for tests/wasm: C (clang, wasi-libc, wasm-ld, the wasm32
+	# builtins) and Rust (Debian's rustc and its wasm32-wasi std)
+	pkgs+=(wasi-libc lld libclang-rt-14-dev-wasm32 rustc libstd-rust-dev-wasm32)
 fi
 
 missing=()
