@@ -2,3 +2,4 @@
 include bench/vmm.mk
 include bench/http.mk
 include bench/load.mk
+include bench/wasm.mk
