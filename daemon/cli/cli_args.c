@@ -35,6 +35,7 @@ static const struct opt {
 	{"warm", 1, offsetof(struct cli_args, warm), CLI_OPT_DEPLOY},
 	{"data", 1, offsetof(struct cli_args, data), CLI_OPT_INVOKE},
 	{"file", 1, offsetof(struct cli_args, file), CLI_OPT_INVOKE},
+	{"lang", 1, offsetof(struct cli_args, lang), CLI_OPT_NEW},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 

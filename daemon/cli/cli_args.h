@@ -21,6 +21,7 @@ struct cli_args {
 	const char *url, *token, *token_file, *cacert, *json, *help, *version;
 	const char *memory, *timeout, *concurrency, *warm; /* deploy */
 	const char *data, *file;			   /* invoke */
+	const char *lang;				   /* new */
 	const char *pos[CLI_MAX_POSITIONAL];
 	int npos;
 	int stdin_dash; /* "-" given as a positional */
@@ -35,6 +36,7 @@ struct cli_args {
  */
 #define CLI_OPT_DEPLOY 1u
 #define CLI_OPT_INVOKE 2u
+#define CLI_OPT_NEW 4u
 int cli_args_parse(int argc, char **argv, unsigned cmd_mask,
 		   int stop_at_positional, struct cli_args *a, int *next,
 		   char *err, size_t err_len);

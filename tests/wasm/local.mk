@@ -23,5 +23,6 @@ TESTS += tests/wasm/test_wasm
 tests_wasm_test_wasm_SOURCES = tests/wasm/test_wasm.c $(E2E_HARNESS)
 tests_wasm_test_wasm_CPPFLAGS = $(E2E_CPPFLAGS)
 tests_wasm_test_wasm_LDADD = $(E2E_LDADD)
-tests_wasm_test_wasm_DEPENDENCIES = glintd$(EXEEXT) $(TESTS_WASM_MODULES) \
+tests_wasm_test_wasm_DEPENDENCIES = glintd$(EXEEXT) glint$(EXEEXT) \
+	$(TESTS_WASM_MODULES) \
 	$(GUEST_WASM_EXAMPLES) guest/wasi/sdk/stamp

@@ -392,6 +392,44 @@ START_TEST(declared_gigabyte_data_section_is_malformed)
 }
 END_TEST
 
+/* ---- glint new --lang: the scaffolds build and deploy as they are ------ */
+
+static void scaffold_deploy_invoke(const char *lang, const char *name,
+				   const char *make_vars, const char *want)
+{
+	char cmd[2048], proj[400], wasm[512];
+	struct http_resp r;
+
+	snprintf(proj, sizeof(proj), "%s/%s", g.dir, name);
+	snprintf(cmd, sizeof(cmd),
+		 "'%s' new --lang %s %s '%s' >/dev/null && "
+		 "env -u MAKEFLAGS -u MFLAGS make -s -C '%s' %s >/dev/null",
+		 harness_built("glint"), lang, name, proj, proj, make_vars);
+	ck_assert_msg(system(cmd) == 0, "failed: %s", cmd);
+	snprintf(wasm, sizeof(wasm), "%s/%s.wasm", proj, name);
+	ck_assert_int_eq(harness_deploy(&g, name, wasm, "", &r), 0);
+	ck_assert_msg(r.status == 201, "deploy %s: %ld %s", name, r.status,
+		      r.body);
+	http_resp_free(&r);
+	expect_ok(name, "hello", "text/plain", want);
+}
+
+START_TEST(glint_new_c_wasm_builds_and_deploys)
+{
+	scaffold_deploy_invoke("c-wasm", "scaffold-c", "",
+			       "Hello from scaffold-c: 5 bytes, sqrt(2) = "
+			       "1.414\n");
+}
+END_TEST
+
+START_TEST(glint_new_rust_builds_and_deploys)
+{
+	/* Debian's rustc: it has the wasm32-wasi standard library. */
+	scaffold_deploy_invoke("rust", "scaffold-rs", "RUSTC=/usr/bin/rustc",
+			       "Hello from scaffold-rs: 5 bytes\n");
+}
+END_TEST
+
 /* ---- the compile cache --------------------------------------------------- */
 
 static json_int_t deploy_compile_ms(struct glintd_proc *d)
@@ -468,6 +506,8 @@ static Suite *wasm_suite(void)
 	tcase_add_test(tc,
 		       hundred_thousand_functions_are_refused_before_compiling);
 	tcase_add_test(tc, declared_gigabyte_data_section_is_malformed);
+	tcase_add_test(tc, glint_new_c_wasm_builds_and_deploys);
+	tcase_add_test(tc, glint_new_rust_builds_and_deploys);
 	tcase_add_test(tc, restart_and_redeploy_compile_nothing);
 	suite_add_tcase(s, tc);
 	return s;
