@@ -54,4 +54,9 @@ void glint_wasi_init(struct Z_wasi_snapshot_preview1_instance_t *wasi,
 /* glint_handle's body: runs _start when it did not run in init. */
 void glint_wasi_handle(const char *input, size_t input_len);
 
+/* When set, traps longjmp here (with the wasm_rt_trap_t as the value)
+ * instead of ending the call; for harnesses that expect traps. */
+#include <setjmp.h>
+extern jmp_buf *glint_wasm_trap_catch;
+
 #endif /* GLINT_WASI_H */

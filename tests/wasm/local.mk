@@ -26,3 +26,26 @@ tests_wasm_test_wasm_LDADD = $(E2E_LDADD)
 tests_wasm_test_wasm_DEPENDENCIES = glintd$(EXEEXT) glint$(EXEEXT) \
 	$(TESTS_WASM_MODULES) \
 	$(GUEST_WASM_EXAMPLES) guest/wasi/sdk/stamp
+
+# The core spec tests: spec_gen writes one harness per .wast file (host
+# program, jansson); spec.sh builds and runs it natively and in a VM.
+check_PROGRAMS += tests/wasm/spec_gen
+tests_wasm_spec_gen_SOURCES = tests/wasm/spec_gen.c
+tests_wasm_spec_gen_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
+tests_wasm_spec_gen_LDADD = $(JANSSON_LIBS)
+TESTS += tests/wasm/spec.test
+dist_noinst_SCRIPTS += tests/wasm/spec.test tests/wasm/spec.sh \
+	scripts/wasm-spec-tests.sh
+EXTRA_tests_wasm_spec_gen_DEPENDENCIES = glint-run$(EXEEXT) \
+	guest/wasi/sdk/stamp
+
+# Every file of the suite, outside make check (CI runs it).
+check-wasm-spec: tests/wasm/spec_gen$(EXEEXT) glint-run$(EXEEXT) \
+		guest/wasi/sdk/stamp
+	GLINT_BUILDDIR='$(abs_top_builddir)' GLINT_SRCDIR='$(abs_top_srcdir)' \
+	GLINT_WASM_SPEC_ALL=1 sh $(top_srcdir)/tests/wasm/spec.test
+.PHONY: check-wasm-spec
+distclean-local: clean-wasm-spec-tests
+clean-wasm-spec-tests:
+	rm -rf wasm-spec-tests wasm-spec-tests.log
+.PHONY: clean-wasm-spec-tests
