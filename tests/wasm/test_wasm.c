@@ -100,6 +100,9 @@ static void expect_error(const char *name, const char *in, long status,
 	http_resp_free(&r);
 }
 
+static void expect_deploy_error(const char *name, const char *rel, long status,
+				const char *code, const char *message);
+
 /* Compiles take seconds: every module the tests call is deployed once. */
 static void suite_up(void)
 {
@@ -115,6 +118,7 @@ static void suite_up(void)
 	/* The same module, for the endless loop: a short deadline. */
 	deploy_ok("spin", "tests/wasm/traps.wasm", "timeout_ms=200");
 	deploy_ok("echo", "tests/wasm/echo.wasm", "");
+	deploy_ok("exit", "tests/wasm/exit.wasm", "");
 }
 
 static void suite_down(void)
@@ -207,6 +211,21 @@ START_TEST(endless_loop_meets_the_deadline)
 	expect_error("spin", "9", 504, "deadline_exceeded",
 		     "deadline of 200 ms exceeded");
 	expect_ok("spin", "0", "application/octet-stream", "ok");
+}
+END_TEST
+
+START_TEST(proc_exit_status_ends_the_call)
+{
+	expect_ok("exit", "0", "application/octet-stream", "bye");
+	expect_error("exit", "3", 500, "function_error", "exit status 3");
+}
+END_TEST
+
+START_TEST(trap_during_start_up_fails_the_deploy)
+{
+	expect_deploy_error("starttrap", "tests/wasm/starttrap.wasm", 422,
+			    "init_failed",
+			    "init failed: wasm trap: integer divide by zero");
 }
 END_TEST
 
@@ -495,6 +514,8 @@ static Suite *wasm_suite(void)
 	tcase_add_test(tc, every_trap_is_named_and_the_vm_restored);
 	tcase_add_test(tc, memory_grow_past_the_maximum_fails_as_the_spec_says);
 	tcase_add_test(tc, endless_loop_meets_the_deadline);
+	tcase_add_test(tc, proc_exit_status_ends_the_call);
+	tcase_add_test(tc, trap_during_start_up_fails_the_deploy);
 	tcase_add_test(tc, cgi_headers_and_body);
 	tcase_add_test(tc, cgi_without_header_block_is_octet_stream);
 	tcase_add_test(tc, cgi_status_and_redirect_cannot_be_answered_yet);
