@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test.sh: installs what is missing, builds with -Werror and runs the whole
-# test suite (unit, KVM, end-to-end, format check, distcheck), then the
+# test suite (unit, KVM, end-to-end, the Wasm spec suite, format check,
+# distcheck), then the
 # suite again under ASan + UBSan (scripts/sanitize.sh, _build-asan) and every
 # fuzz target under libFuzzer for GLINT_FUZZ_SECONDS each (default 20;
 # scripts/fuzz.sh, _build-fuzzer).
@@ -19,6 +20,8 @@ for log in test-suite.log tests/*.log tests/*/*.log; do
 	[ "$status" -ne 0 ] && [ -f "$log" ] && grep -l '^FAIL' "$log" >/dev/null 2>&1 && cat "$log"
 done
 [ "$status" -eq 0 ] || { echo "test.sh: make check failed" >&2; exit "$status"; }
+# The whole WebAssembly core spec suite (make check runs a subset).
+make check-wasm-spec
 make check-format
 make distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >/dev/null
 cd "$top"
