@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # test.sh: installs what is missing, builds with -Werror and runs the whole
 # test suite (unit, KVM, end-to-end, the Wasm spec suite, format check,
-# distcheck), then the
-# suite again under ASan + UBSan (scripts/sanitize.sh, _build-asan) and every
+# distcheck), then the suite again under ASan + UBSan (scripts/sanitize.sh, _build-asan) and every
 # fuzz target under libFuzzer for GLINT_FUZZ_SECONDS each (default 20;
 # scripts/fuzz.sh, _build-fuzzer).
 # Set GLINT_REQUIRE_KVM=1 to make KVM tests fail instead of skip without /dev/kvm.

@@ -67,8 +67,11 @@ static void sha256_hex(const uint8_t *p, size_t len, char out[65])
 	for (size_t i = 0; i < n; i += 64)
 		block(h, tail + i);
 	for (int i = 0; i < 32; i++)
-		out[2 * i] = "0123456789abcdef"[(h[i / 4] >> (24 - 8 * (i % 4) + 4)) & 15],
-		out[2 * i + 1] = "0123456789abcdef"[(h[i / 4] >> (24 - 8 * (i % 4))) & 15];
+		out[2 * i] = "0123456789abcdef"[(h[i / 4] >>
+						 (24 - 8 * (i % 4) + 4)) &
+						15],
+			out[2 * i + 1] = "0123456789abcdef"
+				[(h[i / 4] >> (24 - 8 * (i % 4))) & 15];
 	out[64] = '\0';
 }
 
