@@ -346,7 +346,7 @@ static int inspect(const char *dir, struct wasm_header_info *info,
 			       strerror(-ret));
 	if (info->nunsupported)
 		return set_err(err, 422, "unsupported_imports",
-			       "the module imports %d function(s) glint does "
+			       "the module imports %d item(s) glint does "
 			       "not provide: %s",
 			       info->nunsupported, info->unsupported);
 	if (!info->has_start)

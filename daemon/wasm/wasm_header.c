@@ -2,6 +2,7 @@
  *
  * wasm2c precedes each import's declaration with
  *     / * import: 'module' 'name' * /
+ * (indented for memories, tables and globals)
  * and each export's with / * export: 'name' * /. Reading them from its
  * header (rather than parsing the binary a second time) means glint sees
  * exactly what the compiler will see.
@@ -110,6 +111,10 @@ void wasm_header_parse(const char *text, struct wasm_header_info *info)
 	while (line && *line) {
 		const char *nl = strchr(line, '\n');
 		const char *next = nl ? nl + 1 : NULL;
+
+		/* Imports of memories, tables and globals are commented
+		 * inside the instance struct, indented. */
+		line += strspn(line, " \t");
 
 		if (strncmp(line, imp, sizeof(imp) - 1) == 0)
 			on_import(line + sizeof(imp) - 1, info);

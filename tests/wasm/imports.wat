@@ -7,5 +7,7 @@
   (import "wasi_snapshot_preview1" "sock_accept"
     (func (param i32 i32 i32) (result i32)))
   (import "env" "host_magic" (func (param i32) (result i32)))
+  (import "env" "table" (table 1 funcref))
+  (import "env" "counter" (global i32))
   (memory (export "memory") 1)
   (func (export "_start")))

@@ -48,8 +48,11 @@ for wast in "$@"; do
 	fi
 	i=0
 	while read -r m; do
+		# Modules with imports (spectest, registered modules) are
+		# not run: their translations go.
 		[ "$m" != "-" ] &&
-			wasm2c -n "m$i" "$w/$m" -o "$w/m$i.c" 2>/dev/null ||
+			wasm2c -n "m$i" "$w/$m" -o "$w/m$i.c" 2>/dev/null &&
+			! grep -q '/\* import: ' "$w/m$i.h" ||
 			rm -f "$w/m$i.c" "$w/m$i.h"
 		i=$((i + 1))
 	done < <("$b/tests/wasm/spec_gen" --modules "$w/$f.json")

@@ -237,7 +237,7 @@ static void emit_module(json_t *cmd, const char *workdir)
 	mods[m].ok = mods[m].header && !strstr(mods[m].header, "/* import: ");
 	if (!mods[m].ok)
 		return;
-	printf("static Z_m%d_instance_t i%d;\n", m, m);
+	printf("#include \"m%d.h\"\nstatic Z_m%d_instance_t i%d;\n", m, m, m);
 	printf("static void inst%d(void) {\n"
 	       "  if ((t = TRY()) == 0) { Z_m%d_init_module(); "
 	       "Z_m%d_instantiate(&i%d); END_TRY(); }\n"
@@ -247,6 +247,18 @@ static void emit_module(json_t *cmd, const char *workdir)
 }
 
 static FILE *body; /* run()'s statements, printed after the declarations */
+static int nchunks = 1, in_chunk;
+
+/* Compilers slow down badly on one huge function full of setjmp calls:
+ * the statements go into functions of CHUNK tests each. */
+#define CHUNK 40
+static void next_statement(void)
+{
+	if (++in_chunk < CHUNK)
+		return;
+	in_chunk = 0;
+	fprintf(body, "}\nstatic void run_%d(void) {\n", nchunks++);
+}
 
 /* assert_return, assert_trap, assert_exhaustion, action. */
 static void emit_assert(json_t *cmd, const char *type)
@@ -272,6 +284,7 @@ static void emit_assert(json_t *cmd, const char *type)
 		return;
 	}
 	ntests++;
+	next_statement();
 	if (want_trap) {
 		fprintf(body,
 			"  if ((t = TRY()) == 0) { %s; END_TRY(); fail(%d, "
@@ -361,20 +374,14 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--modules") == 0)
 		return list_modules(root);
 	body = open_memstream(&text, &len);
-	for (int i = 0;; i++) {
-		char path[1024];
-		FILE *f;
-
-		snprintf(path, sizeof(path), "%s/m%d.h", argv[2], i);
-		if (!(f = fopen(path, "r")))
-			break;
-		fclose(f);
-		printf("#include \"m%d.h\"\n", i);
-	}
+	fprintf(body, "static void run_0(void) {\n");
 	fputs(prefix, stdout);
 	emit(json_object_get(root, "commands"), argv[2]);
 	fclose(body);
-	printf("static void run(void) {\n%s}\n", text);
+	printf("%s}\nstatic void run(void) {\n", text);
+	for (int i = 0; i < nchunks; i++)
+		printf("  run_%d();\n", i);
+	printf("}\n");
 	printf("static void report(void) { OUT(\"%%ld/%ld passed, %ld "
 	       "skipped\\n\", passed); }\n",
 	       ntests, nskipped);

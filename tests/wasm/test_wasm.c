@@ -299,8 +299,9 @@ START_TEST(unsupported_imports_are_listed)
 	expect_deploy_error(
 		"imports", "tests/wasm/imports.wasm", 422,
 		"unsupported_imports",
-		"the module imports 3 function(s) glint does not provide: "
-		"env.host_magic, wasi_snapshot_preview1.path_open, "
+		"the module imports 5 item(s) glint does not provide: "
+		"env.counter, env.table, env.host_magic, "
+		"wasi_snapshot_preview1.path_open, "
 		"wasi_snapshot_preview1.sock_accept");
 }
 END_TEST
