@@ -51,6 +51,8 @@ static uint32_t *field_named(struct function_settings *s, const char *key)
 		{"queue_timeout_ms",
 		 offsetof(struct function_settings, queue_timeout_ms)},
 		{"idle_ms", offsetof(struct function_settings, idle_ms)},
+		{"max_output_bytes",
+		 offsetof(struct function_settings, max_output_bytes)},
 	};
 
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
