@@ -180,7 +180,7 @@ _Static_assert(sizeof(struct glint_hostcall_sleep) == 8, "sleep layout");
  *   KV_DELETE  key. Returns 0, or GLINT_E_NOTFOUND.
  *   KV_LIST    key = the prefix (may be empty), extra = the cursor from
  *              the previous page (empty first); arg = keys a page,
- *              1..GLINT_KV_LIST_MAX. Response: struct glint_kv_list
+ *              1..GLINT_KV_LIST_MAX. Response: struct glint_kv_list_head
  *              then the cursor, then per key a uint32_t length and the
  *              key. The listing is complete when the cursor is empty.
  *              Returns the bytes written, or GLINT_E_TOOBIG.
@@ -208,12 +208,12 @@ struct glint_hostcall_kv {
 _Static_assert(sizeof(struct glint_hostcall_kv) == 24, "kv layout");
 
 /* KV_LIST response head (written by the host). */
-struct glint_kv_list {
+struct glint_kv_list_head {
 	uint32_t nkeys;
 	uint32_t cursor_len;
 };
 
-_Static_assert(sizeof(struct glint_kv_list) == 8, "kv list layout");
+_Static_assert(sizeof(struct glint_kv_list_head) == 8, "kv list head layout");
 
 /* GLINT_HOSTCALL_FETCH request (written by the guest), followed by
  * method_len bytes of method ("" = GET), url_len bytes of URL,

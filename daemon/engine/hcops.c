@@ -84,11 +84,11 @@ static int64_t kv_error(enum glint_hostcall_op op, int status)
 	}
 }
 
-/* KV_LIST: struct glint_kv_list, the cursor, then length-prefixed keys. */
+/* KV_LIST: struct glint_kv_list_head, the cursor, then length-prefixed keys. */
 static void list_answer(struct call *c, size_t cap, const struct kv_result *r)
 {
-	struct glint_kv_list head = {(uint32_t)r->nkeys,
-				     (uint32_t)r->cursor_len};
+	struct glint_kv_list_head head = {(uint32_t)r->nkeys,
+					  (uint32_t)r->cursor_len};
 	size_t len = sizeof(head) + r->cursor_len, o;
 	uint8_t *buf;
 
