@@ -40,7 +40,8 @@ static void write_config(void)
 	ck_assert_ptr_nonnull(f);
 	fprintf(f,
 		"{\"hostcalls_per_call\": %d, \"fetches_per_call\": %d, "
-		"\"shutdown_grace_ms\": 200",
+		"\"shutdown_grace_ms\": 200, \"hostcall_in_bytes_per_call\": "
+		"1000000, \"hostcall_out_bytes_per_call\": 1000000",
 		KV_CALL_LIMIT, FETCH_LIMIT);
 	if (HC_TEST_REDIS)
 		fprintf(f,
@@ -258,6 +259,11 @@ START_TEST(limits_are_errors_the_function_handles)
 		expect_body("net", cmd, want);
 	}
 	ck_assert_int_eq(hc_metric("net", "fetch", "limit"), 1);
+	/* 1,000,000 request bytes: nine sets of 100,026 fit, the tenth
+	 * does not. 1,000,000 response bytes: ten gets of 100,000. */
+	expect_body("kv", "setloop big 100000", "n=9 rc=-1");
+	expect_body("kv", "getloop big 0", "n=10 rc=-1");
+	ck_assert_int_eq(hc_metric("kv", "kv_set", "limit"), 1);
 	expect_body("kv", "get nokey", "rc=-6");
 }
 END_TEST
