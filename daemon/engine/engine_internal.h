@@ -297,7 +297,8 @@ struct engine {
 	 * sleeping (0: never). */
 	unsigned nvms_busy;
 	unsigned loop_poll_us;
-	int loop_runs; /* short calls may run on the loop (invoke.c) */
+	int loop_runs;		/* short calls may run on the loop (invoke.c) */
+	unsigned loop_restores; /* of nvms_busy: restores deferred on it */
 
 	/* Parked calls (hostcall.c): waiting on a host call, then waiting
 	 * for a worker to resume them; one timer for their sleeps and

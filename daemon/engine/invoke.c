@@ -267,7 +267,10 @@ static void restore_and_return(struct pvm *p, struct worker_item *done)
  * its response is on its way. */
 static void restore_on_loop(struct worker_item *it)
 {
-	restore_and_return(container_of(it, struct pvm, item), NULL);
+	struct pvm *p = container_of(it, struct pvm, item);
+
+	p->ver->fn->e->loop_restores--;
+	restore_and_return(p, NULL);
 }
 
 /* The worker's part after vm_call/vm_resume returned: park, or deliver
@@ -390,6 +393,7 @@ static void call_delivered(struct worker_item *it)
 	if (c->pvm->call == c)
 		c->pvm->call = NULL;
 	if (c->on_loop) {
+		e->loop_restores++;
 		c->pvm->item.fn = restore_on_loop;
 		workers_defer(e->workers, &c->pvm->item);
 	}
@@ -454,7 +458,8 @@ static int short_enough(const struct call *c)
 {
 	const struct engine *e = c->e;
 
-	return e->loop_runs && e->nvms_busy == 0 &&
+	/* VMs waiting for their restore on the loop are not at work. */
+	return e->loop_runs && e->nvms_busy == e->loop_restores &&
 	       c->fn->avg_run_ns < LOOP_SLICE_US * 1000 / 4;
 }
 
