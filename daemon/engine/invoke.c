@@ -310,30 +310,39 @@ static void call_finish(struct call *c, int ret, struct vm_call_result *res,
 	restore_and_return(p, &p->item);
 }
 
-static void call_run(struct worker_item *it)
+/* What vm_call needs for c; slice_us 0 on a worker. */
+static void call_args(struct call *c, uint32_t slice_us,
+		      struct vm_call_args *args)
 {
-	struct call *c = container_of(it, struct call, run);
-	struct pvm *p = c->pvm;
 	const struct engine_config *cfg = &c->e->cfg;
-	struct vm_call_args args = {
+
+	*args = (struct vm_call_args){
 		.request = c->inv->request,
 		.input = c->inv->input,
 		.input_len = c->inv->input_len,
 		.call_id = c->inv->request_id,
 		.timeout_ms = c->timeout_ms,
+		.slice_us = slice_us,
 		.log = engine_guest_log,
-		.log_opaque = &p->ver->log_src,
+		.log_opaque = &c->pvm->ver->log_src,
 		.hostcall_sync = hostcall_sync,
 		.hostcall_opaque = c,
 		.hostcall_limits = {cfg->hostcalls_per_call,
 				    cfg->hostcall_in_bytes_per_call,
 				    cfg->hostcall_out_bytes_per_call},
 	};
+}
+
+static void call_run(struct worker_item *it)
+{
+	struct call *c = container_of(it, struct call, run);
+	struct vm_call_args args;
 	struct vm_call_result res;
 	struct vm_error err = {0};
 	int ret;
 
-	ret = vm_call(p->vm, &args, &res, &err);
+	call_args(c, 0, &args);
+	ret = vm_call(c->pvm->vm, &args, &res, &err);
 	call_finish(c, ret, &res, &err);
 }
 
@@ -465,32 +474,17 @@ static int short_enough(const struct call *c)
 
 static void run_on_loop(struct call *c)
 {
-	struct pvm *p = c->pvm;
-	const struct engine_config *cfg = &c->e->cfg;
-	struct vm_call_args args = {
-		.request = c->inv->request,
-		.input = c->inv->input,
-		.input_len = c->inv->input_len,
-		.call_id = c->inv->request_id,
-		.timeout_ms = c->timeout_ms,
-		.slice_us = LOOP_SLICE_US,
-		.log = engine_guest_log,
-		.log_opaque = &p->ver->log_src,
-		.hostcall_sync = hostcall_sync,
-		.hostcall_opaque = c,
-		.hostcall_limits = {cfg->hostcalls_per_call,
-				    cfg->hostcall_in_bytes_per_call,
-				    cfg->hostcall_out_bytes_per_call},
-	};
+	struct vm_call_args args;
 	struct vm_call_result res;
 	struct vm_error err = {0};
 	int ret;
 
+	call_args(c, LOOP_SLICE_US, &args);
 	c->on_loop = 1;
 	c->fn->nrunning++;
 	c->e->slots_used++;
 	c->e->nvms_busy++;
-	ret = vm_call(p->vm, &args, &res, &err);
+	ret = vm_call(c->pvm->vm, &args, &res, &err);
 	if (ret == -EAGAIN) {
 		/* Long after all: a worker takes it on the slot it holds. */
 		c->on_loop = 0;
