@@ -391,6 +391,15 @@ static unsigned loop_poll_us_default(void)
 	return 0;
 }
 
+/* Short calls run on the loop (invoke.c, run-to-completion) unless
+ * GLINT_LOOP_RUNS=0 turns it off, to compare against the hand-off. */
+static int loop_runs_default(void)
+{
+	const char *v = getenv("GLINT_LOOP_RUNS");
+
+	return !(v && strcmp(v, "0") == 0);
+}
+
 /* Worker shares (engine.h): no function, and no group of boots, ever
  * holds every worker while there is more than one. */
 static void set_shares(struct engine *e, unsigned n)
@@ -434,6 +443,7 @@ static int open_resources(struct engine *e, char *err, size_t err_len)
 		n = cpus > 1 ? (unsigned)cpus + 1 : 2;
 	}
 	e->loop_poll_us = loop_poll_us_default();
+	e->loop_runs = loop_runs_default();
 	set_shares(e, n);
 	ret = budget_init(e, err, err_len);
 	if (ret < 0)

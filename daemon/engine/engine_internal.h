@@ -246,6 +246,8 @@ struct call {
 	uint64_t deadline_ns; /* end of the wait for a VM and a worker */
 	uint32_t timeout_ms;
 	int interrupted; /* set by shutdown, read by the worker */
+	int on_loop;	 /* ran on the loop thread: its result and its VM's
+	                    restore go through workers_defer */
 
 	/* Host calls (hostcall.c). A parked call holds its VM (busy, with
 	 * its vCPU state) but no worker slot: from the park item until it
@@ -307,6 +309,8 @@ struct engine {
 	 * sleeping (0: never). */
 	unsigned nvms_busy;
 	unsigned loop_poll_us;
+	int loop_runs;		/* short calls may run on the loop (invoke.c) */
+	unsigned loop_restores; /* of nvms_busy: restores deferred on it */
 
 	/* Parked calls (hostcall.c): waiting on a host call, then waiting
 	 * for a worker to resume them; one timer for their sleeps and
