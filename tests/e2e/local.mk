@@ -35,7 +35,7 @@ check_PROGRAMS += tests/e2e/test_config
 TESTS += tests/e2e/test_config
 tests_e2e_test_config_SOURCES = tests/e2e/test_config.c \
 	daemon/http/glintd_config.c daemon/http/api.c daemon/http/http.c \
-	daemon/http/invreq.c
+	daemon/http/invreq.c daemon/http/kvapi.c
 tests_e2e_test_config_CPPFLAGS = $(AM_CPPFLAGS) $(HTTP_CPPFLAGS) $(CHECK_CFLAGS)
 tests_e2e_test_config_LDADD = $(OBS_LIBS) $(ENGINE_LIBS) $(MHD_LIBS) \
 	$(CHECK_LIBS)

@@ -71,10 +71,11 @@ tests_fuzz_fuzz_json_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
 # ---- http: includes daemon/http/http.c and daemon/http/api.c (see fuzz_http.c) ----
 fuzz_http_cppflags = $(FUZZ_DAEMON_CPPFLAGS) $(MHD_CFLAGS)
 fuzz_http_ldadd = $(OBS_LIBS) $(ENGINE_LIBS) $(MHD_LIBS)
-tests_fuzz_replay_http_SOURCES = tests/fuzz/fuzz_http.c $(FUZZ_REPLAY)
+tests_fuzz_replay_http_SOURCES = tests/fuzz/fuzz_http.c daemon/http/kvapi.c \
+	$(FUZZ_REPLAY)
 tests_fuzz_replay_http_CPPFLAGS = $(fuzz_http_cppflags) -DFUZZ_TARGET='"http"'
 tests_fuzz_replay_http_LDADD = $(fuzz_http_ldadd)
-tests_fuzz_fuzz_http_SOURCES = tests/fuzz/fuzz_http.c
+tests_fuzz_fuzz_http_SOURCES = tests/fuzz/fuzz_http.c daemon/http/kvapi.c
 tests_fuzz_fuzz_http_CPPFLAGS = $(fuzz_http_cppflags)
 tests_fuzz_fuzz_http_LDADD = $(fuzz_http_ldadd)
 tests_fuzz_fuzz_http_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
