@@ -470,9 +470,13 @@ int engine_create(uv_loop_t *loop, const struct engine_config *cfg,
 	ret = open_resources(e, err, err_len);
 	if (ret < 0)
 		goto fail;
+	ret = services_open(e, err, err_len);
+	if (ret < 0)
+		goto fail_workers;
 	ret = start_scan(e);
 	if (ret < 0) {
 		snprintf(err, err_len, "out of memory");
+		services_close(e);
 		goto fail_workers;
 	}
 	uv_timer_init(loop, &e->queue_timer);
@@ -633,6 +637,8 @@ void engine_check_shutdown(struct engine *e)
 	workers_stop(e->workers);
 	vmm_close(e->vmm);
 	e->vmm = NULL;
+	/* No call is left to use them (parked ones have ended). */
+	services_close(e);
 	e->handles_open = 5;
 	uv_close((uv_handle_t *)&e->park_timer, on_handle_closed);
 	uv_close((uv_handle_t *)&e->queue_timer, on_handle_closed);
@@ -705,4 +711,8 @@ void engine_config_default(struct engine_config *cfg)
 	cfg->hostcalls_per_call = 10000;
 	cfg->hostcall_in_bytes_per_call = 64ull << 20;
 	cfg->hostcall_out_bytes_per_call = 64ull << 20;
+	cfg->kv_backend = 0; /* KV_EMBEDDED */
+	cfg->kv_max_key_bytes = 512;
+	cfg->kv_max_value_bytes = 1u << 20;
+	cfg->kv_map_bytes = 1ull << 30;
 }

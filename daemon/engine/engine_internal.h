@@ -304,6 +304,11 @@ struct engine {
 	uv_timer_t park_timer;
 	uint64_t park_due_ns; /* 0: not armed */
 
+	/* What host calls reach (services.c): open from engine_create until
+	 * the last call has ended in shutdown. */
+	struct kv *kv;
+	struct fetch *fetch;
+
 	int scan_done;
 	unsigned loads_pending;
 	unsigned npvms, ncalls, nops; /* alive, for shutdown */
@@ -398,6 +403,10 @@ void invoke_resume(struct call *c);
  * taken off the list (nparked counts it no more), or NULL. */
 struct call *hostcall_next_resume(struct engine *e,
 				  int (*can_run)(const struct fn *fn));
+
+/* services.c: the key-value store and the outbound HTTP client */
+int services_open(struct engine *e, char *err, size_t err_len);
+void services_close(struct engine *e); /* after the last call ended */
 
 /* deploy.c */
 void deploy_run_next(struct fn *fn);
