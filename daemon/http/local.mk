@@ -11,8 +11,8 @@ glintd_SOURCES = daemon/http/main.c \
 # The installed config file, loaded when it exists and no --config is given.
 GLINTD_CONFIG_CPPFLAGS = \
 	-DGLINTD_DEFAULT_CONFIG='"$(sysconfdir)/glint/glintd.conf"'
-HTTP_CPPFLAGS = -I$(top_srcdir)/daemon/http $(ENGINE_CPPFLAGS) $(KV_CPPFLAGS) \
+HTTP_CPPFLAGS = -I$(top_srcdir)/daemon/http $(ENGINE_CPPFLAGS) \
 	$(OBS_CPPFLAGS) $(MHD_CFLAGS)
 glintd_CPPFLAGS = $(AM_CPPFLAGS) $(GLINTD_CONFIG_CPPFLAGS) $(HTTP_CPPFLAGS) \
 	$(SYSTEMD_CFLAGS)
-glintd_LDADD = $(OBS_LIBS) $(ENGINE_LIBS) $(KV_LIBS) $(MHD_LIBS) $(SYSTEMD_LIBS)
+glintd_LDADD = $(OBS_LIBS) $(ENGINE_LIBS) $(MHD_LIBS) $(SYSTEMD_LIBS)

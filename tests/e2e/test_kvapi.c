@@ -153,7 +153,7 @@ START_TEST(bad_requests_have_precise_errors)
 		     0, 400, "invalid_kv_query");
 	expect_error(&daemon_proc, "GET", "/functions/kv-bad/kv?limit=1001",
 		     NULL, 0, 400, "invalid_kv_query");
-	expect_error(&daemon_proc, "GET", "/functions/kv-bad/kv?cursor=%01zz",
+	expect_error(&daemon_proc, "GET", "/functions/kv-bad/kv?prefix=%g0",
 		     NULL, 0, 400, "invalid_kv_query");
 	expect_error(&daemon_proc, "GET", "/functions/Bad!/kv/x", NULL, 0, 400,
 		     "invalid_function_name");
