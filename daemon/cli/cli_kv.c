@@ -127,8 +127,7 @@ static int exchange(const struct cli_kv_io *io, const char *method,
 	return rc;
 }
 
-static int kv_get(const struct cli_kv_io *io, const char *name,
-		  const char *key)
+static int kv_get(const struct cli_kv_io *io, const char *name, const char *key)
 {
 	char *path = key_path(name, key, "");
 	struct cli_resp r;
@@ -206,8 +205,7 @@ static int kv_set(const struct cli_kv_io *io, const struct cli_args *a)
 	return rc;
 }
 
-static int kv_rm(const struct cli_kv_io *io, const char *name,
-		 const char *key)
+static int kv_rm(const struct cli_kv_io *io, const char *name, const char *key)
 {
 	char *path = key_path(name, key, "");
 	struct cli_resp r;
@@ -234,13 +232,15 @@ static int list_page(const struct cli_kv_io *io, const struct cli_resp *r,
 
 	keys = json_object_get(doc, "keys");
 	c = json_object_get(doc, "cursor");
-	if (!json_is_array(keys) || (c && !json_is_null(c) && !json_is_string(c))) {
+	if (!json_is_array(keys) ||
+	    (c && !json_is_null(c) && !json_is_string(c))) {
 		json_decref(doc);
 		return -EPROTO;
 	}
-	json_array_foreach(keys, i, k) {
-		char *key = json_is_string(k) ? strdup(json_string_value(k))
-					      : NULL;
+	json_array_foreach(keys, i, k)
+	{
+		char *key =
+			json_is_string(k) ? strdup(json_string_value(k)) : NULL;
 		long n = key ? cli_kv_decode(key) : -EPROTO;
 
 		if (n < 0) {

@@ -63,8 +63,9 @@ static void advice_for(enum engine_outcome o, const char *fn, const char *rid,
 		snprintf(dst, cap, " (list the keys with: glint kv ls %s)", fn);
 		break;
 	case ENGINE_KV_UNAVAILABLE:
-		snprintf(dst, cap, " (is the store in glintd's kv settings "
-				   "running? details in glintd's log)");
+		snprintf(dst, cap,
+			 " (is the store in glintd's kv settings "
+			 "running? details in glintd's log)");
 		break;
 	default:
 		break;

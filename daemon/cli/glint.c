@@ -733,8 +733,7 @@ static int kv_request(void *ctx, const char *method, const char *path,
 	return request(ctx, method, path, body, len, QUERY_TIMEOUT_S, r);
 }
 
-static int kv_refused(void *ctx, const char *function,
-		      const struct cli_resp *r)
+static int kv_refused(void *ctx, const char *function, const struct cli_resp *r)
 {
 	return server_said_no(ctx, function, r);
 }

@@ -66,7 +66,7 @@ enum engine_outcome {
 	ENGINE_KV_UNAVAILABLE,	 /* "kv_unavailable": the store cannot be
 	                            reached (Redis down) or is closing */
 	ENGINE_KV_FULL,		 /* "kv_full": the embedded store is full */
-	ENGINE_OUTCOME_COUNT	    /* not an outcome: the number of them */
+	ENGINE_OUTCOME_COUNT	 /* not an outcome: the number of them */
 };
 
 /* The stable code of o; "internal_error" for a value out of range. */

@@ -228,11 +228,11 @@ static int authorize(struct api_req *q)
 {
 	const struct glintd_config *cfg = q->api->cfg;
 	const char *need = NULL, *h, *tok;
-	int admin = q->route == API_ROUTE_FUNCTION ||
-		    q->route == API_ROUTE_FUNCTIONS ||
-		    (q->route >= API_ROUTE_FN_ENV &&
-		     q->route <= API_ROUTE_FN_KV) ||
-		    (q->route == API_ROUTE_METRICS && !cfg->metrics_public);
+	int admin =
+		q->route == API_ROUTE_FUNCTION ||
+		q->route == API_ROUTE_FUNCTIONS ||
+		(q->route >= API_ROUTE_FN_ENV && q->route <= API_ROUTE_FN_KV) ||
+		(q->route == API_ROUTE_METRICS && !cfg->metrics_public);
 
 	if (admin && cfg->admin_token[0])
 		need = cfg->admin_token;

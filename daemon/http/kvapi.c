@@ -42,8 +42,7 @@ static int decode(const char *src, size_t len, char **out, size_t *out_len)
 			d[n++] = src[i];
 			continue;
 		}
-		if (i + 2 >= len ||
-		    (hi = hex_digit(src[i + 1])) < 0 ||
+		if (i + 2 >= len || (hi = hex_digit(src[i + 1])) < 0 ||
 		    (lo = hex_digit(src[i + 2])) < 0) {
 			free(d);
 			return -EINVAL;
@@ -168,20 +167,19 @@ static int query_arg(struct kvapi_call *c, const char *name, size_t nlen,
 		dlen = &c->clen_;
 	}
 	if (!dst)
-		return refuse(c, ENGINE_INVALID_KV_QUERY, -EINVAL,
-			      "unknown query argument '%.*s': %s", (int)nlen,
-			      name,
-			      c->op == KVAPI_LIST ? "a listing takes prefix, "
-						    "cursor and limit"
-			      : c->op == KVAPI_SET
-				      ? "a set takes only ttl_ms"
-				      : "this route takes no query");
+		return refuse(
+			c, ENGINE_INVALID_KV_QUERY, -EINVAL,
+			"unknown query argument '%.*s': %s", (int)nlen, name,
+			c->op == KVAPI_LIST  ? "a listing takes prefix, "
+					       "cursor and limit"
+			: c->op == KVAPI_SET ? "a set takes only ttl_ms"
+					     : "this route takes no query");
 	free(*dst);
 	*dst = NULL;
 	if (decode(val, vlen, dst, dlen) < 0)
 		return refuse(c, ENGINE_INVALID_KV_QUERY, -EINVAL,
-			      "%.*s is not properly percent-encoded",
-			      (int)nlen, name);
+			      "%.*s is not properly percent-encoded", (int)nlen,
+			      name);
 	return 0;
 }
 
@@ -197,8 +195,7 @@ static int parse_query(struct kvapi_call *c)
 			end = arg + strlen(arg);
 		eq = memchr(arg, '=', (size_t)(end - arg));
 		if (end > arg) {
-			rc = query_arg(c, arg,
-				       (size_t)((eq ? eq : end) - arg),
+			rc = query_arg(c, arg, (size_t)((eq ? eq : end) - arg),
 				       eq ? eq + 1 : end,
 				       eq ? (size_t)(end - eq - 1) : 0);
 			if (rc < 0)

@@ -196,11 +196,21 @@ static int arg_key(struct cmd *c, const struct kv_op *op, const char *b,
 
 static void on_reply(redisAsyncContext *ac, void *reply, void *priv);
 
+static int probe(struct redis_store *r, long timeout_s, char *err,
+		 size_t errlen);
+
 static int send_cmd(struct redis_store *r, struct kv_op *op, struct cmd *c)
 {
+	char err[160];
 	int rc = 0;
 
-	if (r->ac == NULL)
+	/* hiredis 0.14's libuv adapter drops a failed connect (libuv reports
+	 * it as an error status, which the adapter ignores), so a command
+	 * queued on it would never be answered: the server must answer
+	 * before the context is made. */
+	if (r->ac == NULL && (rc = probe(r, 1, err, sizeof(err))) < 0)
+		rc = -ECONNREFUSED;
+	if (r->ac == NULL && rc == 0)
 		rc = rs_connect(r);
 	if (rc == 0 && redisAsyncCommandArgv(r->ac, on_reply, op, c->argc,
 					     c->argv, c->len) != REDIS_OK)
@@ -449,9 +459,10 @@ static const struct kv_ops redis_ops = {rs_submit, rs_close};
 
 /* One blocking PING at start-up, for a precise error when the server is
  * unreachable; afterwards everything is asynchronous. */
-static int probe(struct redis_store *r, char *err, size_t errlen)
+static int probe(struct redis_store *r, long timeout_s, char *err,
+		 size_t errlen)
 {
-	struct timeval tv = {5, 0};
+	struct timeval tv = {timeout_s, 0};
 	redisContext *c = redisConnectWithTimeout(r->host, r->port, tv);
 	redisReply *rep = NULL;
 	int rc = 0;
@@ -486,7 +497,7 @@ int kv_redis_open(struct kv *kv, const struct kv_config *cfg, char *err,
 	r->kv = kv;
 	rc = parse_url(r, cfg->redis_url, err, errlen);
 	if (rc == 0)
-		rc = probe(r, err, errlen);
+		rc = probe(r, 5, err, errlen);
 	if (rc == 0 && (rc = rs_connect(r)) < 0)
 		snprintf(err, errlen, "kv: cannot connect to redis at %s:%d",
 			 r->host, r->port);

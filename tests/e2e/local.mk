@@ -83,6 +83,14 @@ tests_e2e_test_fnconfig_DEPENDENCIES = $(E2E_DEPS)
 check_PROGRAMS += tests/e2e/test_kvapi
 TESTS += tests/e2e/test_kvapi
 tests_e2e_test_kvapi_SOURCES = tests/e2e/test_kvapi.c $(E2E_HARNESS)
-tests_e2e_test_kvapi_CPPFLAGS = $(E2E_CPPFLAGS)
+tests_e2e_test_kvapi_CPPFLAGS = $(E2E_CPPFLAGS) -DKVAPI_REDIS=0
 tests_e2e_test_kvapi_LDADD = $(E2E_LDADD)
 tests_e2e_test_kvapi_DEPENDENCIES = $(E2E_DEPS)
+# The same against a redis-server it starts (tests/kv/redis_server.sh);
+# SKIP without redis-server unless everything must run.
+check_PROGRAMS += tests/e2e/test_kvapi_redis
+TESTS += tests/e2e/test_kvapi_redis
+tests_e2e_test_kvapi_redis_SOURCES = $(tests_e2e_test_kvapi_SOURCES)
+tests_e2e_test_kvapi_redis_CPPFLAGS = $(E2E_CPPFLAGS) -DKVAPI_REDIS=1
+tests_e2e_test_kvapi_redis_LDADD = $(E2E_LDADD)
+tests_e2e_test_kvapi_redis_DEPENDENCIES = $(E2E_DEPS)

@@ -3,10 +3,12 @@
 #include "config.h"
 
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -37,7 +39,11 @@ static void req(const struct glintd_proc *g, const char *method,
 		const char *path, const void *body, size_t len,
 		struct http_resp *r)
 {
-	ck_assert_int_eq(harness_request(g, method, path, body, len, r), 0);
+	int rc = harness_request(g, method, path, body, len, r);
+
+	if (rc != 0)
+		harness_dump_log(g);
+	ck_assert_msg(rc == 0, "%s %s: no answer (%d)", method, path, rc);
 }
 
 static void assert_error(const struct http_resp *r, long status,
@@ -98,8 +104,8 @@ START_TEST(set_get_delete_any_bytes)
 		     NULL, 0, 404, "key_not_found");
 	/* Keys are the function's own. */
 	expect_error(&daemon_proc, "GET",
-		     "/functions/kv-other/kv/a/b%20c%00%25%FF%3F", NULL, 0,
-		     404, "key_not_found");
+		     "/functions/kv-other/kv/a/b%20c%00%25%FF%3F", NULL, 0, 404,
+		     "key_not_found");
 	/* Overwritten, then an empty value. */
 	expect(&daemon_proc, "PUT", path, "", 0, 204);
 	req(&daemon_proc, "GET", path, NULL, 0, &r);
@@ -135,8 +141,8 @@ START_TEST(bad_requests_have_precise_errors)
 	       204);
 	expect_error(&daemon_proc, "PUT", "/functions/kv-bad/kv/big", big,
 		     max_value + 1, 413, "value_too_large");
-	expect_error(&daemon_proc, "GET", "/functions/kv-bad/kv/", NULL, 0,
-		     400, "invalid_key");
+	expect_error(&daemon_proc, "GET", "/functions/kv-bad/kv/", NULL, 0, 400,
+		     "invalid_key");
 	expect_error(&daemon_proc, "GET", "/functions/kv-bad/kv/a%2", NULL, 0,
 		     400, "invalid_key");
 	expect_error(&daemon_proc, "GET", "/functions/kv-bad/kv/a%zz", NULL, 0,
@@ -147,8 +153,8 @@ START_TEST(bad_requests_have_precise_errors)
 		     "x", 1, 400, "invalid_kv_query");
 	expect_error(&daemon_proc, "PUT", "/functions/kv-bad/kv/t?ttl=5", "x",
 		     1, 400, "invalid_kv_query");
-	expect_error(&daemon_proc, "GET", "/functions/kv-bad/kv/t?x=1", NULL,
-		     0, 400, "invalid_kv_query");
+	expect_error(&daemon_proc, "GET", "/functions/kv-bad/kv/t?x=1", NULL, 0,
+		     400, "invalid_kv_query");
 	expect_error(&daemon_proc, "GET", "/functions/kv-bad/kv?limit=0", NULL,
 		     0, 400, "invalid_kv_query");
 	expect_error(&daemon_proc, "GET", "/functions/kv-bad/kv?limit=1001",
@@ -157,8 +163,8 @@ START_TEST(bad_requests_have_precise_errors)
 		     NULL, 0, 400, "invalid_kv_query");
 	expect_error(&daemon_proc, "GET", "/functions/Bad!/kv/x", NULL, 0, 400,
 		     "invalid_function_name");
-	expect_error(&daemon_proc, "POST", "/functions/kv-bad/kv/x", "", 0,
-		     405, "method_not_allowed");
+	expect_error(&daemon_proc, "POST", "/functions/kv-bad/kv/x", "", 0, 405,
+		     "method_not_allowed");
 	expect_error(&daemon_proc, "PUT", "/functions/kv-bad/kv", "", 0, 405,
 		     "method_not_allowed");
 	/* And the daemon still serves. */
@@ -218,7 +224,8 @@ static void list_all(const char *fn, const char *query, char *out, size_t cap,
 		c = json_object_get(j, "cursor");
 		ck_assert(json_is_array(keys));
 		ck_assert(json_is_null(c) || json_is_string(c));
-		json_array_foreach(keys, i, k) {
+		json_array_foreach(keys, i, k)
+		{
 			strncat(out, json_string_value(k),
 				cap - strlen(out) - 2);
 			strcat(out, " ");
@@ -300,6 +307,109 @@ START_TEST(delete_keeps_keys_unless_purged)
 }
 END_TEST
 
+/* ---- Redis: the same routes, and a store that goes away ---- */
+
+#if KVAPI_REDIS
+static char redis_dir[128], redis_port[16];
+
+/* Runs tests/kv/redis_server.sh ACTION; the port it prints goes to
+ * redis_port. Returns its exit status. */
+static int redis_script(const char *action)
+{
+	const char *src = getenv("GLINT_SRCDIR") ? getenv("GLINT_SRCDIR") : ".";
+	char cmd[600], line[16] = "";
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof(cmd),
+		 "bash '%s/tests/kv/redis_server.sh' %s '%s' %s", src, action,
+		 redis_dir, strcmp(action, "start") == 0 ? redis_port : "");
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	if (fgets(line, sizeof(line), p) && strcmp(action, "start") == 0)
+		snprintf(redis_port, sizeof(redis_port), "%.*s",
+			 (int)strcspn(line, "\n"), line);
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+START_TEST(redis_backend_and_redis_down)
+{
+	const char *extra[3] = {"--config", NULL, NULL};
+	static const char value[] = "r\0v";
+	char conf[256];
+	struct glintd_proc g;
+	struct http_resp r;
+	FILE *f;
+	int rc;
+
+	snprintf(conf, sizeof(conf), "%s/glintd.conf", redis_dir);
+	f = fopen(conf, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f,
+		"{\"kv_backend\": \"redis\", "
+		"\"kv_redis_url\": \"redis://127.0.0.1:%s\"}\n",
+		redis_port);
+	fclose(f);
+	extra[1] = conf;
+	rc = harness_start(&g, extra);
+	if (rc < 0)
+		harness_dump_log(&g);
+	ck_assert_int_eq(rc, 0);
+	expect(&g, "PUT", "/functions/kv-redis/kv/a%00b", value, sizeof(value),
+	       204);
+	req(&g, "GET", "/functions/kv-redis/kv/a%00b", NULL, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_uint_eq(r.len, sizeof(value));
+	ck_assert(memcmp(r.body, value, sizeof(value)) == 0);
+	http_resp_free(&r);
+	expect_error(&g, "GET", "/functions/kv-redis/kv/none", NULL, 0, 404,
+		     "key_not_found");
+	/* Redis goes away: a precise 503, and glintd keeps serving. */
+	ck_assert_int_eq(redis_script("stop"), 0);
+	expect_error(&g, "GET", "/functions/kv-redis/kv/a%00b", NULL, 0, 503,
+		     "kv_unavailable");
+	expect_error(&g, "PUT", "/functions/kv-redis/kv/b", "x", 1, 503,
+		     "kv_unavailable");
+	expect_error(&g, "GET", "/functions/kv-redis/kv", NULL, 0, 503,
+		     "kv_unavailable");
+	expect(&g, "GET", "/healthz", NULL, 0, 200);
+	harness_cleanup(&g);
+}
+END_TEST
+
+static void redis_start(void)
+{
+	int st;
+
+	snprintf(redis_dir, sizeof(redis_dir), "/tmp/glint-kvapi-redis-XXXXXX");
+	if (!mkdtemp(redis_dir)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	st = redis_script("start");
+	if (st == 77)
+		test_skip("redis-server is not installed (Debian package "
+			  "redis-server)",
+			  0);
+	if (st != 0 || !redis_port[0]) {
+		fprintf(stderr, "FAIL: cannot start redis-server\n");
+		exit(1);
+	}
+}
+
+static void redis_cleanup(void)
+{
+	char cmd[300];
+
+	redis_script("stop");
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", redis_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", redis_dir);
+}
+#endif
+
 /* ---- the routes need the admin token ---- */
 
 START_TEST(kv_routes_need_the_admin_token)
@@ -337,6 +447,14 @@ static Suite *kvapi_suite(void)
 	TCase *t = tcase_create("embedded");
 	TCase *a = tcase_create("auth");
 
+#if KVAPI_REDIS
+	t = tcase_create("redis");
+	tcase_set_timeout(t, 120);
+	tcase_add_test(t, redis_backend_and_redis_down);
+	suite_add_tcase(s, t);
+	(void)a;
+	return s;
+#endif
 	tcase_add_unchecked_fixture(t, start_daemon, stop_daemon);
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, set_get_delete_any_bytes);
@@ -353,6 +471,15 @@ static Suite *kvapi_suite(void)
 
 int main(void)
 {
+	int rc;
+
 	kvm_required();
-	return check_run(kvapi_suite());
+#if KVAPI_REDIS
+	redis_start();
+#endif
+	rc = check_run(kvapi_suite());
+#if KVAPI_REDIS
+	redis_cleanup();
+#endif
+	return rc;
 }
