@@ -15,7 +15,7 @@
 #include "cli_kv.h"
 
 #define KV_TTL_MAX_MS 315360000000ULL /* glintd's limit: ten years */
-#define LIST_PAGE 1000		      /* the largest page glintd gives */
+#define LIST_PAGE 100 /* keys a request; the cursor gives the rest */
 
 static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
