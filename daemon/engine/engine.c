@@ -711,6 +711,7 @@ void engine_config_default(struct engine_config *cfg)
 	cfg->hostcalls_per_call = 10000;
 	cfg->hostcall_in_bytes_per_call = 64ull << 20;
 	cfg->hostcall_out_bytes_per_call = 64ull << 20;
+	cfg->fetches_per_call = 100;
 	cfg->kv_backend = 0; /* KV_EMBEDDED */
 	cfg->kv_max_key_bytes = 512;
 	cfg->kv_max_value_bytes = 1u << 20;

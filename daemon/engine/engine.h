@@ -104,6 +104,9 @@ struct engine_config {
 	unsigned hostcalls_per_call;
 	uint64_t hostcall_in_bytes_per_call;
 	uint64_t hostcall_out_bytes_per_call;
+	/* Outbound requests (FETCH) a call may start; beyond it
+	 * GLINT_E_LIMIT. Default 100. */
+	unsigned fetches_per_call;
 
 	/* Functions' key-value state (kv.h), opened at engine start and
 	 * closed after the last parked call has ended. */

@@ -313,12 +313,20 @@ static void call_resumed(struct worker_item *it)
 	int ret;
 
 	if (c->resume == RESUME_ANSWER) {
-		ret = vm_resume(vm, c->hc_result, NULL, 0, &res, &err);
+		ret = vm_resume(vm, c->hc_result, c->hc_resp, c->hc_resp_len,
+				&res, &err);
+	} else if (c->resume == RESUME_PROTOCOL) {
+		ret = vm_abandon(vm, VM_ERR_PROTOCOL, c->hc_msg, &res, &err);
 	} else {
 		snprintf(msg, sizeof(msg), "deadline of %u ms exceeded",
 			 c->timeout_ms);
 		ret = vm_abandon(vm, VM_ERR_TIMEOUT, msg, &res, &err);
 	}
+	/* Copied into the guest (or not wanted): a next host call of the
+	 * same call brings its own. */
+	free(c->hc_resp);
+	c->hc_resp = NULL;
+	c->hc_resp_len = 0;
 	call_finish(c, ret, &res, &err);
 }
 

@@ -5,6 +5,8 @@ daemon_engine_libglintengine_a_SOURCES = \
 	daemon/engine/engine.c \
 	daemon/engine/budget.c daemon/engine/deploy.c \
 	daemon/engine/hostcall.c \
+	daemon/engine/hcdecode.c daemon/engine/hcdecode.h \
+	daemon/engine/hcops.c \
 	daemon/engine/invoke.c \
 	daemon/engine/pool.c \
 	daemon/engine/services.c \

@@ -147,6 +147,7 @@ static const struct key_desc keys[] = {
 		 engine.hostcall_in_bytes_per_call, 1, 64 * GIB),
 	KEY_UINT("hostcall_out_bytes_per_call",
 		 engine.hostcall_out_bytes_per_call, 1, 64 * GIB),
+	KEY_UINT("fetches_per_call", engine.fetches_per_call, 1, 1000000),
 	/* Functions' key-value state (kv.h). */
 	{"kv_backend", K_KV_BACKEND, FIELD(engine.kv_backend), 0, 0},
 	{"kv_redis_url", K_REDIS_URL, FIELD(kv_redis_url), 0, 0},
