@@ -94,3 +94,14 @@ tests_e2e_test_kvapi_redis_SOURCES = $(tests_e2e_test_kvapi_SOURCES)
 tests_e2e_test_kvapi_redis_CPPFLAGS = $(E2E_CPPFLAGS) -DKVAPI_REDIS=1
 tests_e2e_test_kvapi_redis_LDADD = $(E2E_LDADD)
 tests_e2e_test_kvapi_redis_DEPENDENCIES = $(E2E_DEPS)
+# The counter, shorten and transform examples end to end (KVM); transform
+# reaches an order API the test serves on 127.0.0.1 (libmicrohttpd).
+check_PROGRAMS += tests/e2e/test_examples_kv
+TESTS += tests/e2e/test_examples_kv
+tests_e2e_test_examples_kv_SOURCES = tests/e2e/test_examples_kv.c \
+	$(E2E_HARNESS)
+tests_e2e_test_examples_kv_CPPFLAGS = $(E2E_CPPFLAGS) $(MHD_CFLAGS)
+tests_e2e_test_examples_kv_LDADD = $(E2E_LDADD) $(MHD_LIBS)
+tests_e2e_test_examples_kv_DEPENDENCIES = $(E2E_DEPS) \
+	guest/examples/counter.elf guest/examples/shorten.elf \
+	guest/examples/transform.elf
