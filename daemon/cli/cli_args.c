@@ -39,6 +39,8 @@ static const struct opt {
 	{"idle", 1, offsetof(struct cli_args, idle), CLI_OPT_DEPLOY},
 	{"max-output", 1, offsetof(struct cli_args, max_output),
 	 CLI_OPT_DEPLOY},
+	{"allow-fetch", 1, offsetof(struct cli_args, allow_fetch),
+	 CLI_OPT_DEPLOY},
 	{"data", 1, offsetof(struct cli_args, data), CLI_OPT_INVOKE},
 	{"file", 1, offsetof(struct cli_args, file), CLI_OPT_INVOKE},
 	{"file", 1, offsetof(struct cli_args, file), CLI_OPT_SECRET},

@@ -206,10 +206,39 @@ static int check_settings(const struct cli_args *a)
 	return CLI_EXIT_OK;
 }
 
+/* --allow-fetch "P1 P2": the prefixes, one a line, as the allow_fetch
+ * setting takes them ("" clears the list). */
+static int append_allow_fetch(char *q, size_t cap, const char *list)
+{
+	char lines[FUNCTION_ALLOW_FETCH_BYTES], *enc;
+	size_t n = 0;
+	int rc;
+
+	for (const char *p = list; *p;) {
+		size_t l = strcspn(p, " \t\n");
+
+		if (l && n + l + 1 >= sizeof(lines))
+			return -ENOSPC;
+		if (l) {
+			if (n)
+				lines[n++] = '\n';
+			memcpy(lines + n, p, l);
+			n += l;
+		}
+		p += l + (p[l] != '\0');
+	}
+	enc = cli_kv_encode(lines, n, 0);
+	if (!enc)
+		return -ENOMEM;
+	rc = append_setting(q, cap, "allow_fetch", enc);
+	free(enc);
+	return rc;
+}
+
 static int cmd_deploy(struct cli *c)
 {
 	const char *name = c->a.pos[0], *image = c->a.pos[1];
-	char path[512] = "", query[256] = "";
+	char path[8192] = "", query[8000] = "";
 	struct cli_resp r;
 	char *img = NULL;
 	size_t len = 0;
@@ -239,6 +268,14 @@ static int cmd_deploy(struct cli *c)
 	append_setting(query, sizeof(query), "idle_ms", c->a.idle);
 	append_setting(query, sizeof(query), "max_output_bytes",
 		       c->a.max_output);
+	if (c->a.allow_fetch &&
+	    append_allow_fetch(query, sizeof(query), c->a.allow_fetch) < 0) {
+		free(img);
+		return usage_error("deploy",
+				   "--allow-fetch is longer than %d "
+				   "bytes",
+				   FUNCTION_ALLOW_FETCH_BYTES - 1);
+	}
 	snprintf(path, sizeof(path), "/functions/%s%s", name, query);
 	rc = request(c, "PUT", path, img, len, DEPLOY_TIMEOUT_S, &r);
 	free(img);
@@ -749,7 +786,7 @@ static const struct command commands[] = {
 	{"deploy",
 	 "NAME IMAGE [--memory MIB] [--timeout MS] "
 	 "[--concurrency N] [--warm N] [--queue N] [--queue-timeout MS] "
-	 "[--idle MS] [--max-output BYTES]",
+	 "[--idle MS] [--max-output BYTES] [--allow-fetch \"PREFIX...\"]",
 	 "Uploads the image file IMAGE (an ELF built with pkg-config "
 	 "glint-guest) as\nfunction NAME, replacing an older version, and "
 	 "waits until it is ready.\n\n"
@@ -763,6 +800,9 @@ static const struct command commands[] = {
 	 "(100-86400000)\n"
 	 "  --max-output BYTES  largest response body (1-6291456); more is\n"
 	 "                    an output_too_large error\n"
+	 "  --allow-fetch \"PREFIX...\"  URL prefixes the function may "
+	 "reach with\n                    glint_http_fetch, separated by "
+	 "spaces (\"\" = none, the\n                    default)\n"
 	 "Settings not given keep the function's current values (the "
 	 "daemon's\ndefaults for a new function); so do its environment "
 	 "and secrets.\n",

@@ -779,6 +779,42 @@ START_TEST(test_rm_keeps_kv_unless_purge)
 }
 END_TEST
 
+START_TEST(test_deploy_allow_fetch)
+{
+	struct glint_run r;
+	json_t *j, *a;
+
+	GLINT(&r, "--json", "deploy", "cli-fetch",
+	      harness_built("guest/examples/echo.elf"), "--allow-fetch",
+	      "http://127.0.0.1:9/  https://api.example.com/v1/");
+	expect_ok(&r, "deploy --allow-fetch");
+	j = parse_json(&r);
+	a = json_object_get(j, "allow_fetch");
+	ck_assert_msg(json_array_size(a) == 2, "%s", r.out);
+	ck_assert_str_eq(json_string_value(json_array_get(a, 0)),
+			 "http://127.0.0.1:9/");
+	ck_assert_str_eq(json_string_value(json_array_get(a, 1)),
+			 "https://api.example.com/v1/");
+	json_decref(j);
+	glint_run_free(&r);
+	/* "" clears the list. */
+	GLINT(&r, "--json", "deploy", "cli-fetch",
+	      harness_built("guest/examples/echo.elf"), "--allow-fetch", "");
+	expect_ok(&r, "deploy --allow-fetch ''");
+	j = parse_json(&r);
+	ck_assert_uint_eq(json_array_size(json_object_get(j, "allow_fetch")),
+			  0);
+	json_decref(j);
+	glint_run_free(&r);
+	GLINT(&r, "deploy", "cli-fetch",
+	      harness_built("guest/examples/echo.elf"), "--allow-fetch",
+	      "ftp://x/");
+	ck_assert_int_eq(r.exit_code, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "invalid_setting"));
+	glint_run_free(&r);
+}
+END_TEST
+
 static Suite *cli_e2e_suite(void)
 {
 	Suite *s = suite_create("cli-e2e");
@@ -798,6 +834,7 @@ static Suite *cli_e2e_suite(void)
 	tcase_add_test(t, test_env_secret_versions_rollback);
 	tcase_add_test(t, test_kv_get_set_rm_ls);
 	tcase_add_test(t, test_rm_keeps_kv_unless_purge);
+	tcase_add_test(t, test_deploy_allow_fetch);
 	suite_add_tcase(s, t);
 	return s;
 }
