@@ -207,7 +207,8 @@ static int check_settings(const struct cli_args *a)
 }
 
 /* --allow-fetch "P1 P2": the prefixes, one a line, as the allow_fetch
- * setting takes them ("" clears the list). */
+ * setting takes them ("" clears the list); the word "private" stays with
+ * the prefix after it. */
 static int append_allow_fetch(char *q, size_t cap, const char *list)
 {
 	char lines[FUNCTION_ALLOW_FETCH_BYTES], *enc;
@@ -220,8 +221,13 @@ static int append_allow_fetch(char *q, size_t cap, const char *list)
 		if (l && n + l + 1 >= sizeof(lines))
 			return -ENOSPC;
 		if (l) {
+			/* "private URL" is one entry (fetch_policy.h). */
+			int joined = n >= 8 &&
+				     memcmp(lines + n - 8, "\nprivate", 8) == 0;
+
+			joined |= n == 7 && memcmp(lines, "private", 7) == 0;
 			if (n)
-				lines[n++] = '\n';
+				lines[n++] = joined ? ' ' : '\n';
 			memcpy(lines + n, p, l);
 			n += l;
 		}
@@ -802,7 +808,9 @@ static const struct command commands[] = {
 	 "                    an output_too_large error\n"
 	 "  --allow-fetch \"PREFIX...\"  URL prefixes the function may "
 	 "reach with\n                    glint_http_fetch, separated by "
-	 "spaces (\"\" = none, the\n                    default)\n"
+	 "spaces (\"\" = none, the\n                    default); "
+	 "\"private URL\" also allows the private\n                    "
+	 "addresses its host name resolves to\n"
 	 "Settings not given keep the function's current values (the "
 	 "daemon's\ndefaults for a new function); so do its environment "
 	 "and secrets.\n",

@@ -786,15 +786,18 @@ START_TEST(test_deploy_allow_fetch)
 
 	GLINT(&r, "--json", "deploy", "cli-fetch",
 	      harness_built("guest/examples/echo.elf"), "--allow-fetch",
-	      "http://127.0.0.1:9/  https://api.example.com/v1/");
+	      "http://127.0.0.1:9/  https://api.example.com/v1/ private "
+	      "http://billing.internal/");
 	expect_ok(&r, "deploy --allow-fetch");
 	j = parse_json(&r);
 	a = json_object_get(j, "allow_fetch");
-	ck_assert_msg(json_array_size(a) == 2, "%s", r.out);
+	ck_assert_msg(json_array_size(a) == 3, "%s", r.out);
 	ck_assert_str_eq(json_string_value(json_array_get(a, 0)),
 			 "http://127.0.0.1:9/");
 	ck_assert_str_eq(json_string_value(json_array_get(a, 1)),
 			 "https://api.example.com/v1/");
+	ck_assert_str_eq(json_string_value(json_array_get(a, 2)),
+			 "private http://billing.internal/");
 	json_decref(j);
 	glint_run_free(&r);
 	/* "" clears the list. */
