@@ -17,7 +17,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 seconds=30
 build=$top/_build-fuzzer
-all_targets=(image exit json http settings config fetch)
+all_targets=(image exit json http settings config fetch hostcall)
 targets=()
 
 while [ $# -gt 0 ]; do

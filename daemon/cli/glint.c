@@ -169,6 +169,42 @@ static int append_setting(char *q, size_t cap, const char *key,
 	return w < 0 || (size_t)w >= cap - n ? -ENOSPC : 0;
 }
 
+/* --allow-fetch prefixes as one allow_fetch value: one per line,
+ * percent-encoded for the query. */
+static int append_allow_fetch(char *q, size_t cap, const struct cli_args *a)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(q);
+
+	if (!a->allow_fetch_given)
+		return 0;
+	if (n + 14 >= cap)
+		return -ENOSPC;
+	n += (size_t)snprintf(q + n, cap - n, "%sallow_fetch=", n ? "&" : "?");
+	for (int i = 0; i < a->n_allow_fetch; i++)
+		for (const char *p = a->allow_fetch[i];; p++) {
+			unsigned char ch = *p ? (unsigned char)*p : '\n';
+
+			if (!*p && i == a->n_allow_fetch - 1)
+				break;
+			if (n + 4 >= cap)
+				return -ENOSPC;
+			if ((ch >= 'a' && ch <= 'z') ||
+			    (ch >= 'A' && ch <= 'Z') ||
+			    (ch >= '0' && ch <= '9') || strchr("-._~", ch)) {
+				q[n++] = (char)ch;
+			} else {
+				q[n++] = '%';
+				q[n++] = hex[ch >> 4];
+				q[n++] = hex[ch & 15];
+			}
+			if (!*p)
+				break;
+		}
+	q[n] = '\0';
+	return 0;
+}
+
 static int check_settings(const struct cli_args *a)
 {
 	/* The ranges are the daemon's own (daemon/common/settings.c), so a bad
@@ -206,45 +242,10 @@ static int check_settings(const struct cli_args *a)
 	return CLI_EXIT_OK;
 }
 
-/* --allow-fetch "P1 P2": the prefixes, one a line, as the allow_fetch
- * setting takes them ("" clears the list); the word "private" stays with
- * the prefix after it. */
-static int append_allow_fetch(char *q, size_t cap, const char *list)
-{
-	char lines[FUNCTION_ALLOW_FETCH_BYTES], *enc;
-	size_t n = 0;
-	int rc;
-
-	for (const char *p = list; *p;) {
-		size_t l = strcspn(p, " \t\n");
-
-		if (l && n + l + 1 >= sizeof(lines))
-			return -ENOSPC;
-		if (l) {
-			/* "private URL" is one entry (fetch_policy.h). */
-			int joined = n >= 8 &&
-				     memcmp(lines + n - 8, "\nprivate", 8) == 0;
-
-			joined |= n == 7 && memcmp(lines, "private", 7) == 0;
-			if (n)
-				lines[n++] = joined ? ' ' : '\n';
-			memcpy(lines + n, p, l);
-			n += l;
-		}
-		p += l + (p[l] != '\0');
-	}
-	enc = cli_kv_encode(lines, n, 0);
-	if (!enc)
-		return -ENOMEM;
-	rc = append_setting(q, cap, "allow_fetch", enc);
-	free(enc);
-	return rc;
-}
-
 static int cmd_deploy(struct cli *c)
 {
 	const char *name = c->a.pos[0], *image = c->a.pos[1];
-	char path[8192] = "", query[8000] = "";
+	char path[8192] = "", query[7680] = "";
 	struct cli_resp r;
 	char *img = NULL;
 	size_t len = 0;
@@ -274,13 +275,10 @@ static int cmd_deploy(struct cli *c)
 	append_setting(query, sizeof(query), "idle_ms", c->a.idle);
 	append_setting(query, sizeof(query), "max_output_bytes",
 		       c->a.max_output);
-	if (c->a.allow_fetch &&
-	    append_allow_fetch(query, sizeof(query), c->a.allow_fetch) < 0) {
+	if (append_allow_fetch(query, sizeof(query), &c->a) < 0) {
 		free(img);
-		return usage_error("deploy",
-				   "--allow-fetch is longer than %d "
-				   "bytes",
-				   FUNCTION_ALLOW_FETCH_BYTES - 1);
+		return usage_error("deploy", "--allow-fetch prefixes are too "
+					     "long together");
 	}
 	snprintf(path, sizeof(path), "/functions/%s%s", name, query);
 	rc = request(c, "PUT", path, img, len, DEPLOY_TIMEOUT_S, &r);
@@ -792,7 +790,7 @@ static const struct command commands[] = {
 	{"deploy",
 	 "NAME IMAGE [--memory MIB] [--timeout MS] "
 	 "[--concurrency N] [--warm N] [--queue N] [--queue-timeout MS] "
-	 "[--idle MS] [--max-output BYTES] [--allow-fetch \"PREFIX...\"]",
+	 "[--idle MS] [--max-output BYTES] [--allow-fetch PREFIX]...",
 	 "Uploads the image file IMAGE (an ELF built with pkg-config "
 	 "glint-guest) as\nfunction NAME, replacing an older version, and "
 	 "waits until it is ready.\n\n"
@@ -806,11 +804,9 @@ static const struct command commands[] = {
 	 "(100-86400000)\n"
 	 "  --max-output BYTES  largest response body (1-6291456); more is\n"
 	 "                    an output_too_large error\n"
-	 "  --allow-fetch \"PREFIX...\"  URL prefixes the function may "
-	 "reach with\n                    glint_http_fetch, separated by "
-	 "spaces (\"\" = none, the\n                    default); "
-	 "\"private URL\" also allows the private\n                    "
-	 "addresses its host name resolves to\n"
+	 "  --allow-fetch PREFIX  a URL prefix the function may fetch, e.g.\n"
+	 "                    https://api.example.com/v1/ (repeat for more;\n"
+	 "                    '' for none, the default)\n"
 	 "Settings not given keep the function's current values (the "
 	 "daemon's\ndefaults for a new function); so do its environment "
 	 "and secrets.\n",

@@ -786,8 +786,9 @@ START_TEST(test_deploy_allow_fetch)
 
 	GLINT(&r, "--json", "deploy", "cli-fetch",
 	      harness_built("guest/examples/echo.elf"), "--allow-fetch",
-	      "http://127.0.0.1:9/  https://api.example.com/v1/ private "
-	      "http://billing.internal/");
+	      "http://127.0.0.1:9/", "--allow-fetch",
+	      "https://api.example.com/v1/", "--allow-fetch",
+	      "private http://billing.internal/");
 	expect_ok(&r, "deploy --allow-fetch");
 	j = parse_json(&r);
 	a = json_object_get(j, "allow_fetch");

@@ -25,6 +25,9 @@
  *   raw-short, raw-lie, raw-flags, raw-hdr, raw-lie-fetch: malformed
  *                         records (protocol error)
  *   bigkey, emptykey, badttl, badlimit: refused requests: "rc=N"
+ *   bench OP N            N host calls OP (noop, get, set; 100-byte values)
+ *                         timed with the TSC: "rc=R p50=C p99=C total=C"
+ *                         in cycles (bench/hcbench converts them)
  */
 
 static char buf[1 << 20];
@@ -44,6 +47,42 @@ static int words(char *s, char **w, int max)
 			s++;
 	}
 	return n;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void bench(const char *op, unsigned n)
+{
+	static uint64_t cyc[20000];
+	static char val[100];
+	uint64_t t0 = glint_rdtsc(), t;
+	long rc = 0;
+
+	memset(val, 'v', sizeof(val));
+	if (n > 20000)
+		n = 20000;
+	for (unsigned i = 0; i < n && rc >= 0; i++) {
+		t = glint_rdtsc();
+		if (!strcmp(op, "get"))
+			rc = glint_kv_get("bk", 2, buf, sizeof(buf));
+		else if (!strcmp(op, "set"))
+			rc = glint_kv_set("bk", 2, val, sizeof(val), 0);
+		else
+			rc = glint_hostcall(GLINT_HOSTCALL_NOOP, NULL, 0, NULL,
+					    0);
+		cyc[i] = glint_rdtsc() - t;
+	}
+	t = glint_rdtsc() - t0;
+	qsort(cyc, n, sizeof(cyc[0]), cmp_u64);
+	glint_printf("rc=%ld p50=%llu p99=%llu total=%llu", rc,
+		     (unsigned long long)cyc[n / 2],
+		     (unsigned long long)cyc[(size_t)n * 99 / 100],
+		     (unsigned long long)t);
 }
 
 static void do_list(const char *prefix, unsigned limit)
@@ -265,6 +304,8 @@ void glint_handle(const char *in, size_t in_len)
 	else if ((!strcmp(w[0], "fetchloop") && n == 2) ||
 		 !strcmp(w[0], "kvloop"))
 		loops(w[0], n > 1 ? w[1] : "");
+	else if (!strcmp(w[0], "bench") && n == 3)
+		bench(w[1], (unsigned)strtoul(w[2], NULL, 10));
 	else if (!strcmp(w[0], "getsmall") && n == 2)
 		glint_printf("rc=%ld",
 			     glint_kv_get(w[1], strlen(w[1]), buf, 1));
