@@ -101,6 +101,10 @@ START_TEST(function_subroutes)
 		{"fn/secrets/", API_ROUTE_FN_SECRET, 2, ""},
 		{"f/versions", API_ROUTE_FN_VERSIONS, 1, NULL},
 		{"f/rollback", API_ROUTE_FN_ROLLBACK, 1, NULL},
+		{"f/kv", API_ROUTE_FN_KV_LIST, 1, NULL},
+		{"fn/kv/a/b c", API_ROUTE_FN_KV, 2, "a/b c"},
+		{"fn/kv/", API_ROUTE_FN_KV, 2, ""},
+		{"f/kvx", API_ROUTE_FUNCTION, 5, NULL},
 		/* anything else: the whole rest is the (invalid) name */
 		{"../escape", API_ROUTE_FUNCTION, 9, NULL},
 		{"f/env/x", API_ROUTE_FUNCTION, 7, NULL},
