@@ -630,8 +630,16 @@ static void not_found(struct api_req *q)
 static void kv_respond(struct api_req *q)
 {
 	struct kvapi_call *c = &q->u.kv;
+	char msg[sizeof(c->message) + 2 * sizeof(q->name) + 96];
 
-	if (c->outcome != ENGINE_OK) {
+	if (c->outcome != ENGINE_OK && c->op == KVAPI_PURGE) {
+		/* The function itself may be gone already: say what is left. */
+		snprintf(msg, sizeof(msg),
+			 "the keys of '%s' were not purged (%s); retry "
+			 "DELETE /functions/%s?purge=1",
+			 q->name, c->message, q->name);
+		respond_outcome(q, c->outcome, msg);
+	} else if (c->outcome != ENGINE_OK) {
 		respond_outcome(q, c->outcome, c->message);
 	} else if (c->op == KVAPI_GET || c->op == KVAPI_LIST) {
 		respond(q, 200,

@@ -374,6 +374,10 @@ START_TEST(redis_backend_and_redis_down)
 		     "kv_unavailable");
 	expect_error(&g, "GET", "/functions/kv-redis/kv", NULL, 0, 503,
 		     "kv_unavailable");
+	req(&g, "DELETE", "/functions/kv-redis?purge=1", NULL, 0, &r);
+	assert_error(&r, 503, "kv_unavailable");
+	ck_assert_msg(strstr(r.body, "were not purged"), "%s", r.body);
+	http_resp_free(&r);
 	expect(&g, "GET", "/healthz", NULL, 0, 200);
 	harness_cleanup(&g);
 }
