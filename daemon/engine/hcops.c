@@ -104,7 +104,8 @@ static void list_answer(struct call *c, size_t cap, const struct kv_result *r)
 		return;
 	}
 	memcpy(buf, &head, sizeof(head));
-	memcpy(buf + sizeof(head), r->cursor, r->cursor_len);
+	if (r->cursor_len) /* an empty cursor may be NULL */
+		memcpy(buf + sizeof(head), r->cursor, r->cursor_len);
 	o = sizeof(head) + r->cursor_len;
 	for (size_t i = 0; i < r->nkeys; i++) {
 		uint32_t kl = (uint32_t)r->key_lens[i];
@@ -132,7 +133,8 @@ static void kv_answer(struct call *c, const struct hc_op *op,
 			c->hc_result = GLINT_E_UNAVAIL;
 			return;
 		}
-		memcpy(buf, r->value, r->len);
+		if (r->len)
+			memcpy(buf, r->value, r->len);
 		respond(c, op->resp_cap, buf, r->len);
 		return;
 	case GLINT_HOSTCALL_KV_INCR:
@@ -307,7 +309,8 @@ static void fetch_answer(struct call *c, size_t cap,
 		memcpy(buf + o + nl, res->headers[i].value, vl);
 		o += nl + vl;
 	}
-	memcpy(buf + o, res->body, res->body_len);
+	if (res->body_len)
+		memcpy(buf + o, res->body, res->body_len);
 	respond(c, cap, buf, len);
 }
 

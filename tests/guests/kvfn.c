@@ -22,6 +22,8 @@
  *   fetchr URL            the same, following up to 5 redirects
  *   fetchloop URL         fetches until one fails: "n=N rc=R"
  *   kvloop                KV_GETs until one fails: "n=N rc=R"
+ *   getloop K / setloop K N   gets of K / sets of N patterned bytes until
+ *                         one fails (the byte limits): "n=N rc=R"
  *   raw-short, raw-lie, raw-flags, raw-hdr, raw-lie-fetch: malformed
  *                         records (protocol error)
  *   bigkey, emptykey, badttl, badlimit: refused requests: "rc=N"
@@ -263,6 +265,25 @@ static void kv(char **w, int n)
 	}
 }
 
+static void byteloop(char **w)
+{
+	size_t len = strtoul(w[2], NULL, 10);
+	uint8_t *v = malloc(len + 1);
+	unsigned n = 0;
+	long rc = 0;
+
+	pattern(v, len);
+	while (n < 100000 && rc >= 0) {
+		if (!strcmp(w[0], "getloop"))
+			rc = glint_kv_get(w[1], strlen(w[1]), buf, sizeof(buf));
+		else
+			rc = glint_kv_set(w[1], strlen(w[1]), v, len, 0);
+		n += rc >= 0;
+	}
+	free(v);
+	glint_printf("n=%u rc=%ld", n, rc);
+}
+
 static void bin(char **w, int n)
 {
 	size_t len = n == 3 ? strtoul(w[2], NULL, 10) : 0;
@@ -304,6 +325,9 @@ void glint_handle(const char *in, size_t in_len)
 	else if ((!strcmp(w[0], "fetchloop") && n == 2) ||
 		 !strcmp(w[0], "kvloop"))
 		loops(w[0], n > 1 ? w[1] : "");
+	else if ((!strcmp(w[0], "getloop") || !strcmp(w[0], "setloop")) &&
+		 n == 3)
+		byteloop(w);
 	else if (!strcmp(w[0], "bench") && n == 3)
 		bench(w[1], (unsigned)strtoul(w[2], NULL, 10));
 	else if (!strcmp(w[0], "getsmall") && n == 2)
