@@ -66,6 +66,8 @@ static void expect(const struct glintd_proc *g, const char *method,
 	struct http_resp r;
 
 	req(g, method, path, body, len, &r);
+	if (r.status != want)
+		harness_dump_log(g);
 	ck_assert_msg(r.status == want, "%s %s: %ld, want %ld: %s", method,
 		      path, r.status, want, r.body);
 	http_resp_free(&r);
