@@ -264,6 +264,7 @@ START_TEST(limits_are_errors_the_function_handles)
 	expect_body("kv", "setloop big 100000", "n=9 rc=-1");
 	expect_body("kv", "getloop big 0", "n=10 rc=-1");
 	ck_assert_int_eq(hc_metric("kv", "kv_set", "limit"), 1);
+	ck_assert_int_eq(hc_metric("kv", "kv_get", "limit"), 2);
 	expect_body("kv", "get nokey", "rc=-6");
 }
 END_TEST
