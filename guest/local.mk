@@ -103,7 +103,8 @@ dist_guestld_DATA = guest/glint.ld
 
 GUEST_EXAMPLES = guest/examples/echo.elf guest/examples/hello.elf \
 	guest/examples/primes.elf guest/examples/table.elf \
-	guest/examples/webhook.elf
+	guest/examples/webhook.elf guest/examples/counter.elf \
+	guest/examples/shorten.elf guest/examples/transform.elf
 # Built when the C++ compiler is there (scripts/deps.sh installs g++).
 GUEST_CXX_FOUND := $(shell command -v $(GUEST_CXX) 2>/dev/null)
 GUEST_CXX_EXAMPLES = $(if $(GUEST_CXX_FOUND),guest/examples/wordfreq.elf)

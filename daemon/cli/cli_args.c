@@ -48,6 +48,9 @@ static const struct opt {
 	{"since", 1, offsetof(struct cli_args, since), CLI_OPT_LOGS},
 	{"level", 1, offsetof(struct cli_args, level), CLI_OPT_LOGS},
 	{"request-id", 1, offsetof(struct cli_args, request_id), CLI_OPT_LOGS},
+	{"ttl", 1, offsetof(struct cli_args, ttl), CLI_OPT_KV},
+	{"prefix", 1, offsetof(struct cli_args, prefix), CLI_OPT_KV},
+	{"purge", 0, offsetof(struct cli_args, purge), CLI_OPT_RM},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 

@@ -29,6 +29,8 @@ struct cli_args {
 	int n_allow_fetch, allow_fetch_given;
 	const char *data, *file;			 /* invoke */
 	const char *follow, *since, *level, *request_id; /* logs */
+	const char *ttl, *prefix;			 /* kv */
+	const char *purge;				 /* rm, delete */
 	const char *pos[CLI_MAX_POSITIONAL];
 	int npos;
 	int stdin_dash; /* "-" given as a positional */
@@ -45,6 +47,8 @@ struct cli_args {
 #define CLI_OPT_INVOKE 2u
 #define CLI_OPT_SECRET 4u /* --file and "-" */
 #define CLI_OPT_LOGS 8u
+#define CLI_OPT_KV 16u /* --ttl, --prefix and "-" */
+#define CLI_OPT_RM 32u
 int cli_args_parse(int argc, char **argv, unsigned cmd_mask,
 		   int stop_at_positional, struct cli_args *a, int *next,
 		   char *err, size_t err_len);

@@ -59,6 +59,14 @@ static void advice_for(enum engine_outcome o, const char *fn, const char *rid,
 	case ENGINE_UNAVAILABLE:
 		snprintf(dst, cap, " (glintd is starting or stopping; retry)");
 		break;
+	case ENGINE_KEY_NOT_FOUND:
+		snprintf(dst, cap, " (list the keys with: glint kv ls %s)", fn);
+		break;
+	case ENGINE_KV_UNAVAILABLE:
+		snprintf(dst, cap,
+			 " (is the store in glintd's kv settings "
+			 "running? details in glintd's log)");
+		break;
 	default:
 		break;
 	}

@@ -13,6 +13,7 @@
 
 #include "cli_args.h"
 #include "cli_http.h"
+#include "cli_kv.h"
 #include "cli_output.h"
 #include "cli_templates.h"
 #include "settings.h"
@@ -389,16 +390,19 @@ static int cmd_rm(struct cli *c)
 	char path[128];
 	int rc;
 
-	snprintf(path, sizeof(path), "/functions/%s", name);
+	snprintf(path, sizeof(path), "/functions/%s%s", name,
+		 c->a.purge ? "?purge=1" : "");
 	rc = request(c, "DELETE", path, NULL, 0, QUERY_TIMEOUT_S, &r);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	if (r.status != 204 && r.status != 200)
 		rc = server_said_no(c, name, &r);
 	else if (c->json)
-		print_json_pack("{s:s, s:b}", "name", name, "deleted", 1);
+		print_json_pack("{s:s, s:b, s:b}", "name", name, "deleted", 1,
+				"purged", c->a.purge != NULL);
 	else
-		printf("removed %s\n", name);
+		printf("removed %s%s\n", name,
+		       c->a.purge ? " and its key-value store" : "");
 	cli_resp_free(&r);
 	return rc;
 }
@@ -764,6 +768,24 @@ static int cmd_rollback(struct cli *c)
 	return CLI_EXIT_OK;
 }
 
+static int kv_request(void *ctx, const char *method, const char *path,
+		      const void *body, size_t len, struct cli_resp *r)
+{
+	return request(ctx, method, path, body, len, QUERY_TIMEOUT_S, r);
+}
+
+static int kv_refused(void *ctx, const char *function, const struct cli_resp *r)
+{
+	return server_said_no(ctx, function, r);
+}
+
+static int cmd_kv(struct cli *c)
+{
+	const struct cli_kv_io io = {kv_request, kv_refused, c, c->json};
+
+	return cli_kv_run(&io, &c->a);
+}
+
 static const struct command commands[] = {
 	{"deploy",
 	 "NAME IMAGE [--memory MIB] [--timeout MS] "
@@ -803,8 +825,30 @@ static const struct command commands[] = {
 	 "Shows function NAME: version, image, settings, call counts and its "
 	 "VM pool.\n",
 	 0, 1, 1, 1, cmd_info},
-	{"rm", "NAME", "Deletes function NAME and its VMs.\n", 0, 1, 1, 1,
-	 cmd_rm},
+	{"rm", "NAME [--purge]",
+	 "Deletes function NAME and its VMs. Its key-value store stays (a "
+	 "later deploy\nof NAME sees the keys) unless --purge is given.\n\n"
+	 "  --purge   delete the key-value store too (also when NAME is no "
+	 "longer\n            deployed)\n",
+	 CLI_OPT_RM, 1, 1, 1, cmd_rm},
+	{"delete", "NAME [--purge]", "The same as glint rm.\n", CLI_OPT_RM, 1,
+	 1, 1, cmd_rm},
+	{"kv", "get|set|rm|ls NAME [KEY] [VALUE | -] [--ttl MS] [--prefix P]",
+	 "Reads and changes the key-value store of function NAME (the "
+	 "glint_kv_*\ncalls in the guest). Keys and values are passed byte "
+	 "for byte.\n\n"
+	 "  glint kv get NAME KEY          the value on standard output\n"
+	 "  glint kv set NAME KEY VALUE    set KEY to VALUE\n"
+	 "  glint kv set NAME KEY -        the value from standard input "
+	 "(also\n                                 without - when input is "
+	 "not a terminal)\n"
+	 "  glint kv rm NAME KEY\n"
+	 "  glint kv ls NAME [--prefix P]  the keys, one a line\n\n"
+	 "  --ttl MS      with set: the key expires MS milliseconds later\n"
+	 "  --prefix P    with ls: only the keys that begin with P\n"
+	 "set and rm print nothing on success; a missing key is "
+	 "key_not_found.\n",
+	 CLI_OPT_KV, 2, 4, 1, cmd_kv},
 	{"logs", "NAME [-f] [--since WHEN] [--level LEVEL] [--request-id ID]",
 	 "Shows the recent log lines of function NAME that glintd keeps "
 	 "(oldest first):\ntime, level, request id, version and text.\n\n"
@@ -947,7 +991,8 @@ static const struct command *find_command(const char *name)
 
 static int check_positionals(struct cli *c, const struct command *cmd)
 {
-	if (c->a.stdin_dash && !(cmd->opts & (CLI_OPT_INVOKE | CLI_OPT_SECRET)))
+	if (c->a.stdin_dash &&
+	    !(cmd->opts & (CLI_OPT_INVOKE | CLI_OPT_SECRET | CLI_OPT_KV)))
 		return usage_error(cmd->name, "unexpected argument '-'");
 	if (c->a.npos < cmd->min_pos)
 		return usage_error(cmd->name,

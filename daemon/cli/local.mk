@@ -4,6 +4,7 @@
 bin_PROGRAMS += glint
 GLINT_CLI_MODULES = daemon/cli/cli_args.c daemon/cli/cli_args.h \
 	daemon/cli/cli_http.c daemon/cli/cli_http.h \
+	daemon/cli/cli_kv.c daemon/cli/cli_kv.h \
 	daemon/cli/cli_output.c daemon/cli/cli_output.h \
 	daemon/cli/cli_stats.c daemon/cli/cli_stats.h \
 	daemon/cli/cli_templates.c daemon/cli/cli_templates.h

@@ -3,7 +3,8 @@
 #define GLINT_OUTCOME_H
 
 /*
- * Outcomes of the engine's operations: invocations, deploys and deletes.
+ * Outcomes of the engine's operations: invocations, deploys and deletes,
+ * and of the operators' KV routes.
  * Each has one stable code string (engine_outcome_code), used alike as the
  * metrics label, the "error" code of an HTTP error body, and by the CLI to
  * give advice. Clients see these codes: never change one. Only the HTTP
@@ -54,7 +55,18 @@ enum engine_outcome {
 	ENGINE_VERSION_NOT_FOUND, /* "version_not_found": rollback target not
 	                             kept */
 	ENGINE_NO_PREVIOUS_VERSION, /* "no_previous_version" */
-	ENGINE_OUTCOME_COUNT	    /* not an outcome: the number of them */
+	/* The operators' KV routes (/functions/{name}/kv...). */
+	ENGINE_KEY_NOT_FOUND,	 /* "key_not_found": absent or expired */
+	ENGINE_KEY_TOO_LONG,	 /* "key_too_long": over kv_max_key_bytes */
+	ENGINE_VALUE_TOO_LARGE,	 /* "value_too_large": over
+	                            kv_max_value_bytes */
+	ENGINE_INVALID_KEY,	 /* "invalid_key": empty or not readable */
+	ENGINE_INVALID_KV_QUERY, /* "invalid_kv_query": a bad ttl_ms,
+	                            prefix, cursor or limit */
+	ENGINE_KV_UNAVAILABLE,	 /* "kv_unavailable": the store cannot be
+	                            reached (Redis down) or is closing */
+	ENGINE_KV_FULL,		 /* "kv_full": the embedded store is full */
+	ENGINE_OUTCOME_COUNT	 /* not an outcome: the number of them */
 };
 
 /* The stable code of o; "internal_error" for a value out of range. */

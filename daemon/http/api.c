@@ -14,6 +14,8 @@
 #include "api.h"
 #include "fnlog.h"
 #include "invreq.h"
+#include "kv.h"
+#include "kvapi.h"
 #include "log.h"
 #include "monotime.h"
 #include "text.h"
@@ -42,7 +44,9 @@ struct api_req {
 	union {
 		struct engine_invocation inv;
 		struct engine_deploy dep;
+		struct kvapi_call kv;
 	} u;
+	int kv_used; /* u.kv holds memory to release */
 };
 
 static const struct {
@@ -62,10 +66,14 @@ static const struct {
 	[API_ROUTE_FN_VERSIONS] = {"function_versions", "GET"},
 	[API_ROUTE_FN_LOGS] = {"logs", "GET"},
 	[API_ROUTE_FN_ROLLBACK] = {"function_rollback", "POST"},
+	[API_ROUTE_FN_KV_LIST] = {"function_kv_list", "GET"},
+	[API_ROUTE_FN_KV] = {"function_kv", "GET, PUT, DELETE"},
 };
 
 static void req_free(struct api_req *q)
 {
+	if (q->kv_used)
+		kvapi_call_clean(&q->u.kv);
 	json_decref(q->json);
 	free(q);
 }
@@ -82,6 +90,7 @@ enum api_route api_function_subroute(const char *rest, size_t *name_len,
 		{"versions", API_ROUTE_FN_VERSIONS},
 		{"logs", API_ROUTE_FN_LOGS},
 		{"rollback", API_ROUTE_FN_ROLLBACK},
+		{"kv", API_ROUTE_FN_KV_LIST},
 	};
 	const char *slash = strchr(rest, '/');
 
@@ -95,6 +104,10 @@ enum api_route api_function_subroute(const char *rest, size_t *name_len,
 	if (strncmp(slash + 1, "secrets/", 8) == 0) {
 		*arg = slash + 9;
 		return API_ROUTE_FN_SECRET;
+	}
+	if (strncmp(slash + 1, "kv/", 3) == 0) {
+		*arg = slash + 4;
+		return API_ROUTE_FN_KV;
 	}
 	/* The whole rest is the name, which then fails the name check:
 	 * "/functions/..%2Fx" is an invalid name, not an unknown route. */
@@ -215,11 +228,11 @@ static int authorize(struct api_req *q)
 {
 	const struct glintd_config *cfg = q->api->cfg;
 	const char *need = NULL, *h, *tok;
-	int admin = q->route == API_ROUTE_FUNCTION ||
-		    q->route == API_ROUTE_FUNCTIONS ||
-		    (q->route >= API_ROUTE_FN_ENV &&
-		     q->route <= API_ROUTE_FN_ROLLBACK) ||
-		    (q->route == API_ROUTE_METRICS && !cfg->metrics_public);
+	int admin =
+		q->route == API_ROUTE_FUNCTION ||
+		q->route == API_ROUTE_FUNCTIONS ||
+		(q->route >= API_ROUTE_FN_ENV && q->route <= API_ROUTE_FN_KV) ||
+		(q->route == API_ROUTE_METRICS && !cfg->metrics_public);
 
 	if (admin && cfg->admin_token[0])
 		need = cfg->admin_token;
@@ -252,12 +265,21 @@ static int authorize(struct api_req *q)
 
 /* ---- begin: route, method and name, before any body is read ---- */
 
+static size_t kv_max_value(const struct api *a)
+{
+	size_t v = a->cfg->engine.kv_max_value_bytes;
+
+	return v ? v : KV_MAX_VALUE_DEFAULT;
+}
+
 static size_t body_limit(struct api_req *q, const char *method)
 {
 	if (q->route == API_ROUTE_INVOKE)
 		return q->api->cfg->max_invoke_bytes;
 	if (q->route == API_ROUTE_FUNCTION && strcmp(method, "PUT") == 0)
 		return q->api->cfg->engine.max_image_bytes;
+	if (q->route == API_ROUTE_FN_KV && strcmp(method, "PUT") == 0)
+		return kv_max_value(q->api);
 	return q->api->cfg->max_small_body_bytes;
 }
 
@@ -401,6 +423,13 @@ static unsigned outcome_status(enum engine_outcome o)
 		[ENGINE_SECRET_NOT_FOUND] = 404,
 		[ENGINE_VERSION_NOT_FOUND] = 404,
 		[ENGINE_NO_PREVIOUS_VERSION] = 409,
+		[ENGINE_KEY_NOT_FOUND] = 404,
+		[ENGINE_KEY_TOO_LONG] = 414,
+		[ENGINE_VALUE_TOO_LARGE] = 413,
+		[ENGINE_INVALID_KEY] = 400,
+		[ENGINE_INVALID_KV_QUERY] = 400,
+		[ENGINE_KV_UNAVAILABLE] = 503,
+		[ENGINE_KV_FULL] = 507,
 		[ENGINE_GUEST_PROTOCOL] = 502,
 		[ENGINE_OUTPUT_TOO_LARGE] = 502,
 	};
@@ -596,6 +625,118 @@ static void not_found(struct api_req *q)
 	respond_outcome(q, ENGINE_NOT_FOUND, msg);
 }
 
+/* ---- key-value store (kvapi.h) ---- */
+
+static void kv_respond(struct api_req *q)
+{
+	struct kvapi_call *c = &q->u.kv;
+	char msg[sizeof(c->message) + 2 * sizeof(q->name) + 96];
+
+	if (c->outcome != ENGINE_OK && c->op == KVAPI_PURGE) {
+		/* The function itself may be gone already: say what is left. */
+		snprintf(msg, sizeof(msg),
+			 "the keys of '%s' were not purged (%s); retry "
+			 "DELETE /functions/%s?purge=1",
+			 q->name, c->message, q->name);
+		respond_outcome(q, c->outcome, msg);
+	} else if (c->outcome != ENGINE_OK) {
+		respond_outcome(q, c->outcome, c->message);
+	} else if (c->op == KVAPI_GET || c->op == KVAPI_LIST) {
+		respond(q, 200,
+			c->op == KVAPI_GET ? "application/octet-stream"
+					   : "application/json",
+			c->body, c->body_len, HTTP_BODY_TAKE);
+		c->body = NULL;
+	} else {
+		if (c->op == KVAPI_PURGE)
+			log_msg(LOG_LEVEL_INFO, "purged kv of function=%s",
+				q->name);
+		respond(q, 204, NULL, "", 0, HTTP_BODY_STATIC);
+	}
+}
+
+static void on_kv_done(struct kvapi_call *c)
+{
+	struct api_req *q = c->opaque;
+
+	q->in_engine = 0;
+	if (q->orphaned) {
+		req_free(q);
+		return;
+	}
+	kv_respond(q);
+}
+
+static void start_kv(struct api_req *q, enum kvapi_op op)
+{
+	struct kvapi_call *c = &q->u.kv;
+
+	q->kv_used = 1;
+	c->op = op;
+	memcpy(c->function, q->name, sizeof(c->function));
+	c->raw_uri = http_request_raw_uri(q->http);
+	if (op == KVAPI_SET)
+		c->value = http_request_body(q->http, &c->value_len);
+	c->done = on_kv_done;
+	c->opaque = q;
+	/* The body stays until on_done, which waits for the callback. */
+	if (kvapi_start(engine_kv(q->api->engine), c) < 0) {
+		kv_respond(q);
+		return;
+	}
+	q->in_engine = 1;
+}
+
+static void handle_kv(struct api_req *q)
+{
+	const char *method = http_request_method(q->http);
+
+	if (q->route == API_ROUTE_FN_KV_LIST)
+		start_kv(q, KVAPI_LIST);
+	else if (strcmp(method, "PUT") == 0)
+		start_kv(q, KVAPI_SET);
+	else if (strcmp(method, "DELETE") == 0)
+		start_kv(q, KVAPI_DELETE);
+	else
+		start_kv(q, KVAPI_GET);
+}
+
+static int purge_arg(void *opaque, const char *key, const char *value)
+{
+	int *purge = opaque;
+
+	if (strcmp(key, "purge") != 0 || !value ||
+	    (strcmp(value, "0") && strcmp(value, "1")))
+		return -EINVAL;
+	*purge = value[0] == '1';
+	return 0;
+}
+
+/* With ?purge=1 the function's KV store goes too, also when the function
+ * is no longer deployed (keys left by a delete without purge); without
+ * it the keys stay for a later deploy of the same name. */
+static void handle_delete(struct api_req *q)
+{
+	int purge = 0, ret;
+
+	if (http_request_query_foreach(q->http, purge_arg, &purge)) {
+		respond_error(q, 400, "invalid_request",
+			      "DELETE /functions/<name> takes only ?purge=1 "
+			      "(also delete its key-value store) or "
+			      "?purge=0");
+		return;
+	}
+	ret = engine_delete(q->api->engine, q->name);
+	if (ret == 0)
+		log_msg(LOG_LEVEL_INFO, "deleted function=%s", q->name);
+	if (purge)
+		start_kv(q, KVAPI_PURGE);
+	else if (ret == 0)
+		respond(q, 204, NULL, "", 0, HTTP_BODY_STATIC);
+	else
+		not_found(q);
+}
+
 static void handle_function(struct api_req *q)
 {
 	const char *method = http_request_method(q->http);
@@ -604,12 +745,7 @@ static void handle_function(struct api_req *q)
 	if (strcmp(method, "PUT") == 0) {
 		handle_deploy(q);
 	} else if (strcmp(method, "DELETE") == 0) {
-		if (engine_delete(q->api->engine, q->name) == 0) {
-			log_msg(LOG_LEVEL_INFO, "deleted function=%s", q->name);
-			respond(q, 204, NULL, "", 0, HTTP_BODY_STATIC);
-		} else {
-			not_found(q);
-		}
+		handle_delete(q);
 	} else if ((j = engine_describe(q->api->engine, q->name))) {
 		respond_json(q, 200, j);
 	} else {
@@ -987,6 +1123,13 @@ static void on_handle(void *opaque, struct http_request *http)
 	char msg[96];
 
 	(void)opaque;
+	if (http_request_body_too_large(http) && q->route == API_ROUTE_FN_KV) {
+		snprintf(msg, sizeof(msg),
+			 "the value exceeds kv_max_value_bytes (%zu)",
+			 kv_max_value(q->api));
+		respond_outcome(q, ENGINE_VALUE_TOO_LARGE, msg);
+		return;
+	}
 	if (http_request_body_too_large(http)) {
 		snprintf(msg, sizeof(msg), "request body exceeds %zu bytes",
 			 body_limit(q, http_request_method(http)));
@@ -1020,6 +1163,10 @@ static void on_handle(void *opaque, struct http_request *http)
 		break;
 	case API_ROUTE_FN_ROLLBACK:
 		handle_rollback(q);
+		break;
+	case API_ROUTE_FN_KV_LIST:
+	case API_ROUTE_FN_KV:
+		handle_kv(q);
 		break;
 	case API_ROUTE_METRICS:
 		handle_metrics(q);

@@ -10,7 +10,8 @@
 /*
  * Routes: PUT/GET/DELETE /functions/{name}, GET/PUT .../env, GET
  * .../secrets, PUT/DELETE .../secrets/{secret}, GET .../versions, POST
- * .../rollback, GET /functions,
+ * .../rollback, GET .../kv, GET/PUT/DELETE .../kv/{key} (kvapi.h),
+ * DELETE /functions/{name}?purge=1, GET /functions,
  * POST /invoke/{name}, GET /metrics, /healthz, /readyz. Errors are
  * {"error":{"code","message","request_id"}}. Loop thread only. The engine,
  * metrics and config are borrowed and must outlive the api.
@@ -45,12 +46,15 @@ enum api_route {
 	API_ROUTE_FN_VERSIONS,
 	API_ROUTE_FN_LOGS,
 	API_ROUTE_FN_ROLLBACK,
+	API_ROUTE_FN_KV_LIST, /* {name}/kv */
+	API_ROUTE_FN_KV,      /* {name}/kv/{key} (the key: kvapi.h) */
 };
 enum api_route api_route_parse(const char *path, const char **name_out);
 
 /* What follows "/functions/": "{name}" (API_ROUTE_FUNCTION), "{name}/env",
  * "{name}/secrets", "{name}/secrets/{secret}" (*arg = the secret's name),
- * "{name}/versions", "{name}/logs", "{name}/rollback"; anything else is
+ * "{name}/versions", "{name}/logs", "{name}/rollback", "{name}/kv",
+ * "{name}/kv/{key}" (*arg = the key as decoded); anything else is
  * API_ROUTE_FUNCTION with the whole rest as the name (which the name check
  * then refuses). *name_len is the length of {name}. */
 enum api_route api_function_subroute(const char *rest, size_t *name_len,

@@ -5,6 +5,7 @@ glintd_SOURCES = daemon/http/main.c \
 	daemon/http/glintd_config.c daemon/http/glintd_config.h \
 	daemon/http/http.c daemon/http/http.h \
 	daemon/http/api.c daemon/http/api.h \
+	daemon/http/kvapi.c daemon/http/kvapi.h \
 	daemon/http/invreq.c daemon/http/invreq.h \
 	daemon/http/service.c daemon/http/service.h
 # The installed config file, loaded when it exists and no --config is given.

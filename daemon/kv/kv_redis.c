@@ -20,7 +20,9 @@
  * cursor says there is more.
  *
  * A lost connection fails the operations in flight with -ECONNRESET (a
- * write may or may not have happened); the next operation reconnects. */
+ * write may or may not have happened); the next operation reconnects once
+ * the server answers a blocking PING (at most 1 s on the loop, not tried
+ * again within PROBE_BACKOFF_MS of a failure: meanwhile -ECONNREFUSED). */
 #include "config.h"
 
 #include <errno.h>
@@ -60,8 +62,13 @@ struct redis_store {
 	int port;
 	int db;
 	int closing;
+	uint64_t probe_failed_ms; /* loop time of the last failed probe, 0 */
 	uv_timer_t reaper; /* frees the store after a close, see rs_close */
 };
+
+/* After a failed probe, operations fail at once for this long: a probe
+ * blocks the loop (up to 1 s for a server that does not answer). */
+#define PROBE_BACKOFF_MS 1000
 
 static int parse_url(struct redis_store *r, const char *url, char *err,
 		     size_t errlen)
@@ -196,11 +203,35 @@ static int arg_key(struct cmd *c, const struct kv_op *op, const char *b,
 
 static void on_reply(redisAsyncContext *ac, void *reply, void *priv);
 
+static int probe(struct redis_store *r, long timeout_s, char *err,
+		 size_t errlen);
+
+/* 0 when the server answers a PING now; -ECONNREFUSED when it did not, or
+ * did not a moment ago. */
+static int reachable(struct redis_store *r)
+{
+	uint64_t now = uv_now(r->kv->loop);
+	char err[160];
+
+	if (r->probe_failed_ms && now - r->probe_failed_ms < PROBE_BACKOFF_MS)
+		return -ECONNREFUSED;
+	if (probe(r, 1, err, sizeof(err)) < 0) {
+		r->probe_failed_ms = now ? now : 1;
+		return -ECONNREFUSED;
+	}
+	r->probe_failed_ms = 0;
+	return 0;
+}
+
 static int send_cmd(struct redis_store *r, struct kv_op *op, struct cmd *c)
 {
 	int rc = 0;
 
-	if (r->ac == NULL)
+	/* hiredis 0.14's libuv adapter drops a failed connect (libuv reports
+	 * it as an error status, which the adapter ignores), so a command
+	 * queued on it would never be answered: the server must answer
+	 * before the context is made. */
+	if (r->ac == NULL && (rc = reachable(r)) == 0)
 		rc = rs_connect(r);
 	if (rc == 0 && redisAsyncCommandArgv(r->ac, on_reply, op, c->argc,
 					     c->argv, c->len) != REDIS_OK)
@@ -449,9 +480,10 @@ static const struct kv_ops redis_ops = {rs_submit, rs_close};
 
 /* One blocking PING at start-up, for a precise error when the server is
  * unreachable; afterwards everything is asynchronous. */
-static int probe(struct redis_store *r, char *err, size_t errlen)
+static int probe(struct redis_store *r, long timeout_s, char *err,
+		 size_t errlen)
 {
-	struct timeval tv = {5, 0};
+	struct timeval tv = {timeout_s, 0};
 	redisContext *c = redisConnectWithTimeout(r->host, r->port, tv);
 	redisReply *rep = NULL;
 	int rc = 0;
@@ -486,7 +518,7 @@ int kv_redis_open(struct kv *kv, const struct kv_config *cfg, char *err,
 	r->kv = kv;
 	rc = parse_url(r, cfg->redis_url, err, errlen);
 	if (rc == 0)
-		rc = probe(r, err, errlen);
+		rc = probe(r, 5, err, errlen);
 	if (rc == 0 && (rc = rs_connect(r)) < 0)
 		snprintf(err, errlen, "kv: cannot connect to redis at %s:%d",
 			 r->host, r->port);

@@ -653,6 +653,172 @@ START_TEST(test_env_secret_versions_rollback)
 }
 END_TEST
 
+/* glint kv: keys and values byte for byte, stdin, TTL, listing across
+ * pages, errors; glint rm keeps the store, --purge removes it. */
+START_TEST(test_kv_get_set_rm_ls)
+{
+	static const char bin[] = "\0\n\xff value\r\n";
+	struct glint_run r;
+	char key[16], want[4096] = "";
+
+	GLINT(&r, "kv", "set", "cli-kv", "a b/c?", "hello");
+	expect_ok(&r, "kv set");
+	ck_assert_uint_eq(r.out_len, 0);
+	glint_run_free(&r);
+	GLINT(&r, "kv", "get", "cli-kv", "a b/c?");
+	expect_ok(&r, "kv get");
+	ck_assert_str_eq(r.out, "hello"); /* no newline added */
+	glint_run_free(&r);
+	cli(&r, bin, sizeof(bin),
+	    (const char *[]){"kv", "set", "cli-kv", "bin", "-", NULL});
+	expect_ok(&r, "kv set -");
+	glint_run_free(&r);
+	GLINT(&r, "kv", "get", "cli-kv", "bin");
+	expect_ok(&r, "kv get bin");
+	ck_assert_uint_eq(r.out_len, sizeof(bin));
+	ck_assert(memcmp(r.out, bin, sizeof(bin)) == 0);
+	glint_run_free(&r);
+	/* Standard input that is not a terminal, without "-". */
+	cli(&r, "piped", 5,
+	    (const char *[]){"kv", "set", "cli-kv", "p", "--ttl", "3600000",
+			     NULL});
+	expect_ok(&r, "kv set from a pipe");
+	glint_run_free(&r);
+	GLINT(&r, "kv", "get", "cli-kv", "p");
+	expect_ok(&r, "kv get p");
+	ck_assert_str_eq(r.out, "piped");
+	glint_run_free(&r);
+
+	GLINT(&r, "kv", "ls", "cli-kv");
+	expect_ok(&r, "kv ls");
+	ck_assert_str_eq(r.out, "a b/c?\nbin\np\n");
+	glint_run_free(&r);
+	GLINT(&r, "kv", "ls", "cli-kv", "--prefix", "a b");
+	expect_ok(&r, "kv ls --prefix");
+	ck_assert_str_eq(r.out, "a b/c?\n");
+	glint_run_free(&r);
+
+	GLINT(&r, "kv", "rm", "cli-kv", "bin");
+	expect_ok(&r, "kv rm");
+	glint_run_free(&r);
+	GLINT(&r, "kv", "get", "cli-kv", "bin");
+	ck_assert_int_eq(r.exit_code, 1);
+	ck_assert_uint_eq(r.out_len, 0);
+	ck_assert_msg(glint_run_one_error_line(&r), "%s", r.err);
+	ck_assert_msg(strncmp(r.err, "glint: key_not_found: ", 22) == 0, "%s",
+		      r.err);
+	ck_assert_msg(strstr(r.err, "(list the keys with: glint kv ls "
+				    "cli-kv)\n"),
+		      "%s", r.err);
+	glint_run_free(&r);
+	GLINT(&r, "kv", "rm", "cli-kv", "bin");
+	ck_assert_int_eq(r.exit_code, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "key_not_found"));
+	glint_run_free(&r);
+
+	/* More keys than one page: ls follows the cursor. */
+	for (int i = 0; i < 150; i++) {
+		snprintf(key, sizeof(key), "k%03d", i);
+		GLINT(&r, "kv", "set", "cli-kv-many", key, "v");
+		expect_ok(&r, "kv set many");
+		glint_run_free(&r);
+		strcat(want, key);
+		strcat(want, "\n");
+	}
+	GLINT(&r, "kv", "ls", "cli-kv-many");
+	expect_ok(&r, "kv ls many");
+	ck_assert_str_eq(r.out, want);
+	glint_run_free(&r);
+
+	/* Usage errors send nothing. */
+	GLINT(&r, "kv", "set", "cli-kv", "t", "v", "--ttl", "0");
+	ck_assert_int_eq(r.exit_code, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "--ttl"));
+	glint_run_free(&r);
+	GLINT(&r, "kv", "frob", "cli-kv");
+	ck_assert_int_eq(r.exit_code, 2);
+	glint_run_free(&r);
+	GLINT(&r, "kv", "get", "cli-kv");
+	ck_assert_int_eq(r.exit_code, 2);
+	glint_run_free(&r);
+	GLINT(&r, "kv", "get", "cli-kv", "x", "--prefix", "a");
+	ck_assert_int_eq(r.exit_code, 2);
+	glint_run_free(&r);
+}
+END_TEST
+
+START_TEST(test_rm_keeps_kv_unless_purge)
+{
+	struct glint_run r;
+
+	deploy("cli-kvp", "guest/examples/echo.elf");
+	GLINT(&r, "kv", "set", "cli-kvp", "k", "v");
+	expect_ok(&r, "kv set");
+	glint_run_free(&r);
+	GLINT(&r, "rm", "cli-kvp");
+	expect_ok(&r, "rm");
+	ck_assert_str_eq(r.out, "removed cli-kvp\n");
+	glint_run_free(&r);
+	GLINT(&r, "kv", "get", "cli-kvp", "k");
+	expect_ok(&r, "kv get after rm");
+	ck_assert_str_eq(r.out, "v");
+	glint_run_free(&r);
+	deploy("cli-kvp", "guest/examples/echo.elf");
+	GLINT(&r, "delete", "cli-kvp", "--purge");
+	expect_ok(&r, "delete --purge");
+	ck_assert_str_eq(r.out, "removed cli-kvp and its key-value store\n");
+	glint_run_free(&r);
+	GLINT(&r, "kv", "ls", "cli-kvp");
+	expect_ok(&r, "kv ls after purge");
+	ck_assert_uint_eq(r.out_len, 0);
+	glint_run_free(&r);
+	GLINT(&r, "info", "cli-kvp");
+	ck_assert_int_eq(r.exit_code, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "function_not_found"));
+	glint_run_free(&r);
+}
+END_TEST
+
+START_TEST(test_deploy_allow_fetch)
+{
+	struct glint_run r;
+	json_t *j, *a;
+
+	GLINT(&r, "--json", "deploy", "cli-fetch",
+	      harness_built("guest/examples/echo.elf"), "--allow-fetch",
+	      "http://127.0.0.1:9/", "--allow-fetch",
+	      "https://api.example.com/v1/", "--allow-fetch",
+	      "private http://billing.internal/");
+	expect_ok(&r, "deploy --allow-fetch");
+	j = parse_json(&r);
+	a = json_object_get(j, "allow_fetch");
+	ck_assert_msg(json_array_size(a) == 3, "%s", r.out);
+	ck_assert_str_eq(json_string_value(json_array_get(a, 0)),
+			 "http://127.0.0.1:9/");
+	ck_assert_str_eq(json_string_value(json_array_get(a, 1)),
+			 "https://api.example.com/v1/");
+	ck_assert_str_eq(json_string_value(json_array_get(a, 2)),
+			 "private http://billing.internal/");
+	json_decref(j);
+	glint_run_free(&r);
+	/* "" clears the list. */
+	GLINT(&r, "--json", "deploy", "cli-fetch",
+	      harness_built("guest/examples/echo.elf"), "--allow-fetch", "");
+	expect_ok(&r, "deploy --allow-fetch ''");
+	j = parse_json(&r);
+	ck_assert_uint_eq(json_array_size(json_object_get(j, "allow_fetch")),
+			  0);
+	json_decref(j);
+	glint_run_free(&r);
+	GLINT(&r, "deploy", "cli-fetch",
+	      harness_built("guest/examples/echo.elf"), "--allow-fetch",
+	      "ftp://x/");
+	ck_assert_int_eq(r.exit_code, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "invalid_setting"));
+	glint_run_free(&r);
+}
+END_TEST
+
 static Suite *cli_e2e_suite(void)
 {
 	Suite *s = suite_create("cli-e2e");
@@ -670,6 +836,9 @@ static Suite *cli_e2e_suite(void)
 	tcase_add_test(t, test_bad_token);
 	tcase_add_test(t, test_logs_from_the_crash_hint_and_follow);
 	tcase_add_test(t, test_env_secret_versions_rollback);
+	tcase_add_test(t, test_kv_get_set_rm_ls);
+	tcase_add_test(t, test_rm_keeps_kv_unless_purge);
+	tcase_add_test(t, test_deploy_allow_fetch);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli_args.h"
+#include "cli_kv.h"
 #include "cli_output.h"
 #include "cli_stats.h"
 #include "cli_templates.h"
@@ -521,12 +522,37 @@ START_TEST(test_token_sent_and_401_explained)
 }
 END_TEST
 
+/* Keys go into a path with '/' and the other path characters kept; a
+ * query value keeps only the unreserved ones; decoding undoes both. */
+START_TEST(test_kv_encoding)
+{
+	char *e = cli_kv_encode("a b/c?%\xff:~", 10, 1);
+	char bad[] = "a%2", bad2[] = "%zz1";
+
+	ck_assert_str_eq(e, "a%20b/c%3F%25%FF:~");
+	free(e);
+	e = cli_kv_encode("a b/c?%\xff:~", 10, 0);
+	ck_assert_str_eq(e, "a%20b%2Fc%3F%25%FF%3A~");
+	ck_assert_int_eq(cli_kv_decode(e), 10);
+	ck_assert(memcmp(e, "a b/c?%\xff:~", 10) == 0);
+	free(e);
+	e = cli_kv_encode("\0x", 2, 1);
+	ck_assert_str_eq(e, "%00x");
+	ck_assert_int_eq(cli_kv_decode(e), 2);
+	ck_assert(memcmp(e, "\0x", 2) == 0);
+	free(e);
+	ck_assert_int_eq(cli_kv_decode(bad), -EINVAL);
+	ck_assert_int_eq(cli_kv_decode(bad2), -EINVAL);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
 	TCase *t = tcase_create("unit");
 
 	tcase_add_test(t, test_args_forms);
+	tcase_add_test(t, test_kv_encoding);
 	tcase_add_test(t, test_args_rejects);
 	tcase_add_test(t, test_args_settings_and_secret_file);
 	tcase_add_test(t, test_args_values);

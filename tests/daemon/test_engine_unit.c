@@ -685,6 +685,13 @@ START_TEST(outcome_codes_stable)
 		{ENGINE_SECRET_NOT_FOUND, "secret_not_found"},
 		{ENGINE_VERSION_NOT_FOUND, "version_not_found"},
 		{ENGINE_NO_PREVIOUS_VERSION, "no_previous_version"},
+		{ENGINE_KEY_NOT_FOUND, "key_not_found"},
+		{ENGINE_KEY_TOO_LONG, "key_too_long"},
+		{ENGINE_VALUE_TOO_LARGE, "value_too_large"},
+		{ENGINE_INVALID_KEY, "invalid_key"},
+		{ENGINE_INVALID_KV_QUERY, "invalid_kv_query"},
+		{ENGINE_KV_UNAVAILABLE, "kv_unavailable"},
+		{ENGINE_KV_FULL, "kv_full"},
 	};
 	enum engine_outcome o;
 

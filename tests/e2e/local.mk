@@ -35,7 +35,7 @@ check_PROGRAMS += tests/e2e/test_config
 TESTS += tests/e2e/test_config
 tests_e2e_test_config_SOURCES = tests/e2e/test_config.c \
 	daemon/http/glintd_config.c daemon/http/api.c daemon/http/http.c \
-	daemon/http/invreq.c
+	daemon/http/invreq.c daemon/http/kvapi.c
 tests_e2e_test_config_CPPFLAGS = $(AM_CPPFLAGS) $(HTTP_CPPFLAGS) $(CHECK_CFLAGS)
 tests_e2e_test_config_LDADD = $(OBS_LIBS) $(ENGINE_LIBS) $(MHD_LIBS) \
 	$(CHECK_LIBS)
@@ -79,3 +79,29 @@ tests_e2e_test_fnconfig_SOURCES = tests/e2e/test_fnconfig.c $(E2E_HARNESS)
 tests_e2e_test_fnconfig_CPPFLAGS = $(E2E_CPPFLAGS)
 tests_e2e_test_fnconfig_LDADD = $(E2E_LDADD)
 tests_e2e_test_fnconfig_DEPENDENCIES = $(E2E_DEPS)
+# The operators' key-value routes and DELETE ?purge=1 (KVM).
+check_PROGRAMS += tests/e2e/test_kvapi
+TESTS += tests/e2e/test_kvapi
+tests_e2e_test_kvapi_SOURCES = tests/e2e/test_kvapi.c $(E2E_HARNESS)
+tests_e2e_test_kvapi_CPPFLAGS = $(E2E_CPPFLAGS) -DKVAPI_REDIS=0
+tests_e2e_test_kvapi_LDADD = $(E2E_LDADD)
+tests_e2e_test_kvapi_DEPENDENCIES = $(E2E_DEPS)
+# The same against a redis-server it starts (tests/kv/redis_server.sh);
+# SKIP without redis-server unless everything must run.
+check_PROGRAMS += tests/e2e/test_kvapi_redis
+TESTS += tests/e2e/test_kvapi_redis
+tests_e2e_test_kvapi_redis_SOURCES = $(tests_e2e_test_kvapi_SOURCES)
+tests_e2e_test_kvapi_redis_CPPFLAGS = $(E2E_CPPFLAGS) -DKVAPI_REDIS=1
+tests_e2e_test_kvapi_redis_LDADD = $(E2E_LDADD)
+tests_e2e_test_kvapi_redis_DEPENDENCIES = $(E2E_DEPS)
+# The counter, shorten and transform examples end to end (KVM); transform
+# reaches an order API the test serves on 127.0.0.1 (libmicrohttpd).
+check_PROGRAMS += tests/e2e/test_examples_kv
+TESTS += tests/e2e/test_examples_kv
+tests_e2e_test_examples_kv_SOURCES = tests/e2e/test_examples_kv.c \
+	$(E2E_HARNESS)
+tests_e2e_test_examples_kv_CPPFLAGS = $(E2E_CPPFLAGS) $(MHD_CFLAGS)
+tests_e2e_test_examples_kv_LDADD = $(E2E_LDADD) $(MHD_LIBS)
+tests_e2e_test_examples_kv_DEPENDENCIES = $(E2E_DEPS) \
+	guest/examples/counter.elf guest/examples/shorten.elf \
+	guest/examples/transform.elf

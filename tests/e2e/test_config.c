@@ -4,10 +4,12 @@
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "glintd_config.h"
+#include "kvapi.h"
 #include "../check_run.h"
 
 static int parse(struct glintd_config *c, const char *a1, const char *a2)
@@ -101,6 +103,10 @@ START_TEST(function_subroutes)
 		{"fn/secrets/", API_ROUTE_FN_SECRET, 2, ""},
 		{"f/versions", API_ROUTE_FN_VERSIONS, 1, NULL},
 		{"f/rollback", API_ROUTE_FN_ROLLBACK, 1, NULL},
+		{"f/kv", API_ROUTE_FN_KV_LIST, 1, NULL},
+		{"fn/kv/a/b c", API_ROUTE_FN_KV, 2, "a/b c"},
+		{"fn/kv/", API_ROUTE_FN_KV, 2, ""},
+		{"f/kvx", API_ROUTE_FUNCTION, 5, NULL},
 		/* anything else: the whole rest is the (invalid) name */
 		{"../escape", API_ROUTE_FUNCTION, 9, NULL},
 		{"f/env/x", API_ROUTE_FUNCTION, 7, NULL},
@@ -118,6 +124,89 @@ START_TEST(function_subroutes)
 			ck_assert_str_eq(arg, cases[i].arg);
 		else
 			ck_assert_ptr_null(arg);
+	}
+}
+END_TEST
+
+/* The key of a KV route comes from the target as sent: any byte, '/'
+ * included; a broken escape is refused rather than guessed at. */
+START_TEST(kv_keys_from_targets)
+{
+	static const struct {
+		const char *target;
+		int rc;
+		const char *key;
+		size_t len;
+	} cases[] = {
+		{"/functions/f/kv/abc", 0, "abc", 3},
+		{"/functions/f/kv/a/b%20c?ttl_ms=5", 0, "a/b c", 5},
+		{"/functions/f/kv/%00%ff%2F", 0, "\0\xff/", 3},
+		{"/functions/f/kv/", 0, "", 0},
+		{"/functions/f/kv/a%2", -EINVAL, NULL, 0},
+		{"/functions/f/kv/a%g0", -EINVAL, NULL, 0},
+		{"/functions/f/kv/%", -EINVAL, NULL, 0},
+		{"/functions/f/env/a", -EINVAL, NULL, 0},
+		{"/invoke/f/kv/a", -EINVAL, NULL, 0},
+		{NULL, -EINVAL, NULL, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *key = NULL;
+		size_t len = 99;
+		int rc = kvapi_key_from_target(cases[i].target, &key, &len);
+
+		ck_assert_msg(rc == cases[i].rc, "%s: %d", cases[i].target, rc);
+		if (rc == 0) {
+			ck_assert_uint_eq(len, cases[i].len);
+			ck_assert(memcmp(key, cases[i].key, len) == 0);
+		}
+		free(key);
+	}
+}
+END_TEST
+
+/* Bad queries are refused with their outcome before the store is asked
+ * (none is given here); a good one reaches the missing store. */
+START_TEST(kv_queries_refused_precisely)
+{
+	static const struct {
+		enum kvapi_op op;
+		const char *target;
+		enum engine_outcome outcome;
+	} cases[] = {
+		{KVAPI_SET, "/functions/f/kv/k?ttl_ms=0",
+		 ENGINE_INVALID_KV_QUERY},
+		{KVAPI_SET, "/functions/f/kv/k?ttl_ms=315360000001",
+		 ENGINE_INVALID_KV_QUERY},
+		{KVAPI_SET, "/functions/f/kv/k?ttl_ms=1x",
+		 ENGINE_INVALID_KV_QUERY},
+		{KVAPI_GET, "/functions/f/kv/k?ttl_ms=5",
+		 ENGINE_INVALID_KV_QUERY},
+		{KVAPI_LIST, "/functions/f/kv?limit=1001",
+		 ENGINE_INVALID_KV_QUERY},
+		{KVAPI_LIST, "/functions/f/kv?prefix=%zz",
+		 ENGINE_INVALID_KV_QUERY},
+		{KVAPI_LIST, "/functions/f/kv?bogus", ENGINE_INVALID_KV_QUERY},
+		{KVAPI_GET, "/functions/f/kv/", ENGINE_INVALID_KEY},
+		{KVAPI_DELETE, "/functions/f/kv/%", ENGINE_INVALID_KEY},
+		{KVAPI_SET, "/functions/f/kv/k?ttl_ms=315360000000",
+		 ENGINE_KV_UNAVAILABLE},
+		{KVAPI_LIST, "/functions/f/kv?prefix=a%2Fb&cursor=x&limit=1&&",
+		 ENGINE_KV_UNAVAILABLE},
+		{KVAPI_PURGE, "/functions/f?purge=1", ENGINE_KV_UNAVAILABLE},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct kvapi_call c = {.op = cases[i].op,
+				       .raw_uri = cases[i].target};
+
+		snprintf(c.function, sizeof(c.function), "f");
+		ck_assert_int_lt(kvapi_start(NULL, &c), 0);
+		ck_assert_msg(c.outcome == cases[i].outcome, "%s: %s (%s)",
+			      cases[i].target, engine_outcome_code(c.outcome),
+			      c.message);
+		ck_assert(c.message[0] != '\0');
+		kvapi_call_clean(&c);
 	}
 }
 END_TEST
@@ -153,6 +242,8 @@ int main(void)
 	tcase_add_test(tc, flags);
 	tcase_add_test(tc, bad_flags);
 	tcase_add_test(tc, routes);
+	tcase_add_test(tc, kv_keys_from_targets);
+	tcase_add_test(tc, kv_queries_refused_precisely);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

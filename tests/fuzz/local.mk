@@ -13,6 +13,7 @@
 #   config    glintd_config_load_file, glintd_config_set_listen
 #   fetch     the outbound allow-list: entries, URLs, address classes
 #   hostcall  FETCH and KV host-call requests      daemon/engine/hcdecode.c
+#   kvapi     the KV routes' keys and queries          daemon/http/kvapi.c
 #
 # make check builds tests/fuzz/replay_T with the configured compiler and
 # tests/fuzz/replay.c as main: it replays corpus/T/ and regressions/T/.
@@ -30,14 +31,17 @@ FUZZ_SECONDS = 30
 check_PROGRAMS += tests/fuzz/replay_image tests/fuzz/replay_exit \
 	tests/fuzz/replay_json tests/fuzz/replay_http \
 	tests/fuzz/replay_settings tests/fuzz/replay_config \
-	tests/fuzz/replay_fetch tests/fuzz/replay_hostcall
+	tests/fuzz/replay_fetch tests/fuzz/replay_hostcall \
+	tests/fuzz/replay_kvapi
 TESTS += tests/fuzz/replay_image tests/fuzz/replay_exit \
 	tests/fuzz/replay_json tests/fuzz/replay_http \
 	tests/fuzz/replay_settings tests/fuzz/replay_config \
-	tests/fuzz/replay_fetch tests/fuzz/replay_hostcall
+	tests/fuzz/replay_fetch tests/fuzz/replay_hostcall \
+	tests/fuzz/replay_kvapi
 EXTRA_PROGRAMS = tests/fuzz/fuzz_image tests/fuzz/fuzz_exit \
 	tests/fuzz/fuzz_json tests/fuzz/fuzz_http tests/fuzz/fuzz_settings \
-	tests/fuzz/fuzz_config tests/fuzz/fuzz_fetch tests/fuzz/fuzz_hostcall
+	tests/fuzz/fuzz_config tests/fuzz/fuzz_fetch tests/fuzz/fuzz_hostcall \
+	tests/fuzz/fuzz_kvapi
 
 # ---- image ----
 fuzz_image_sources = tests/fuzz/fuzz_image.c vmm/image.c vmm/image.h
@@ -72,10 +76,11 @@ tests_fuzz_fuzz_json_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
 # ---- http: includes daemon/http/http.c and daemon/http/api.c (see fuzz_http.c) ----
 fuzz_http_cppflags = $(FUZZ_DAEMON_CPPFLAGS) $(MHD_CFLAGS)
 fuzz_http_ldadd = $(OBS_LIBS) $(ENGINE_LIBS) $(MHD_LIBS)
-tests_fuzz_replay_http_SOURCES = tests/fuzz/fuzz_http.c $(FUZZ_REPLAY)
+tests_fuzz_replay_http_SOURCES = tests/fuzz/fuzz_http.c daemon/http/kvapi.c \
+	$(FUZZ_REPLAY)
 tests_fuzz_replay_http_CPPFLAGS = $(fuzz_http_cppflags) -DFUZZ_TARGET='"http"'
 tests_fuzz_replay_http_LDADD = $(fuzz_http_ldadd)
-tests_fuzz_fuzz_http_SOURCES = tests/fuzz/fuzz_http.c
+tests_fuzz_fuzz_http_SOURCES = tests/fuzz/fuzz_http.c daemon/http/kvapi.c
 tests_fuzz_fuzz_http_CPPFLAGS = $(fuzz_http_cppflags)
 tests_fuzz_fuzz_http_LDADD = $(fuzz_http_ldadd)
 tests_fuzz_fuzz_http_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
@@ -140,3 +145,17 @@ clean-local: clean-local-fuzz
 clean-local-fuzz:
 	-rm -rf '$(FUZZ_CLANG_BUILDDIR)'
 .PHONY: fuzz clean-local-fuzz
+
+# ---- kvapi ----
+fuzz_kvapi_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon/http \
+	$(KV_CPPFLAGS) $(JANSSON_CFLAGS)
+fuzz_kvapi_ldadd = $(KV_LIBS) $(JANSSON_LIBS)
+tests_fuzz_replay_kvapi_SOURCES = tests/fuzz/fuzz_kvapi.c daemon/http/kvapi.c \
+	$(FUZZ_REPLAY)
+tests_fuzz_replay_kvapi_CPPFLAGS = $(fuzz_kvapi_cppflags) \
+	-DFUZZ_TARGET='"kvapi"'
+tests_fuzz_replay_kvapi_LDADD = $(fuzz_kvapi_ldadd)
+tests_fuzz_fuzz_kvapi_SOURCES = tests/fuzz/fuzz_kvapi.c daemon/http/kvapi.c
+tests_fuzz_fuzz_kvapi_CPPFLAGS = $(fuzz_kvapi_cppflags)
+tests_fuzz_fuzz_kvapi_LDADD = $(fuzz_kvapi_ldadd)
+tests_fuzz_fuzz_kvapi_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
