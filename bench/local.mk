@@ -4,3 +4,4 @@ include bench/http.mk
 include bench/load.mk
 include bench/kv.mk
 include bench/fetch.mk
+include bench/wasm.mk

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test.sh: installs what is missing, builds with -Werror and runs the whole
-# test suite (unit, KVM, end-to-end, format check, distcheck), then the
-# suite again under ASan + UBSan (scripts/sanitize.sh, _build-asan) and every
+# test suite (unit, KVM, end-to-end, the Wasm spec suite, format check,
+# distcheck), then the suite again under ASan + UBSan (scripts/sanitize.sh, _build-asan) and every
 # fuzz target under libFuzzer for GLINT_FUZZ_SECONDS each (default 20;
 # scripts/fuzz.sh, _build-fuzzer). Stops at the first failing stage, after
 # printing the logs that say why.
@@ -62,6 +62,8 @@ rm -rf _build
 stage "build (-Werror)" bash scripts/build.sh --enable-werror
 cd _build
 stage "make check" make_check
+# The whole WebAssembly core spec suite (make check runs a subset).
+stage "Wasm spec suite" make check-wasm-spec
 stage "make check-format" make check-format
 stage "systemd, booted" boot_test
 stage "make distcheck" distcheck

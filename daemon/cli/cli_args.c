@@ -46,6 +46,7 @@ static const struct opt {
 	{"since", 1, offsetof(struct cli_args, since), CLI_OPT_LOGS},
 	{"level", 1, offsetof(struct cli_args, level), CLI_OPT_LOGS},
 	{"request-id", 1, offsetof(struct cli_args, request_id), CLI_OPT_LOGS},
+	{"lang", 1, offsetof(struct cli_args, lang), CLI_OPT_NEW},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 

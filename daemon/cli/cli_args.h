@@ -24,6 +24,7 @@ struct cli_args {
 	const char *max_output;				   /* deploy */
 	const char *data, *file;			   /* invoke */
 	const char *follow, *since, *level, *request_id;   /* logs */
+	const char *lang;				   /* new */
 	const char *pos[CLI_MAX_POSITIONAL];
 	int npos;
 	int stdin_dash; /* "-" given as a positional */
@@ -40,6 +41,7 @@ struct cli_args {
 #define CLI_OPT_INVOKE 2u
 #define CLI_OPT_SECRET 4u /* --file and "-" */
 #define CLI_OPT_LOGS 8u
+#define CLI_OPT_NEW 16u
 int cli_args_parse(int argc, char **argv, unsigned cmd_mask,
 		   int stop_at_positional, struct cli_args *a, int *next,
 		   char *err, size_t err_len);

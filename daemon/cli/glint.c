@@ -220,11 +220,12 @@ static int cmd_deploy(struct cli *c)
 	if (rc < 0)
 		return usage_error("deploy", "cannot read image %s: %s", image,
 				   strerror(-rc));
-	if (len < 4 || memcmp(img, "\177ELF", 4) != 0) {
+	if (len < 4 ||
+	    (memcmp(img, "\177ELF", 4) != 0 && memcmp(img, "\0asm", 4) != 0)) {
 		free(img);
 		return usage_error("deploy",
-				   "%s is not an ELF image; build it with "
-				   "pkg-config glint-guest",
+				   "%s is not an ELF image (pkg-config "
+				   "glint-guest) or a Wasm module",
 				   image);
 	}
 	append_setting(query, sizeof(query), "memory_mb", c->a.memory);
@@ -383,14 +384,16 @@ static int cmd_new(struct cli *c)
 	const char *dir = c->a.npos > 1 ? c->a.pos[1] : name;
 	char err[512];
 
-	if (cli_new_project(dir, name, err, sizeof(err)) < 0)
+	const char *lang = c->a.lang ? c->a.lang : "c";
+
+	if (cli_new_project_lang(dir, name, lang, err, sizeof(err)) < 0)
 		return fail("%s", err);
 	if (c->json)
 		print_json_pack("{s:s, s:s}", "name", name, "directory", dir);
 	else
-		printf("created %s/ with %s.c, Makefile and README.md\n"
+		printf("created %s/ with %s.%s, Makefile and README.md\n"
 		       "build and deploy it with: cd %s && make deploy\n",
-		       dir, name, dir);
+		       dir, name, strcmp(lang, "rust") == 0 ? "rs" : "c", dir);
 	return CLI_EXIT_OK;
 }
 
@@ -802,11 +805,14 @@ static const struct command commands[] = {
 	 "rate and\ncall duration (p50, p99) estimated from the histogram "
 	 "buckets.\n",
 	 0, 0, 0, 1, cmd_stats},
-	{"new", "NAME [DIR]",
+	{"new", "NAME [DIR] [--lang c|c-wasm|rust]",
 	 "Creates directory DIR (default NAME) with a starter function NAME.c, "
 	 "a\nMakefile that builds NAME.elf with pkg-config glint-guest "
-	 "(`make`) and\ndeploys it (`make deploy`), and a README.md.\n",
-	 0, 1, 2, 0, cmd_new},
+	 "(`make`) and\ndeploys it (`make deploy`), and a README.md.\n\n"
+	 "  --lang c-wasm   NAME.c as a WASI module (clang, wasi-libc), "
+	 "deployed as\n                  NAME.wasm\n"
+	 "  --lang rust     NAME.rs as a WASI module (rustc, wasm32-wasi)\n",
+	 CLI_OPT_NEW, 1, 2, 0, cmd_new},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -13,6 +13,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "release.h"
+#include "wasm_build.h"
+#include "wasm_scan.h"
 
 static void set_outcome(struct op *op, enum engine_outcome o, const char *fmt,
 			...) __attribute__((format(printf, 3, 4)));
@@ -51,18 +53,76 @@ static void boot_failed(struct op *op, int ret, const struct vm_error *err,
 	}
 }
 
+/* Worker: a Wasm module becomes an image (compiled, or from the cache). */
+static int op_wasm_image(struct op *op, const uint8_t *module, size_t len,
+			 struct wasm_build *b)
+{
+	struct wasm_error werr = {0};
+	uint8_t digest[SHA256_DIGEST_BYTES];
+	int ret;
+
+	sha256(module, len, digest);
+	ret = wasm_build(op->e->dirfd, module, len, digest, b, &werr);
+	if (ret < 0) {
+		set_outcome(op, werr.outcome, "%s", werr.message);
+		return ret;
+	}
+	op->wasm = 1;
+	op->compile_ns = b->compile_ns;
+	return 0;
+}
+
+/* A Wasm function's environment starts with GLINT_FUNCTION=<name>: its
+ * WASI layer builds SCRIPT_NAME and X_FULL_URL from it (the image itself
+ * is shared by every function made from the same module). */
+static char *wasm_env_block(const struct op *op, size_t *len)
+{
+	static const char var[] = "GLINT_FUNCTION=";
+	size_t vlen = sizeof(var) - 1 + strlen(op->fn->name) + 1;
+	size_t rest = op->env_len ? op->env_len : 1;
+	char *b = malloc(vlen + rest);
+
+	if (b == NULL)
+		return NULL;
+	snprintf(b, vlen, "%s%s", var, op->fn->name);
+	if (op->env_len)
+		memcpy(b + vlen, op->env_block, op->env_len);
+	else
+		b[vlen] = '\0';
+	*len = vlen + rest;
+	return b;
+}
+
 /* Worker: validate, boot to the snapshot. On success op->snap/vm are set. */
 static int op_boot(struct op *op, const uint8_t *image, size_t len)
 {
 	struct engine *e = op->e;
 	struct vm_error err = {0};
+	struct wasm_build wb = {0};
+	char *wasm_env = NULL;
+	size_t wasm_env_len = 0;
 	struct vm_config cfg;
 	struct image img;
 	char msg[256];
 	int ret;
 
+	if (wasm_is_module(image, len)) {
+		ret = op_wasm_image(op, image, len, &wb);
+		if (ret < 0)
+			return ret;
+		image = wb.elf;
+		len = wb.elf_len;
+		wasm_env = wasm_env_block(op, &wasm_env_len);
+		if (wasm_env == NULL) {
+			free(wb.elf);
+			set_outcome(op, ENGINE_INTERNAL, "out of memory");
+			return -ENOMEM;
+		}
+	}
 	ret = image_parse(image, len, &img, msg, sizeof(msg));
 	if (ret < 0) {
+		free(wb.elf);
+		free(wasm_env);
 		set_outcome(op, ENGINE_INVALID_IMAGE, "%s", msg);
 		return ret;
 	}
@@ -71,12 +131,15 @@ static int op_boot(struct op *op, const uint8_t *image, size_t len)
 	if (image_syms_parse(image, len, &op->syms) < 0)
 		op->syms = NULL;
 	vm_config_default(&cfg, (uint64_t)op->rec.settings.memory_mb << 20);
-	cfg.env = op->env_block;
-	cfg.env_bytes = op->env_len;
+	cfg.env = wasm_env ? wasm_env : op->env_block;
+	cfg.env_bytes = wasm_env ? wasm_env_len : op->env_len;
 	cfg.secrets = op->sec_block;
 	cfg.secrets_bytes = op->sec_len;
 	ret = vm_config_check(&cfg, msg, sizeof(msg));
 	if (ret < 0) {
+		image_release(&img);
+		free(wb.elf);
+		free(wasm_env);
 		set_outcome(op, ENGINE_INVALID_SETTING, "%s", msg);
 		return ret;
 	}
@@ -86,6 +149,8 @@ static int op_boot(struct op *op, const uint8_t *image, size_t len)
 				  &op->vm, &op->stats, &err);
 	engine_guest_log_flush();
 	image_release(&img);
+	free(wb.elf);
+	free(wasm_env);
 	if (ret < 0) {
 		op->snap = NULL;
 		op->vm = NULL;
@@ -337,6 +402,21 @@ json_t *deploy_describe_version(const struct fn_version *v)
 		(json_int_t)ns_to_ms(v->snapshot_ns));
 }
 
+/* Wasm deploys also say how long translation and compilation took (0 when
+ * the image came from the cache). */
+static json_t *describe_version(const struct fn_version *v)
+{
+	json_t *o = deploy_describe_version(v);
+
+	if (o && v->wasm) {
+		json_object_set_new(o, "kind", json_string("wasm"));
+		json_object_set_new(
+			o, "compile_ms",
+			json_integer((json_int_t)ns_to_ms(v->compile_ns)));
+	}
+	return o;
+}
+
 /* Loop: a booted snapshot becomes the function's live version. */
 static struct fn_version *install(struct op *op)
 {
@@ -364,6 +444,8 @@ static struct fn_version *install(struct op *op)
 		op->stats.create_ns + op->stats.init_ns + op->stats.snapshot_ns;
 	ver->init_ns = op->stats.init_ns;
 	ver->snapshot_ns = op->stats.snapshot_ns;
+	ver->wasm = op->wasm;
+	ver->compile_ns = op->compile_ns;
 	ver->refs = 1; /* live */
 	ver->charged = 1;
 	op->e->budget.memory_mb += ver->settings.memory_mb;
@@ -427,7 +509,7 @@ static void finish_deploy(struct op *op, struct fn_version *ver)
 
 	d->outcome = op->outcome;
 	snprintf(d->message, sizeof(d->message), "%s", op->message);
-	d->description = ver ? deploy_describe_version(ver) : NULL;
+	d->description = ver ? describe_version(ver) : NULL;
 	if (e->metrics)
 		metrics_deploy_inc(e->metrics, code);
 	/* The HTTP layer logs the request's outcome with its request id. */

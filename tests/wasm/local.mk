@@ -1,0 +1,52 @@
+# tests/wasm/local.mk: WebAssembly end to end (KVM, the real glintd).
+#
+# Needs wabt (wat2wasm, wasm2c), clang with wasi-libc, lld and
+# libclang-rt-14-dev-wasm32 (the C example), and Debian's rustc with
+# libstd-rust-dev-wasm32 (the Rust example): scripts/deps.sh --test
+# installs them, and make check needs them.
+
+WAT2WASM = wat2wasm
+TESTS_WASM_MODULES = tests/wasm/traps.wasm tests/wasm/echo.wasm \
+	tests/wasm/imports.wasm tests/wasm/nostart.wasm \
+	tests/wasm/bigmem.wasm tests/wasm/invalid.wasm tests/wasm/exit.wasm \
+	tests/wasm/starttrap.wasm
+EXTRA_DIST += $(TESTS_WASM_MODULES:.wasm=.wat)
+CLEANFILES += $(TESTS_WASM_MODULES)
+
+tests/wasm/%.wasm: tests/wasm/%.wat
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(WAT2WASM) $< -o $@
+# Invalid on purpose: assembled without validation.
+tests/wasm/invalid.wasm: tests/wasm/invalid.wat
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(WAT2WASM) --no-check $< -o $@
+
+check_PROGRAMS += tests/wasm/test_wasm
+TESTS += tests/wasm/test_wasm
+tests_wasm_test_wasm_SOURCES = tests/wasm/test_wasm.c $(E2E_HARNESS)
+tests_wasm_test_wasm_CPPFLAGS = $(E2E_CPPFLAGS)
+tests_wasm_test_wasm_LDADD = $(E2E_LDADD)
+tests_wasm_test_wasm_DEPENDENCIES = glintd$(EXEEXT) glint$(EXEEXT) \
+	$(TESTS_WASM_MODULES) \
+	$(GUEST_WASM_EXAMPLES) guest/wasi/sdk/stamp
+
+# The core spec tests: spec_gen writes one harness per .wast file (host
+# program, jansson); spec.sh builds and runs it natively and in a VM.
+check_PROGRAMS += tests/wasm/spec_gen
+tests_wasm_spec_gen_SOURCES = tests/wasm/spec_gen.c
+tests_wasm_spec_gen_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
+tests_wasm_spec_gen_LDADD = $(JANSSON_LIBS)
+TESTS += tests/wasm/spec.test
+dist_noinst_SCRIPTS += tests/wasm/spec.test tests/wasm/spec.sh \
+	scripts/wasm-spec-tests.sh
+EXTRA_tests_wasm_spec_gen_DEPENDENCIES = glint-run$(EXEEXT) \
+	guest/wasi/sdk/stamp
+
+# Every file of the suite, outside make check (CI runs it).
+check-wasm-spec: tests/wasm/spec_gen$(EXEEXT) glint-run$(EXEEXT) \
+		guest/wasi/sdk/stamp
+	GLINT_BUILDDIR='$(abs_top_builddir)' GLINT_SRCDIR='$(abs_top_srcdir)' \
+	GLINT_WASM_SPEC_ALL=1 sh $(top_srcdir)/tests/wasm/spec.test
+.PHONY: check-wasm-spec
+distclean-local: clean-wasm-spec-tests
+clean-wasm-spec-tests:
+	rm -rf wasm-spec-tests wasm-spec-tests.log
+.PHONY: clean-wasm-spec-tests
