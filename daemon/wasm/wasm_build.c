@@ -63,7 +63,7 @@ static int set_err(struct wasm_error *err, enum engine_outcome o,
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
 	return o == ENGINE_INTERNAL || o == ENGINE_WASM_UNAVAILABLE ? -EIO
-								   : -EINVAL;
+								    : -EINVAL;
 }
 
 static uint64_t mono_ns(void)
@@ -281,8 +281,7 @@ static int step_failed(enum child_end end, int status, const char *what,
 			       what, status,
 			       (unsigned long long)(lim->as_bytes >> 20));
 	case CHILD_NOEXEC:
-		return set_err(err, ENGINE_INTERNAL, "cannot run %s",
-			       what);
+		return set_err(err, ENGINE_INTERNAL, "cannot run %s", what);
 	case CHILD_FAILED:
 		break;
 	}

@@ -181,9 +181,8 @@ static void add_server(const char *scheme)
 	memcpy(name, host, len);
 	name[len] = '\0';
 	add("SERVER_NAME", name);
-	add("SERVER_PORT", colon ? colon + 1
-				 : (strcmp(scheme, "https") == 0 ? "443"
-								 : "80"));
+	add("SERVER_PORT",
+	    colon ? colon + 1 : (strcmp(scheme, "https") == 0 ? "443" : "80"));
 }
 
 /* SCRIPT_NAME and the WAGI URL variables. The function's name comes from
@@ -200,9 +199,8 @@ static void add_urls(const char *scheme)
 	add("X_MATCHED_ROUTE", script);
 	add("X_RAW_PATH_INFO", glint_request_path_raw());
 	if ((size_t)snprintf(url, sizeof(url), "%s://%s%s%s%s%s", scheme,
-			     host ? host : "", script,
-			     glint_request_path_raw(), query[0] ? "?" : "",
-			     query) >= sizeof(url)) {
+			     host ? host : "", script, glint_request_path_raw(),
+			     query[0] ? "?" : "", query) >= sizeof(url)) {
 		overflow = 1;
 		return;
 	}

@@ -15,6 +15,13 @@ CLEANFILES += $(TESTS_WASM_MODULES)
 
 tests/wasm/%.wasm: tests/wasm/%.wat
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(WAT2WASM) $< -o $@
+# Test modules in C, built with wasi-libc like the C example.
+TESTS_WASM_C_MODULES = tests/wasm/cgienv.wasm
+EXTRA_DIST += $(TESTS_WASM_C_MODULES:.wasm=.c)
+CLEANFILES += $(TESTS_WASM_C_MODULES)
+tests/wasm/%.wasm: tests/wasm/%.c
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
+	$(WASM_CLANG) --target=wasm32-wasi --sysroot=/usr -O2 -o $@ $<
 # Invalid on purpose: assembled without validation.
 tests/wasm/invalid.wasm: tests/wasm/invalid.wat
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(WAT2WASM) --no-check $< -o $@
@@ -25,7 +32,7 @@ tests_wasm_test_wasm_SOURCES = tests/wasm/test_wasm.c $(E2E_HARNESS)
 tests_wasm_test_wasm_CPPFLAGS = $(E2E_CPPFLAGS)
 tests_wasm_test_wasm_LDADD = $(E2E_LDADD)
 tests_wasm_test_wasm_DEPENDENCIES = glintd$(EXEEXT) glint$(EXEEXT) \
-	$(TESTS_WASM_MODULES) \
+	$(TESTS_WASM_MODULES) $(TESTS_WASM_C_MODULES) \
 	$(GUEST_WASM_EXAMPLES) guest/wasi/sdk/stamp
 
 # The core spec tests: spec_gen writes one harness per .wast file (host

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <jansson.h>
 
@@ -56,21 +59,36 @@ static void invoke(const char *name, const char *in, size_t len,
 	ck_assert_int_eq(harness_request(&g, "POST", path, in, len, r), 0);
 }
 
-static void expect_ok(const char *name, const char *in, const char *ctype,
-		      const char *body)
+/* The call answers status with exactly this content type and body; when
+ * hname is set, also a header hname: hvalue. */
+static void expect_answer(const char *name, const char *in, long status,
+			  const char *ctype, const char *body,
+			  const char *hname, const char *hvalue)
 {
 	struct http_resp r;
-	char *ct;
+	char *ct, *h;
 
 	invoke(name, in, strlen(in), &r);
-	ck_assert_msg(r.status == 200, "%s: %ld %s", name, r.status, r.body);
+	ck_assert_msg(r.status == status, "%s: %ld %s", name, r.status, r.body);
 	ct = http_resp_header(&r, "Content-Type");
 	ck_assert_ptr_nonnull(ct);
 	ck_assert_str_eq(ct, ctype);
 	ck_assert_uint_eq(r.len, strlen(body));
 	ck_assert_str_eq(r.body, body);
 	free(ct);
+	if (hname) {
+		h = http_resp_header(&r, hname);
+		ck_assert_msg(h != NULL, "no %s header", hname);
+		ck_assert_str_eq(h, hvalue);
+		free(h);
+	}
 	http_resp_free(&r);
+}
+
+static void expect_ok(const char *name, const char *in, const char *ctype,
+		      const char *body)
+{
+	expect_answer(name, in, 200, ctype, body, NULL, NULL);
 }
 
 static void assert_error(const struct http_resp *r, long status,
@@ -119,6 +137,7 @@ static void suite_up(void)
 	deploy_ok("spin", "tests/wasm/traps.wasm", "timeout_ms=200");
 	deploy_ok("echo", "tests/wasm/echo.wasm", "");
 	deploy_ok("exit", "tests/wasm/exit.wasm", "");
+	deploy_ok("cgienv", "tests/wasm/cgienv.wasm", "");
 }
 
 static void suite_down(void)
@@ -134,8 +153,9 @@ START_TEST(c_example_stdio_and_math)
 		  "method=POST n=4 mean=2.500 sd=1.118 7^2=49\n");
 	expect_ok("stats", "10 20", "text/plain; charset=utf-8",
 		  "method=POST n=2 mean=15.000 sd=5.000 7^2=49\n");
-	/* No numbers: the program answers "Status: 400". */
-	expect_error("stats", "", 500, "function_error", "CGI Status 400");
+	/* No numbers: the program answers "Status: 400" and a message. */
+	expect_answer("stats", "", 400, "text/plain", "no numbers\n", NULL,
+		      NULL);
 }
 END_TEST
 
@@ -235,10 +255,14 @@ START_TEST(cgi_headers_and_body)
 {
 	expect_ok("echo", "Content-Type: text/html\r\n\r\n<p>hi</p>",
 		  "text/html", "<p>hi</p>");
-	expect_ok("echo", "Content-Type: text/plain\nX-Other: yes\n\nbody",
-		  "text/plain", "body");
-	expect_ok("echo", "Status: 201 Created\nContent-Type: a/b\n\n", "a/b",
-		  "");
+	expect_answer("echo", "Content-Type: text/plain\nX-Other: yes\n\nbody",
+		      200, "text/plain", "body", "X-Other", "yes");
+	expect_answer("echo", "Status: 201 Created\nContent-Type: a/b\n\n", 201,
+		      "a/b", "", NULL, NULL);
+	/* Leading blanks of a value are not part of it; CRLF line ends. */
+	expect_answer("echo",
+		      "Content-Type: a/b\r\nX-Spaced:   \t v w\r\n\r\nx", 200,
+		      "a/b", "x", "X-Spaced", "v w");
 }
 END_TEST
 
@@ -254,31 +278,138 @@ START_TEST(cgi_without_header_block_is_octet_stream)
 }
 END_TEST
 
-START_TEST(cgi_status_and_redirect_cannot_be_answered_yet)
+START_TEST(cgi_status_and_redirect)
 {
-	expect_error("echo", "Status: 404 Not Found\n\nnope", 500,
-		     "function_error", "CGI Status 404");
-	expect_error("echo", "Location: http://example.org/\n\n", 500,
-		     "function_error",
-		     "CGI redirect (Location) cannot be answered yet");
+	expect_answer("echo",
+		      "Status: 404 Not Found\nContent-Type: text/plain\n\nnope",
+		      404, "text/plain", "nope", NULL, NULL);
+	/* Location without Status is a redirect (RFC 3875 6.2.3). */
+	expect_answer("echo",
+		      "Location: http://example.org/\nContent-Type: a/b\n\n",
+		      302, "a/b", "", "Location", "http://example.org/");
+	expect_answer(
+		"echo",
+		"Status: 307\nLocation: /elsewhere\nContent-Type: a/b\n\n", 307,
+		"a/b", "", "Location", "/elsewhere");
 	expect_error("echo", "Status: 2000\n\n", 500, "function_error",
 		     "invalid CGI Status '2000'");
+	expect_error("echo", "Status: 101\n\n", 500, "function_error",
+		     "invalid CGI Status '101'");
 }
 END_TEST
 
 START_TEST(cgi_header_injection_is_refused)
 {
-	expect_error("echo", "Status: 200\rX-Evil: 1\n\nbody", 500,
-		     "function_error",
-		     "invalid CGI header 'Status': control character 0x0d in "
-		     "its value");
+	/* The same validation and errors as a native function's headers. */
 	expect_error("echo", "Content-Type: text/plain\rSet-Cookie: a=b\n\n",
-		     500, "function_error",
-		     "invalid CGI header 'Content-Type': control character "
-		     "0x0d in its value");
-	expect_error("echo", "Content-Type: text/plain\nBad Name: x\n\n", 500,
+		     502, "guest_protocol_error",
+		     "response header \"Content-Type\": value contains CR, "
+		     "LF, NUL or another control character");
+	expect_error("echo", "Content-Type: text/plain\nX-A: 1\r2\n\n", 502,
+		     "guest_protocol_error",
+		     "response header \"X-A\": value contains CR, LF, NUL or "
+		     "another control character");
+	expect_error("echo", "Content-Type: text/plain\nBad Name: x\n\n", 502,
+		     "guest_protocol_error",
+		     "response header 1: name \"Bad Name\" is not a valid "
+		     "token");
+	expect_error("echo", "Content-Type: text/plain\nConnection: close\n\n",
+		     502, "guest_protocol_error",
+		     "response header \"Connection\" is set by glintd and may "
+		     "not be set by a function");
+	expect_error("echo",
+		     "Content-Type: text/plain\nTransfer-Encoding: x\n\n", 502,
+		     "guest_protocol_error",
+		     "response header \"Transfer-Encoding\" is set by glintd "
+		     "and may not be set by a function");
+	/* A CR inside Status cannot be a status at all. */
+	expect_error("echo", "Status: 200\rX-Evil: 1\n\nbody", 500,
+		     "function_error", "invalid CGI Status '200?X-Evil: 1'");
+	expect_error("echo", "Content-Type: text/plain\nno colon here\n\n", 500,
 		     "function_error",
-		     "invalid CGI header line: 'Bad Name: x'");
+		     "invalid CGI header line: 'no colon here'");
+	/* The function goes on serving. */
+	expect_ok("echo", "Content-Type: x/y\n\nfine", "x/y", "fine");
+}
+END_TEST
+
+/* Sends req as it is on a new connection (it asks for Connection: close)
+ * and returns everything that came back; malloc'd. */
+static char *raw_exchange(const char *req)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	size_t cap = 1 << 16, n = 0, len = strlen(req);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char *all = malloc(cap + 1);
+	ssize_t k;
+
+	sa.sin_port = htons(g.port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	for (size_t off = 0; off < len; off += (size_t)k) {
+		k = write(fd, req + off, len - off);
+		ck_assert_int_gt(k, 0);
+	}
+	while ((k = read(fd, all + n, cap - n)) > 0)
+		if ((n += (size_t)k) == cap)
+			all = realloc(all, (cap *= 2) + 1);
+	close(fd);
+	all[n] = '\0';
+	return all;
+}
+
+START_TEST(wagi_variables_come_from_the_request)
+{
+	static const char req[] =
+		"POST /invoke/cgienv/a%20b/c?x=1&y=%20 HTTP/1.1\r\n"
+		"Host: example.test:8443\r\n"
+		"Content-Type: text/plain\r\n"
+		"X-Multi: one\r\n"
+		"Cookie: a=1\r\n"
+		"x-multi: two\r\n"
+		"Cookie: b=2\r\n"
+		"Content-Length: 5\r\n"
+		"Connection: close\r\n\r\nhello";
+	static const char want[] =
+		"body=hello\n"
+		"GATEWAY_INTERFACE=CGI/1.1\n"
+		"SERVER_PROTOCOL=HTTP/1.1\n"
+		"SERVER_SOFTWARE=glint\n"
+		"REQUEST_METHOD=POST\n"
+		"PATH_INFO=/a b/c\n"
+		"QUERY_STRING=x=1&y=%20\n"
+		"CONTENT_TYPE=text/plain\n"
+		"CONTENT_LENGTH=5\n"
+		"HTTP_X_MULTI=one, two\n"
+		"HTTP_COOKIE=a=1; b=2\n"
+		"HTTP_CONTENT_TYPE unset\n"
+		"HTTP_CONTENT_LENGTH unset\n"
+		"REMOTE_ADDR=127.0.0.1\n"
+		"SERVER_NAME=example.test\n"
+		"SERVER_PORT=8443\n"
+		"SCRIPT_NAME=/invoke/cgienv\n"
+		"X_RAW_PATH_INFO=/a%20b/c\n"
+		"X_FULL_URL=http://example.test:8443/invoke/cgienv/a%20b/c?x=1&"
+		"y=%20\n"
+		"MYVAR=mine\n"
+		"REMOTE_PORT set\n";
+	struct http_resp r;
+	char *all, *body;
+
+	/* The function's own environment joins the CGI variables. */
+	ck_assert_int_eq(harness_request(&g, "PUT", "/functions/cgienv/env",
+					 "{\"MYVAR\":\"mine\"}", 16, &r),
+			 0);
+	ck_assert_msg(r.status == 200 || r.status == 201, "env: %ld %s",
+		      r.status, r.body);
+	http_resp_free(&r);
+	all = raw_exchange(req);
+	ck_assert_msg(strncmp(all, "HTTP/1.1 200", 12) == 0, "%s", all);
+	body = strstr(all, "\r\n\r\n");
+	ck_assert_ptr_nonnull(body);
+	ck_assert_str_eq(body + 4, want);
+	free(all);
 }
 END_TEST
 
@@ -519,8 +650,9 @@ static Suite *wasm_suite(void)
 	tcase_add_test(tc, trap_during_start_up_fails_the_deploy);
 	tcase_add_test(tc, cgi_headers_and_body);
 	tcase_add_test(tc, cgi_without_header_block_is_octet_stream);
-	tcase_add_test(tc, cgi_status_and_redirect_cannot_be_answered_yet);
+	tcase_add_test(tc, cgi_status_and_redirect);
 	tcase_add_test(tc, cgi_header_injection_is_refused);
+	tcase_add_test(tc, wagi_variables_come_from_the_request);
 	tcase_add_test(tc, unsupported_imports_are_listed);
 	tcase_add_test(tc, module_without_start_is_refused);
 	tcase_add_test(tc, invalid_module_is_refused_by_validation);

@@ -35,7 +35,8 @@ int main(void)
 	 * before that runs at deploy time. */
 	method = getenv("REQUEST_METHOD");
 	if (n == 0) {
-		printf("Status: 400 Bad Request\n\n");
+		printf("Status: 400 Bad Request\n"
+		       "Content-Type: text/plain\n\nno numbers\n");
 		return 0;
 	}
 	double mean = sum / n;
