@@ -37,6 +37,8 @@ static const struct opt {
 	{"queue-timeout", 1, offsetof(struct cli_args, queue_timeout),
 	 CLI_OPT_DEPLOY},
 	{"idle", 1, offsetof(struct cli_args, idle), CLI_OPT_DEPLOY},
+	{"wasi-stub-unknown", 1, offsetof(struct cli_args, wasi_stub_unknown),
+	 CLI_OPT_DEPLOY},
 	{"max-output", 1, offsetof(struct cli_args, max_output),
 	 CLI_OPT_DEPLOY},
 	{"data", 1, offsetof(struct cli_args, data), CLI_OPT_INVOKE},

@@ -21,7 +21,7 @@ struct cli_args {
 	const char *url, *token, *token_file, *cacert, *json, *help, *version;
 	const char *memory, *timeout, *concurrency, *warm; /* deploy */
 	const char *queue, *queue_timeout, *idle;	   /* deploy */
-	const char *max_output;				   /* deploy */
+	const char *max_output, *wasi_stub_unknown;	   /* deploy */
 	const char *data, *file;			   /* invoke */
 	const char *follow, *since, *level, *request_id;   /* logs */
 	const char *lang;				   /* new */

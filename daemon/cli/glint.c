@@ -187,6 +187,8 @@ static int check_settings(const struct cli_args *a)
 		{"idle", "idle_ms", offsetof(struct cli_args, idle)},
 		{"max-output", "max_output_bytes",
 		 offsetof(struct cli_args, max_output)},
+		{"wasi-stub-unknown", "wasi_stub_unknown",
+		 offsetof(struct cli_args, wasi_stub_unknown)},
 	};
 	uint32_t v, min, max;
 
@@ -239,6 +241,8 @@ static int cmd_deploy(struct cli *c)
 	append_setting(query, sizeof(query), "idle_ms", c->a.idle);
 	append_setting(query, sizeof(query), "max_output_bytes",
 		       c->a.max_output);
+	append_setting(query, sizeof(query), "wasi_stub_unknown",
+		       c->a.wasi_stub_unknown);
 	snprintf(path, sizeof(path), "/functions/%s%s", name, query);
 	rc = request(c, "PUT", path, img, len, DEPLOY_TIMEOUT_S, &r);
 	free(img);
@@ -730,7 +734,7 @@ static const struct command commands[] = {
 	{"deploy",
 	 "NAME IMAGE [--memory MIB] [--timeout MS] "
 	 "[--concurrency N] [--warm N] [--queue N] [--queue-timeout MS] "
-	 "[--idle MS] [--max-output BYTES]",
+	 "[--idle MS] [--max-output BYTES] [--wasi-stub-unknown 0|1]",
 	 "Uploads the image file IMAGE (an ELF built with pkg-config "
 	 "glint-guest) as\nfunction NAME, replacing an older version, and "
 	 "waits until it is ready.\n\n"
@@ -744,6 +748,11 @@ static const struct command commands[] = {
 	 "(100-86400000)\n"
 	 "  --max-output BYTES  largest response body (1-6291456); more is\n"
 	 "                    an output_too_large error\n"
+	 "  --wasi-stub-unknown 0|1  Wasm modules: 1 links imports glint "
+	 "does not\n"
+	 "                    provide to stubs returning ENOSYS instead of "
+	 "refusing\n"
+	 "                    the module\n"
 	 "Settings not given keep the function's current values (the "
 	 "daemon's\ndefaults for a new function); so do its environment "
 	 "and secrets.\n",

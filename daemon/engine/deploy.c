@@ -62,7 +62,8 @@ static int op_wasm_image(struct op *op, const uint8_t *module, size_t len,
 	int ret;
 
 	sha256(module, len, digest);
-	ret = wasm_build(op->e->dirfd, module, len, digest, b, &werr);
+	ret = wasm_build(op->e->dirfd, module, len, digest,
+			 op->rec.settings.wasi_stub_unknown != 0, b, &werr);
 	if (ret < 0) {
 		set_outcome(op, werr.outcome, "%s", werr.message);
 		return ret;
@@ -386,7 +387,7 @@ json_t *deploy_describe_version(const struct fn_version *v)
 	format_time(v->deployed_at_ms, when, sizeof(when));
 	return json_pack(
 		"{s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-		"s:I, s:s, s:I, s:I, s:I, s:I}",
+		"s:I, s:I, s:s, s:I, s:I, s:I, s:I}",
 		"name", v->fn->name, "version", (json_int_t)v->version,
 		"sha256", hex, "image_bytes", (json_int_t)v->image_len,
 		"memory_mb", (json_int_t)s->memory_mb, "timeout_ms",
@@ -395,7 +396,8 @@ json_t *deploy_describe_version(const struct fn_version *v)
 		(json_int_t)s->min_warm, "queue_max", (json_int_t)s->queue_max,
 		"queue_timeout_ms", (json_int_t)s->queue_timeout_ms, "idle_ms",
 		(json_int_t)s->idle_ms, "max_output_bytes",
-		(json_int_t)s->max_output_bytes, "deployed_at", when,
+		(json_int_t)s->max_output_bytes, "wasi_stub_unknown",
+		(json_int_t)s->wasi_stub_unknown, "deployed_at", when,
 		"input_max_bytes", (json_int_t)v->in_cap, "boot_ms",
 		(json_int_t)ns_to_ms(v->boot_ns), "init_ms",
 		(json_int_t)ns_to_ms(v->init_ns), "snapshot_ms",

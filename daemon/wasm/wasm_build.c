@@ -192,13 +192,16 @@ static void remove_tmpdir(const char *dir)
 
 /* ---- the cache ------------------------------------------------------------ */
 
-static void cache_name(const uint8_t sha[32], char *out, size_t len)
+/* Stubbed images differ from refused ones: the setting is in the name. */
+static void cache_name(const uint8_t sha[32], int stub_unknown, char *out,
+		       size_t len)
 {
 	char hex[65];
 
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", sha[i]);
-	snprintf(out, len, CACHE_DIR "/%s-%s.elf", hex, PACKAGE_VERSION);
+	snprintf(out, len, CACHE_DIR "/%s-%s%s.elf", hex, PACKAGE_VERSION,
+		 stub_unknown ? "-stubs" : "");
 }
 
 static int cache_get(int state_dirfd, const char *name, struct wasm_build *out)
@@ -309,12 +312,54 @@ static int translate(const struct sdk *s, const char *dir,
 		       line[0] ? line : "wasm2c refused it");
 }
 
+/* wasi_stub_unknown: stubs.c and the instantiate call that fits it. */
+static int write_stubs(int dfd, const char *text,
+		       const struct wasm_header_info *info, char *inst,
+		       size_t inst_len, struct wasm_error *err)
+{
+	char *c = NULL;
+	int ret;
+
+	if (info->nunsupported_data)
+		return set_err(err, ENGINE_UNSUPPORTED_IMPORTS,
+			       "the module imports %d memory, table or global "
+			       "item(s) glint does not provide (no stub can "
+			       "stand in for them): %s",
+			       info->nunsupported_data, info->unsupported_data);
+	ret = wasm_header_stubs(text, &c, inst, inst_len);
+	if (ret == 0)
+		ret = write_file_at(dfd, "stubs.c", c, strlen(c), 0);
+	free(c);
+	if (ret < 0)
+		return set_err(err, ENGINE_INTERNAL,
+			       "cannot write the import stubs: %s",
+			       strerror(-ret));
+	return 0;
+}
+
+/* Refuses what cannot run: unsupported imports (unless stubbed), no
+ * _start. */
+static int check_module(const struct wasm_header_info *info, int stub_unknown,
+			struct wasm_error *err)
+{
+	if (info->nunsupported && !stub_unknown)
+		return set_err(err, ENGINE_UNSUPPORTED_IMPORTS,
+			       "the module imports %d item(s) glint does "
+			       "not provide: %s",
+			       info->nunsupported, info->unsupported);
+	if (!info->has_start)
+		return set_err(err, ENGINE_NOT_A_COMMAND,
+			       "not a WASI command module: it exports no "
+			       "_start function");
+	return 0;
+}
+
 /* module_config.h tells wasm_main.c what the module has. */
-static int inspect(const char *dir, struct wasm_header_info *info,
-		   struct wasm_error *err)
+static int inspect(const char *dir, int stub_unknown,
+		   struct wasm_header_info *info, struct wasm_error *err)
 {
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char *text = NULL, cfg[256];
+	char *text = NULL, cfg[1024], inst[512] = "";
 	size_t len;
 	int ret = dfd < 0 ? -errno
 			  : read_file_at(dfd, "module.h", HEADER_MAX, &text,
@@ -328,12 +373,19 @@ static int inspect(const char *dir, struct wasm_header_info *info,
 			       strerror(-ret));
 	}
 	wasm_header_parse(text, info);
+	ret = check_module(info, stub_unknown, err);
+	if (ret == 0 && stub_unknown && info->nunsupported)
+		ret = write_stubs(dfd, text, info, inst, sizeof(inst), err);
 	free(text);
+	if (ret < 0) {
+		close(dfd);
+		return ret;
+	}
 	snprintf(cfg, sizeof(cfg),
 		 "#define GLINT_WASM_IMPORTS_WASI %d\n"
 		 "#define GLINT_WASM_HAS_MEMORY %d\n"
-		 "#define GLINT_WASM_READS_STDIN %d\n",
-		 info->imports_wasi, info->has_memory, info->reads_stdin);
+		 "#define GLINT_WASM_READS_STDIN %d\n%s",
+		 info->imports_wasi, info->has_memory, info->reads_stdin, inst);
 	ret = write_file_at(dfd, "module_config.h", cfg, strlen(cfg), 0);
 	if (ret == 0)
 		ret = symlinkat("/usr/include/wasm-rt.h", dfd, "wasm-rt.h") < 0
@@ -344,22 +396,14 @@ static int inspect(const char *dir, struct wasm_header_info *info,
 		return set_err(err, ENGINE_INTERNAL,
 			       "cannot prepare the compile: %s",
 			       strerror(-ret));
-	if (info->nunsupported)
-		return set_err(err, ENGINE_UNSUPPORTED_IMPORTS,
-			       "the module imports %d item(s) glint does "
-			       "not provide: %s",
-			       info->nunsupported, info->unsupported);
-	if (!info->has_start)
-		return set_err(err, ENGINE_NOT_A_COMMAND,
-			       "not a WASI command module: it exports no "
-			       "_start function");
 	return 0;
 }
 
 /* The guest SDK's code generation (guest/local.mk), plus what wasm2c's
  * output needs for spec conformance, plus the translation's defaults
  * (explicit bounds checks, the call-depth counter). */
-static int compile(const struct sdk *s, const char *dir, struct wasm_error *err)
+static int compile(const struct sdk *s, const char *dir, int stubs,
+		   struct wasm_error *err)
 {
 	char inc[PATH_MAX + 8], ld[PATH_MAX + 16], wasi_a[PATH_MAX + 32],
 		guest_a[PATH_MAX + 32], rt_a[PATH_MAX + 32];
@@ -418,6 +462,9 @@ static int compile(const struct sdk *s, const char *dir, struct wasm_error *err)
 
 		for (; args[n]; n++)
 			argv[n] = (char *)args[n];
+		/* An object file links wherever it appears. */
+		if (stubs)
+			argv[n++] = "stubs.c";
 		argv[n] = NULL;
 	}
 	end = child_run(dir, argv, &compile_limits, "cc.err", &status);
@@ -438,7 +485,8 @@ static int make_tmpdir(char *dir, size_t len, struct wasm_error *err)
 }
 
 static int build_in(const struct sdk *s, const char *dir, const uint8_t *wasm,
-		    size_t len, struct wasm_build *out, struct wasm_error *err)
+		    size_t len, int stub_unknown, struct wasm_build *out,
+		    struct wasm_error *err)
 {
 	struct wasm_header_info info;
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -453,9 +501,9 @@ static int build_in(const struct sdk *s, const char *dir, const uint8_t *wasm,
 	}
 	ret = translate(s, dir, err);
 	if (ret == 0)
-		ret = inspect(dir, &info, err);
+		ret = inspect(dir, stub_unknown, &info, err);
 	if (ret == 0)
-		ret = compile(s, dir, err);
+		ret = compile(s, dir, stub_unknown && info.nunsupported, err);
 	if (ret == 0 &&
 	    read_file_at(dfd, "fn.elf", IMAGE_MAX, &elf, &out->elf_len) < 0)
 		ret = set_err(err, ENGINE_INTERNAL,
@@ -467,8 +515,8 @@ static int build_in(const struct sdk *s, const char *dir, const uint8_t *wasm,
 }
 
 int wasm_build(int state_dirfd, const uint8_t *wasm, size_t len,
-	       const uint8_t sha256[32], struct wasm_build *out,
-	       struct wasm_error *err)
+	       const uint8_t sha256[32], int stub_unknown,
+	       struct wasm_build *out, struct wasm_error *err)
 {
 	struct wasm_summary sum;
 	char name[PATH_MAX], dir[PATH_MAX], msg[256];
@@ -483,7 +531,7 @@ int wasm_build(int state_dirfd, const uint8_t *wasm, size_t len,
 			       ret == -E2BIG ? ENGINE_MODULE_TOO_LARGE
 					     : ENGINE_INVALID_MODULE,
 			       "%s", msg);
-	cache_name(sha256, name, sizeof(name));
+	cache_name(sha256, stub_unknown, name, sizeof(name));
 	if (cache_get(state_dirfd, name, out) == 0)
 		return 0;
 	ret = sdk_find(&s, err);
@@ -491,7 +539,7 @@ int wasm_build(int state_dirfd, const uint8_t *wasm, size_t len,
 		ret = make_tmpdir(dir, sizeof(dir), err);
 	if (ret < 0)
 		return ret;
-	ret = build_in(&s, dir, wasm, len, out, err);
+	ret = build_in(&s, dir, wasm, len, stub_unknown, out, err);
 	remove_tmpdir(dir);
 	if (ret < 0)
 		return ret;

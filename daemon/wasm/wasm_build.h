@@ -27,11 +27,14 @@ struct wasm_error {
  *
  * Translation (wasm2c) and compilation (cc) run as children with CPU,
  * memory, file-size and wall-clock limits, a temporary directory of their
- * own and no network (see wasm_child.h). Blocks for the compile: call it
+ * own and no network (see wasm_child.h). With stub_unknown, imported
+ * functions glint does not provide are linked to stubs that return
+ * ENOSYS instead of refusing the module (imported memories, tables and
+ * globals are still refused). Blocks for the compile: call it
  * from a worker thread. 0, or negative with err filled in.
  */
 int wasm_build(int state_dirfd, const uint8_t *wasm, size_t len,
-	       const uint8_t sha256[32], struct wasm_build *out,
-	       struct wasm_error *err);
+	       const uint8_t sha256[32], int stub_unknown,
+	       struct wasm_build *out, struct wasm_error *err);
 
 #endif /* GLINT_WASM_BUILD_H */

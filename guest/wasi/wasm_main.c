@@ -6,6 +6,8 @@
  *   GLINT_WASM_IMPORTS_WASI  it imports from wasi_snapshot_preview1
  *   GLINT_WASM_HAS_MEMORY    it exports its linear memory as "memory"
  *   GLINT_WASM_READS_STDIN   it imports fd_read
+ *   GLINT_WASM_INSTANTIATE   (with wasi_stub_unknown) the instantiate call
+ *                            for a module whose unknown imports are stubs
  */
 #include "glint.h"
 #include "glint_wasi.h"
@@ -24,7 +26,10 @@ void glint_init(void)
 {
 	wasm_rt_init();
 	Z_module_init_module();
-#if GLINT_WASM_IMPORTS_WASI
+#if defined(GLINT_WASM_INSTANTIATE)
+	/* Stubbed imports (wasi_stub_unknown): the daemon wrote the call. */
+	GLINT_WASM_INSTANTIATE(&instance, &wasi);
+#elif GLINT_WASM_IMPORTS_WASI
 	Z_module_instantiate(&instance, &wasi);
 #else
 	Z_module_instantiate(&instance);

@@ -9,7 +9,7 @@ WAT2WASM = wat2wasm
 TESTS_WASM_MODULES = tests/wasm/traps.wasm tests/wasm/echo.wasm \
 	tests/wasm/imports.wasm tests/wasm/nostart.wasm \
 	tests/wasm/bigmem.wasm tests/wasm/invalid.wasm tests/wasm/exit.wasm \
-	tests/wasm/starttrap.wasm
+	tests/wasm/starttrap.wasm tests/wasm/stubbed.wasm
 EXTRA_DIST += $(TESTS_WASM_MODULES:.wasm=.wat)
 CLEANFILES += $(TESTS_WASM_MODULES)
 

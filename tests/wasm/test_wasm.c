@@ -437,6 +437,59 @@ START_TEST(unsupported_imports_are_listed)
 }
 END_TEST
 
+/* wasi_stub_unknown: off, the module is refused with the list; on, the
+ * same module deploys and the stubs answer ENOSYS (52). */
+START_TEST(wasi_stub_unknown_links_stubs_returning_enosys)
+{
+	struct http_resp r;
+	json_t *j;
+	json_int_t stub = -1;
+	char cmd[1024], out[4096];
+	size_t n;
+	FILE *p;
+
+	expect_deploy_error("stubbed", "tests/wasm/stubbed.wasm", 422,
+			    "unsupported_imports",
+			    "the module imports 2 item(s) glint does not "
+			    "provide: env.host_magic, "
+			    "wasi_snapshot_preview1.path_open");
+	deploy_ok("stubbed", "tests/wasm/stubbed.wasm", "wasi_stub_unknown=1");
+	expect_ok("stubbed", "", "application/octet-stream",
+		  "path_open=52 env.host_magic=52");
+	ck_assert_int_eq(
+		harness_request(&g, "GET", "/functions/stubbed", NULL, 0, &r),
+		0);
+	j = json_loads(r.body, 0, NULL);
+	ck_assert_int_eq(json_unpack(j, "{s:I}", "wasi_stub_unknown", &stub),
+			 0);
+	ck_assert_int_eq(stub, 1);
+	json_decref(j);
+	http_resp_free(&r);
+	/* glint info shows the setting like every other. */
+	snprintf(cmd, sizeof(cmd),
+		 "'%s' --url http://127.0.0.1:%u info stubbed",
+		 harness_built("glint"), (unsigned)g.port);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	ck_assert_int_eq(pclose(p), 0);
+	ck_assert_msg(strstr(out, "wasi_stub_unknown  1\n"), "%s", out);
+	/* No stub stands in for an imported table or global. */
+	deploy_file("imports", "tests/wasm/imports.wasm", "wasi_stub_unknown=1",
+		    &r);
+	assert_error(&r, 422, "unsupported_imports",
+		     "the module imports 2 memory, table or global item(s) "
+		     "glint does not provide (no stub can stand in for "
+		     "them): env.counter, env.table");
+	http_resp_free(&r);
+	deploy_bytes("bad", "\0asm\1\0\0\0", 8, "wasi_stub_unknown=2", &r);
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_ptr_nonnull(strstr(r.body, "wasi_stub_unknown"));
+	http_resp_free(&r);
+}
+END_TEST
+
 START_TEST(module_without_start_is_refused)
 {
 	expect_deploy_error("nostart", "tests/wasm/nostart.wasm", 422,
@@ -654,6 +707,7 @@ static Suite *wasm_suite(void)
 	tcase_add_test(tc, cgi_header_injection_is_refused);
 	tcase_add_test(tc, wagi_variables_come_from_the_request);
 	tcase_add_test(tc, unsupported_imports_are_listed);
+	tcase_add_test(tc, wasi_stub_unknown_links_stubs_returning_enosys);
 	tcase_add_test(tc, module_without_start_is_refused);
 	tcase_add_test(tc, invalid_module_is_refused_by_validation);
 	tcase_add_test(tc, gigabyte_of_linear_memory_does_not_boot);
