@@ -239,6 +239,74 @@ static const char wasm_readme[] =
 
 static const char wasm_gitignore[] = "*.wasm\n";
 
+static const char wasm_ts[] =
+	"// @NAME@.ts: a glint function in AssemblyScript (WASI through\n"
+	"// @assemblyscript/wasi-shim). Top-level code is the module's "
+	"_start; what\n"
+	"// runs before the first read of stdin runs once, at deploy.\n"
+	"const buf = new ArrayBuffer(65536);\n"
+	"let n = 0;\n"
+	"for (;;) {\n"
+	"  const got = process.stdin.read(buf, n);\n"
+	"  if (got <= 0) break;\n"
+	"  n += got;\n"
+	"}\n"
+	"process.stdout.write(\"Content-Type: text/plain\\n\\n\");\n"
+	"process.stdout.write(\"Hello from @NAME@: \" + n.toString() + "
+	"\" bytes\\n\");\n"
+	"process.stderr.write(\"handled \" + n.toString() + \" bytes\\n\"); "
+	"// the log\n";
+
+/* Exact versions: what the project was tested with. */
+static const char wasm_ts_package[] =
+	"{\n"
+	"  \"name\": \"@NAME@\",\n"
+	"  \"version\": \"1.0.0\",\n"
+	"  \"private\": true,\n"
+	"  \"devDependencies\": {\n"
+	"    \"assemblyscript\": \"0.28.20\",\n"
+	"    \"@assemblyscript/wasi-shim\": \"0.1.0\"\n"
+	"  }\n"
+	"}\n";
+
+static const char wasm_ts_makefile[] =
+	"# Makefile: builds @NAME@.wasm (AssemblyScript) and deploys it with "
+	"glint.\n"
+	"# Needs node and npm (Debian packages nodejs npm); `make` installs "
+	"the\n"
+	"# compiler into node_modules/ first.\n"
+	"NAME = @NAME@\n"
+	"NPM ?= npm\n"
+	"ASC ?= node_modules/.bin/asc\n"
+	"GLINT ?= glint\n"
+	"DEPLOY_FLAGS ?=\n"
+	"\n"
+	"all: $(NAME).wasm\n"
+	"\n"
+	"# Installed when missing (run `npm install` after editing "
+	"package.json).\n"
+	"node_modules/.bin/asc:\n"
+	"\t$(NPM) install --no-audit --no-fund\n"
+	"\n"
+	"$(NAME).wasm: $(NAME).ts | $(ASC)\n"
+	"\t$(ASC) $(NAME).ts --config "
+	"node_modules/@assemblyscript/wasi-shim/asconfig.json \\\n"
+	"\t\t-O3 -o $@\n"
+	"\n"
+	"deploy: $(NAME).wasm\n"
+	"\t$(GLINT) deploy $(NAME) $(NAME).wasm $(DEPLOY_FLAGS)\n"
+	"\n"
+	"invoke:\n"
+	"\t$(GLINT) invoke $(NAME) --data 'hello'\n"
+	"\n"
+	"clean:\n"
+	"\trm -f $(NAME).wasm\n"
+	"\n"
+	".PHONY: all deploy invoke clean\n";
+
+static const char wasm_ts_gitignore[] = "*.wasm\nnode_modules/\n";
+
+/* Each list ends with a NULL suffix. */
 struct tfile {
 	const char *suffix; /* file name: NAME + suffix, or fixed */
 	int fixed;
@@ -246,24 +314,32 @@ struct tfile {
 };
 
 static const struct tfile c_files[] = {
-	{".c", 0, function_c},
-	{"Makefile", 1, makefile},
-	{"README.md", 1, readme},
-	{".gitignore", 1, gitignore},
+	{".c", 0, function_c},	  {"Makefile", 1, makefile},
+	{"README.md", 1, readme}, {".gitignore", 1, gitignore},
+	{NULL, 0, NULL},
 };
 static const struct tfile c_wasm_files[] = {
 	{".c", 0, wasm_c},
 	{"Makefile", 1, wasm_c_makefile},
 	{"README.md", 1, wasm_readme},
 	{".gitignore", 1, wasm_gitignore},
+	{NULL, 0, NULL},
 };
 static const struct tfile rust_files[] = {
 	{".rs", 0, wasm_rs},
 	{"Makefile", 1, wasm_rs_makefile},
 	{"README.md", 1, wasm_readme},
 	{".gitignore", 1, wasm_gitignore},
+	{NULL, 0, NULL},
 };
-#define NFILES 4
+static const struct tfile ts_files[] = {
+	{".ts", 0, wasm_ts},
+	{"package.json", 1, wasm_ts_package},
+	{"Makefile", 1, wasm_ts_makefile},
+	{"README.md", 1, wasm_readme},
+	{".gitignore", 1, wasm_ts_gitignore},
+	{NULL, 0, NULL},
+};
 
 static const struct {
 	const char *lang;
@@ -272,6 +348,7 @@ static const struct {
 	{"c", c_files},
 	{"c-wasm", c_wasm_files},
 	{"rust", rust_files},
+	{"assemblyscript", ts_files},
 };
 
 static int write_expanded(FILE *f, const char *text, const char *name)
@@ -334,7 +411,9 @@ int cli_new_project_lang(const char *dir, const char *name, const char *lang,
 			files = langs[i].files;
 	if (files == NULL) {
 		snprintf(err, err_len,
-			 "unknown language '%s' (c, c-wasm or rust)", lang);
+			 "unknown language '%s' (c, c-wasm, rust or "
+			 "assemblyscript)",
+			 lang);
 		return -EINVAL;
 	}
 	if (mkdir(dir, 0755) < 0) {
@@ -345,7 +424,7 @@ int cli_new_project_lang(const char *dir, const char *name, const char *lang,
 				       : "");
 		return rc;
 	}
-	for (i = 0; i < NFILES; i++) {
+	for (i = 0; files[i].suffix; i++) {
 		file_path(path, sizeof(path), dir, &files[i], name);
 		rc = write_file(path, files[i].text, name);
 		if (rc < 0) {

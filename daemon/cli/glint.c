@@ -397,7 +397,11 @@ static int cmd_new(struct cli *c)
 	else
 		printf("created %s/ with %s.%s, Makefile and README.md\n"
 		       "build and deploy it with: cd %s && make deploy\n",
-		       dir, name, strcmp(lang, "rust") == 0 ? "rs" : "c", dir);
+		       dir, name,
+		       strcmp(lang, "rust") == 0	     ? "rs"
+		       : strcmp(lang, "assemblyscript") == 0 ? "ts"
+							     : "c",
+		       dir);
 	return CLI_EXIT_OK;
 }
 
@@ -814,13 +818,15 @@ static const struct command commands[] = {
 	 "rate and\ncall duration (p50, p99) estimated from the histogram "
 	 "buckets.\n",
 	 0, 0, 0, 1, cmd_stats},
-	{"new", "NAME [DIR] [--lang c|c-wasm|rust]",
+	{"new", "NAME [DIR] [--lang c|c-wasm|rust|assemblyscript]",
 	 "Creates directory DIR (default NAME) with a starter function NAME.c, "
 	 "a\nMakefile that builds NAME.elf with pkg-config glint-guest "
 	 "(`make`) and\ndeploys it (`make deploy`), and a README.md.\n\n"
 	 "  --lang c-wasm   NAME.c as a WASI module (clang, wasi-libc), "
 	 "deployed as\n                  NAME.wasm\n"
-	 "  --lang rust     NAME.rs as a WASI module (rustc, wasm32-wasi)\n",
+	 "  --lang rust     NAME.rs as a WASI module (rustc, wasm32-wasi)\n"
+	 "  --lang assemblyscript  NAME.ts as a WASI module (AssemblyScript "
+	 "and\n                  @assemblyscript/wasi-shim from npm)\n",
 	 CLI_OPT_NEW, 1, 2, 0, cmd_new},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

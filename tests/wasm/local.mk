@@ -35,6 +35,24 @@ tests_wasm_test_wasm_DEPENDENCIES = glintd$(EXEEXT) glint$(EXEEXT) \
 	$(TESTS_WASM_MODULES) $(TESTS_WASM_C_MODULES) \
 	$(GUEST_WASM_EXAMPLES) guest/wasi/sdk/stamp
 
+# AssemblyScript: the compiler is installed from npm at test time into the
+# build tree (tests/wasm/assemblyscript.sh), never kept in the source tree.
+check_PROGRAMS += tests/wasm/test_wasm_as
+TESTS += tests/wasm/test_wasm_as
+tests_wasm_test_wasm_as_SOURCES = tests/wasm/test_wasm_as.c $(E2E_HARNESS)
+tests_wasm_test_wasm_as_CPPFLAGS = $(E2E_CPPFLAGS)
+tests_wasm_test_wasm_as_LDADD = $(E2E_LDADD)
+tests_wasm_test_wasm_as_DEPENDENCIES = glintd$(EXEEXT) glint$(EXEEXT) \
+	guest/wasi/sdk/stamp
+dist_noinst_SCRIPTS += tests/wasm/assemblyscript.sh
+EXTRA_DIST += guest/examples/wasm/assemblyscript/hello.ts \
+	guest/examples/wasm/assemblyscript/package.json \
+	guest/examples/wasm/assemblyscript/package-lock.json
+clean-local: clean-wasm-as
+clean-wasm-as:
+	rm -rf tests/wasm/assemblyscript
+.PHONY: clean-wasm-as
+
 # The core spec tests: spec_gen writes one harness per .wast file (host
 # program, jansson); spec.sh builds and runs it natively and in a VM.
 check_PROGRAMS += tests/wasm/spec_gen
