@@ -23,6 +23,11 @@ if [ "${1:-}" = "--test" ]; then
 	# WASI modules for tests/wasm: C (clang, wasi-libc, wasm-ld, the wasm32
 	# builtins) and Rust (Debian's rustc and its wasm32-wasi std)
 	pkgs+=(wasi-libc lld libclang-rt-14-dev-wasm32 rustc libstd-rust-dev-wasm32)
+	# AssemblyScript (tests/wasm/test_wasm_as): node and npm; the compiler
+	# itself comes from the npm registry at test time. assemblyscript
+	# 0.28 asks for node >= 20: this host's nodejs package (NodeSource)
+	# carries npm; Debian's own nodejs 18 needs the separate npm package.
+	pkgs+=(nodejs)
 fi
 
 missing=()
