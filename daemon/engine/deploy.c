@@ -53,24 +53,29 @@ static void boot_failed(struct op *op, int ret, const struct vm_error *err,
 	}
 }
 
-/* Worker: a Wasm module becomes an image (compiled, or from the cache). */
-static int op_wasm_image(struct op *op, const uint8_t *module, size_t len,
-			 struct wasm_build *b)
+static void boot_error(struct op *op, int ret, const struct vm_error *err,
+		       const struct vm_config *cfg)
 {
-	struct wasm_error werr = {0};
-	uint8_t digest[SHA256_DIGEST_BYTES];
-	int ret;
+	op->snap = NULL;
+	op->vm = NULL;
+	if (ret == -ECANCELED)
+		set_outcome(op, ENGINE_UNAVAILABLE,
+			    "glintd is shutting down: init interrupted");
+	else
+		boot_failed(op, ret, err, cfg);
+}
 
-	sha256(module, len, digest);
-	ret = wasm_build(op->e->dirfd, module, len, digest,
-			 op->rec.settings.wasi_stub_unknown != 0, b, &werr);
-	if (ret < 0) {
-		set_outcome(op, werr.outcome, "%s", werr.message);
-		return ret;
-	}
-	op->wasm = 1;
-	op->compile_ns = b->compile_ns;
-	return 0;
+/* What a Wasm deploy adds to the boot; freed by wasm_prep_free. */
+struct wasm_prep {
+	struct wasm_build wb; /* the image */
+	char *env;	      /* env block with GLINT_FUNCTION first */
+	size_t env_len;
+};
+
+static void wasm_prep_free(struct wasm_prep *w)
+{
+	free(w->wb.elf);
+	free(w->env);
 }
 
 /* A Wasm function's environment starts with GLINT_FUNCTION=<name>: its
@@ -94,77 +99,83 @@ static char *wasm_env_block(const struct op *op, size_t *len)
 	return b;
 }
 
+/* Worker: a Wasm module becomes an image (compiled, or from the cache). */
+static int op_wasm_image(struct op *op, const uint8_t *module, size_t len,
+			 struct wasm_prep *w)
+{
+	struct wasm_error werr = {0};
+	uint8_t digest[SHA256_DIGEST_BYTES];
+	int ret;
+
+	sha256(module, len, digest);
+	ret = wasm_build(op->e->dirfd, module, len, digest,
+			 op->rec.settings.wasi_stub_unknown != 0, &w->wb,
+			 &werr);
+	if (ret < 0) {
+		set_outcome(op, werr.outcome, "%s", werr.message);
+		return ret;
+	}
+	w->env = wasm_env_block(op, &w->env_len);
+	if (w->env == NULL) {
+		set_outcome(op, ENGINE_INTERNAL, "out of memory");
+		return -ENOMEM;
+	}
+	op->wasm = 1;
+	op->compile_ns = w->wb.compile_ns;
+	return 0;
+}
+
 /* Worker: validate, boot to the snapshot. On success op->snap/vm are set. */
 static int op_boot(struct op *op, const uint8_t *image, size_t len)
 {
 	struct engine *e = op->e;
 	struct vm_error err = {0};
-	struct wasm_build wb = {0};
-	char *wasm_env = NULL;
-	size_t wasm_env_len = 0;
+	struct wasm_prep wp = {0};
 	struct vm_config cfg;
 	struct image img;
 	char msg[256];
 	int ret;
 
 	if (wasm_is_module(image, len)) {
-		ret = op_wasm_image(op, image, len, &wb);
+		ret = op_wasm_image(op, image, len, &wp);
 		if (ret < 0)
-			return ret;
-		image = wb.elf;
-		len = wb.elf_len;
-		wasm_env = wasm_env_block(op, &wasm_env_len);
-		if (wasm_env == NULL) {
-			free(wb.elf);
-			set_outcome(op, ENGINE_INTERNAL, "out of memory");
-			return -ENOMEM;
-		}
+			goto out;
+		image = wp.wb.elf;
+		len = wp.wb.elf_len;
 	}
 	ret = image_parse(image, len, &img, msg, sizeof(msg));
 	if (ret < 0) {
-		free(wb.elf);
-		free(wasm_env);
 		set_outcome(op, ENGINE_INVALID_IMAGE, "%s", msg);
-		return ret;
+		goto out;
 	}
 	/* Names for crash reports; an image whose symbol table is malformed
 	 * still runs, its reports just give bare addresses. */
 	if (image_syms_parse(image, len, &op->syms) < 0)
 		op->syms = NULL;
 	vm_config_default(&cfg, (uint64_t)op->rec.settings.memory_mb << 20);
-	cfg.env = wasm_env ? wasm_env : op->env_block;
-	cfg.env_bytes = wasm_env ? wasm_env_len : op->env_len;
+	cfg.env = wp.env ? wp.env : op->env_block;
+	cfg.env_bytes = wp.env ? wp.env_len : op->env_len;
 	cfg.secrets = op->sec_block;
 	cfg.secrets_bytes = op->sec_len;
 	ret = vm_config_check(&cfg, msg, sizeof(msg));
 	if (ret < 0) {
-		image_release(&img);
-		free(wb.elf);
-		free(wasm_env);
 		set_outcome(op, ENGINE_INVALID_SETTING, "%s", msg);
-		return ret;
+		goto release;
 	}
 	op->log_src = (struct guest_log_src){op->fn, op->rec.version};
 	ret = vm_boot_cancellable(e->vmm, &img, &cfg, op->cancel,
 				  engine_guest_log, &op->log_src, &op->snap,
 				  &op->vm, &op->stats, &err);
 	engine_guest_log_flush();
+	if (ret < 0)
+		boot_error(op, ret, &err, &cfg);
+	else
+		op->in_cap = vm_snapshot_layout(op->snap)->in_cap;
+release:
 	image_release(&img);
-	free(wb.elf);
-	free(wasm_env);
-	if (ret < 0) {
-		op->snap = NULL;
-		op->vm = NULL;
-		if (ret == -ECANCELED)
-			set_outcome(
-				op, ENGINE_UNAVAILABLE,
-				"glintd is shutting down: init interrupted");
-		else
-			boot_failed(op, ret, &err, &cfg);
-		return ret;
-	}
-	op->in_cap = vm_snapshot_layout(op->snap)->in_cap;
-	return 0;
+out:
+	wasm_prep_free(&wp);
+	return ret;
 }
 
 static void op_done(struct worker_item *it);
