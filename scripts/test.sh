@@ -2,8 +2,8 @@
 # test.sh: installs what is missing, builds with -Werror and runs the whole
 # test suite (unit, KVM, end-to-end with a subset of the Wasm spec suite,
 # format check, distcheck), then the suite again under ASan + UBSan
-# (scripts/sanitize.sh, _build-asan) and every fuzz target under libFuzzer for GLINT_FUZZ_SECONDS each (default 20;
-# scripts/fuzz.sh, _build-fuzzer). Stops at the first failing stage, after
+# (scripts/sanitize.sh, _build-asan) and every fuzz target under libFuzzer
+# for GLINT_FUZZ_SECONDS each (default 20; scripts/fuzz.sh, _build-fuzzer). Stops at the first failing stage, after
 # printing the logs that say why.
 # Set GLINT_REQUIRE_KVM=1 to make KVM tests fail instead of skip without
 # /dev/kvm, GLINT_REQUIRE_ALL=1 (.ci/run does) to make every skip a failure.
