@@ -80,6 +80,9 @@ static void header_line(char *line, size_t len, int *status, bool *redirect)
 	if (colon == NULL || colon == line)
 		glint_fail("invalid CGI header line: '%.*s'",
 			   (int)(len > 80 ? 80 : len), line);
+	/* A NUL would cut the header short on its way to the host. */
+	if (memchr(line, '\0', len))
+		glint_fail("invalid CGI header line: it contains a NUL byte");
 	n = (size_t)(colon - line);
 	v = n + 1;
 	while (v < len && (line[v] == ' ' || line[v] == '\t'))

@@ -340,8 +340,8 @@ static uint32_t put_sizes(wasi_t *w, uint32_t count, uint32_t bytes,
  * of each call the libc's array and strings (where environ_get put them)
  * are overwritten in place with the call's variables, NULL-terminated.
  */
-#define ENV_RESERVE_SLOTS 64
-#define ENV_RESERVE_BYTES 16384
+#define ENV_RESERVE_SLOTS 256 /* the CGI variables and request headers */
+#define ENV_RESERVE_BYTES 65536
 static const char env_placeholder_name[] = "GLINT_ENV_RESERVED=";
 
 static struct {

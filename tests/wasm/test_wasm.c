@@ -328,6 +328,16 @@ START_TEST(cgi_header_injection_is_refused)
 	expect_error("echo", "Content-Type: text/plain\nno colon here\n\n", 500,
 		     "function_error",
 		     "invalid CGI header line: 'no colon here'");
+	/* A NUL byte cannot travel in a header. */
+	{
+		static const char nul[] = "Content-Type: a/b\nX-A: 1\0002\n\n";
+		struct http_resp r;
+
+		invoke("echo", nul, sizeof(nul) - 1, &r);
+		assert_error(&r, 500, "function_error",
+			     "invalid CGI header line: it contains a NUL byte");
+		http_resp_free(&r);
+	}
 	/* The function goes on serving. */
 	expect_ok("echo", "Content-Type: x/y\n\nfine", "x/y", "fine");
 }
