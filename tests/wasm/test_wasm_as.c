@@ -131,7 +131,8 @@ int main(void)
 		return 1;
 	}
 	tcase_add_unchecked_fixture(tc, suite_up, suite_down);
-	tcase_set_timeout(tc, 300);
+	/* Compiles take minutes on a loaded machine: a generous cap. */
+	tcase_set_timeout(tc, 3600);
 	tcase_add_test(tc, assemblyscript_example);
 	tcase_add_test(tc, glint_new_assemblyscript_builds_and_deploys);
 	suite_add_tcase(s, tc);
