@@ -203,6 +203,10 @@ static int call_expr(json_t *action, char *buf, size_t len, char *rtype,
 	const char *proto;
 	size_t i, used;
 
+	/* A name with a NUL byte cannot be looked up in wasm2c's header. */
+	if (field && strlen(field) != json_string_length(
+					      json_object_get(action, "field")))
+		return -1;
 	if (!field || !type || strcmp(type, "invoke") || m < 0 || !mods[m].ok ||
 	    find_export(m, field, cname, sizeof(cname), &proto) < 0)
 		return -1;
@@ -366,7 +370,9 @@ int main(int argc, char **argv)
 				"       spec_gen --modules FILE.json\n");
 		return 2;
 	}
-	root = json_load_file(argv[argc - 2 + (argv[1][0] == '-')], 0, &jerr);
+	/* names.wast has export names with NUL bytes (skipped below). */
+	root = json_load_file(argv[argc - 2 + (argv[1][0] == '-')],
+			      JSON_ALLOW_NUL, &jerr);
 	if (!root) {
 		fprintf(stderr, "%s: %s\n", argv[1], jerr.text);
 		return 1;
