@@ -3,7 +3,9 @@
 # Usage: bench/http_bench.sh [seconds-per-run [rounds]]   (defaults 5 and 3; empty means default)
 #   GLINT_BUILDDIR: the build tree (default .); GLINTD_ARGS: extra glintd
 #   flags; GLINTD: the daemon binary (default $GLINT_BUILDDIR/glintd); WRK:
-#   the wrk binary. Exits 1 when a ratio misses its target.
+#   the wrk binary. Exits 1 when a ratio misses its target. GLINT_LOOP_RUNS=0
+#   (passed on to glintd) hands every call to a worker: the comparison run
+#   for run-to-completion on the loop thread.
 #
 # Every figure is the median over the rounds; each ratio is computed inside
 # one round from that round's numbers, then the median of the rounds' ratios

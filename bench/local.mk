@@ -5,3 +5,4 @@ include bench/load.mk
 include bench/kv.mk
 include bench/fetch.mk
 include bench/wasm.mk
+include bench/hc.mk

@@ -65,7 +65,7 @@ GUEST_LIB_SRCS = \
 	guest/src/printf.c guest/src/stdio.c guest/src/json.c \
 	guest/src/scanf.c guest/src/exit.c guest/src/time.c \
 	guest/src/strftime.c guest/src/setjmp.S guest/src/compiler.c \
-	guest/src/request.c
+	guest/src/request.c guest/src/hostio.c
 GUEST_LIB_OBJS = $(patsubst %.c,%.guest.o,$(patsubst %.S,%.guest.o,$(GUEST_LIB_SRCS)))
 GUEST_LIB_HDRS = guest/src/internal.h $(guestinclude_HEADERS)
 

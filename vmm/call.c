@@ -188,7 +188,13 @@ static int run_call(struct vm *vm, struct stop *st, struct vm_error *err,
 	vm->interrupted = 0;
 	vm->thread = pthread_self();
 	pthread_mutex_unlock(&vm->lock);
-	rc = deadline_begin(vm->run, timeout_ms);
+	/* A slice ends the first run early (vm_continue), unless the
+	 * deadline comes first. */
+	if (vm->cur.slice_ns && (vm->cur.deadline_ns == 0 ||
+				 vm->cur.slice_ns < vm->cur.deadline_ns))
+		rc = deadline_begin_at(vm->run, vm->cur.slice_ns);
+	else
+		rc = deadline_begin(vm->run, timeout_ms);
 	if (!rc) {
 		t0 = monotime_ns();
 		rc = run_guest(vm, st, err);
@@ -262,7 +268,19 @@ static int timed_out(struct vm *vm, int interrupted, struct vm_error *err)
 	return -EIO;
 }
 
-/* Runs the guest until the call ends or parks on a host call. */
+/* After a run stopped by the timer: 1 when it was the slice, not the
+ * deadline, that ended it. The slice applies to one run only. */
+static int slice_over(struct vm *vm)
+{
+	uint64_t slice = vm->cur.slice_ns;
+
+	vm->cur.slice_ns = 0;
+	return slice && (vm->cur.deadline_ns == 0 ||
+			 monotime_ns() < vm->cur.deadline_ns);
+}
+
+/* Runs the guest until the call ends, parks on a host call or is
+ * preempted at the end of its slice. */
 static int call_continue(struct vm *vm, struct vm_call_result *res,
 			 struct vm_error *err)
 {
@@ -270,6 +288,11 @@ static int call_continue(struct vm *vm, struct vm_call_result *res,
 	int rc, interrupted = 0;
 
 	rc = run_call(vm, &st, err, &interrupted);
+	if (rc == -EINTR && !interrupted && slice_over(vm)) {
+		vm->cur.preempted = 1;
+		return -EAGAIN;
+	}
+	vm->cur.slice_ns = 0;
 	if (rc == -EINTR) {
 		call_ended(vm, res);
 		return timed_out(vm, interrupted, err);
@@ -313,6 +336,9 @@ static void begin_call(struct vm *vm, const struct vm_call_args *args)
 	vm->cur.sync = args->hostcall_sync;
 	vm->cur.sync_opaque = args->hostcall_opaque;
 	vm->cur.limits = args->hostcall_limits;
+	if (args->slice_us)
+		vm->cur.slice_ns =
+			monotime_ns() + (uint64_t)args->slice_us * 1000;
 }
 
 int vm_call(struct vm *vm, const struct vm_call_args *args,
@@ -370,6 +396,19 @@ int vm_resume(struct vm *vm, int64_t result, const void *resp, size_t len,
 	return call_continue(vm, res, err);
 }
 
+int vm_continue(struct vm *vm, struct vm_call_result *res, struct vm_error *err)
+{
+	struct vm_error local;
+
+	if (!err)
+		err = &local;
+	reset_result(res, err);
+	if (!vm->cur.preempted)
+		return -EINVAL;
+	vm->cur.preempted = 0;
+	return call_continue(vm, res, err);
+}
+
 int vm_abandon(struct vm *vm, enum vm_error_kind kind, const char *message,
 	       struct vm_call_result *res, struct vm_error *err)
 {
@@ -378,8 +417,9 @@ int vm_abandon(struct vm *vm, enum vm_error_kind kind, const char *message,
 	if (!err)
 		err = &local;
 	reset_result(res, err);
-	if (!vm->cur.parked)
+	if (!vm->cur.parked && !vm->cur.preempted)
 		return -EINVAL;
+	vm->cur.preempted = 0;
 	call_ended(vm, res);
 	exit_fail(err, kind, "%s", message);
 	return -EIO;

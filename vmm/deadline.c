@@ -165,12 +165,17 @@ static int thread_setup(void)
 
 int deadline_begin(struct kvm_run *run, uint32_t timeout_ms)
 {
-	uint64_t due;
+	return deadline_begin_at(
+		run,
+		timeout_ms ? mono_ns() + (uint64_t)timeout_ms * 1000000u : 0);
+}
+
+int deadline_begin_at(struct kvm_run *run, uint64_t due)
+{
 	int rc = thread_setup();
 
 	if (rc)
 		return rc;
-	due = timeout_ms ? mono_ns() + (uint64_t)timeout_ms * 1000000u : 0;
 	current_due_ns = due;
 	current_run = run;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);

@@ -31,6 +31,9 @@
  * errno. */
 int deadline_begin(struct kvm_run *run, uint32_t timeout_ms);
 
+/* The same, due at due_ns of CLOCK_MONOTONIC (0: no deadline). */
+int deadline_begin_at(struct kvm_run *run, uint64_t due_ns);
+
 /* Forgets the current call; the timer may stay armed. */
 void deadline_end(void);
 

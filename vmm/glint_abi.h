@@ -111,16 +111,41 @@ enum glint_hostcall_op {
 	GLINT_HOSTCALL_NOOP = 0,  /* request and response empty; returns 0 */
 	GLINT_HOSTCALL_SLEEP = 1, /* request: struct glint_hostcall_sleep;
 	                             response empty; returns 0 after ms */
-	GLINT_HOSTCALL_OP_COUNT,  /* first unknown operation */
+	/* Outbound HTTP, parks the VM. Request: struct
+	 * glint_hostcall_fetch; response: struct glint_fetch_response.
+	 * Returns the response bytes written. */
+	GLINT_HOSTCALL_FETCH = 2,
+	/* The function's own key-value store, park the VM. Request: struct
+	 * glint_hostcall_kv and its bytes; see there for each result. */
+	GLINT_HOSTCALL_KV_GET = 3,
+	GLINT_HOSTCALL_KV_SET = 4,
+	GLINT_HOSTCALL_KV_DELETE = 5,
+	GLINT_HOSTCALL_KV_LIST = 6,
+	GLINT_HOSTCALL_KV_INCR = 7,
+	GLINT_HOSTCALL_KV_CAS = 8,
+	GLINT_HOSTCALL_OP_COUNT, /* first unknown operation */
 };
 
 /* Negative results a function can handle (rax). */
 enum glint_error {
-	GLINT_E_LIMIT = -1,   /* a per-call host-call limit was reached */
-	GLINT_E_INVALID = -2, /* well-formed request the host refuses */
-	GLINT_E_TOOBIG = -3,  /* the response does not fit the capacity */
-	GLINT_E_UNAVAIL = -4, /* the service behind the operation failed */
-	GLINT_E_DENIED = -5,  /* the function lacks the capability */
+	GLINT_E_LIMIT = -1,	/* a per-call host-call limit was reached */
+	GLINT_E_INVALID = -2,	/* well-formed request the host refuses */
+	GLINT_E_TOOBIG = -3,	/* the response does not fit the capacity */
+	GLINT_E_UNAVAIL = -4,	/* the service behind the operation failed */
+	GLINT_E_DENIED = -5,	/* the function lacks the capability, or the
+	                         URL or its address is not allowed */
+	GLINT_E_NOTFOUND = -6,	/* KV: no such key (or it expired) */
+	GLINT_E_CONFLICT = -7,	/* KV_CAS: the current value differed */
+	GLINT_E_TIMEOUT = -8,	/* FETCH: no complete answer in time */
+	GLINT_E_RANGE = -9,	/* KV_INCR: not a decimal 64-bit integer, or
+	                          the sum would overflow */
+	GLINT_E_TOOLARGE = -10, /* a key, value, URL, header or body over the
+	                           host's limit, or a FETCH answer over its
+	                           caps (body, headers) */
+	GLINT_E_NOSPACE = -11,	/* KV: the store is full */
+	GLINT_E_NETWORK = -12,	/* FETCH: the name did not resolve, no
+	                           connection, TLS failed, or the peer broke
+	                           the exchange */
 };
 
 /* GLINT_HOSTCALL_SLEEP request (written by the guest). */
@@ -131,6 +156,96 @@ struct glint_hostcall_sleep {
 #define GLINT_SLEEP_MAX_MS 60000u
 
 _Static_assert(sizeof(struct glint_hostcall_sleep) == 8, "sleep layout");
+
+/*
+ * Lengths inside a record are checked by the host against the request
+ * length: the request must be exactly the record followed by the byte
+ * strings it announces, in the order declared, with reserved fields 0.
+ * A request that lies about them ends the call with guest_protocol_error
+ * (the SDK never builds one). A well-formed request the host refuses
+ * (a key too long, an empty key, a bad URL) gets an error return instead.
+ */
+
+/* GLINT_HOSTCALL_KV_* request (written by the guest), followed by
+ * key_len bytes of key, then value_len bytes of value, then extra_len
+ * bytes (CAS: the expected value; LIST: the cursor). Keys and values are
+ * any bytes; a key is 1..kv_max_key_bytes (512 by default), a value at
+ * most kv_max_value_bytes (1 MiB), else GLINT_E_TOOLARGE.
+ *
+ *   KV_GET     key. Response: the value; returns its length, or
+ *              GLINT_E_NOTFOUND, or GLINT_E_TOOBIG (capacity too small;
+ *              nothing written).
+ *   KV_SET     key, value; arg = time to live in ms (0: none, at most ten
+ *              years). Returns 0 once the value is on stable storage.
+ *   KV_DELETE  key. Returns 0, or GLINT_E_NOTFOUND.
+ *   KV_LIST    key = the prefix (may be empty), extra = the cursor from
+ *              the previous page (empty first); arg = keys a page,
+ *              1..GLINT_KV_LIST_MAX. Response: struct glint_kv_list_head
+ *              then the cursor, then per key a uint32_t length and the
+ *              key. The listing is complete when the cursor is empty.
+ *              Returns the bytes written, or GLINT_E_TOOBIG.
+ *   KV_INCR    key; arg = delta. Response: the new value (int64_t, 8
+ *              bytes); returns 8, or GLINT_E_RANGE.
+ *   KV_CAS     key, value, extra = expected value; flags
+ *              GLINT_KV_CAS_ABSENT: swap only if the key is absent
+ *              (extra_len 0). Returns 0 when swapped (the key then has no
+ *              expiry), GLINT_E_CONFLICT when the current value differed.
+ * Errors of every KV op: GLINT_E_INVALID, GLINT_E_TOOLARGE,
+ * GLINT_E_NOSPACE, GLINT_E_UNAVAIL (store unreachable: a set may or may
+ * not have happened), GLINT_E_LIMIT.
+ */
+struct glint_hostcall_kv {
+	uint32_t key_len;
+	uint32_t value_len; /* SET, CAS; else 0 */
+	uint32_t extra_len; /* CAS: expected value; LIST: cursor; else 0 */
+	uint32_t flags;	    /* CAS: GLINT_KV_CAS_ABSENT or 0; else 0 */
+	int64_t arg;	    /* SET: ttl ms; INCR: delta; LIST: page size */
+};
+#define GLINT_KV_CAS_ABSENT 1u
+#define GLINT_KV_LIST_MAX 1000
+#define GLINT_KV_TTL_MAX_MS 315360000000LL
+
+_Static_assert(sizeof(struct glint_hostcall_kv) == 24, "kv layout");
+
+/* KV_LIST response head (written by the host). */
+struct glint_kv_list_head {
+	uint32_t nkeys;
+	uint32_t cursor_len;
+};
+
+_Static_assert(sizeof(struct glint_kv_list_head) == 8, "kv list head layout");
+
+/* GLINT_HOSTCALL_FETCH request (written by the guest), followed by
+ * method_len bytes of method ("" = GET), url_len bytes of URL,
+ * headers_len bytes of headers ("name\0value\0" repeated), body_len
+ * bytes of body. The URL must match the function's allow_fetch prefixes
+ * (else GLINT_E_DENIED, as for refused addresses and redirects). */
+struct glint_hostcall_fetch {
+	uint32_t method_len;
+	uint32_t url_len;
+	uint32_t headers_len;
+	uint32_t body_len;
+	uint32_t timeout_ms;	/* 0: the rest of the call's deadline */
+	uint32_t max_redirects; /* 0: a 3xx is the answer; at most 10 */
+};
+
+_Static_assert(sizeof(struct glint_hostcall_fetch) == 24, "fetch layout");
+
+/* GLINT_HOSTCALL_FETCH response (written by the host), followed by
+ * headers_len bytes of headers ("name\0value\0" repeated, as received)
+ * and body_len bytes of body. When it does not fit the capacity, nothing
+ * is written and the result is GLINT_E_TOOBIG. Other errors:
+ * GLINT_E_DENIED, GLINT_E_INVALID, GLINT_E_TOOLARGE, GLINT_E_TIMEOUT,
+ * GLINT_E_NETWORK, GLINT_E_UNAVAIL, GLINT_E_LIMIT. */
+struct glint_fetch_response {
+	uint32_t status; /* HTTP status */
+	uint32_t nheaders;
+	uint32_t headers_len;
+	uint32_t body_len;
+};
+
+_Static_assert(sizeof(struct glint_fetch_response) == 16,
+	       "fetch response layout");
 
 /* ---- ELF note that stamps an image with its ABI version ------------- */
 

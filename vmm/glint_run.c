@@ -356,7 +356,8 @@ static void samples_free(struct samples *s)
 }
 
 /* Host calls, done in place: NOOP at once, SLEEP by sleeping (glintd
- * parks the VM instead and serves other calls meanwhile). */
+ * parks the VM instead and serves other calls meanwhile); FETCH and KV
+ * get GLINT_E_UNAVAIL. */
 static int noop_sync(void *opaque, const struct vm_hostcall *hc,
 		     int64_t *result)
 {
@@ -378,7 +379,12 @@ static int serve_parked(struct vm *vm, int rc, struct vm_call_result *res,
 			while (nanosleep(&ts, &ts) && errno == EINTR)
 				;
 		}
-		rc = vm_resume(vm, 0, NULL, 0, res, err);
+		/* KV and outbound HTTP live in glintd, not here. */
+		rc = vm_resume(vm,
+			       res->hostcall.op == GLINT_HOSTCALL_SLEEP
+				       ? 0
+				       : GLINT_E_UNAVAIL,
+			       NULL, 0, res, err);
 	}
 	return rc;
 }

@@ -556,6 +556,7 @@ int vm_restore(struct vm *vm, struct vm_restore_stats *stats)
 	vm->needs_reset = 0;
 	vm->pristine = 1;
 	vm->cur.parked = 0;
+	vm->cur.preempted = 0;
 	stats->private_bytes = vm_private_bytes(vm);
 	stats->restore_ns = monotime_ns() - t0;
 	return 0;

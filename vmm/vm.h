@@ -225,7 +225,10 @@ struct vm_call_args {
 	size_t input_len;
 	uint64_t call_id;    /* shown to the guest and passed to log */
 	uint32_t timeout_ms; /* 0 = no deadline */
-	vm_log_fn log;	     /* NULL: guest log lines are discarded */
+	/* 0, or how long this thread may run the guest before vm_call
+	 * returns -EAGAIN with the call preempted (see vm_continue) */
+	uint32_t slice_us;
+	vm_log_fn log; /* NULL: guest log lines are discarded */
 	void *log_opaque;
 	/* Host calls: NULL sync = every valid host call parks the VM. */
 	vm_hostcall_fn hostcall_sync;
@@ -292,6 +295,19 @@ int vm_resume(struct vm *vm, int64_t result, const void *resp, size_t len,
 	      struct vm_call_result *res, struct vm_error *err);
 int vm_abandon(struct vm *vm, enum vm_error_kind kind, const char *message,
 	       struct vm_call_result *res, struct vm_error *err);
+
+/*
+ * Preemption. With args->slice_us set, a call still running slice_us after
+ * vm_call began (and before its own deadline) is stopped and vm_call
+ * returns -EAGAIN: the VM keeps its vCPU state, like a parked one, so that
+ * a thread which must not be held long (an event loop) can run short calls
+ * itself and hand long ones on. Then, on any thread, exactly one of
+ * vm_continue (the same call runs on without a slice, under its own
+ * deadline, and returns as vm_call does), vm_abandon, or vm_restore /
+ * vm_destroy. The time the VM waited counts against the deadline.
+ */
+int vm_continue(struct vm *vm, struct vm_call_result *res,
+		struct vm_error *err);
 
 /* Response headers of a successful call, in the order the function set
  * them: set *cursor to 0, then each call returns 1 and the next header

@@ -86,6 +86,7 @@ struct vm {
 		void *log_opaque;
 		uint32_t timeout_ms;
 		uint64_t deadline_ns; /* monotime_ns(); 0 = none */
+		uint64_t slice_ns;    /* end of the first run; 0 = none */
 		vm_hostcall_fn sync;
 		void *sync_opaque;
 		struct vm_hostcall_limits limits;
@@ -95,6 +96,7 @@ struct vm {
 		uint64_t run_ns;
 		uint32_t exits;
 		int parked;
+		int preempted; /* stopped at slice_ns (vm_continue) */
 		struct vm_hostcall hc;
 	} cur;
 

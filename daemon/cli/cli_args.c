@@ -41,6 +41,8 @@ static const struct opt {
 	 CLI_OPT_DEPLOY},
 	{"max-output", 1, offsetof(struct cli_args, max_output),
 	 CLI_OPT_DEPLOY},
+	/* repeatable: parse_one collects it into allow_fetch[] */
+	{"allow-fetch", 1, 0, CLI_OPT_DEPLOY},
 	{"data", 1, offsetof(struct cli_args, data), CLI_OPT_INVOKE},
 	{"file", 1, offsetof(struct cli_args, file), CLI_OPT_INVOKE},
 	{"file", 1, offsetof(struct cli_args, file), CLI_OPT_SECRET},
@@ -61,6 +63,24 @@ static const struct opt *find_opt(const char *name, size_t len,
 		    (opts[i].mask == GLOBAL || (opts[i].mask & cmd_mask)))
 			return &opts[i];
 	return NULL;
+}
+
+static int add_allow_fetch(struct cli_args *a, const char *value, char *err,
+			   size_t err_len)
+{
+	const int max =
+		(int)(sizeof(a->allow_fetch) / sizeof(a->allow_fetch[0]));
+
+	a->allow_fetch_given = 1;
+	if (!value[0])
+		return 0; /* "--allow-fetch ''": no outbound access */
+	if (a->n_allow_fetch == max) {
+		snprintf(err, err_len,
+			 "--allow-fetch is given more than %d times", max);
+		return -EINVAL;
+	}
+	a->allow_fetch[a->n_allow_fetch++] = value;
+	return 0;
 }
 
 /* One "--name[=value]" (or "-h"); consumes argv[*i] and maybe the next. */
@@ -97,6 +117,8 @@ static int parse_one(int argc, char **argv, int *i, unsigned cmd_mask,
 		snprintf(err, err_len, "option --%s takes no value", o->name);
 		return -EINVAL;
 	}
+	if (strcmp(o->name, "allow-fetch") == 0)
+		return add_allow_fetch(a, value, err, err_len);
 	*(const char **)((char *)a + o->off) = o->has_arg ? value : "1";
 	return 0;
 }

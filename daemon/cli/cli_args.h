@@ -22,9 +22,14 @@ struct cli_args {
 	const char *memory, *timeout, *concurrency, *warm; /* deploy */
 	const char *queue, *queue_timeout, *idle;	   /* deploy */
 	const char *max_output, *wasi_stub_unknown;	   /* deploy */
-	const char *data, *file;			   /* invoke */
-	const char *follow, *since, *level, *request_id;   /* logs */
-	const char *lang;				   /* new */
+	/* deploy --allow-fetch, repeatable: URL prefixes the function may
+	 * fetch; allow_fetch_given is 1 even when every one is "" (which
+	 * clears the list) */
+	const char *allow_fetch[32];
+	int n_allow_fetch, allow_fetch_given;
+	const char *data, *file;			 /* invoke */
+	const char *follow, *since, *level, *request_id; /* logs */
+	const char *lang;				 /* new */
 	const char *pos[CLI_MAX_POSITIONAL];
 	int npos;
 	int stdin_dash; /* "-" given as a positional */

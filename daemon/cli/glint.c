@@ -168,6 +168,42 @@ static int append_setting(char *q, size_t cap, const char *key,
 	return w < 0 || (size_t)w >= cap - n ? -ENOSPC : 0;
 }
 
+/* --allow-fetch prefixes as one allow_fetch value: one per line,
+ * percent-encoded for the query. */
+static int append_allow_fetch(char *q, size_t cap, const struct cli_args *a)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(q);
+
+	if (!a->allow_fetch_given)
+		return 0;
+	if (n + 14 >= cap)
+		return -ENOSPC;
+	n += (size_t)snprintf(q + n, cap - n, "%sallow_fetch=", n ? "&" : "?");
+	for (int i = 0; i < a->n_allow_fetch; i++)
+		for (const char *p = a->allow_fetch[i];; p++) {
+			unsigned char ch = *p ? (unsigned char)*p : '\n';
+
+			if (!*p && i == a->n_allow_fetch - 1)
+				break;
+			if (n + 4 >= cap)
+				return -ENOSPC;
+			if ((ch >= 'a' && ch <= 'z') ||
+			    (ch >= 'A' && ch <= 'Z') ||
+			    (ch >= '0' && ch <= '9') || strchr("-._~", ch)) {
+				q[n++] = (char)ch;
+			} else {
+				q[n++] = '%';
+				q[n++] = hex[ch >> 4];
+				q[n++] = hex[ch & 15];
+			}
+			if (!*p)
+				break;
+		}
+	q[n] = '\0';
+	return 0;
+}
+
 static int check_settings(const struct cli_args *a)
 {
 	/* The ranges are the daemon's own (daemon/common/settings.c), so a bad
@@ -210,7 +246,7 @@ static int check_settings(const struct cli_args *a)
 static int cmd_deploy(struct cli *c)
 {
 	const char *name = c->a.pos[0], *image = c->a.pos[1];
-	char path[512] = "", query[256] = "";
+	char path[8192] = "", query[7680] = "";
 	struct cli_resp r;
 	char *img = NULL;
 	size_t len = 0;
@@ -243,6 +279,11 @@ static int cmd_deploy(struct cli *c)
 		       c->a.max_output);
 	append_setting(query, sizeof(query), "wasi_stub_unknown",
 		       c->a.wasi_stub_unknown);
+	if (append_allow_fetch(query, sizeof(query), &c->a) < 0) {
+		free(img);
+		return usage_error("deploy", "--allow-fetch prefixes are too "
+					     "long together");
+	}
 	snprintf(path, sizeof(path), "/functions/%s%s", name, query);
 	rc = request(c, "PUT", path, img, len, DEPLOY_TIMEOUT_S, &r);
 	free(img);
@@ -738,7 +779,8 @@ static const struct command commands[] = {
 	{"deploy",
 	 "NAME IMAGE [--memory MIB] [--timeout MS] "
 	 "[--concurrency N] [--warm N] [--queue N] [--queue-timeout MS] "
-	 "[--idle MS] [--max-output BYTES] [--wasi-stub-unknown 0|1]",
+	 "[--idle MS] [--max-output BYTES] [--allow-fetch PREFIX]... "
+	 "[--wasi-stub-unknown 0|1]",
 	 "Uploads the image file IMAGE (an ELF built with pkg-config "
 	 "glint-guest) as\nfunction NAME, replacing an older version, and "
 	 "waits until it is ready.\n\n"
@@ -752,6 +794,9 @@ static const struct command commands[] = {
 	 "(100-86400000)\n"
 	 "  --max-output BYTES  largest response body (1-6291456); more is\n"
 	 "                    an output_too_large error\n"
+	 "  --allow-fetch PREFIX  a URL prefix the function may fetch, e.g.\n"
+	 "                    https://api.example.com/v1/ (repeat for more;\n"
+	 "                    '' for none, the default)\n"
 	 "  --wasi-stub-unknown 0|1  Wasm modules: 1 links imports glint "
 	 "does not\n"
 	 "                    provide to stubs returning ENOSYS instead of "

@@ -91,6 +91,43 @@ int function_setting_range(const char *key, uint32_t *min, uint32_t *max)
 	return 0;
 }
 
+/* The shape of an allow-list; fetch_policy_create judges each entry's
+ * URL when the engine takes the settings. */
+static int allow_fetch_check(const char *v, char *err, size_t err_len)
+{
+	size_t n = 0, len = strlen(v);
+
+	if (len >= FUNCTION_ALLOW_FETCH_BYTES) {
+		snprintf(err, err_len,
+			 "allow_fetch must be shorter than %d bytes",
+			 FUNCTION_ALLOW_FETCH_BYTES);
+		return -EINVAL;
+	}
+	for (const char *p = v; *p;) {
+		const char *end = strchr(p, '\n');
+		size_t l = end ? (size_t)(end - p) : strlen(p);
+
+		if (l == 0 || ++n > FUNCTION_ALLOW_FETCH_MAX) {
+			snprintf(err, err_len,
+				 "allow_fetch takes 1 to %d non-empty URL "
+				 "prefixes, one per line",
+				 FUNCTION_ALLOW_FETCH_MAX);
+			return -EINVAL;
+		}
+		for (size_t i = 0; i < l; i++)
+			if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f) {
+				snprintf(
+					err, err_len,
+					"allow_fetch entry %zu holds a control "
+					"character",
+					n);
+				return -EINVAL;
+			}
+		p += l + (end != NULL);
+	}
+	return 0;
+}
+
 int function_settings_set(struct function_settings *s, const char *key,
 			  const char *value, char *err, size_t err_len)
 {
@@ -98,6 +135,13 @@ int function_settings_set(struct function_settings *s, const char *key,
 	char shown[48];
 	uint32_t v;
 
+	if (strcmp(key, "allow_fetch") == 0) {
+		if (allow_fetch_check(value ? value : "", err, err_len) < 0)
+			return -EINVAL;
+		snprintf(s->allow_fetch, sizeof(s->allow_fetch), "%s",
+			 value ? value : "");
+		return 0;
+	}
 	if (d) {
 		if (parse_u32(value, &v) < 0 || v < d->min || v > d->max) {
 			snprintf(err, err_len,
@@ -112,7 +156,7 @@ int function_settings_set(struct function_settings *s, const char *key,
 	snprintf(err, err_len,
 		 "unknown setting \"%s\" (known: memory_mb, timeout_ms, "
 		 "max_concurrency, min_warm, queue_max, queue_timeout_ms, "
-		 "idle_ms)",
+		 "idle_ms, max_output_bytes, allow_fetch)",
 		 shown);
 	return -EINVAL;
 }
@@ -130,6 +174,13 @@ int function_settings_check(const struct function_settings *s, char *err,
 				 d->min, d->max);
 			return -EINVAL;
 		}
+	}
+	if (memchr(s->allow_fetch, '\0', sizeof(s->allow_fetch)) == NULL ||
+	    allow_fetch_check(s->allow_fetch, err, err_len) < 0) {
+		if (memchr(s->allow_fetch, '\0', sizeof(s->allow_fetch)) ==
+		    NULL)
+			snprintf(err, err_len, "allow_fetch is too long");
+		return -EINVAL;
 	}
 	if (s->min_warm > s->max_concurrency) {
 		snprintf(err, err_len,

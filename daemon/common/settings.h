@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define FUNCTION_ALLOW_FETCH_BYTES 2048
+#define FUNCTION_ALLOW_FETCH_MAX 32
+
 /* Per-function settings, from deploy query parameters or stored state. */
 struct function_settings {
 	uint32_t memory_mb;	   /* guest memory; 1..1024 */
@@ -22,13 +25,21 @@ struct function_settings {
 	                               glint does not provide to stubs
 	                               returning ENOSYS; 0 (default)
 	                               refuses the module, listing them */
+	/* URL prefixes the function may fetch (FETCH host call), one per
+	 * line ("https://api.example.com/v1/\nhttp://127.0.0.1:8080/"), NUL
+	 * terminated; "" (the default) = no outbound access. At most
+	 * FUNCTION_ALLOW_FETCH_MAX entries; each as fetch_policy.h says
+	 * (the engine parses them at deploy). */
+	char allow_fetch[FUNCTION_ALLOW_FETCH_BYTES];
 };
 
 #define FUNCTION_MAX_OUTPUT_BYTES (6u << 20)
 
 /* Sets one setting from a query parameter; -EINVAL with a message naming
  * the key and its valid range when the key is unknown or the value bad.
- * Values are decimal integers without sign or spaces. */
+ * Values are decimal integers without sign or spaces, except allow_fetch:
+ * its whole list, entries separated by newlines (it replaces the list;
+ * "" empties it). */
 int function_settings_set(struct function_settings *s, const char *key,
 			  const char *value, char *err, size_t err_len);
 

@@ -389,6 +389,21 @@ static void format_time(int64_t ms, char *buf, size_t len)
 		 tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 }
 
+/* The allow-list as the API shows it: an array of URL prefixes. */
+static json_t *allow_fetch_json(const char *list)
+{
+	json_t *a = json_array();
+
+	for (const char *p = list; a && *p;) {
+		const char *end = strchr(p, '\n');
+		size_t l = end ? (size_t)(end - p) : strlen(p);
+
+		json_array_append_new(a, json_stringn(p, l));
+		p += l + (end != NULL);
+	}
+	return a;
+}
+
 json_t *deploy_describe_version(const struct fn_version *v)
 {
 	char hex[SHA256_HEX_BYTES], when[64];
@@ -398,7 +413,7 @@ json_t *deploy_describe_version(const struct fn_version *v)
 	format_time(v->deployed_at_ms, when, sizeof(when));
 	return json_pack(
 		"{s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-		"s:I, s:I, s:s, s:I, s:I, s:I, s:I}",
+		"s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:o}",
 		"name", v->fn->name, "version", (json_int_t)v->version,
 		"sha256", hex, "image_bytes", (json_int_t)v->image_len,
 		"memory_mb", (json_int_t)s->memory_mb, "timeout_ms",
@@ -412,7 +427,8 @@ json_t *deploy_describe_version(const struct fn_version *v)
 		"input_max_bytes", (json_int_t)v->in_cap, "boot_ms",
 		(json_int_t)ns_to_ms(v->boot_ns), "init_ms",
 		(json_int_t)ns_to_ms(v->init_ns), "snapshot_ms",
-		(json_int_t)ns_to_ms(v->snapshot_ns));
+		(json_int_t)ns_to_ms(v->snapshot_ns), "allow_fetch",
+		allow_fetch_json(s->allow_fetch));
 }
 
 /* Wasm deploys also say how long translation and compilation took (0 when
@@ -917,7 +933,8 @@ void engine_deploy(struct engine *e, struct engine_deploy *d)
 	if (d->change != ENGINE_CHANGE_IMAGE &&
 	    change_check(e, d, &s, msg, sizeof(msg)) < 0)
 		return;
-	if (function_settings_check(&s, msg, sizeof(msg)) < 0) {
+	if (function_settings_check(&s, msg, sizeof(msg)) < 0 ||
+	    hcops_check_allow_fetch(s.allow_fetch, msg, sizeof(msg)) < 0) {
 		deploy_reject(e, d, ENGINE_INVALID_SETTING, msg);
 		return;
 	}

@@ -391,6 +391,15 @@ static unsigned loop_poll_us_default(void)
 	return 0;
 }
 
+/* Short calls run on the loop (invoke.c, run-to-completion) unless
+ * GLINT_LOOP_RUNS=0 turns it off, to compare against the hand-off. */
+static int loop_runs_default(void)
+{
+	const char *v = getenv("GLINT_LOOP_RUNS");
+
+	return !(v && strcmp(v, "0") == 0);
+}
+
 /* Worker shares (engine.h): no function, and no group of boots, ever
  * holds every worker while there is more than one. */
 static void set_shares(struct engine *e, unsigned n)
@@ -434,6 +443,7 @@ static int open_resources(struct engine *e, char *err, size_t err_len)
 		n = cpus > 1 ? (unsigned)cpus + 1 : 2;
 	}
 	e->loop_poll_us = loop_poll_us_default();
+	e->loop_runs = loop_runs_default();
 	set_shares(e, n);
 	ret = budget_init(e, err, err_len);
 	if (ret < 0)
@@ -470,9 +480,13 @@ int engine_create(uv_loop_t *loop, const struct engine_config *cfg,
 	ret = open_resources(e, err, err_len);
 	if (ret < 0)
 		goto fail;
+	ret = services_open(e, err, err_len);
+	if (ret < 0)
+		goto fail_workers;
 	ret = start_scan(e);
 	if (ret < 0) {
 		snprintf(err, err_len, "out of memory");
+		services_close(e);
 		goto fail_workers;
 	}
 	uv_timer_init(loop, &e->queue_timer);
@@ -633,6 +647,8 @@ void engine_check_shutdown(struct engine *e)
 	workers_stop(e->workers);
 	vmm_close(e->vmm);
 	e->vmm = NULL;
+	/* No call is left to use them (parked ones have ended). */
+	services_close(e);
 	e->handles_open = 5;
 	uv_close((uv_handle_t *)&e->park_timer, on_handle_closed);
 	uv_close((uv_handle_t *)&e->queue_timer, on_handle_closed);
@@ -705,4 +721,9 @@ void engine_config_default(struct engine_config *cfg)
 	cfg->hostcalls_per_call = 10000;
 	cfg->hostcall_in_bytes_per_call = 64ull << 20;
 	cfg->hostcall_out_bytes_per_call = 64ull << 20;
+	cfg->fetches_per_call = 100;
+	cfg->kv_backend = 0; /* KV_EMBEDDED */
+	cfg->kv_max_key_bytes = 512;
+	cfg->kv_max_value_bytes = 1u << 20;
+	cfg->kv_map_bytes = 1ull << 30;
 }

@@ -104,6 +104,26 @@ struct engine_config {
 	unsigned hostcalls_per_call;
 	uint64_t hostcall_in_bytes_per_call;
 	uint64_t hostcall_out_bytes_per_call;
+	/* Outbound requests (FETCH) a call may start; beyond it
+	 * GLINT_E_LIMIT. Default 100. */
+	unsigned fetches_per_call;
+
+	/* Functions' key-value state (kv.h), opened at engine start and
+	 * closed after the last parked call has ended. */
+	int kv_backend;		   /* enum kv_backend: KV_EMBEDDED (default,
+	                              LMDB under state_dir/kv) or KV_REDIS */
+	const char *kv_redis_url;  /* KV_REDIS: redis://host:port[/db] */
+	size_t kv_max_key_bytes;   /* default 512 */
+	size_t kv_max_value_bytes; /* default 1 MiB */
+	size_t kv_map_bytes;	   /* embedded: largest size; 0 = 1 GiB */
+	/* Outbound HTTP for the FETCH host call: the client's limits, from
+	 * fetch_config_default (fetch.h); glintd sets none of them. */
+	uint64_t fetch_timeout_ms;	 /* per request; 0 = 30 s */
+	size_t fetch_max_response_bytes; /* 0 = 8 MiB */
+	/* "host:port:address" pins for the client, as curl's
+	 * CURLOPT_RESOLVE (tests point a name at loopback); borrowed. */
+	const char *const *fetch_resolve;
+	size_t fetch_n_resolve;
 
 	/* fairness; 0 = derived from workers as described above */
 	unsigned function_workers_max;
@@ -247,6 +267,11 @@ int engine_logs(struct engine *e, const char *name,
 /* A reference to the log of deployed function name (fnlog_unref it), for
  * a reader that outlives the function; NULL when there is none. */
 struct fnlog *engine_log_ref(struct engine *e, const char *name);
+
+/* The key-value store functions use (for the management API); owned by
+ * the engine, valid until engine_shutdown's callback. Loop thread. */
+struct kv;
+struct kv *engine_kv(struct engine *e);
 
 /* Creates the engine on loop; opens KVM, starts workers and loads the
  * stored functions in the background. */

@@ -231,7 +231,11 @@ enum call_resume {
 	RESUME_ANSWER,	 /* vm_resume with hc_result */
 	RESUME_EXPIRED,	 /* the deadline passed while parked */
 	RESUME_SHUTDOWN, /* glintd stops: vm_abandon */
+	RESUME_PROTOCOL, /* the request was malformed: vm_abandon with
+	                    hc_msg as a protocol error */
 };
+
+struct hc_op;
 
 /* One invocation inside the engine (inv->engine_private). */
 struct call {
@@ -246,6 +250,8 @@ struct call {
 	uint64_t deadline_ns; /* end of the wait for a VM and a worker */
 	uint32_t timeout_ms;
 	int interrupted; /* set by shutdown, read by the worker */
+	int on_loop;	 /* ran on the loop thread: its result and its VM's
+	                    restore go through workers_defer */
 
 	/* Host calls (hostcall.c). A parked call holds its VM (busy, with
 	 * its vCPU state) but no worker slot: from the park item until it
@@ -258,6 +264,14 @@ struct call {
 	uint64_t parked_ns;	  /* when it parked */
 	int64_t hc_result;	  /* the answer for vm_resume */
 	enum call_resume resume;  /* how the worker continues it */
+	/* FETCH and KV (hcops.c): the operation in flight on the loop
+	 * (NULL when none), the response bytes for vm_resume (malloc'd,
+	 * freed by the worker once copied), why a request was refused. */
+	struct hc_op *hc_op;
+	void *hc_resp;
+	size_t hc_resp_len;
+	unsigned nfetches; /* outbound requests started in this call */
+	char hc_msg[256];
 };
 
 struct engine {
@@ -299,6 +313,8 @@ struct engine {
 	 * sleeping (0: never). */
 	unsigned nvms_busy;
 	unsigned loop_poll_us;
+	int loop_runs;		/* short calls may run on the loop (invoke.c) */
+	unsigned loop_restores; /* of nvms_busy: restores deferred on it */
 
 	/* Parked calls (hostcall.c): waiting on a host call, then waiting
 	 * for a worker to resume them; one timer for their sleeps and
@@ -307,6 +323,11 @@ struct engine {
 	unsigned nparked;
 	uv_timer_t park_timer;
 	uint64_t park_due_ns; /* 0: not armed */
+
+	/* What host calls reach (services.c): open from engine_create until
+	 * the last call has ended in shutdown. */
+	struct kv *kv;
+	struct fetch *fetch;
 
 	int scan_done;
 	unsigned loads_pending;
@@ -402,6 +423,24 @@ void invoke_resume(struct call *c);
  * taken off the list (nparked counts it no more), or NULL. */
 struct call *hostcall_next_resume(struct engine *e,
 				  int (*can_run)(const struct fn *fn));
+
+/* hcops.c: FETCH and KV host calls on the loop. Starts c's operation:
+ * returns 1 when it is in flight (its answer calls hostcall_answered
+ * later), 0 when c->hc_result (or c->resume = RESUME_PROTOCOL) already
+ * holds the answer. */
+int hcops_start(struct call *c);
+/* The call stops waiting (deadline, shutdown): its operation is
+ * cancelled or left to finish harmlessly; c is not touched again. */
+void hcops_detach(struct call *c);
+/* Checks a function's allow_fetch list as the client will read it:
+ * 0, or -EINVAL with err naming the bad entry. */
+int hcops_check_allow_fetch(const char *list, char *err, size_t err_len);
+/* hostcall.c: c's operation answered (hc_result, hc_resp set). */
+void hostcall_answered(struct call *c);
+
+/* services.c: the key-value store and the outbound HTTP client */
+int services_open(struct engine *e, char *err, size_t err_len);
+void services_close(struct engine *e); /* after the last call ended */
 
 /* deploy.c */
 void deploy_run_next(struct fn *fn);

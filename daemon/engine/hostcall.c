@@ -5,15 +5,19 @@
 #include <stdio.h>
 
 #include "engine_internal.h"
+#include "hcdecode.h"
 #include "log.h"
 #include "metrics.h"
 
 /*
- * A call parks when its guest makes a host call that must wait (SLEEP now;
- * KV and outbound HTTP later). Its worker posts c->park and is free at
+ * A call parks when its guest makes a host call that must wait (SLEEP,
+ * FETCH and the KV operations). Its worker posts c->park and is free at
  * once; the loop releases the call's worker slot, keeps its VM busy (vCPU
  * state intact) and waits for the answer or the call's deadline, whichever
- * comes first, on one timer for all parked calls. The call then waits in
+ * comes first, on one timer for all parked calls. SLEEP's answer is due
+ * at a time; FETCH and KV start an operation on the loop (hcops.c) whose
+ * callback makes the call ready, or which is detached when the deadline
+ * comes first. The call then waits in
  * e->resumes for a worker slot, which engine_dispatch hands out before
  * any new call (the call holds a VM already); the worker resumes or
  * abandons the VM and the call ends as any other does.
@@ -21,14 +25,21 @@
 
 static const char *op_name(enum glint_hostcall_op op)
 {
-	switch (op) {
-	case GLINT_HOSTCALL_NOOP:
-		return "noop";
-	case GLINT_HOSTCALL_SLEEP:
-		return "sleep";
-	default:
-		return "unknown";
-	}
+	return hc_op_name(op);
+}
+
+/* The outcome label of an answered host call. */
+static const char *answer_outcome(const struct call *c)
+{
+	if (c->resume == RESUME_PROTOCOL)
+		return "protocol";
+	if (c->hc_result >= 0)
+		return "ok";
+	if (c->hc_result == GLINT_E_LIMIT)
+		return "limit";
+	if (c->hc_result == GLINT_E_DENIED)
+		return "denied";
+	return "error";
 }
 
 int hostcall_sync(void *opaque, const struct vm_hostcall *hc, int64_t *result)
@@ -54,14 +65,19 @@ void hostcall_count_limited(struct call *c, const struct vm_call_result *res)
 static void make_ready(struct call *c, enum call_resume how)
 {
 	static const char *const outcome[] = {
-		[RESUME_ANSWER] = "ok",
 		[RESUME_EXPIRED] = "deadline",
 		[RESUME_SHUTDOWN] = "shutdown",
 	};
 
 	dlist_remove(&c->park_link);
 	c->resume = how;
-	metrics_hostcall_add(c->fn->mf, op_name(c->hc.op), outcome[how], 1);
+	if (how == RESUME_EXPIRED || how == RESUME_SHUTDOWN)
+		hcops_detach(c);
+	metrics_hostcall_add(c->fn->mf, op_name(c->hc.op),
+			     how == RESUME_EXPIRED || how == RESUME_SHUTDOWN
+				     ? outcome[how]
+				     : answer_outcome(c),
+			     1);
 	metrics_parked_record(c->fn->mf, monotime_ns() - c->parked_ns);
 	dlist_push_tail(&c->e->resumes, &c->park_link);
 }
@@ -72,7 +88,9 @@ static void arm(struct engine *e, uint64_t due_ns)
 {
 	uint64_t now = monotime_ns(), ms = 0;
 
-	if (e->park_due_ns != 0 && e->park_due_ns <= due_ns)
+	/* UINT64_MAX: an operation in flight with no deadline. */
+	if (due_ns == UINT64_MAX ||
+	    (e->park_due_ns != 0 && e->park_due_ns <= due_ns))
 		return;
 	e->park_due_ns = due_ns;
 	if (due_ns > now)
@@ -125,7 +143,15 @@ static uint64_t wake_of(const struct call *c, int64_t *result)
 	*result = 0;
 	if (c->hc.op == GLINT_HOSTCALL_SLEEP)
 		return c->parked_ns + (uint64_t)sl->ms * 1000000;
-	return c->parked_ns;
+	if (c->hc.op == GLINT_HOSTCALL_NOOP)
+		return c->parked_ns;
+	return UINT64_MAX; /* when its operation answers */
+}
+
+void hostcall_answered(struct call *c)
+{
+	make_ready(c, RESUME_ANSWER);
+	engine_dispatch(c->e);
 }
 
 void hostcall_parked(struct worker_item *it)
@@ -140,9 +166,12 @@ void hostcall_parked(struct worker_item *it)
 	c->fn->nparked++;
 	c->parked_ns = monotime_ns();
 	c->wake_ns = wake_of(c, &c->hc_result);
+	c->resume = RESUME_ANSWER;
 	dlist_push_tail(&e->parked, &c->park_link);
 	if (__atomic_load_n(&c->interrupted, __ATOMIC_ACQUIRE))
 		make_ready(c, RESUME_SHUTDOWN);
+	else if (c->wake_ns == UINT64_MAX && hcops_start(c) == 0)
+		make_ready(c, c->resume); /* answered (or refused) at once */
 	else
 		arm(e, due_of(c));
 	engine_dispatch(e);

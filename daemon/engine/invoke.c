@@ -229,21 +229,64 @@ static void note_private(struct pvm *p, const struct vm_restore_stats *rs)
 	p->heavy = rs->private_bytes * 16 >= mem_bytes;
 }
 
+/* To the loop: from a worker through its mailbox; a call that ran on the
+ * loop itself defers it, as the loop's callers expect it later. */
+static void to_loop(struct call *c, struct worker_item *it)
+{
+	if (c->on_loop)
+		workers_defer(c->e->workers, it);
+	else
+		workers_post(c->e->workers, it);
+}
+
+/* Worker (or the loop, for a call run there): puts the VM back to its
+ * snapshot and returns it to the pool. */
+static void restore_and_return(struct pvm *p, struct worker_item *done)
+{
+	struct vm_restore_stats rs = {0};
+	int ret = vm_restore(p->vm, &rs);
+
+	if (ret < 0) {
+		p->failed = 1;
+		snprintf(p->err, sizeof(p->err), "restore failed: %s",
+			 strerror(-ret));
+	} else {
+		note_private(p, &rs);
+		if (p->ver->fn->mf)
+			metrics_restore_record(p->ver->fn->mf, rs.dirty_pages,
+					       rs.restore_ns);
+	}
+	p->item.fn = pool_vm_returned;
+	if (done)
+		workers_post(p->ver->fn->e->workers, done);
+	else
+		pool_vm_returned(&p->item);
+}
+
+/* Loop: the restore of a VM whose call ran on the loop, deferred until
+ * its response is on its way. */
+static void restore_on_loop(struct worker_item *it)
+{
+	struct pvm *p = container_of(it, struct pvm, item);
+
+	p->ver->fn->e->loop_restores--;
+	restore_and_return(p, NULL);
+}
+
 /* The worker's part after vm_call/vm_resume returned: park, or deliver
  * and restore. */
 static void call_finish(struct call *c, int ret, struct vm_call_result *res,
 			struct vm_error *err)
 {
 	struct pvm *p = c->pvm;
-	struct engine *e = c->e;
-	struct vm_restore_stats rs = {0};
 
 	if (ret == -EINPROGRESS) {
 		/* The VM waits on a host call: the loop takes it from here
-		 * and this worker is free. */
+		 * and this worker is free; it resumes on a worker. */
 		c->hc = res->hostcall;
 		c->park.fn = hostcall_parked;
-		workers_post(e->workers, &c->park);
+		to_loop(c, &c->park);
+		c->on_loop = 0;
 		return;
 	}
 	engine_guest_log_dropped(&p->ver->log_src, c->inv->request_id,
@@ -257,48 +300,49 @@ static void call_finish(struct call *c, int ret, struct vm_call_result *res,
 	note_heap(c, res);
 	log_failure(c);
 	c->inv->run_ns = res->run_ns;
-	/* The response goes out first; c belongs to the loop from here. */
-	workers_post(e->workers, &c->result);
-
-	ret = vm_restore(p->vm, &rs);
-	if (ret < 0) {
-		p->failed = 1;
-		snprintf(p->err, sizeof(p->err), "restore failed: %s",
-			 strerror(-ret));
-	} else {
-		note_private(p, &rs);
-		if (p->ver->fn->mf)
-			metrics_restore_record(p->ver->fn->mf, rs.dirty_pages,
-					       rs.restore_ns);
+	/* The response goes out first; c belongs to the loop from here.
+	 * On the loop, call_delivered defers the restore. */
+	if (c->on_loop) {
+		workers_defer(c->e->workers, &c->result);
+		return;
 	}
-	p->item.fn = pool_vm_returned;
-	workers_post(e->workers, &p->item);
+	workers_post(c->e->workers, &c->result);
+	restore_and_return(p, &p->item);
 }
 
-static void call_run(struct worker_item *it)
+/* What vm_call needs for c; slice_us 0 on a worker. */
+static void call_args(struct call *c, uint32_t slice_us,
+		      struct vm_call_args *args)
 {
-	struct call *c = container_of(it, struct call, run);
-	struct pvm *p = c->pvm;
 	const struct engine_config *cfg = &c->e->cfg;
-	struct vm_call_args args = {
+
+	*args = (struct vm_call_args){
 		.request = c->inv->request,
 		.input = c->inv->input,
 		.input_len = c->inv->input_len,
 		.call_id = c->inv->request_id,
 		.timeout_ms = c->timeout_ms,
+		.slice_us = slice_us,
 		.log = engine_guest_log,
-		.log_opaque = &p->ver->log_src,
+		.log_opaque = &c->pvm->ver->log_src,
 		.hostcall_sync = hostcall_sync,
 		.hostcall_opaque = c,
 		.hostcall_limits = {cfg->hostcalls_per_call,
 				    cfg->hostcall_in_bytes_per_call,
 				    cfg->hostcall_out_bytes_per_call},
 	};
+}
+
+static void call_run(struct worker_item *it)
+{
+	struct call *c = container_of(it, struct call, run);
+	struct vm_call_args args;
 	struct vm_call_result res;
 	struct vm_error err = {0};
 	int ret;
 
-	ret = vm_call(p->vm, &args, &res, &err);
+	call_args(c, 0, &args);
+	ret = vm_call(c->pvm->vm, &args, &res, &err);
 	call_finish(c, ret, &res, &err);
 }
 
@@ -313,12 +357,36 @@ static void call_resumed(struct worker_item *it)
 	int ret;
 
 	if (c->resume == RESUME_ANSWER) {
-		ret = vm_resume(vm, c->hc_result, NULL, 0, &res, &err);
+		ret = vm_resume(vm, c->hc_result, c->hc_resp, c->hc_resp_len,
+				&res, &err);
+	} else if (c->resume == RESUME_PROTOCOL) {
+		ret = vm_abandon(vm, VM_ERR_PROTOCOL, c->hc_msg, &res, &err);
 	} else {
 		snprintf(msg, sizeof(msg), "deadline of %u ms exceeded",
 			 c->timeout_ms);
 		ret = vm_abandon(vm, VM_ERR_TIMEOUT, msg, &res, &err);
 	}
+	/* Copied into the guest (or not wanted): a next host call of the
+	 * same call brings its own. */
+	free(c->hc_resp);
+	c->hc_resp = NULL;
+	c->hc_resp_len = 0;
+	call_finish(c, ret, &res, &err);
+}
+
+/* Worker: a call the loop started and stopped at its slice runs on. */
+static void call_continued(struct worker_item *it)
+{
+	struct call *c = container_of(it, struct call, run);
+	struct vm_call_result res;
+	struct vm_error err = {0};
+	int ret;
+
+	if (__atomic_load_n(&c->interrupted, __ATOMIC_ACQUIRE))
+		ret = vm_abandon(c->pvm->vm, VM_ERR_TIMEOUT,
+				 "call interrupted by the host", &res, &err);
+	else
+		ret = vm_continue(c->pvm->vm, &res, &err);
 	call_finish(c, ret, &res, &err);
 }
 
@@ -341,6 +409,11 @@ static void call_delivered(struct worker_item *it)
 	inv->engine_private = NULL;
 	if (c->pvm->call == c)
 		c->pvm->call = NULL;
+	if (c->on_loop) {
+		e->loop_restores++;
+		c->pvm->item.fn = restore_on_loop;
+		workers_defer(e->workers, &c->pvm->item);
+	}
 	free(c);
 	e->ncalls--;
 	inv->done(inv);
@@ -388,6 +461,51 @@ static void take_slot(struct call *c)
 	workers_submit(c->e->workers, &c->run, 1);
 }
 
+/*
+ * Run-to-completion: a call of a function whose calls are short, arriving
+ * while no VM is at work, runs on the loop thread at once: no hand-off to
+ * a worker, no wake-up either way. It still holds a worker slot, so limits
+ * and fairness are those of any call. A slice bounds how long the loop is
+ * held: a call still running at its end is stopped and continues on a
+ * worker, and its function's estimate makes the next calls go there.
+ */
+#define LOOP_SLICE_US 1000
+
+static int short_enough(const struct call *c)
+{
+	const struct engine *e = c->e;
+
+	/* VMs waiting for their restore on the loop are not at work. */
+	return e->loop_runs && e->nvms_busy == e->loop_restores &&
+	       c->fn->avg_run_ns < LOOP_SLICE_US * 1000 / 4;
+}
+
+static void run_on_loop(struct call *c)
+{
+	struct vm_call_args args;
+	struct vm_call_result res;
+	struct vm_error err = {0};
+	int ret;
+
+	call_args(c, LOOP_SLICE_US, &args);
+	c->on_loop = 1;
+	c->fn->nrunning++;
+	c->e->slots_used++;
+	c->e->nvms_busy++;
+	ret = vm_call(c->pvm->vm, &args, &res, &err);
+	if (ret == -EAGAIN) {
+		/* Long after all: a worker takes it on the slot it holds. */
+		c->on_loop = 0;
+		if (c->fn->avg_run_ns < LOOP_SLICE_US * 1000)
+			c->fn->avg_run_ns = LOOP_SLICE_US * 1000;
+		c->run.fn = call_continued;
+		workers_poll_stop(c->e->workers);
+		workers_submit(c->e->workers, &c->run, 1);
+		return;
+	}
+	call_finish(c, ret, &res, &err);
+}
+
 /* c runs on p, on a worker slot it holds until p is back (restored). */
 static void invoke_start(struct call *c, struct pvm *p)
 {
@@ -405,7 +523,10 @@ static void invoke_start(struct call *c, struct pvm *p)
 			monotime_ns() + (uint64_t)c->timeout_ms * 1000000;
 	c->run.fn = call_run;
 	c->result.fn = call_delivered;
-	take_slot(c);
+	if (short_enough(c))
+		run_on_loop(c);
+	else
+		take_slot(c);
 }
 
 void invoke_resume(struct call *c)

@@ -5,17 +5,21 @@ daemon_engine_libglintengine_a_SOURCES = \
 	daemon/engine/engine.c \
 	daemon/engine/budget.c daemon/engine/deploy.c \
 	daemon/engine/hostcall.c \
+	daemon/engine/hcdecode.c daemon/engine/hcdecode.h \
+	daemon/engine/hcops.c \
 	daemon/engine/invoke.c \
 	daemon/engine/pool.c \
+	daemon/engine/services.c \
 	daemon/engine/store.c daemon/engine/store.h \
 	daemon/engine/fnconfig.c daemon/engine/fnconfig.h \
 	daemon/engine/release.c daemon/engine/release.h \
 	daemon/engine/worker.c daemon/engine/worker.h
 ENGINE_CPPFLAGS = -I$(top_srcdir)/daemon/engine $(COMMON_CPPFLAGS) \
-	$(UV_CFLAGS) $(JANSSON_CFLAGS)
+	$(UV_CFLAGS) $(JANSSON_CFLAGS) $(KV_CPPFLAGS) $(FETCH_CPPFLAGS)
 daemon_engine_libglintengine_a_CPPFLAGS = $(AM_CPPFLAGS) $(ENGINE_CPPFLAGS) \
 	$(OBS_CPPFLAGS) $(WASM_CPPFLAGS)
 
 # What glintd and the engine's tests link.
-ENGINE_LIBS = daemon/engine/libglintengine.a $(WASM_LIBS) $(OBS_LIBS) $(COMMON_LIBS) \
+ENGINE_LIBS = daemon/engine/libglintengine.a $(WASM_LIBS) $(KV_LIBS) \
+	$(FETCH_LIBS) $(OBS_LIBS) $(COMMON_LIBS) \
 	vmm/libglintvmm.a $(UV_LIBS) $(JANSSON_LIBS)

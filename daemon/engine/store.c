@@ -150,6 +150,14 @@ static char *meta_encode(const struct store_record *r)
 		(json_int_t)s->wasi_stub_unknown);
 	if (o == NULL)
 		return NULL;
+	/* Only when set, so older glintd versions still read the file of a
+	 * function without outbound access. */
+	if (s->allow_fetch[0] &&
+	    json_object_set_new(json_object_get(o, "settings"), "allow_fetch",
+				json_string(s->allow_fetch)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
 	txt = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	return txt;
@@ -376,6 +384,15 @@ static int meta_decode_settings(json_t *s, struct function_settings *fs)
 		if (get_uint(s, "wasi_stub_unknown", 1, &v) < 0)
 			return -EINVAL;
 		fs->wasi_stub_unknown = (uint32_t)v;
+	}
+	fs->allow_fetch[0] = '\0';
+	if (json_object_get(s, "allow_fetch")) {
+		const char *a =
+			json_string_value(json_object_get(s, "allow_fetch"));
+
+		if (a == NULL || function_settings_set(fs, "allow_fetch", a,
+						       err, sizeof(err)) < 0)
+			return -EINVAL;
 	}
 	return function_settings_check(fs, err, sizeof(err));
 }

@@ -46,6 +46,9 @@ struct workers {
 	int polling;		/* under mbox_lock: the loop polls, no wake */
 	uv_idle_t idle;		/* active while polling */
 	uint64_t poll_until_ns; /* loop thread only */
+	struct fifo local;	/* loop thread only: workers_defer */
+	uv_check_t later;	/* active while local holds items */
+	uv_idle_t awake;	/* the same: keeps the poll from blocking */
 	unsigned handles_open;
 
 	unsigned nthreads;
@@ -251,6 +254,36 @@ static void on_idle(uv_idle_t *h)
 		wake_loop(w);
 }
 
+static void on_later(uv_check_t *h)
+{
+	struct workers *w = h->data;
+	struct fifo batch = w->local;
+	struct worker_item *it;
+
+	w->local.head = w->local.tail = NULL;
+	while ((it = fifo_pop(&batch)) != NULL)
+		it->fn(it);
+	if (w->local.head == NULL) {
+		uv_check_stop(&w->later);
+		uv_idle_stop(&w->awake);
+	}
+}
+
+/* Only active, so that the loop's next poll does not block. */
+static void on_awake(uv_idle_t *h)
+{
+	(void)h;
+}
+
+void workers_defer(struct workers *w, struct worker_item *it)
+{
+	fifo_push(&w->local, it);
+	if (!uv_is_active((uv_handle_t *)&w->later)) {
+		uv_check_start(&w->later, on_later);
+		uv_idle_start(&w->awake, on_awake);
+	}
+}
+
 void workers_poll_start(struct workers *w, unsigned max_us)
 {
 	if (max_us == 0 || uv_is_closing((uv_handle_t *)&w->idle))
@@ -306,11 +339,14 @@ int workers_create(uv_loop_t *loop, unsigned n, unsigned spin_us,
 	if (ret == 0)
 		ret = uv_poll_init(loop, &w->wake, w->wake_fd);
 	if (ret == 0) {
-		uv_idle_init(loop, &w->idle); /* cannot fail */
-		w->handles_open = 2;
+		/* cannot fail */
+		uv_idle_init(loop, &w->idle);
+		uv_idle_init(loop, &w->awake);
+		uv_check_init(loop, &w->later);
+		w->handles_open = 4;
 		uv_poll_start(&w->wake, UV_READABLE, on_wake);
 	}
-	w->wake.data = w->idle.data = w;
+	w->wake.data = w->idle.data = w->awake.data = w->later.data = w;
 	if (ret < 0) {
 		workers_destroy(w);
 		return ret;
@@ -346,6 +382,8 @@ void workers_close(struct workers *w, void (*cb)(void *opaque), void *opaque)
 	w->polling = 0;
 	pthread_mutex_unlock(&w->mbox_lock);
 	uv_close((uv_handle_t *)&w->idle, on_closed);
+	uv_close((uv_handle_t *)&w->awake, on_closed);
+	uv_close((uv_handle_t *)&w->later, on_closed);
 	uv_close((uv_handle_t *)&w->wake, on_closed);
 }
 

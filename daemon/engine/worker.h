@@ -40,6 +40,16 @@ void workers_submit(struct workers *w, struct worker_item *it, int urgent);
 void workers_post(struct workers *w, struct worker_item *it);
 
 /*
+ * Loop thread only: runs it->fn from the loop's check phase, after the
+ * callbacks of this iteration's poll (or of the next iteration when
+ * called later than that), without a system call; the loop does not block
+ * while such items wait. Items deferred by a deferred item run one
+ * iteration later, after whatever that iteration's other callbacks do
+ * first (an HTTP response written, say).
+ */
+void workers_defer(struct workers *w, struct worker_item *it);
+
+/*
  * Loop-side polling: until max_us pass or workers_poll_stop(), the loop
  * does not block while waiting for posted items; it picks them up from an
  * idle handle, and workers_post() skips the wake-up (an eventfd

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "glintd_config.h"
+#include "kv.h"
 
 #define KIB 1024ull
 #define MIB (1024ull * 1024ull)
@@ -30,6 +31,7 @@ void glintd_config_default(struct glintd_config *cfg)
 		 GLINTD_DEFAULT_STATE_DIR);
 	engine_config_default(&cfg->engine);
 	cfg->engine.state_dir = cfg->state_dir;
+	cfg->engine.kv_redis_url = cfg->kv_redis_url;
 	if (!cfg->engine.max_image_bytes)
 		cfg->engine.max_image_bytes = 64u << 20;
 	cfg->max_invoke_bytes = 6u << 20;
@@ -79,7 +81,16 @@ int glintd_config_set_listen(struct glintd_config *cfg, const char *spec)
 
 /* ---- the config file ---- */
 
-enum key_kind { K_LISTEN, K_PATH, K_UINT, K_BOOL, K_LOG_LEVEL, K_DEFAULTS };
+enum key_kind {
+	K_LISTEN,
+	K_PATH,
+	K_UINT,
+	K_BOOL,
+	K_LOG_LEVEL,
+	K_DEFAULTS,
+	K_KV_BACKEND,
+	K_REDIS_URL
+};
 
 struct key_desc {
 	const char *name;
@@ -136,6 +147,13 @@ static const struct key_desc keys[] = {
 		 engine.hostcall_in_bytes_per_call, 1, 64 * GIB),
 	KEY_UINT("hostcall_out_bytes_per_call",
 		 engine.hostcall_out_bytes_per_call, 1, 64 * GIB),
+	KEY_UINT("fetches_per_call", engine.fetches_per_call, 1, 1000000),
+	/* Functions' key-value state (kv.h). */
+	{"kv_backend", K_KV_BACKEND, FIELD(engine.kv_backend), 0, 0},
+	{"kv_redis_url", K_REDIS_URL, FIELD(kv_redis_url), 0, 0},
+	KEY_UINT("kv_max_key_bytes", engine.kv_max_key_bytes, 1, 4 * KIB),
+	KEY_UINT("kv_max_value_bytes", engine.kv_max_value_bytes, 1, 64 * MIB),
+	KEY_UINT("kv_map_bytes", engine.kv_map_bytes, 1 * MIB, 16384 * GIB),
 	KEY_PATH("admin_token_file", admin_token_file),
 	KEY_PATH("invoke_token_file", invoke_token_file),
 	{"allow_insecure_remote", K_BOOL, FIELD(allow_insecure_remote), 0, 0},
@@ -226,7 +244,7 @@ static int load_string(struct glintd_config *cfg, const struct key_desc *d,
 	char *field = (char *)cfg + d->off;
 	enum log_level level;
 
-	if (d->kind == K_PATH && json_is_null(v)) {
+	if ((d->kind == K_PATH || d->kind == K_REDIS_URL) && json_is_null(v)) {
 		field[0] = '\0';
 		return 0;
 	}
@@ -240,6 +258,15 @@ static int load_string(struct glintd_config *cfg, const struct key_desc *d,
 		cfg->log_level = level;
 		return 0;
 	}
+	if (d->kind == K_KV_BACKEND) {
+		if (strcmp(s, "embedded") && strcmp(s, "redis"))
+			goto bad;
+		cfg->engine.kv_backend = s[0] == 'r' ? KV_REDIS : KV_EMBEDDED;
+		return 0;
+	}
+	/* The rest of the URL is the kv module's to judge at start-up. */
+	if (d->kind == K_REDIS_URL && strncmp(s, "redis://", 8) != 0)
+		goto bad;
 	if (strlen(s) >= d->width ||
 	    (!s[0] && d->off == offsetof(struct glintd_config, state_dir)))
 		goto bad;
@@ -262,6 +289,11 @@ static const char *expectation(const struct key_desc *d, char *buf, size_t len)
 		return "one of \"error\", \"warn\", \"info\", \"debug\"";
 	case K_DEFAULTS:
 		return "an object";
+	case K_KV_BACKEND:
+		return "\"embedded\" or \"redis\"";
+	case K_REDIS_URL:
+		return "a string \"redis://HOST:PORT[/DB]\" shorter than 512 "
+		       "bytes, or null";
 	case K_UINT:
 		break;
 	}
@@ -333,6 +365,12 @@ static int load_object(struct glintd_config *cfg, json_t *root,
 		if (rc < 0)
 			return rc;
 	}
+	if (cfg->engine.kv_backend == KV_REDIS && !cfg->kv_redis_url[0]) {
+		snprintf(err, err_len,
+			 "%s: \"kv_backend\": \"redis\" needs \"kv_redis_url\"",
+			 path);
+		return -EINVAL;
+	}
 	if (!cfg->tls_cert_file[0] != !cfg->tls_key_file[0]) {
 		snprintf(err, err_len,
 			 "%s: \"tls_cert_file\" and "
@@ -372,6 +410,7 @@ int glintd_config_load_file(struct glintd_config *cfg, const char *path,
 		snprintf(cfg->config_path, sizeof(cfg->config_path), "%s",
 			 path);
 		cfg->engine.state_dir = cfg->state_dir;
+		cfg->engine.kv_redis_url = cfg->kv_redis_url;
 	}
 	return rc;
 }
@@ -540,6 +579,7 @@ int glintd_config_parse_args(struct glintd_config *cfg, int argc, char **argv,
 		if (set_option(cfg, opt, optarg, err, err_len))
 			return -EINVAL;
 	cfg->engine.state_dir = cfg->state_dir;
+	cfg->engine.kv_redis_url = cfg->kv_redis_url;
 	/* Every connection is a descriptor VMs must not take. */
 	if (cfg->engine.fd_reserve == 0)
 		cfg->engine.fd_reserve = cfg->max_connections + 64;
@@ -785,6 +825,12 @@ static void list_restart_needed(const struct glintd_config *a,
 		list_add(out, len, "workers");
 	if (a->engine.max_image_bytes != b->engine.max_image_bytes)
 		list_add(out, len, "max_image_bytes");
+	if (a->engine.kv_backend != b->engine.kv_backend ||
+	    strcmp(a->kv_redis_url, b->kv_redis_url) ||
+	    a->engine.kv_max_key_bytes != b->engine.kv_max_key_bytes ||
+	    a->engine.kv_max_value_bytes != b->engine.kv_max_value_bytes ||
+	    a->engine.kv_map_bytes != b->engine.kv_map_bytes)
+		list_add(out, len, "kv_*");
 	if (a->max_connections != b->max_connections)
 		list_add(out, len, "max_connections");
 	if (a->max_connections_per_ip != b->max_connections_per_ip)

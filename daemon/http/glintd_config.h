@@ -21,7 +21,7 @@
  * all three in that order so flags override the file. Secrets named by the
  * config (token files, TLS PEM files) are read afterwards by
  * glintd_config_load_secrets; glintd_config_release frees what that read.
- * engine.state_dir points into state_dir. Not thread-safe: filled once on
+ * engine.state_dir and engine.kv_redis_url point into this struct. Not thread-safe: filled once on
  * the main thread before anything starts, read-only afterwards.
  */
 struct glintd_config {
@@ -29,6 +29,7 @@ struct glintd_config {
 	char listen_host[64];	    /* IPv4 address */
 	uint16_t listen_port;	    /* 0: the kernel picks one (logged) */
 	char state_dir[PATH_MAX];
+	char kv_redis_url[512]; /* engine.kv_redis_url points here */
 	struct engine_config engine;
 	size_t max_invoke_bytes;	 /* invoke body limit */
 	size_t max_small_body_bytes;	 /* body limit of every other route */

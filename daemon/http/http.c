@@ -282,29 +282,32 @@ static void on_soon(uv_idle_t *c)
 	struct http_server *s = c->data;
 
 	uv_idle_stop(&s->soon);
-	uv_check_stop(&s->after_poll);
 	run_mhd(s);
 }
 
+/* Always active (and unreferenced): a run asked for since the idle phase
+ * happens now, not one iteration and one epoll_wait later. */
 static void on_after_poll(uv_check_t *c)
 {
 	struct http_server *s = c->data;
 
+	if (!uv_is_active((uv_handle_t *)&s->soon))
+		return;
 	uv_idle_stop(&s->soon);
-	uv_check_stop(&s->after_poll);
 	run_mhd(s);
 }
 
 /*
  * Runs MHD soon, outside its callbacks. Answers usually come from callbacks
- * of the poll phase (a worker's result): the check handle runs MHD right
- * after it, in the same loop iteration, instead of one more iteration and
- * one more epoll_wait; the idle handle covers the other phases.
+ * of the poll phase (a worker's result) or of the check phase started
+ * during it (a call run on the loop, which starts its check handle later
+ * than ours and so runs first): the check handle runs MHD right after
+ * them, in the same loop iteration; the idle handle covers the other
+ * phases and keeps the poll from blocking meanwhile.
  */
 static void run_soon(struct http_server *s)
 {
 	uv_idle_start(&s->soon, on_soon);
-	uv_check_start(&s->after_poll, on_after_poll);
 }
 
 static void on_drain_timeout(uv_timer_t *t)
@@ -779,6 +782,8 @@ static int start_handles(struct http_server *s, char *err, size_t err_len)
 	s->deadline_timer.data = s->accept_timer.data = s->after_poll.data = s;
 	s->open_handles = 7;
 	uv_poll_start(&s->poll, UV_READABLE, on_poll);
+	uv_check_start(&s->after_poll, on_after_poll);
+	uv_unref((uv_handle_t *)&s->after_poll);
 	uv_timer_start(&s->deadline_timer, on_deadline_scan, DEADLINE_SCAN_MS,
 		       DEADLINE_SCAN_MS);
 	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);

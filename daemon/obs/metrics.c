@@ -44,9 +44,18 @@ struct version_counts {
 	uint32_t version; /* 0: free */
 	uint64_t n[OUTCOME_N];
 };
-static const char *const hc_ops[] = {"noop", "sleep"};
-static const char *const hc_outcomes[] = {"ok", "limit", "deadline",
-					  "shutdown"};
+/* In glint_hostcall_op order. */
+static const char *const hc_ops[] = {"noop",	"sleep",   "fetch",
+				     "kv_get",	"kv_set",  "kv_delete",
+				     "kv_list", "kv_incr", "kv_cas"};
+/* error: the operation answered an error the function can handle (not
+ * found, conflict, network, ...); denied: no capability or the URL or
+ * address was refused; protocol: a malformed request ended the call. */
+static const char *const hc_outcomes[] = {
+	"ok", "limit", "deadline", "shutdown", "error", "denied", "protocol"};
+/* noop and sleep show every outcome, even at 0 (as they always have);
+ * the other operations only the outcomes that happened. */
+#define HC_OPS_ALWAYS 2
 #define HC_OPS (sizeof(hc_ops) / sizeof(hc_ops[0]))
 #define HC_OUTCOMES (sizeof(hc_outcomes) / sizeof(hc_outcomes[0]))
 
@@ -66,6 +75,8 @@ struct metrics_fn {
 	struct version_counts inv[VERSION_SLOTS]; /* loop thread claims */
 	struct hist_lat total, run, queue, restore;
 	struct hist_lat parked; /* time parked on host calls */
+	struct hist_lat fetch;	/* outbound requests, start to answer */
+	struct hist_lat kv;	/* KV operations, start to answer */
 	uint64_t hostcalls[HC_OPS][HC_OUTCOMES];
 	struct hist_pages dirty;
 	uint64_t vm_created, vm_destroyed;
@@ -310,6 +321,18 @@ void metrics_parked_record(struct metrics_fn *f, uint64_t parked_ns)
 		hist_lat_record(&f->parked, parked_ns);
 }
 
+void metrics_fetch_record(struct metrics_fn *f, uint64_t ns)
+{
+	if (f)
+		hist_lat_record(&f->fetch, ns);
+}
+
+void metrics_kv_record(struct metrics_fn *f, uint64_t ns)
+{
+	if (f)
+		hist_lat_record(&f->kv, ns);
+}
+
 void metrics_vm_created_inc(struct metrics_fn *f)
 {
 	if (f)
@@ -516,6 +539,8 @@ enum family {
 	FAM_LOG_DROPPED,
 	FAM_HOSTCALLS,
 	FAM_PARKED,
+	FAM_FETCH,
+	FAM_KV,
 	FAM_N
 };
 
@@ -545,6 +570,10 @@ static const struct {
 	 "Host calls by function, operation and outcome."},
 	{"glint_hostcall_parked_seconds", "histogram",
 	 "Time a call's VM spent parked on one host call."},
+	{"glint_fetch_duration_seconds", "histogram",
+	 "Outbound HTTP requests of functions, from start to answer."},
+	{"glint_kv_op_duration_seconds", "histogram",
+	 "Key-value operations of functions, from start to answer."},
 };
 
 /* {function,outcome,version} per version slot in use; the shared series
@@ -635,14 +664,24 @@ static void render_fn(struct sbuf *b, enum family fam,
 	case FAM_HOSTCALLS:
 		for (size_t o = 0; o < HC_OPS; o++)
 			for (size_t r = 0; r < HC_OUTCOMES; r++)
-				sb_printf(b,
-					  "%s{function=\"%s\",op=\"%s\","
-					  "outcome=\"%s\"} %" PRIu64 "\n",
-					  name, fe, hc_ops[o], hc_outcomes[r],
-					  load64(&f->hostcalls[o][r]));
+				if (o < HC_OPS_ALWAYS ||
+				    load64(&f->hostcalls[o][r]))
+					sb_printf(
+						b,
+						"%s{function=\"%s\",op=\"%s\","
+						"outcome=\"%s\"} %" PRIu64 "\n",
+						name, fe, hc_ops[o],
+						hc_outcomes[r],
+						load64(&f->hostcalls[o][r]));
 		break;
 	case FAM_PARKED:
 		render_hist_lat(b, name, fe, &f->parked);
+		break;
+	case FAM_FETCH:
+		render_hist_lat(b, name, fe, &f->fetch);
+		break;
+	case FAM_KV:
+		render_hist_lat(b, name, fe, &f->kv);
 		break;
 	case FAM_N:
 		break;

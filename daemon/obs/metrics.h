@@ -52,12 +52,18 @@ void metrics_invocation_record(struct metrics_fn *f, uint32_t version,
 void metrics_fn_version_live(struct metrics_fn *f, uint32_t version);
 void metrics_restore_record(struct metrics_fn *f, uint32_t dirty_pages,
 			    uint64_t restore_ns);
-/* Host calls by operation ("noop", "sleep") and outcome ("ok", "limit",
- * "deadline", "shutdown"); unknown names are not counted. Any thread. */
+/* Host calls by operation ("noop", "sleep", "fetch", "kv_get", "kv_set",
+ * "kv_delete", "kv_list", "kv_incr", "kv_cas") and outcome ("ok",
+ * "limit", "deadline", "shutdown", "error", "denied", "protocol");
+ * unknown names are not counted. Any thread. */
 void metrics_hostcall_add(struct metrics_fn *f, const char *op,
 			  const char *outcome, uint64_t n);
 /* Time one call spent parked on a host call. Any thread. */
 void metrics_parked_record(struct metrics_fn *f, uint64_t parked_ns);
+/* One outbound request (FETCH) and one KV operation, from start to
+ * answer. Any thread. */
+void metrics_fetch_record(struct metrics_fn *f, uint64_t ns);
+void metrics_kv_record(struct metrics_fn *f, uint64_t ns);
 void metrics_vm_created_inc(struct metrics_fn *f);
 void metrics_vm_destroyed_inc(struct metrics_fn *f);
 void metrics_pool_set(struct metrics_fn *f, uint32_t ready, uint32_t busy,

@@ -197,6 +197,103 @@ long glint_hostcall(unsigned op, const void *req, size_t req_len, void *resp,
  * enum glint_error. */
 int glint_sleep_ms(uint32_t ms);
 
+/* ---- key-value state ------------------------------------------------------
+ *
+ * Each function has its own store (no function can name another's keys),
+ * durable across calls, restarts and redeploys. Keys are any bytes,
+ * 1..512 by default (kv_max_key_bytes), values at most 1 MiB
+ * (kv_max_value_bytes). Every function returns a negative enum
+ * glint_error on failure (glint_abi.h): GLINT_E_NOTFOUND,
+ * GLINT_E_TOOLARGE (key or value over the limit), GLINT_E_INVALID (empty
+ * key, bad ttl or page size), GLINT_E_NOSPACE (store full),
+ * GLINT_E_UNAVAIL (store unreachable: a write may or may not have
+ * happened), GLINT_E_LIMIT (per-call host-call limits). Each call parks
+ * the VM while the store answers; only during glint_handle. */
+
+/* Copies the value of key into val (cap bytes). Returns its length, or
+ * GLINT_E_NOTFOUND, or GLINT_E_TOOBIG when cap is too small (nothing is
+ * copied). */
+long glint_kv_get(const void *key, size_t klen, void *val, size_t cap);
+/* Stores val under key; ttl_ms 0 = no expiry, else it expires ttl_ms
+ * later (at most ten years). 0 once it is on stable storage. */
+int glint_kv_set(const void *key, size_t klen, const void *val, size_t vlen,
+		 uint64_t ttl_ms);
+/* 0, or GLINT_E_NOTFOUND. */
+int glint_kv_delete(const void *key, size_t klen);
+/* Adds delta to the decimal integer stored at key (absent = 0), keeping
+ * its expiry; *out (may be NULL) gets the new value. GLINT_E_RANGE when
+ * the value is not a decimal int64 or the sum would overflow. */
+int glint_kv_incr(const void *key, size_t klen, int64_t delta, int64_t *out);
+/* Sets key to val (no expiry) only if its value is expect (elen bytes),
+ * or, with expect NULL, only if key is absent. 0 when swapped,
+ * GLINT_E_CONFLICT when the current value differed. */
+int glint_kv_cas(const void *key, size_t klen, const void *expect, size_t elen,
+		 const void *val, size_t vlen);
+
+/* One page of a listing; read it with glint_kv_page_next. Points into the
+ * buffer given to glint_kv_list. */
+struct glint_kv_page {
+	uint32_t nkeys;
+	const uint8_t *cursor; /* pass to the next glint_kv_list */
+	size_t cursor_len;     /* 0: the listing is complete */
+	const uint8_t *next_, *end_;
+};
+/* Keys beginning with prefix (plen 0: all), limit (1..1000) a page, into
+ * buf (cap bytes, which the page points into). Start with cursor NULL;
+ * pass page->cursor of the previous page until cursor_len is 0. With the
+ * redis backend a page may hold more or fewer keys than limit, or repeat
+ * one. 0, or GLINT_E_TOOBIG when the page does not fit cap (ask fewer). */
+int glint_kv_list(const void *prefix, size_t plen, const void *cursor,
+		  size_t clen, unsigned limit, void *buf, size_t cap,
+		  struct glint_kv_page *page);
+/* The next key of page: 1 with key/klen (not NUL-terminated), 0 at the
+ * end. */
+int glint_kv_page_next(struct glint_kv_page *page, const void **key,
+		       size_t *klen);
+
+/* ---- outbound HTTP ----------------------------------------------------------
+ *
+ * A function may reach only the URL prefixes its deploy setting
+ * allow_fetch lists (glint deploy --allow-fetch PREFIX); everything else,
+ * and loopback, private and link-local addresses unless an entry names
+ * them, is GLINT_E_DENIED, as is a redirect to such a place. */
+struct glint_http_header {
+	const char *name, *value; /* NUL-terminated */
+};
+
+struct glint_fetch {
+	/* request, set by the caller */
+	const char *method; /* NULL or "" = GET */
+	const char *url;
+	const struct glint_http_header *headers;
+	size_t nheaders;
+	const void *body;
+	size_t body_len;
+	uint32_t timeout_ms;	/* 0: the rest of the call's deadline */
+	uint32_t max_redirects; /* 0: a 3xx is the answer; at most 10 */
+	void *resp_buf;		/* the answer's headers and body go here */
+	size_t resp_cap;
+	/* response, set by glint_http_fetch; pointers into resp_buf */
+	int status;
+	size_t resp_nheaders;
+	const char *resp_headers; /* "name\0value\0"... as received */
+	size_t resp_headers_len;
+	const uint8_t *resp_body;
+	size_t resp_body_len;
+};
+
+/* Sends the request and waits for the whole answer (the VM is parked; the
+ * call's deadline keeps running). 0 with the response fields set (any
+ * HTTP status), or GLINT_E_DENIED, GLINT_E_INVALID (bad URL, method or
+ * header), GLINT_E_TOOLARGE (over the host's request or response caps),
+ * GLINT_E_TOOBIG (the answer does not fit resp_cap: 16 bytes plus
+ * headers plus body), GLINT_E_TIMEOUT, GLINT_E_NETWORK, GLINT_E_UNAVAIL,
+ * GLINT_E_LIMIT (fetches_per_call or the byte limits). */
+int glint_http_fetch(struct glint_fetch *f);
+/* The value of the first response header called name (any case), or
+ * NULL. */
+const char *glint_fetch_header(const struct glint_fetch *f, const char *name);
+
 /* ---- memory ------------------------------------------------------------ */
 
 /* The heap the host gave this VM (malloc draws from it). */

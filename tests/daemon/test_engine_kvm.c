@@ -442,6 +442,36 @@ START_TEST(deadline_then_ok)
 }
 END_TEST
 
+/* The first call of a function runs on the loop thread (nothing known
+ * about it, nothing else at work); no host runs 2e8 iterations within the
+ * loop's 1 ms slice, so this one is stopped there and finishes on a
+ * worker, from where it stopped: the count proves the state came along. */
+START_TEST(long_call_leaves_the_loop_intact)
+{
+	struct call c, e;
+
+	ck_assert_int_eq(
+		deploy("spin", "tests/guests/spin.elf",
+		       (const char *const[]){"timeout_ms=120000", NULL}),
+		ENGINE_OK);
+	ck_assert_int_eq(deploy("echo", "guest/examples/echo.elf", NULL),
+			 ENGINE_OK);
+	invoke(&c, "spin", "200000000");
+	expect_output(&c, "200000000");
+	release(&c);
+	/* Its VM is restored and reused; short calls still work, on the
+	 * loop or not. */
+	for (int i = 0; i < 20; i++) {
+		invoke(&c, "spin", "12345");
+		expect_output(&c, "12345");
+		release(&c);
+		invoke(&e, "echo", "short");
+		expect_output(&e, "short");
+		release(&e);
+	}
+}
+END_TEST
+
 START_TEST(hostile_guest)
 {
 	static const struct {
@@ -1084,6 +1114,7 @@ static Suite *suite(void)
 	tcase_add_test(t, concurrent_256);
 	tcase_add_test(t, queue_full_and_timeout);
 	tcase_add_test(t, deadline_then_ok);
+	tcase_add_test(t, long_call_leaves_the_loop_intact);
 	tcase_add_test(t, hostile_guest);
 	tcase_add_test(t, failed_deploy_keeps_previous);
 	tcase_add_test(t, redeploy_during_stream);

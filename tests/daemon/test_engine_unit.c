@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "fnconfig.h"
 #include "engine_internal.h"
+#include "hcdecode.h"
 #include "exit.h"
 #include "log.h"
 #include "sha256.h"
@@ -772,6 +773,137 @@ START_TEST(call_error_outcomes)
 END_TEST
 
 /* Retry-After never shrinks as the queue grows and stays within 1..60. */
+/* Builds a KV record and its bytes in buf; returns its length. */
+static size_t kv_rec(uint8_t *buf, uint32_t kl, uint32_t vl, uint32_t el,
+		     uint32_t flags, uint32_t claim_extra)
+{
+	struct glint_hostcall_kv k = {kl + claim_extra, vl, el, flags, 7};
+
+	memcpy(buf, &k, sizeof(k));
+	memset(buf + sizeof(k), 'x', kl + vl + el);
+	return sizeof(k) + kl + vl + el;
+}
+
+START_TEST(hostcall_decode_kv)
+{
+	static const struct {
+		enum glint_hostcall_op op;
+		uint32_t kl, vl, el, flags, lie;
+		const char *err; /* NULL: decodes */
+	} rows[] = {
+		{GLINT_HOSTCALL_KV_GET, 3, 0, 0, 0, 0, NULL},
+		{GLINT_HOSTCALL_KV_SET, 3, 5, 0, 0, 0, NULL},
+		{GLINT_HOSTCALL_KV_LIST, 0, 0, 4, 0, 0, NULL},
+		{GLINT_HOSTCALL_KV_CAS, 1, 2, 3, 0, 0, NULL},
+		{GLINT_HOSTCALL_KV_CAS, 1, 2, 0, GLINT_KV_CAS_ABSENT, 0, NULL},
+		{GLINT_HOSTCALL_KV_GET, 3, 0, 0, 0, 1,
+		 "kv_get: the record announces 4 bytes after it, the request "
+		 "has 3"},
+		{GLINT_HOSTCALL_KV_GET, 3, 2, 0, 0, 0,
+		 "kv_get: value_len must be 0"},
+		{GLINT_HOSTCALL_KV_DELETE, 3, 0, 1, 0, 0,
+		 "kv_delete: extra_len must be 0"},
+		{GLINT_HOSTCALL_KV_INCR, 3, 0, 0, 1, 0,
+		 "kv_incr: flags must be 0"},
+		{GLINT_HOSTCALL_KV_CAS, 1, 1, 1, GLINT_KV_CAS_ABSENT, 0,
+		 "GLINT_KV_CAS_ABSENT with an expected value"},
+		{GLINT_HOSTCALL_KV_CAS, 1, 1, 0, 2, 0, "kv_cas: unknown flags"},
+	};
+	uint8_t buf[128];
+	struct hc_kv_req k;
+	char msg[256];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		size_t len = kv_rec(buf, rows[i].kl, rows[i].vl, rows[i].el,
+				    rows[i].flags, rows[i].lie);
+		int rc = hc_decode_kv(rows[i].op, buf, len, &k, msg,
+				      sizeof(msg));
+
+		if (rows[i].err == NULL) {
+			ck_assert_msg(rc == 0, "row %zu: %s", i, msg);
+			ck_assert_uint_eq(k.key_len, rows[i].kl);
+			ck_assert_uint_eq(k.value_len, rows[i].vl);
+			ck_assert_uint_eq(k.extra_len, rows[i].el);
+			ck_assert_int_eq(k.arg, 7);
+			ck_assert_ptr_eq(k.extra + k.extra_len, buf + len);
+		} else {
+			ck_assert_int_eq(rc, -EPROTO);
+			ck_assert_msg(strstr(msg, rows[i].err), "row %zu: %s",
+				      i, msg);
+		}
+	}
+	ck_assert_int_eq(hc_decode_kv(GLINT_HOSTCALL_KV_GET, buf, 23, &k, msg,
+				      sizeof(msg)),
+			 -EPROTO);
+	ck_assert_str_eq(msg, "host call kv_get: request of 23 bytes, shorter "
+			      "than its 24-byte record");
+	ck_assert_int_eq(hc_decode_kv(GLINT_HOSTCALL_FETCH, buf, 24, &k, msg,
+				      sizeof(msg)),
+			 -EPROTO);
+}
+END_TEST
+
+static size_t fetch_rec(uint8_t *buf, const char *url, const void *hdrs,
+			size_t hl, const char *body)
+{
+	struct glint_hostcall_fetch f = {4,
+					 (uint32_t)strlen(url),
+					 (uint32_t)hl,
+					 (uint32_t)strlen(body),
+					 100,
+					 2};
+	size_t o = sizeof(f);
+
+	memcpy(buf, &f, sizeof(f));
+	memcpy(buf + o, "POST", 4);
+	o += 4;
+	memcpy(buf + o, url, strlen(url));
+	o += strlen(url);
+	memcpy(buf + o, hdrs, hl);
+	o += hl;
+	memcpy(buf + o, body, strlen(body));
+	return o + strlen(body);
+}
+
+START_TEST(hostcall_decode_fetch)
+{
+	static const char hdrs[] = "A\0b\0Content-Type\0text/plain\0";
+	uint8_t buf[256];
+	struct hc_fetch_req f;
+	const char *name, *value;
+	size_t len, off = 0;
+	char msg[256];
+
+	len = fetch_rec(buf, "http://h/", hdrs, sizeof(hdrs) - 1, "body");
+	ck_assert_int_eq(hc_decode_fetch(buf, len, &f, msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(f.nheaders, 2);
+	ck_assert_mem_eq(f.method, "POST", 4);
+	ck_assert_mem_eq(f.url, "http://h/", f.url_len);
+	ck_assert_mem_eq(f.body, "body", f.body_len);
+	ck_assert_uint_eq(f.timeout_ms, 100);
+	ck_assert_uint_eq(f.max_redirects, 2);
+	ck_assert_int_eq(hc_fetch_header_next(&f, &off, &name, &value), 1);
+	ck_assert_str_eq(name, "A");
+	ck_assert_str_eq(value, "b");
+	ck_assert_int_eq(hc_fetch_header_next(&f, &off, &name, &value), 1);
+	ck_assert_str_eq(name, "Content-Type");
+	ck_assert_str_eq(value, "text/plain");
+	ck_assert_int_eq(hc_fetch_header_next(&f, &off, &name, &value), 0);
+
+	len = fetch_rec(buf, "http://h/", "A\0b\0c\0", 6, "");
+	ck_assert_int_eq(hc_decode_fetch(buf, len, &f, msg, sizeof(msg)),
+			 -EPROTO);
+	ck_assert_ptr_nonnull(strstr(msg, "a name without a value"));
+	len = fetch_rec(buf, "http://h/", "A\0b", 3, "");
+	ck_assert_int_eq(hc_decode_fetch(buf, len, &f, msg, sizeof(msg)),
+			 -EPROTO);
+	ck_assert_ptr_nonnull(strstr(msg, "does not end with a NUL"));
+	ck_assert_int_eq(hc_decode_fetch(buf, len - 1, &f, msg, sizeof(msg)),
+			 -EPROTO);
+	ck_assert_ptr_nonnull(strstr(msg, "announces"));
+}
+END_TEST
+
 START_TEST(retry_after_monotonic)
 {
 	static const uint64_t avg_ns[] = {0,	     1000,	 30000000,
@@ -900,6 +1032,8 @@ static Suite *suite(void)
 	tcase_add_test(t, outcome_codes_stable);
 	tcase_add_test(t, call_error_outcomes);
 	tcase_add_test(t, retry_after_monotonic);
+	tcase_add_test(t, hostcall_decode_kv);
+	tcase_add_test(t, hostcall_decode_fetch);
 	tcase_add_test(t, text_sanitize_policy);
 	tcase_add_test(t, guest_log_keeps_level);
 	suite_add_tcase(s, t);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "glintd_config.h"
+#include "kv.h"
 #include "../check_run.h"
 
 static char dir[64];
@@ -100,6 +101,18 @@ START_TEST(invalid_files)
 		   "\"function_defaults\" must be an object");
 	assert_bad("{\"tls_cert_file\": \"/x.pem\"}", "set both or neither");
 	assert_bad("[1, 2]", "the top level must be a JSON object");
+	assert_bad("{\"kv_backend\": \"memcached\"}",
+		   "\"kv_backend\" must be \"embedded\" or \"redis\"");
+	assert_bad("{\"kv_backend\": \"redis\"}",
+		   "\"kv_backend\": \"redis\" needs \"kv_redis_url\"");
+	assert_bad("{\"kv_redis_url\": \"http://127.0.0.1:6379\"}",
+		   "\"kv_redis_url\" must be a string \"redis://HOST:PORT");
+	assert_bad("{\"kv_max_key_bytes\": 5000}",
+		   "\"kv_max_key_bytes\" must be an integer from 1 to 4096");
+	assert_bad("{\"kv_map_bytes\": 1024}",
+		   "\"kv_map_bytes\" must be an integer from 1048576");
+	assert_bad("{\"fetches_per_call\": 0}",
+		   "\"fetches_per_call\" must be an integer from 1");
 	assert_bad("{\"workers\": 1, \"workers\": 2}", "invalid JSON");
 }
 END_TEST
@@ -160,6 +173,38 @@ START_TEST(example_file_loads)
 	ck_assert_str_eq(c.tls_cert_file, "");
 	ck_assert_mem_eq(&c.engine.defaults, &def.engine.defaults,
 			 sizeof(def.engine.defaults));
+	/* The example documents the defaults of the KV and fetch keys. */
+	ck_assert_int_eq(c.engine.kv_backend, def.engine.kv_backend);
+	ck_assert_str_eq(c.kv_redis_url, "");
+	ck_assert_ptr_eq(c.engine.kv_redis_url, c.kv_redis_url);
+	ck_assert_uint_eq(c.engine.kv_max_key_bytes, 512);
+	ck_assert_uint_eq(c.engine.kv_max_value_bytes, 1u << 20);
+	ck_assert_uint_eq(c.engine.kv_map_bytes, def.engine.kv_map_bytes);
+	ck_assert_uint_eq(c.engine.fetches_per_call,
+			  def.engine.fetches_per_call);
+}
+END_TEST
+
+START_TEST(redis_backend_keys)
+{
+	struct glintd_config c;
+	char err[512] = "", path[] = "/tmp/glint-cfg-kv-XXXXXX";
+	int fd = mkstemp(path);
+	static const char text[] =
+		"{\"kv_backend\": \"redis\", \"kv_redis_url\": "
+		"\"redis://127.0.0.1:6390/2\", \"kv_max_value_bytes\": 4096}";
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, sizeof(text) - 1),
+			 (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	glintd_config_default(&c);
+	ck_assert_msg(glintd_config_load_file(&c, path, err, sizeof(err)) == 0,
+		      "%s", err);
+	unlink(path);
+	ck_assert_int_eq(c.engine.kv_backend, KV_REDIS);
+	ck_assert_str_eq(c.engine.kv_redis_url, "redis://127.0.0.1:6390/2");
+	ck_assert_uint_eq(c.engine.kv_max_value_bytes, 4096);
 }
 END_TEST
 
@@ -334,6 +379,7 @@ int main(void)
 	tcase_add_test(tc, malformed_json_line_column);
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, example_file_loads);
+	tcase_add_test(tc, redis_backend_keys);
 	tcase_add_test(tc, file_values_and_flags_override);
 	tcase_add_test(tc, config_and_no_config_conflict);
 	tcase_add_test(tc, token_files);

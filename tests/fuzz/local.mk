@@ -12,6 +12,7 @@
 #   settings  function_settings_set/check, function names
 #   config    glintd_config_load_file, glintd_config_set_listen
 #   fetch     the outbound allow-list: entries, URLs, address classes
+#   hostcall  FETCH and KV host-call requests      daemon/engine/hcdecode.c
 #
 # make check builds tests/fuzz/replay_T with the configured compiler and
 # tests/fuzz/replay.c as main: it replays corpus/T/ and regressions/T/.
@@ -29,14 +30,14 @@ FUZZ_SECONDS = 30
 check_PROGRAMS += tests/fuzz/replay_image tests/fuzz/replay_exit \
 	tests/fuzz/replay_json tests/fuzz/replay_http \
 	tests/fuzz/replay_settings tests/fuzz/replay_config \
-	tests/fuzz/replay_fetch
+	tests/fuzz/replay_fetch tests/fuzz/replay_hostcall
 TESTS += tests/fuzz/replay_image tests/fuzz/replay_exit \
 	tests/fuzz/replay_json tests/fuzz/replay_http \
 	tests/fuzz/replay_settings tests/fuzz/replay_config \
-	tests/fuzz/replay_fetch
+	tests/fuzz/replay_fetch tests/fuzz/replay_hostcall
 EXTRA_PROGRAMS = tests/fuzz/fuzz_image tests/fuzz/fuzz_exit \
 	tests/fuzz/fuzz_json tests/fuzz/fuzz_http tests/fuzz/fuzz_settings \
-	tests/fuzz/fuzz_config tests/fuzz/fuzz_fetch
+	tests/fuzz/fuzz_config tests/fuzz/fuzz_fetch tests/fuzz/fuzz_hostcall
 
 # ---- image ----
 fuzz_image_sources = tests/fuzz/fuzz_image.c vmm/image.c vmm/image.h
@@ -111,6 +112,17 @@ tests_fuzz_fuzz_fetch_SOURCES = tests/fuzz/fuzz_fetch.c
 tests_fuzz_fuzz_fetch_CPPFLAGS = $(AM_CPPFLAGS) $(FETCH_CPPFLAGS)
 tests_fuzz_fuzz_fetch_LDADD = $(FETCH_LIBS)
 tests_fuzz_fuzz_fetch_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
+
+# ---- hostcall ----
+fuzz_hostcall_sources = tests/fuzz/fuzz_hostcall.c daemon/engine/hcdecode.c
+fuzz_hostcall_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon/engine \
+	-I$(top_srcdir)/vmm
+tests_fuzz_replay_hostcall_SOURCES = $(fuzz_hostcall_sources) $(FUZZ_REPLAY)
+tests_fuzz_replay_hostcall_CPPFLAGS = $(fuzz_hostcall_cppflags) \
+	-DFUZZ_TARGET='"hostcall"'
+tests_fuzz_fuzz_hostcall_SOURCES = $(fuzz_hostcall_sources)
+tests_fuzz_fuzz_hostcall_CPPFLAGS = $(fuzz_hostcall_cppflags)
+tests_fuzz_fuzz_hostcall_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
 
 # Seed corpora and regressions: whole directories, so a new crash input
 # is distributed without editing this file.

@@ -12,7 +12,8 @@ GUEST_TEST_IMAGES = \
 	tests/guests/callinfo.elf tests/guests/fpuleak.elf \
 	tests/guests/reqecho.elf tests/guests/badhead.elf \
 	tests/guests/abi1.elf tests/guests/envread.elf \
-	tests/guests/envsecret.elf tests/guests/hostcall.elf
+	tests/guests/envsecret.elf tests/guests/hostcall.elf \
+	tests/guests/kvfn.elf
 check_DATA += $(GUEST_TEST_IMAGES)
 CLEANFILES += $(GUEST_TEST_IMAGES) tests/guests/badabi-note.guest.o
 

@@ -116,3 +116,20 @@ tests_robust_test_hostcall_SOURCES = tests/robust/test_hostcall.c \
 tests_robust_test_hostcall_CPPFLAGS = $(ROBUST_CPPFLAGS)
 tests_robust_test_hostcall_LDADD = $(ROBUST_LDADD)
 tests_robust_test_hostcall_DEPENDENCIES = $(ROBUST_DEPS)
+
+# KV and outbound HTTP host calls against the running glintd; the same KV
+# tests against a redis-server started on loopback.
+HCOPS_SOURCES = tests/robust/test_hcops.c $(ROBUST_COMMON) \
+	tests/fetch/fetch_server.c tests/fetch/fetch_server.h
+HCOPS_CPPFLAGS = $(ROBUST_CPPFLAGS) -I$(top_srcdir)/tests/fetch $(MHD_CFLAGS)
+HCOPS_LDADD = $(ROBUST_LDADD) $(MHD_LIBS)
+check_PROGRAMS += tests/robust/test_hcops tests/robust/test_hcops_redis
+TESTS += tests/robust/test_hcops tests/robust/test_hcops_redis
+tests_robust_test_hcops_SOURCES = $(HCOPS_SOURCES)
+tests_robust_test_hcops_CPPFLAGS = $(HCOPS_CPPFLAGS)
+tests_robust_test_hcops_LDADD = $(HCOPS_LDADD)
+tests_robust_test_hcops_DEPENDENCIES = $(ROBUST_DEPS)
+tests_robust_test_hcops_redis_SOURCES = $(HCOPS_SOURCES)
+tests_robust_test_hcops_redis_CPPFLAGS = $(HCOPS_CPPFLAGS) -DHC_TEST_REDIS=1
+tests_robust_test_hcops_redis_LDADD = $(HCOPS_LDADD)
+tests_robust_test_hcops_redis_DEPENDENCIES = $(ROBUST_DEPS)

@@ -220,6 +220,69 @@ START_TEST(interrupt_from_other_thread)
 	guest_free(&g);
 }
 END_TEST
+struct continuer {
+	struct vm *vm;
+	int rc;
+	struct vm_call_result res;
+	struct vm_error err;
+};
+
+static void *continue_call(void *p)
+{
+	struct continuer *c = p;
+
+	c->rc = vm_continue(c->vm, &c->res, &c->err);
+	return NULL;
+}
+
+/* A call that outlives its slice stops with its state kept and goes on
+ * on another thread, where it is still the same endless loop: only an
+ * interrupt ends it. A short call with a slice just ends. */
+START_TEST(slice_preempts_and_continues)
+{
+	struct vm_call_args a = {.call_id = 1, .slice_us = 2000};
+	struct continuer c = {0};
+	struct guest g;
+	struct vm_error err;
+	struct vm_call_result res;
+	struct killer k = {0};
+	pthread_t th, kt;
+
+	ck_assert_int_eq(
+		boot_body(&g, spin_body, sizeof(spin_body), 1 * MiB, 0, &err),
+		0);
+	ck_assert_int_eq(vm_continue(g.vm, &res, &err), -EINVAL);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(vm_call(g.vm, &a, &res, &err), -EAGAIN);
+		c.vm = k.vm = g.vm;
+		k.call_done = 0;
+		pthread_create(&kt, NULL, kill_until_done, &k);
+		pthread_create(&th, NULL, continue_call, &c);
+		pthread_join(th, NULL);
+		__atomic_store_n(&k.call_done, 1, __ATOMIC_RELEASE);
+		pthread_join(kt, NULL);
+		ck_assert_int_eq(c.rc, -EIO);
+		ck_assert_int_eq(c.err.kind, VM_ERR_TIMEOUT);
+		ck_assert_ptr_nonnull(strstr(c.err.message, "interrupted"));
+		ck_assert_int_eq(vm_continue(g.vm, &res, &err), -EINVAL);
+		ck_assert_int_eq(vm_restore(g.vm, NULL), 0);
+	}
+	/* Preempted, then given up: the VM is reusable after a restore. */
+	ck_assert_int_eq(vm_call(g.vm, &a, &res, &err), -EAGAIN);
+	ck_assert_int_eq(vm_abandon(g.vm, VM_ERR_TIMEOUT, "gone", &res, &err),
+			 -EIO);
+	ck_assert_str_eq(err.message, "gone");
+	ck_assert_int_eq(vm_restore(g.vm, NULL), 0);
+	/* A slice far longer than the call never shows. */
+	a.input = "x";
+	a.input_len = 1;
+	a.slice_us = 20 * 1000 * 1000;
+	ck_assert_int_eq(vm_call(g.vm, &a, &res, &err), 0);
+	ck_assert_int_eq(vm_restore(g.vm, NULL), 0);
+	guest_free(&g);
+}
+END_TEST
+
 static const unsigned char bigdirty_body[] = {
 	0x48, 0x0f, 0xb6, 0x04, 0x25, 0x00, 0x00, 0x08, 0x00, 0x48, 0x01,
 	0x04, 0x25, 0x00, 0x10, 0x01, 0x00, 0x48, 0xff, 0x04, 0x25, 0x00,
@@ -537,6 +600,7 @@ static Suite *suite(void)
 	tcase_add_test(t, no_state_leak_and_clone_isolation);
 	tcase_add_test(t, deadline);
 	tcase_add_test(t, interrupt_from_other_thread);
+	tcase_add_test(t, slice_preempts_and_continues);
 	tcase_add_test(t, whole_copy_mode_and_back);
 	tcase_add_test(t, normal_path_syncs_regs_only);
 	tcase_add_test(t, segment_registers_restored);
