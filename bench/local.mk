@@ -4,4 +4,5 @@ include bench/http.mk
 include bench/load.mk
 include bench/kv.mk
 include bench/fetch.mk
+include bench/wasm.mk
 include bench/hc.mk

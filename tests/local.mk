@@ -9,6 +9,7 @@ include tests/cli/local.mk
 include tests/robust/local.mk
 include tests/fuzz/local.mk
 include tests/fetch/local.mk
+include tests/wasm/local.mk
 
 # The skip rule of the shell tests (tests/kvm_required.h for the C ones).
 EXTRA_DIST += tests/skip.sh

@@ -37,6 +37,8 @@ static const struct opt {
 	{"queue-timeout", 1, offsetof(struct cli_args, queue_timeout),
 	 CLI_OPT_DEPLOY},
 	{"idle", 1, offsetof(struct cli_args, idle), CLI_OPT_DEPLOY},
+	{"wasi-stub-unknown", 1, offsetof(struct cli_args, wasi_stub_unknown),
+	 CLI_OPT_DEPLOY},
 	{"max-output", 1, offsetof(struct cli_args, max_output),
 	 CLI_OPT_DEPLOY},
 	/* repeatable: parse_one collects it into allow_fetch[] */
@@ -51,6 +53,7 @@ static const struct opt {
 	{"ttl", 1, offsetof(struct cli_args, ttl), CLI_OPT_KV},
 	{"prefix", 1, offsetof(struct cli_args, prefix), CLI_OPT_KV},
 	{"purge", 0, offsetof(struct cli_args, purge), CLI_OPT_RM},
+	{"lang", 1, offsetof(struct cli_args, lang), CLI_OPT_NEW},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 

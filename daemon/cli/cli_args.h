@@ -21,7 +21,7 @@ struct cli_args {
 	const char *url, *token, *token_file, *cacert, *json, *help, *version;
 	const char *memory, *timeout, *concurrency, *warm; /* deploy */
 	const char *queue, *queue_timeout, *idle;	   /* deploy */
-	const char *max_output;				   /* deploy */
+	const char *max_output, *wasi_stub_unknown;	   /* deploy */
 	/* deploy --allow-fetch, repeatable: URL prefixes the function may
 	 * fetch; allow_fetch_given is 1 even when every one is "" (which
 	 * clears the list) */
@@ -31,6 +31,7 @@ struct cli_args {
 	const char *follow, *since, *level, *request_id; /* logs */
 	const char *ttl, *prefix;			 /* kv */
 	const char *purge;				 /* rm, delete */
+	const char *lang;				 /* new */
 	const char *pos[CLI_MAX_POSITIONAL];
 	int npos;
 	int stdin_dash; /* "-" given as a positional */
@@ -49,6 +50,7 @@ struct cli_args {
 #define CLI_OPT_LOGS 8u
 #define CLI_OPT_KV 16u /* --ttl, --prefix and "-" */
 #define CLI_OPT_RM 32u
+#define CLI_OPT_NEW 64u
 int cli_args_parse(int argc, char **argv, unsigned cmd_mask,
 		   int stop_at_positional, struct cli_args *a, int *next,
 		   char *err, size_t err_len);

@@ -116,17 +116,240 @@ static const char readme[] =
 
 static const char gitignore[] = "*.elf\n";
 
-static const struct {
+/* ---- WASI modules (deployed as .wasm; glintd compiles them) ------------ */
+
+static const char wasm_c[] =
+	"/* @NAME@.c: a glint function as a WASI module (WAGI): the request "
+	"body is\n"
+	" * stdin, stdout is a CGI response (headers, a blank line, the "
+	"body). */\n"
+	"#include <math.h>\n"
+	"#include <stdio.h>\n"
+	"#include <stdlib.h>\n"
+	"#include <string.h>\n"
+	"\n"
+	"int main(void)\n"
+	"{\n"
+	"\tchar body[4096];\n"
+	"\t/* Everything before the first read of stdin runs once, at "
+	"deploy:\n"
+	"\t * the snapshot is taken there and every call resumes from it. */\n"
+	"\tsize_t n = fread(body, 1, sizeof(body) - 1, stdin);\n"
+	"\tconst char *len = getenv(\"CONTENT_LENGTH\");\n"
+	"\n"
+	"\tbody[n] = '\\0';\n"
+	"\tprintf(\"Content-Type: text/plain\\n\\n\");\n"
+	"\tprintf(\"Hello from @NAME@: %s bytes, sqrt(2) = %.3f\\n\", "
+	"len ? len : \"?\",\n"
+	"\t       sqrt(2.0));\n"
+	"\tfprintf(stderr, \"handled %zu bytes\\n\", n); /* the function's "
+	"log */\n"
+	"\treturn 0;\n"
+	"}\n";
+
+static const char wasm_c_makefile[] =
+	"# Makefile: builds @NAME@.wasm (C, wasi-libc) and deploys it with "
+	"glint.\n"
+	"# Debian packages: clang lld wasi-libc libclang-rt-14-dev-wasm32\n"
+	"NAME = @NAME@\n"
+	"WASM_CC ?= clang\n"
+	"GLINT ?= glint\n"
+	"DEPLOY_FLAGS ?=\n"
+	"\n"
+	"all: $(NAME).wasm\n"
+	"\n"
+	"$(NAME).wasm: $(NAME).c\n"
+	"\t$(WASM_CC) --target=wasm32-wasi --sysroot=/usr -O2 $(NAME).c -o "
+	"$@\n"
+	"\n"
+	"deploy: $(NAME).wasm\n"
+	"\t$(GLINT) deploy $(NAME) $(NAME).wasm $(DEPLOY_FLAGS)\n"
+	"\n"
+	"invoke:\n"
+	"\t$(GLINT) invoke $(NAME) --data 'hello'\n"
+	"\n"
+	"clean:\n"
+	"\trm -f $(NAME).wasm\n"
+	"\n"
+	".PHONY: all deploy invoke clean\n";
+
+static const char wasm_rs[] =
+	"// @NAME@.rs: a glint function as a WASI module (WAGI): the request "
+	"body is\n"
+	"// stdin, stdout is a CGI response (headers, a blank line, the "
+	"body).\n"
+	"use std::io::{self, Read, Write};\n"
+	"\n"
+	"fn main() {\n"
+	"    // Everything before the first read of stdin runs once, at "
+	"deploy.\n"
+	"    let mut body = String::new();\n"
+	"    io::stdin().read_to_string(&mut body).expect(\"stdin\");\n"
+	"    let out = io::stdout();\n"
+	"    let mut out = out.lock();\n"
+	"    write!(out, \"Content-Type: text/plain\\n\\n\").unwrap();\n"
+	"    writeln!(out, \"Hello from @NAME@: {} bytes\", body.len())"
+	".unwrap();\n"
+	"    eprintln!(\"handled {} bytes\", body.len()); // the function's "
+	"log\n"
+	"}\n";
+
+static const char wasm_rs_makefile[] =
+	"# Makefile: builds @NAME@.wasm (Rust, wasm32-wasi) and deploys it "
+	"with glint.\n"
+	"# Debian packages: rustc libstd-rust-dev-wasm32 (a rustup toolchain "
+	"needs\n"
+	"# `rustup target add wasm32-wasi`).\n"
+	"NAME = @NAME@\n"
+	"RUSTC ?= rustc\n"
+	"GLINT ?= glint\n"
+	"DEPLOY_FLAGS ?=\n"
+	"\n"
+	"all: $(NAME).wasm\n"
+	"\n"
+	"$(NAME).wasm: $(NAME).rs\n"
+	"\t$(RUSTC) --target wasm32-wasi -O -C strip=symbols $(NAME).rs -o "
+	"$@\n"
+	"\n"
+	"deploy: $(NAME).wasm\n"
+	"\t$(GLINT) deploy $(NAME) $(NAME).wasm $(DEPLOY_FLAGS)\n"
+	"\n"
+	"invoke:\n"
+	"\t$(GLINT) invoke $(NAME) --data 'hello'\n"
+	"\n"
+	"clean:\n"
+	"\trm -f $(NAME).wasm\n"
+	"\n"
+	".PHONY: all deploy invoke clean\n";
+
+static const char wasm_readme[] =
+	"# @NAME@\n"
+	"\n"
+	"A glint function as a WASI module, served WAGI-style: the request "
+	"body is\n"
+	"stdin, stdout is the response (CGI headers, a blank line, the body), "
+	"stderr\n"
+	"goes to the function's log. glintd translates and compiles the "
+	"module at\n"
+	"deploy; the snapshot is taken at the first read of stdin.\n"
+	"\n"
+	"    make            # builds @NAME@.wasm\n"
+	"    make deploy     # glint deploy @NAME@ @NAME@.wasm\n"
+	"    make invoke     # glint invoke @NAME@ --data 'hello'\n";
+
+static const char wasm_gitignore[] = "*.wasm\n";
+
+static const char wasm_ts[] =
+	"// @NAME@.ts: a glint function in AssemblyScript (WASI through\n"
+	"// @assemblyscript/wasi-shim). Top-level code is the module's "
+	"_start; what\n"
+	"// runs before the first read of stdin runs once, at deploy.\n"
+	"const buf = new ArrayBuffer(65536);\n"
+	"let n = 0;\n"
+	"for (;;) {\n"
+	"  const got = process.stdin.read(buf, n);\n"
+	"  if (got <= 0) break;\n"
+	"  n += got;\n"
+	"}\n"
+	"process.stdout.write(\"Content-Type: text/plain\\n\\n\");\n"
+	"process.stdout.write(\"Hello from @NAME@: \" + n.toString() + "
+	"\" bytes\\n\");\n"
+	"process.stderr.write(\"handled \" + n.toString() + \" bytes\\n\"); "
+	"// the log\n";
+
+/* Exact versions: what the project was tested with. */
+static const char wasm_ts_package[] =
+	"{\n"
+	"  \"name\": \"@NAME@\",\n"
+	"  \"version\": \"1.0.0\",\n"
+	"  \"private\": true,\n"
+	"  \"devDependencies\": {\n"
+	"    \"assemblyscript\": \"0.28.20\",\n"
+	"    \"@assemblyscript/wasi-shim\": \"0.1.0\"\n"
+	"  }\n"
+	"}\n";
+
+static const char wasm_ts_makefile[] =
+	"# Makefile: builds @NAME@.wasm (AssemblyScript) and deploys it with "
+	"glint.\n"
+	"# Needs node and npm (Debian packages nodejs npm); `make` installs "
+	"the\n"
+	"# compiler into node_modules/ first.\n"
+	"NAME = @NAME@\n"
+	"NPM ?= npm\n"
+	"ASC ?= node_modules/.bin/asc\n"
+	"GLINT ?= glint\n"
+	"DEPLOY_FLAGS ?=\n"
+	"\n"
+	"all: $(NAME).wasm\n"
+	"\n"
+	"# Installed when missing (run `npm install` after editing "
+	"package.json).\n"
+	"node_modules/.bin/asc:\n"
+	"\t$(NPM) install --no-audit --no-fund\n"
+	"\n"
+	"$(NAME).wasm: $(NAME).ts | $(ASC)\n"
+	"\t$(ASC) $(NAME).ts --config "
+	"node_modules/@assemblyscript/wasi-shim/asconfig.json \\\n"
+	"\t\t-O3 -o $@\n"
+	"\n"
+	"deploy: $(NAME).wasm\n"
+	"\t$(GLINT) deploy $(NAME) $(NAME).wasm $(DEPLOY_FLAGS)\n"
+	"\n"
+	"invoke:\n"
+	"\t$(GLINT) invoke $(NAME) --data 'hello'\n"
+	"\n"
+	"clean:\n"
+	"\trm -f $(NAME).wasm\n"
+	"\n"
+	".PHONY: all deploy invoke clean\n";
+
+static const char wasm_ts_gitignore[] = "*.wasm\nnode_modules/\n";
+
+/* Each list ends with a NULL suffix. */
+struct tfile {
 	const char *suffix; /* file name: NAME + suffix, or fixed */
 	int fixed;
 	const char *text;
-} files[] = {
-	{".c", 0, function_c},
-	{"Makefile", 1, makefile},
-	{"README.md", 1, readme},
-	{".gitignore", 1, gitignore},
 };
-#define NFILES (sizeof(files) / sizeof(files[0]))
+
+static const struct tfile c_files[] = {
+	{".c", 0, function_c},	  {"Makefile", 1, makefile},
+	{"README.md", 1, readme}, {".gitignore", 1, gitignore},
+	{NULL, 0, NULL},
+};
+static const struct tfile c_wasm_files[] = {
+	{".c", 0, wasm_c},
+	{"Makefile", 1, wasm_c_makefile},
+	{"README.md", 1, wasm_readme},
+	{".gitignore", 1, wasm_gitignore},
+	{NULL, 0, NULL},
+};
+static const struct tfile rust_files[] = {
+	{".rs", 0, wasm_rs},
+	{"Makefile", 1, wasm_rs_makefile},
+	{"README.md", 1, wasm_readme},
+	{".gitignore", 1, wasm_gitignore},
+	{NULL, 0, NULL},
+};
+static const struct tfile ts_files[] = {
+	{".ts", 0, wasm_ts},
+	{"package.json", 1, wasm_ts_package},
+	{"Makefile", 1, wasm_ts_makefile},
+	{"README.md", 1, wasm_readme},
+	{".gitignore", 1, wasm_ts_gitignore},
+	{NULL, 0, NULL},
+};
+
+static const struct {
+	const char *lang;
+	const struct tfile *files;
+} langs[] = {
+	{"c", c_files},
+	{"c-wasm", c_wasm_files},
+	{"rust", rust_files},
+	{"assemblyscript", ts_files},
+};
 
 static int write_expanded(FILE *f, const char *text, const char *name)
 {
@@ -163,20 +386,36 @@ static int write_file(const char *path, const char *text, const char *name)
 	return rc;
 }
 
-static void file_path(char *dst, size_t cap, const char *dir, size_t i,
-		      const char *name)
+static void file_path(char *dst, size_t cap, const char *dir,
+		      const struct tfile *f, const char *name)
 {
-	snprintf(dst, cap, "%s/%s%s", dir, files[i].fixed ? "" : name,
-		 files[i].suffix);
+	snprintf(dst, cap, "%s/%s%s", dir, f->fixed ? "" : name, f->suffix);
 }
 
 int cli_new_project(const char *dir, const char *name, char *err,
 		    size_t err_len)
 {
+	return cli_new_project_lang(dir, name, "c", err, err_len);
+}
+
+int cli_new_project_lang(const char *dir, const char *name, const char *lang,
+			 char *err, size_t err_len)
+{
+	const struct tfile *files = NULL;
 	char path[4096];
 	size_t i;
 	int rc;
 
+	for (i = 0; i < sizeof(langs) / sizeof(langs[0]); i++)
+		if (strcmp(lang, langs[i].lang) == 0)
+			files = langs[i].files;
+	if (files == NULL) {
+		snprintf(err, err_len,
+			 "unknown language '%s' (c, c-wasm, rust or "
+			 "assemblyscript)",
+			 lang);
+		return -EINVAL;
+	}
 	if (mkdir(dir, 0755) < 0) {
 		rc = -errno;
 		snprintf(err, err_len, "cannot create directory %s: %s%s", dir,
@@ -185,8 +424,8 @@ int cli_new_project(const char *dir, const char *name, char *err,
 				       : "");
 		return rc;
 	}
-	for (i = 0; i < NFILES; i++) {
-		file_path(path, sizeof(path), dir, i, name);
+	for (i = 0; files[i].suffix; i++) {
+		file_path(path, sizeof(path), dir, &files[i], name);
 		rc = write_file(path, files[i].text, name);
 		if (rc < 0) {
 			snprintf(err, err_len, "cannot write %s: %s", path,
@@ -198,7 +437,7 @@ int cli_new_project(const char *dir, const char *name, char *err,
 undo:
 	/* File i may be half written; the directory is new, so all are ours. */
 	for (size_t j = 0; j <= i; j++) {
-		file_path(path, sizeof(path), dir, j, name);
+		file_path(path, sizeof(path), dir, &files[j], name);
 		unlink(path);
 	}
 	rmdir(dir);

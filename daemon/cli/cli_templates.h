@@ -15,4 +15,12 @@
 int cli_new_project(const char *dir, const char *name, char *err,
 		    size_t err_len);
 
+/* The same for a language: "c" (the above), "c-wasm" (NAME.c for
+ * wasi-libc, built into NAME.wasm by clang) or "rust" (NAME.rs, built into
+ * NAME.wasm by rustc) or "assemblyscript" (NAME.ts and a package.json
+ * pinning the compiler, built by asc); the Wasm projects deploy NAME.wasm. -EINVAL with a
+ * message for another language. */
+int cli_new_project_lang(const char *dir, const char *name, const char *lang,
+			 char *err, size_t err_len);
+
 #endif /* GLINT_DAEMON_CLI_TEMPLATES_H */

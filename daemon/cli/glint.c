@@ -224,6 +224,8 @@ static int check_settings(const struct cli_args *a)
 		{"idle", "idle_ms", offsetof(struct cli_args, idle)},
 		{"max-output", "max_output_bytes",
 		 offsetof(struct cli_args, max_output)},
+		{"wasi-stub-unknown", "wasi_stub_unknown",
+		 offsetof(struct cli_args, wasi_stub_unknown)},
 	};
 	uint32_t v, min, max;
 
@@ -257,11 +259,12 @@ static int cmd_deploy(struct cli *c)
 	if (rc < 0)
 		return usage_error("deploy", "cannot read image %s: %s", image,
 				   strerror(-rc));
-	if (len < 4 || memcmp(img, "\177ELF", 4) != 0) {
+	if (len < 4 ||
+	    (memcmp(img, "\177ELF", 4) != 0 && memcmp(img, "\0asm", 4) != 0)) {
 		free(img);
 		return usage_error("deploy",
-				   "%s is not an ELF image; build it with "
-				   "pkg-config glint-guest",
+				   "%s is not an ELF image (pkg-config "
+				   "glint-guest) or a Wasm module",
 				   image);
 	}
 	append_setting(query, sizeof(query), "memory_mb", c->a.memory);
@@ -275,6 +278,8 @@ static int cmd_deploy(struct cli *c)
 	append_setting(query, sizeof(query), "idle_ms", c->a.idle);
 	append_setting(query, sizeof(query), "max_output_bytes",
 		       c->a.max_output);
+	append_setting(query, sizeof(query), "wasi_stub_unknown",
+		       c->a.wasi_stub_unknown);
 	if (append_allow_fetch(query, sizeof(query), &c->a) < 0) {
 		free(img);
 		return usage_error("deploy", "--allow-fetch prefixes are too "
@@ -428,14 +433,20 @@ static int cmd_new(struct cli *c)
 	const char *dir = c->a.npos > 1 ? c->a.pos[1] : name;
 	char err[512];
 
-	if (cli_new_project(dir, name, err, sizeof(err)) < 0)
+	const char *lang = c->a.lang ? c->a.lang : "c";
+
+	if (cli_new_project_lang(dir, name, lang, err, sizeof(err)) < 0)
 		return fail("%s", err);
 	if (c->json)
 		print_json_pack("{s:s, s:s}", "name", name, "directory", dir);
 	else
-		printf("created %s/ with %s.c, Makefile and README.md\n"
+		printf("created %s/ with %s.%s, Makefile and README.md\n"
 		       "build and deploy it with: cd %s && make deploy\n",
-		       dir, name, dir);
+		       dir, name,
+		       strcmp(lang, "rust") == 0	     ? "rs"
+		       : strcmp(lang, "assemblyscript") == 0 ? "ts"
+							     : "c",
+		       dir);
 	return CLI_EXIT_OK;
 }
 
@@ -790,7 +801,8 @@ static const struct command commands[] = {
 	{"deploy",
 	 "NAME IMAGE [--memory MIB] [--timeout MS] "
 	 "[--concurrency N] [--warm N] [--queue N] [--queue-timeout MS] "
-	 "[--idle MS] [--max-output BYTES] [--allow-fetch PREFIX]...",
+	 "[--idle MS] [--max-output BYTES] [--allow-fetch PREFIX]... "
+	 "[--wasi-stub-unknown 0|1]",
 	 "Uploads the image file IMAGE (an ELF built with pkg-config "
 	 "glint-guest) as\nfunction NAME, replacing an older version, and "
 	 "waits until it is ready.\n\n"
@@ -807,6 +819,11 @@ static const struct command commands[] = {
 	 "  --allow-fetch PREFIX  a URL prefix the function may fetch, e.g.\n"
 	 "                    https://api.example.com/v1/ (repeat for more;\n"
 	 "                    '' for none, the default)\n"
+	 "  --wasi-stub-unknown 0|1  Wasm modules: 1 links imports glint "
+	 "does not\n"
+	 "                    provide to stubs returning ENOSYS instead of "
+	 "refusing\n"
+	 "                    the module\n"
 	 "Settings not given keep the function's current values (the "
 	 "daemon's\ndefaults for a new function); so do its environment "
 	 "and secrets.\n",
@@ -890,11 +907,16 @@ static const struct command commands[] = {
 	 "rate and\ncall duration (p50, p99) estimated from the histogram "
 	 "buckets.\n",
 	 0, 0, 0, 1, cmd_stats},
-	{"new", "NAME [DIR]",
+	{"new", "NAME [DIR] [--lang c|c-wasm|rust|assemblyscript]",
 	 "Creates directory DIR (default NAME) with a starter function NAME.c, "
 	 "a\nMakefile that builds NAME.elf with pkg-config glint-guest "
-	 "(`make`) and\ndeploys it (`make deploy`), and a README.md.\n",
-	 0, 1, 2, 0, cmd_new},
+	 "(`make`) and\ndeploys it (`make deploy`), and a README.md.\n\n"
+	 "  --lang c-wasm   NAME.c as a WASI module (clang, wasi-libc), "
+	 "deployed as\n                  NAME.wasm\n"
+	 "  --lang rust     NAME.rs as a WASI module (rustc, wasm32-wasi)\n"
+	 "  --lang assemblyscript  NAME.ts as a WASI module (AssemblyScript "
+	 "and\n                  @assemblyscript/wasi-shim from npm)\n",
+	 CLI_OPT_NEW, 1, 2, 0, cmd_new},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -37,6 +37,13 @@ static const char *const codes[ENGINE_OUTCOME_COUNT] = {
 	[ENGINE_INVALID_KV_QUERY] = "invalid_kv_query",
 	[ENGINE_KV_UNAVAILABLE] = "kv_unavailable",
 	[ENGINE_KV_FULL] = "kv_full",
+	[ENGINE_INVALID_MODULE] = "invalid_module",
+	[ENGINE_MODULE_TOO_LARGE] = "module_too_large",
+	[ENGINE_UNSUPPORTED_IMPORTS] = "unsupported_imports",
+	[ENGINE_NOT_A_COMMAND] = "not_a_command",
+	[ENGINE_COMPILE_LIMIT] = "compile_limit",
+	[ENGINE_COMPILE_FAILED] = "compile_failed",
+	[ENGINE_WASM_UNAVAILABLE] = "wasm_unavailable",
 	[ENGINE_GUEST_PROTOCOL] = "guest_protocol_error",
 	[ENGINE_OUTPUT_TOO_LARGE] = "output_too_large",
 };

@@ -66,7 +66,18 @@ enum engine_outcome {
 	ENGINE_KV_UNAVAILABLE,	 /* "kv_unavailable": the store cannot be
 	                            reached (Redis down) or is closing */
 	ENGINE_KV_FULL,		 /* "kv_full": the embedded store is full */
-	ENGINE_OUTCOME_COUNT	 /* not an outcome: the number of them */
+	/* WebAssembly deploys (daemon/wasm): */
+	ENGINE_INVALID_MODULE,	    /* "invalid_module": not valid Wasm */
+	ENGINE_MODULE_TOO_LARGE,    /* "module_too_large": over a count or
+	                               size limit of the scan */
+	ENGINE_UNSUPPORTED_IMPORTS, /* "unsupported_imports" (listed) */
+	ENGINE_NOT_A_COMMAND,	    /* "not_a_command": no _start export */
+	ENGINE_COMPILE_LIMIT,	    /* "compile_limit": translation or
+	                               compilation hit a resource limit */
+	ENGINE_COMPILE_FAILED,	    /* "compile_failed" */
+	ENGINE_WASM_UNAVAILABLE,    /* "wasm_unavailable": this host lacks
+	                               wasm2c or the guest SDK */
+	ENGINE_OUTCOME_COUNT	    /* not an outcome: the number of them */
 };
 
 /* The stable code of o; "internal_error" for a value out of range. */

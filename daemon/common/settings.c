@@ -31,6 +31,7 @@ static const struct setting_desc settings_table[] = {
 	SETTING(queue_timeout_ms, 1, 600000),
 	SETTING(idle_ms, 100, 86400000),
 	SETTING(max_output_bytes, 1, FUNCTION_MAX_OUTPUT_BYTES),
+	SETTING(wasi_stub_unknown, 0, 1),
 };
 
 #define NSETTINGS (sizeof(settings_table) / sizeof(settings_table[0]))

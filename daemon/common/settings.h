@@ -18,9 +18,13 @@ struct function_settings {
 	uint32_t queue_max;	   /* requests waiting beyond max_concurrency */
 	uint32_t queue_timeout_ms; /* longest wait in that queue */
 	uint32_t idle_ms; /* VMs above min_warm are reclaimed after this */
-	uint32_t max_output_bytes; /* response body limit; 1..6 MiB (default
+	uint32_t max_output_bytes;  /* response body limit; 1..6 MiB (default
 	                              6 MiB); the output area (an eighth of
 	                              memory, 64 KiB..6 MiB) bounds it too */
+	uint32_t wasi_stub_unknown; /* Wasm modules: 1 links the imports
+	                               glint does not provide to stubs
+	                               returning ENOSYS; 0 (default)
+	                               refuses the module, listing them */
 	/* URL prefixes the function may fetch (FETCH host call), one per
 	 * line ("https://api.example.com/v1/\nhttp://127.0.0.1:8080/"), NUL
 	 * terminated; "" (the default) = no outbound access. At most

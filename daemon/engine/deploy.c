@@ -13,6 +13,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "release.h"
+#include "wasm_build.h"
+#include "wasm_scan.h"
 
 static void set_outcome(struct op *op, enum engine_outcome o, const char *fmt,
 			...) __attribute__((format(printf, 3, 4)));
@@ -51,54 +53,129 @@ static void boot_failed(struct op *op, int ret, const struct vm_error *err,
 	}
 }
 
+static void boot_error(struct op *op, int ret, const struct vm_error *err,
+		       const struct vm_config *cfg)
+{
+	op->snap = NULL;
+	op->vm = NULL;
+	if (ret == -ECANCELED)
+		set_outcome(op, ENGINE_UNAVAILABLE,
+			    "glintd is shutting down: init interrupted");
+	else
+		boot_failed(op, ret, err, cfg);
+}
+
+/* What a Wasm deploy adds to the boot; freed by wasm_prep_free. */
+struct wasm_prep {
+	struct wasm_build wb; /* the image */
+	char *env;	      /* env block with GLINT_FUNCTION first */
+	size_t env_len;
+};
+
+static void wasm_prep_free(struct wasm_prep *w)
+{
+	free(w->wb.elf);
+	free(w->env);
+}
+
+/* A Wasm function's environment starts with GLINT_FUNCTION=<name>: its
+ * WASI layer builds SCRIPT_NAME and X_FULL_URL from it (the image itself
+ * is shared by every function made from the same module). */
+static char *wasm_env_block(const struct op *op, size_t *len)
+{
+	static const char var[] = "GLINT_FUNCTION=";
+	size_t vlen = sizeof(var) - 1 + strlen(op->fn->name) + 1;
+	size_t rest = op->env_len ? op->env_len : 1;
+	char *b = malloc(vlen + rest);
+
+	if (b == NULL)
+		return NULL;
+	snprintf(b, vlen, "%s%s", var, op->fn->name);
+	if (op->env_len)
+		memcpy(b + vlen, op->env_block, op->env_len);
+	else
+		b[vlen] = '\0';
+	*len = vlen + rest;
+	return b;
+}
+
+/* Worker: a Wasm module becomes an image (compiled, or from the cache). */
+static int op_wasm_image(struct op *op, const uint8_t *module, size_t len,
+			 struct wasm_prep *w)
+{
+	struct wasm_error werr = {0};
+	uint8_t digest[SHA256_DIGEST_BYTES];
+	int ret;
+
+	sha256(module, len, digest);
+	ret = wasm_build(op->e->dirfd, module, len, digest,
+			 op->rec.settings.wasi_stub_unknown != 0, &w->wb,
+			 &werr);
+	if (ret < 0) {
+		set_outcome(op, werr.outcome, "%s", werr.message);
+		return ret;
+	}
+	w->env = wasm_env_block(op, &w->env_len);
+	if (w->env == NULL) {
+		set_outcome(op, ENGINE_INTERNAL, "out of memory");
+		return -ENOMEM;
+	}
+	op->wasm = 1;
+	op->compile_ns = w->wb.compile_ns;
+	return 0;
+}
+
 /* Worker: validate, boot to the snapshot. On success op->snap/vm are set. */
 static int op_boot(struct op *op, const uint8_t *image, size_t len)
 {
 	struct engine *e = op->e;
 	struct vm_error err = {0};
+	struct wasm_prep wp = {0};
 	struct vm_config cfg;
 	struct image img;
 	char msg[256];
 	int ret;
 
+	if (wasm_is_module(image, len)) {
+		ret = op_wasm_image(op, image, len, &wp);
+		if (ret < 0)
+			goto out;
+		image = wp.wb.elf;
+		len = wp.wb.elf_len;
+	}
 	ret = image_parse(image, len, &img, msg, sizeof(msg));
 	if (ret < 0) {
 		set_outcome(op, ENGINE_INVALID_IMAGE, "%s", msg);
-		return ret;
+		goto out;
 	}
 	/* Names for crash reports; an image whose symbol table is malformed
 	 * still runs, its reports just give bare addresses. */
 	if (image_syms_parse(image, len, &op->syms) < 0)
 		op->syms = NULL;
 	vm_config_default(&cfg, (uint64_t)op->rec.settings.memory_mb << 20);
-	cfg.env = op->env_block;
-	cfg.env_bytes = op->env_len;
+	cfg.env = wp.env ? wp.env : op->env_block;
+	cfg.env_bytes = wp.env ? wp.env_len : op->env_len;
 	cfg.secrets = op->sec_block;
 	cfg.secrets_bytes = op->sec_len;
 	ret = vm_config_check(&cfg, msg, sizeof(msg));
 	if (ret < 0) {
 		set_outcome(op, ENGINE_INVALID_SETTING, "%s", msg);
-		return ret;
+		goto release;
 	}
 	op->log_src = (struct guest_log_src){op->fn, op->rec.version};
 	ret = vm_boot_cancellable(e->vmm, &img, &cfg, op->cancel,
 				  engine_guest_log, &op->log_src, &op->snap,
 				  &op->vm, &op->stats, &err);
 	engine_guest_log_flush();
+	if (ret < 0)
+		boot_error(op, ret, &err, &cfg);
+	else
+		op->in_cap = vm_snapshot_layout(op->snap)->in_cap;
+release:
 	image_release(&img);
-	if (ret < 0) {
-		op->snap = NULL;
-		op->vm = NULL;
-		if (ret == -ECANCELED)
-			set_outcome(
-				op, ENGINE_UNAVAILABLE,
-				"glintd is shutting down: init interrupted");
-		else
-			boot_failed(op, ret, &err, &cfg);
-		return ret;
-	}
-	op->in_cap = vm_snapshot_layout(op->snap)->in_cap;
-	return 0;
+out:
+	wasm_prep_free(&wp);
+	return ret;
 }
 
 static void op_done(struct worker_item *it);
@@ -336,7 +413,7 @@ json_t *deploy_describe_version(const struct fn_version *v)
 	format_time(v->deployed_at_ms, when, sizeof(when));
 	return json_pack(
 		"{s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-		"s:I, s:s, s:I, s:I, s:I, s:I, s:o}",
+		"s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:o}",
 		"name", v->fn->name, "version", (json_int_t)v->version,
 		"sha256", hex, "image_bytes", (json_int_t)v->image_len,
 		"memory_mb", (json_int_t)s->memory_mb, "timeout_ms",
@@ -345,12 +422,28 @@ json_t *deploy_describe_version(const struct fn_version *v)
 		(json_int_t)s->min_warm, "queue_max", (json_int_t)s->queue_max,
 		"queue_timeout_ms", (json_int_t)s->queue_timeout_ms, "idle_ms",
 		(json_int_t)s->idle_ms, "max_output_bytes",
-		(json_int_t)s->max_output_bytes, "deployed_at", when,
+		(json_int_t)s->max_output_bytes, "wasi_stub_unknown",
+		(json_int_t)s->wasi_stub_unknown, "deployed_at", when,
 		"input_max_bytes", (json_int_t)v->in_cap, "boot_ms",
 		(json_int_t)ns_to_ms(v->boot_ns), "init_ms",
 		(json_int_t)ns_to_ms(v->init_ns), "snapshot_ms",
 		(json_int_t)ns_to_ms(v->snapshot_ns), "allow_fetch",
 		allow_fetch_json(s->allow_fetch));
+}
+
+/* Wasm deploys also say how long translation and compilation took (0 when
+ * the image came from the cache). */
+static json_t *describe_version(const struct fn_version *v)
+{
+	json_t *o = deploy_describe_version(v);
+
+	if (o && v->wasm) {
+		json_object_set_new(o, "kind", json_string("wasm"));
+		json_object_set_new(
+			o, "compile_ms",
+			json_integer((json_int_t)ns_to_ms(v->compile_ns)));
+	}
+	return o;
 }
 
 /* Loop: a booted snapshot becomes the function's live version. */
@@ -380,6 +473,8 @@ static struct fn_version *install(struct op *op)
 		op->stats.create_ns + op->stats.init_ns + op->stats.snapshot_ns;
 	ver->init_ns = op->stats.init_ns;
 	ver->snapshot_ns = op->stats.snapshot_ns;
+	ver->wasm = op->wasm;
+	ver->compile_ns = op->compile_ns;
 	ver->refs = 1; /* live */
 	ver->charged = 1;
 	op->e->budget.memory_mb += ver->settings.memory_mb;
@@ -443,7 +538,7 @@ static void finish_deploy(struct op *op, struct fn_version *ver)
 
 	d->outcome = op->outcome;
 	snprintf(d->message, sizeof(d->message), "%s", op->message);
-	d->description = ver ? deploy_describe_version(ver) : NULL;
+	d->description = ver ? describe_version(ver) : NULL;
 	if (e->metrics)
 		metrics_deploy_inc(e->metrics, code);
 	/* The HTTP layer logs the request's outcome with its request id. */

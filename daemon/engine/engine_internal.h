@@ -128,6 +128,8 @@ struct fn_version {
 	size_t image_len;
 	int64_t deployed_at_ms;
 	uint64_t boot_ns, init_ns, snapshot_ns;
+	int wasm;
+	uint64_t compile_ns;
 	struct dlist ready, busy;
 	unsigned nready, nbusy, ncreating;
 	unsigned ntrimming; /* idle VMs handing their private pages back */
@@ -185,6 +187,8 @@ struct op {
 	struct vm *vm;
 	struct vm_boot_stats stats;
 	uint64_t in_cap;
+	int wasm;	     /* the image is a Wasm module */
+	uint64_t compile_ns; /* its translation and compile; 0 when cached */
 };
 
 /* One function name. */

@@ -17,9 +17,9 @@ daemon_engine_libglintengine_a_SOURCES = \
 ENGINE_CPPFLAGS = -I$(top_srcdir)/daemon/engine $(COMMON_CPPFLAGS) \
 	$(UV_CFLAGS) $(JANSSON_CFLAGS) $(KV_CPPFLAGS) $(FETCH_CPPFLAGS)
 daemon_engine_libglintengine_a_CPPFLAGS = $(AM_CPPFLAGS) $(ENGINE_CPPFLAGS) \
-	$(OBS_CPPFLAGS)
+	$(OBS_CPPFLAGS) $(WASM_CPPFLAGS)
 
 # What glintd and the engine's tests link.
-ENGINE_LIBS = daemon/engine/libglintengine.a $(KV_LIBS) $(FETCH_LIBS) \
-	$(OBS_LIBS) $(COMMON_LIBS) \
+ENGINE_LIBS = daemon/engine/libglintengine.a $(WASM_LIBS) $(KV_LIBS) \
+	$(FETCH_LIBS) $(OBS_LIBS) $(COMMON_LIBS) \
 	vmm/libglintvmm.a $(UV_LIBS) $(JANSSON_LIBS)

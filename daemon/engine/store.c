@@ -137,7 +137,7 @@ static char *meta_encode(const struct store_record *r)
 	sha256_hex(r->sha256, hex);
 	o = json_pack(
 		"{s:i, s:s, s:I, s:s, s:I, s:{s:I, s:I, s:I, s:I, s:I, "
-		"s:I, s:I, s:I}}",
+		"s:I, s:I, s:I, s:I}}",
 		"format", 1, "name", r->name, "version", (json_int_t)r->version,
 		"sha256", hex, "deployed_at_ms", (json_int_t)r->deployed_at_ms,
 		"settings", "memory_mb", (json_int_t)s->memory_mb, "timeout_ms",
@@ -146,7 +146,8 @@ static char *meta_encode(const struct store_record *r)
 		(json_int_t)s->min_warm, "queue_max", (json_int_t)s->queue_max,
 		"queue_timeout_ms", (json_int_t)s->queue_timeout_ms, "idle_ms",
 		(json_int_t)s->idle_ms, "max_output_bytes",
-		(json_int_t)s->max_output_bytes);
+		(json_int_t)s->max_output_bytes, "wasi_stub_unknown",
+		(json_int_t)s->wasi_stub_unknown);
 	if (o == NULL)
 		return NULL;
 	/* Only when set, so older glintd versions still read the file of a
@@ -377,6 +378,12 @@ static int meta_decode_settings(json_t *s, struct function_settings *fs)
 		if (get_uint(s, "max_output_bytes", UINT32_MAX, &v) < 0)
 			return -EINVAL;
 		fs->max_output_bytes = (uint32_t)v;
+	}
+	fs->wasi_stub_unknown = 0;
+	if (json_object_get(s, "wasi_stub_unknown")) {
+		if (get_uint(s, "wasi_stub_unknown", 1, &v) < 0)
+			return -EINVAL;
+		fs->wasi_stub_unknown = (uint32_t)v;
 	}
 	fs->allow_fetch[0] = '\0';
 	if (json_object_get(s, "allow_fetch")) {

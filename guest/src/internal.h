@@ -31,6 +31,9 @@ __attribute__((noreturn)) void glint__end_call(int status);
  * than a direct call, so images that never use stdio do not link it. */
 extern void (*glint__at_call_end)(void);
 
+/* Signals READY from inside glint_init (see runtime.c); returns in every
+ * call with that call's input. */
+void glint__ready_now(const char **input, size_t *input_len);
 /* 1 while a call runs, 0 during init. */
 int glint__in_call(void);
 

@@ -345,9 +345,10 @@ int glint__in_call(void)
 	return cs && cs->in_call;
 }
 
-static __attribute__((noreturn)) void serve_call(void)
+/* Reads the call header and makes the call current; the input's length is
+ * checked against the area the host gave at boot. */
+static void begin_call(void)
 {
-	const struct glint_request *req;
 	volatile struct glint_call_page *page = CALL_PAGE;
 	int i;
 
@@ -370,20 +371,54 @@ static __attribute__((noreturn)) void serve_call(void)
 	cs->out_len = 0;
 	cs->in_call = 1;
 	seed_random(cs->call.seed);
+}
 
-	/* glint_handle gets the body, as with ABI 1. Without a request
-	 * header (glint-run, bare VMM calls) the whole input is the body. */
+/* The call's body. Without a request header (glint-run, bare VMM calls)
+ * the whole input is the body. */
+static const char *call_body(size_t *len)
+{
+	const struct glint_request *req;
+
 	req = (const struct glint_request *)(uintptr_t)boot.in_gpa;
 	if (cs->call.in_len < sizeof(*req) ||
 	    req->magic != GLINT_REQUEST_MAGIC) {
-		glint_handle((const char *)req, (size_t)cs->call.in_len);
-		finish(GLINT_STATUS_OK);
+		*len = (size_t)cs->call.in_len;
+		return (const char *)req;
 	}
 	if (req->body.off > cs->call.in_len ||
 	    req->body.len > cs->call.in_len - req->body.off)
 		glint_abort("call header: malformed request area");
-	glint_handle((const char *)req + req->body.off, (size_t)req->body.len);
+	*len = (size_t)req->body.len;
+	return (const char *)req + req->body.off;
+}
+
+static __attribute__((noreturn)) void serve_call(void)
+{
+	const char *body;
+	size_t len;
+
+	begin_call();
+	body = call_body(&len);
+	glint_handle(body, len);
 	finish(GLINT_STATUS_OK);
+}
+
+/*
+ * Signals READY from inside glint_init, at whatever depth the caller is:
+ * the snapshot then holds the caller's whole stack, and every call resumes
+ * by returning from here with the call's body. The caller must end each
+ * call itself (glint__end_call, glint_fail): glint_init never returns in a
+ * call. Runtimes that do expensive start-up before they read their input
+ * (the WASI layer, at the first read of stdin) snapshot here.
+ */
+void glint__ready_now(const char **input, size_t *input_len)
+{
+	if (cs->in_call)
+		glint_abort("glint__ready_now called during a call");
+	glint__fpu_reset();
+	glint__ready(GLINT_PORT_READY);
+	begin_call();
+	*input = call_body(input_len);
 }
 
 /* The word the host reads to explain a failed call (glint_abi.h). */

@@ -692,6 +692,13 @@ START_TEST(outcome_codes_stable)
 		{ENGINE_INVALID_KV_QUERY, "invalid_kv_query"},
 		{ENGINE_KV_UNAVAILABLE, "kv_unavailable"},
 		{ENGINE_KV_FULL, "kv_full"},
+		{ENGINE_INVALID_MODULE, "invalid_module"},
+		{ENGINE_MODULE_TOO_LARGE, "module_too_large"},
+		{ENGINE_UNSUPPORTED_IMPORTS, "unsupported_imports"},
+		{ENGINE_NOT_A_COMMAND, "not_a_command"},
+		{ENGINE_COMPILE_LIMIT, "compile_limit"},
+		{ENGINE_COMPILE_FAILED, "compile_failed"},
+		{ENGINE_WASM_UNAVAILABLE, "wasm_unavailable"},
 	};
 	enum engine_outcome o;
 

@@ -297,6 +297,9 @@ int harness_request(const struct glintd_proc *g, const char *method,
 	return rc;
 }
 
+/* Seconds a request may take; deploys raise it (see harness_deploy). */
+static long request_timeout_s = 60;
+
 int harness_request_on(void *curl, const struct glintd_proc *g,
 		       const char *method, const char *path, const void *body,
 		       size_t len, struct http_resp *out)
@@ -315,7 +318,7 @@ int harness_request_on(void *curl, const struct glintd_proc *g,
 	/* Tests send "..": curl must not tidy the path first. */
 	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, request_timeout_s);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect_header);
@@ -367,7 +370,11 @@ int harness_deploy(const struct glintd_proc *g, const char *name,
 	ck_assert_msg(img != NULL, "cannot read %s", image_path);
 	snprintf(path, sizeof(path), "/functions/%s%s%s", name,
 		 query && *query ? "?" : "", query ? query : "");
+	/* A Wasm deploy compiles, for minutes on a loaded machine under a
+	 * sanitizer: a generous cap (glintd bounds the compile itself). */
+	request_timeout_s = 1800;
 	rc = harness_request(g, "PUT", path, img, len, out);
+	request_timeout_s = 60;
 	free(img);
 	return rc;
 }

@@ -53,6 +53,8 @@ static uint32_t *field_named(struct function_settings *s, const char *key)
 		{"idle_ms", offsetof(struct function_settings, idle_ms)},
 		{"max_output_bytes",
 		 offsetof(struct function_settings, max_output_bytes)},
+		{"wasi_stub_unknown",
+		 offsetof(struct function_settings, wasi_stub_unknown)},
 	};
 
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)

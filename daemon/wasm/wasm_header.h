@@ -1,0 +1,40 @@
+/* wasm_header.h: what wasm2c's header says about a translated module. */
+#ifndef GLINT_WASM_HEADER_H
+#define GLINT_WASM_HEADER_H
+
+#include <stddef.h>
+
+struct wasm_header_info {
+	int has_start;	 /* exports _start */
+	int has_memory;	 /* exports its memory as "memory" */
+	int reads_stdin; /* imports wasi_snapshot_preview1.fd_read */
+	int imports_wasi;
+	/* "module.name" of every import this layer does not provide,
+	 * comma-separated, cut at the buffer's end. */
+	char unsupported[400];
+	int nunsupported;
+	/* The same for the unsupported imports that are not functions
+	 * (memories, tables, globals): no stub can stand in for them. */
+	char unsupported_data[400];
+	int nunsupported_data;
+};
+
+/* Reads the header text (NUL-terminated) that wasm2c -n module wrote. */
+void wasm_header_parse(const char *text, struct wasm_header_info *info);
+
+/*
+ * For wasi_stub_unknown: C source (malloc'd, NUL-terminated, into *c_out)
+ * that defines every unsupported imported function as a stub returning
+ * 52, WASI's ENOSYS (nothing for a void function), and the line
+ * "#define GLINT_WASM_INSTANTIATE(inst, wasi) ..." that calls
+ * Z_module_instantiate with the WASI instance where it takes one and NULL
+ * for every other import module. 0, -ENOMEM, or -EINVAL when the header
+ * is not as wasm2c writes it.
+ */
+int wasm_header_stubs(const char *text, char **c_out, char *inst_def,
+		      size_t inst_len);
+
+/* 1 when wasi_snapshot_preview1.name is implemented in the guest. */
+int wasm_wasi_supported(const char *name);
+
+#endif /* GLINT_WASM_HEADER_H */
