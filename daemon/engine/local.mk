@@ -18,4 +18,4 @@ daemon_engine_libglintengine_a_CPPFLAGS = $(AM_CPPFLAGS) $(ENGINE_CPPFLAGS) \
 
 # What glintd and the engine's tests link.
 ENGINE_LIBS = daemon/engine/libglintengine.a $(OBS_LIBS) $(COMMON_LIBS) \
-	vmm/libglintvmm.a $(UV_LIBS) $(JANSSON_LIBS)
+	vmm/libglintvmm.a $(DW_LIBS) $(UV_LIBS) $(JANSSON_LIBS)

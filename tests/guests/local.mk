@@ -12,12 +12,17 @@ GUEST_TEST_IMAGES = \
 	tests/guests/callinfo.elf tests/guests/fpuleak.elf \
 	tests/guests/reqecho.elf tests/guests/badhead.elf \
 	tests/guests/abi1.elf tests/guests/envread.elf \
-	tests/guests/envsecret.elf tests/guests/hostcall.elf
+	tests/guests/envsecret.elf tests/guests/hostcall.elf \
+	tests/guests/crashline.elf
 check_DATA += $(GUEST_TEST_IMAGES)
 CLEANFILES += $(GUEST_TEST_IMAGES) tests/guests/badabi-note.guest.o
 
 tests/guests/%.elf: tests/guests/%.c $(GUEST_IMAGE_DEPS)
 	$(GUEST_LINK_IMAGE)
+
+# crashline.elf: built with DWARF debug information, for crash reports that
+# name file:line.
+tests/guests/crashline.elf: GUEST_IMAGE_EXTRA = -g
 
 # badabi.elf: the echo example stamped with ABI version 999. Its own note
 # object defines the note symbol, so the library's note is not linked.
