@@ -3,7 +3,7 @@
 #
 #   scripts/fuzz.sh [--seconds N] [--build DIR] [TARGET...]
 #
-# Targets: image exit json http settings config (default: all, or
+# Targets: image imagesym exit json http settings config fetch (default: all, or
 # $GLINT_FUZZ_TARGETS). DIR (default _build-fuzzer) is configured with
 # CC=clang on first use. Each target reads its seeds from
 # tests/fuzz/corpus/TARGET and tests/fuzz/regressions/TARGET and writes new
@@ -17,7 +17,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 seconds=30
 build=$top/_build-fuzzer
-all_targets=(image exit json http settings config fetch)
+all_targets=(image imagesym exit json http settings config fetch)
 targets=()
 
 while [ $# -gt 0 ]; do
