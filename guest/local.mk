@@ -65,13 +65,31 @@ GUEST_LIB_SRCS = \
 	guest/src/printf.c guest/src/stdio.c guest/src/json.c \
 	guest/src/scanf.c guest/src/exit.c guest/src/time.c \
 	guest/src/strftime.c guest/src/setjmp.S guest/src/compiler.c \
-	guest/src/request.c guest/src/hostio.c
-GUEST_LIB_OBJS = $(patsubst %.c,%.guest.o,$(patsubst %.S,%.guest.o,$(GUEST_LIB_SRCS)))
+	guest/src/request.c guest/src/hostio.c guest/src/digest.c
+GUEST_LIB_OBJS = $(patsubst %.c,%.guest.o,$(patsubst %.S,%.guest.o,$(GUEST_LIB_SRCS))) \
+	guest/src/sha256.guest.o
 GUEST_LIB_HDRS = guest/src/internal.h $(guestinclude_HEADERS)
 
 guest/src/%.guest.o: guest/src/%.c $(GUEST_LIB_HDRS)
 	$(AM_V_CC)$(MKDIR_P) $(@D) && \
 	$(GUEST_CC) $(GUEST_CPP_FLAGS) $(GUEST_C_FLAGS) -c -o $@ $<
+# SHA-256 is the host's own daemon/common/sha256.c (freestanding C), built
+# into the guest library under SDK-private names (sha256_names.h), so that a
+# function may define its own sha256().
+GUEST_SHA256_FLAGS = -include $(top_srcdir)/guest/src/sha256_names.h \
+	-I$(top_srcdir)/daemon/common
+guest/src/sha256.guest.o: $(top_srcdir)/daemon/common/sha256.c \
+		$(top_srcdir)/daemon/common/sha256.h \
+		$(top_srcdir)/guest/src/sha256_names.h $(GUEST_LIB_HDRS)
+	$(AM_V_CC)$(MKDIR_P) $(@D) && \
+	$(GUEST_CC) $(GUEST_CPP_FLAGS) $(GUEST_SHA256_FLAGS) -I$(top_builddir) \
+	$(GUEST_C_FLAGS) -c -o $@ $<
+guest/src/digest.guest.o: guest/src/digest.c \
+		$(top_srcdir)/daemon/common/sha256.h \
+		$(top_srcdir)/guest/src/sha256_names.h $(GUEST_LIB_HDRS)
+	$(AM_V_CC)$(MKDIR_P) $(@D) && \
+	$(GUEST_CC) $(GUEST_CPP_FLAGS) $(GUEST_SHA256_FLAGS) \
+	$(GUEST_C_FLAGS) -c -o $@ $<
 guest/src/%.guest.o: guest/src/%.S $(GUEST_LIB_HDRS)
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
 	$(GUEST_CC) $(GUEST_CPP_FLAGS) -ffreestanding -c -o $@ $<
@@ -118,7 +136,8 @@ guest/examples/%.elf: guest/examples/%.c $(GUEST_IMAGE_DEPS)
 guest/examples/%.elf: guest/examples/%.cpp $(GUEST_IMAGE_DEPS)
 	$(GUEST_LINK_CXX_IMAGE)
 
-EXTRA_DIST += $(GUEST_LIB_SRCS) guest/src/internal.h guest/README.md
+EXTRA_DIST += $(GUEST_LIB_SRCS) guest/src/internal.h guest/README.md \
+	guest/src/sha256_names.h
 CLEANFILES += $(GUEST_LIB_OBJS) guest/libglint-guest.a $(GUEST_EXAMPLES) \
 	guest/examples/wordfreq.elf
 

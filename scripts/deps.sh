@@ -5,11 +5,12 @@ set -euo pipefail
 
 # musl-dev: the guest libm objects (guest/rt/mkrt.sh); g++: the C++ example;
 # lmdb, hiredis: the KV store; sqlite3: bench/kvengines compares it
+# libdw: file:line in crash reports from an image's DWARF
 # wabt: wasm2c (glintd translates Wasm modules with it) and its wasm-rt.h
 pkgs=(autoconf automake libtool pkg-config make gcc libc6-dev linux-libc-dev
       libuv1-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev check
       curl musl-dev g++ liblmdb-dev libhiredis-dev libsqlite3-dev
-      ca-certificates wabt)
+      ca-certificates wabt libdw-dev)
 # ca-certificates: the system CA store that outbound HTTPS (daemon/fetch)
 # verifies peers against.
 if [ "${1:-}" = "--test" ]; then

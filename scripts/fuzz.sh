@@ -3,8 +3,8 @@
 #
 #   scripts/fuzz.sh [--seconds N] [--build DIR] [TARGET...]
 #
-# Targets: image exit json http settings config fetch hostcall kvapi
-# (default: all, or $GLINT_FUZZ_TARGETS). DIR (default _build-fuzzer) is configured with
+# Targets: image imagesym exit json http settings config fetch hostcall
+# kvapi (default: all, or $GLINT_FUZZ_TARGETS). DIR (default _build-fuzzer) is configured with
 # CC=clang on first use. Each target reads its seeds from
 # tests/fuzz/corpus/TARGET and tests/fuzz/regressions/TARGET and writes new
 # inputs to DIR/tests/fuzz/work/TARGET only (the tree is never written);
@@ -17,7 +17,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 seconds=30
 build=$top/_build-fuzzer
-all_targets=(image exit json http settings config fetch hostcall kvapi)
+all_targets=(image imagesym exit json http settings config fetch hostcall kvapi)
 targets=()
 
 while [ $# -gt 0 ]; do

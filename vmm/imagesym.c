@@ -8,12 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imageline.h"
 #include "imagesym.h"
 
 #define MAX_SECTIONS 4096
 /* Names kept in all: symbols may share one string, so the string table's
  * size is no bound. */
 #define NAMES_MAX_BYTES (1u << 20)
+
+/* basename ':' up-to-10-digit line NUL */
+_Static_assert(IMAGELINE_FILE_MAX + 12 <= IMAGESYM_LINE_CAP,
+	       "IMAGESYM_LINE_CAP too small for a file:line");
 
 struct sym {
 	uint64_t addr, size;
@@ -24,6 +29,7 @@ struct image_syms {
 	size_t n;
 	struct sym *syms;
 	char *names;
+	struct image_lines *lines; /* never NULL once parsed */
 };
 
 struct table {
@@ -162,6 +168,8 @@ int image_syms_parse(const void *buf, size_t len, struct image_syms **out)
 		rc = 0; /* stripped: no names, not an error */
 	else if (rc == 0)
 		rc = collect(&t, s);
+	if (rc == 0)
+		rc = image_lines_parse(buf, len, &s->lines);
 	if (rc < 0) {
 		image_syms_free(s);
 		return rc;
@@ -176,6 +184,7 @@ void image_syms_free(struct image_syms *s)
 		return;
 	free(s->syms);
 	free(s->names);
+	image_lines_free(s->lines);
 	free(s);
 }
 
@@ -210,4 +219,15 @@ int image_syms_describe(const struct image_syms *s, uint64_t addr, char *dst,
 		snprintf(dst, cap, "%s+0x%" PRIx64, s->names + f->name,
 			 addr - f->addr);
 	return 0;
+}
+
+int image_syms_line(const struct image_syms *s, uint64_t addr, char *dst,
+		    size_t cap)
+{
+	return image_lines_describe(s ? s->lines : NULL, addr, dst, cap);
+}
+
+size_t image_syms_line_count(const struct image_syms *s)
+{
+	return image_lines_count(s ? s->lines : NULL);
 }

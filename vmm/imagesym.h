@@ -10,7 +10,8 @@
  * the file, at most IMAGESYM_MAX_SYMBOLS function symbols are kept (the
  * first ones), names are cut at IMAGESYM_NAME_MAX bytes and bytes that are
  * not printable ASCII become '?'. Parsed once (at deploy); a lookup is a
- * binary search. The result is immutable: any thread may look up.
+ * binary search. The result is immutable: any thread may look up. The
+ * DWARF line tables, when the image has them, are read at the same time.
  */
 #define IMAGESYM_MAX_SYMBOLS 65536
 #define IMAGESYM_NAME_MAX 128
@@ -31,5 +32,17 @@ size_t image_syms_count(const struct image_syms *s);
  * 0), into dst. Returns 0, or -ENOENT (s NULL or no such function). */
 int image_syms_describe(const struct image_syms *s, uint64_t addr, char *dst,
 			size_t cap);
+
+/* A buffer of this size holds any image_syms_line result. */
+#define IMAGESYM_LINE_CAP 80
+
+/* "file.c:42" for addr from the image's DWARF line tables (see
+ * imageline.h for what is read and the caps), into dst. Returns 0, or
+ * -ENOENT (s NULL, no debug information, or none for addr). */
+int image_syms_line(const struct image_syms *s, uint64_t addr, char *dst,
+		    size_t cap);
+
+/* Number of line-table rows kept (0: no usable debug information). */
+size_t image_syms_line_count(const struct image_syms *s);
 
 #endif /* GLINT_IMAGESYM_H */

@@ -38,21 +38,26 @@ enum engine_outcome invoke_error_outcome(int ret, const struct vm_error *err,
 	}
 }
 
-/* The fault, and the function it hit by the image's own symbols. */
+/* The fault, and the function (and source line, with debug information)
+ * it hit by the image's own symbols. */
 static void describe_crash(struct call *c, const struct vm_error *err)
 {
+	const struct image_syms *syms = c->pvm->ver->syms;
 	struct engine_invocation *inv = c->inv;
-	char where[IMAGESYM_NAME_MAX + 32];
+	char where[IMAGESYM_NAME_MAX + 32], line[IMAGESYM_LINE_CAP];
+	int fault = err->kind == VM_ERR_EXCEPTION ||
+		    err->kind == VM_ERR_TRIPLE_FAULT;
 
-	if ((err->kind == VM_ERR_EXCEPTION ||
-	     err->kind == VM_ERR_TRIPLE_FAULT) &&
-	    image_syms_describe(c->pvm->ver->syms, err->rip, where,
-				sizeof(where)) == 0)
-		snprintf(inv->message, sizeof(inv->message), "%s in %s",
-			 err->message, where);
-	else
+	if (!fault ||
+	    image_syms_describe(syms, err->rip, where, sizeof(where)) < 0)
 		snprintf(inv->message, sizeof(inv->message), "%s",
 			 err->message);
+	else if (image_syms_line(syms, err->rip, line, sizeof(line)) == 0)
+		snprintf(inv->message, sizeof(inv->message), "%s in %s (%s)",
+			 err->message, where, line);
+	else
+		snprintf(inv->message, sizeof(inv->message), "%s in %s",
+			 err->message, where);
 }
 
 static void map_error(struct call *c, int ret, const struct vm_error *err)

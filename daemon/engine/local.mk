@@ -22,4 +22,4 @@ daemon_engine_libglintengine_a_CPPFLAGS = $(AM_CPPFLAGS) $(ENGINE_CPPFLAGS) \
 # What glintd and the engine's tests link.
 ENGINE_LIBS = daemon/engine/libglintengine.a $(WASM_LIBS) $(KV_LIBS) \
 	$(FETCH_LIBS) $(OBS_LIBS) $(COMMON_LIBS) \
-	vmm/libglintvmm.a $(UV_LIBS) $(JANSSON_LIBS)
+	vmm/libglintvmm.a $(DW_LIBS) $(UV_LIBS) $(JANSSON_LIBS)

@@ -294,6 +294,22 @@ int glint_http_fetch(struct glint_fetch *f);
  * NULL. */
 const char *glint_fetch_header(const struct glint_fetch *f, const char *name);
 
+/* ---- digests ------------------------------------------------------------
+ *
+ * SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), e.g. to check a
+ * webhook's signature, and a comparison whose time does not depend on the
+ * bytes compared. No allocation; any length, including 0. */
+#define GLINT_SHA256_BYTES 32
+
+void glint_sha256(const void *data, size_t len,
+		  unsigned char out[GLINT_SHA256_BYTES]);
+void glint_hmac_sha256(const void *key, size_t key_len, const void *data,
+		       size_t len, unsigned char out[GLINT_SHA256_BYTES]);
+/* 1 when a[0..len) and b[0..len) are equal, else 0, in a time that depends
+ * only on len: compare a computed MAC with a given one with this, never
+ * memcmp, so that a caller cannot learn a valid MAC byte by byte. */
+int glint_timingsafe_eq(const void *a, const void *b, size_t len);
+
 /* ---- memory ------------------------------------------------------------ */
 
 /* The heap the host gave this VM (malloc draws from it). */

@@ -21,7 +21,8 @@ tests_e2e_test_http_SOURCES = tests/e2e/test_http.c $(E2E_HARNESS)
 tests_e2e_test_http_CPPFLAGS = $(E2E_CPPFLAGS)
 tests_e2e_test_http_LDADD = $(E2E_LDADD)
 tests_e2e_test_http_DEPENDENCIES = $(E2E_DEPS)
-tests_e2e_test_request_SOURCES = tests/e2e/test_request.c $(E2E_HARNESS)
+tests_e2e_test_request_SOURCES = tests/e2e/test_request.c $(E2E_HARNESS) \
+	daemon/common/sha256.c
 tests_e2e_test_request_CPPFLAGS = $(E2E_CPPFLAGS)
 tests_e2e_test_request_LDADD = $(E2E_LDADD)
 tests_e2e_test_request_DEPENDENCIES = $(E2E_DEPS)

@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <check.h>
+#include <elf.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,8 @@
 #include "../check_run.h"
 
 #define HOSTILE "tests/guests/hostile.elf"
+/* Built with -g: crashes on its line marked "crash-marker". */
+#define CRASHLINE "tests/guests/crashline.elf"
 
 static struct glintd_proc daemon_g;
 
@@ -503,6 +507,108 @@ START_TEST(crash_after_failed_malloc_says_heap_exhausted)
 }
 END_TEST
 
+/* ---- file:line from DWARF ---- */
+
+/* "crashline.c:N", N the line of the guest's source with the marker: the
+ * test follows edits of the guest. */
+static void marker_line(char *dst, size_t cap)
+{
+	const char *top = getenv("GLINT_SRCDIR");
+	char path[1024], line[256];
+	int no = 0, found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/guests/crashline.c",
+		 top ? top : "..");
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "%s", path);
+	while (!found && fgets(line, sizeof(line), f)) {
+		no++;
+		found = strstr(line, "*target = 1; /* crash-marker") != NULL;
+	}
+	fclose(f);
+	ck_assert(found);
+	snprintf(dst, cap, "crashline.c:%d", no);
+}
+
+static void deploy_path(struct glintd_proc *g, const char *name,
+			const char *path)
+{
+	struct http_resp r;
+
+	ck_assert_int_eq(harness_deploy(g, name, path, "", &r), 0);
+	ck_assert_msg(r.status == 201, "deploy %s: %ld %s", name, r.status,
+		      r.body);
+	http_resp_free(&r);
+}
+
+/* An image with debug information: the client (on loopback) and the
+ * function's log both get the source line of the fault. */
+START_TEST(crash_report_names_file_and_line)
+{
+	char want[96], line[64], rid[32], q[64], *b;
+	struct http_resp r;
+
+	marker_line(line, sizeof(line));
+	snprintf(want, sizeof(want), " in glint_handle+0x");
+	deploy_path(&daemon_g, "cl", harness_built(CRASHLINE));
+	call(&daemon_g, "cl", "go", &r, rid, sizeof(rid));
+	ck_assert_int_eq(r.status, 502);
+	ck_assert_msg(strstr(r.body, "page fault (#PF) at rip 0x") &&
+			      strstr(r.body, want),
+		      "%s", r.body);
+	snprintf(want, sizeof(want), " (%s)", line);
+	ck_assert_msg(strstr(r.body, want), "want %s: %s", want, r.body);
+	http_resp_free(&r);
+	snprintf(q, sizeof(q), "request_id=%s", rid);
+	b = get_logs(&daemon_g, "cl", q, 200);
+	ck_assert_msg(strstr(b, "call failed (guest_crashed)") &&
+			      strstr(b, want),
+		      "want %s: %s", want, b);
+	free(b);
+}
+END_TEST
+
+/* The same image with its .debug_line overwritten: it deploys and runs,
+ * and its crash report names the function without a line. */
+START_TEST(hostile_debug_line_still_deploys)
+{
+	char path[] = "/tmp/glint-dwarf-XXXXXX", rid[32];
+	size_t len;
+	uint8_t *b = harness_read_file(harness_built(CRASHLINE), &len);
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)(void *)b;
+	Elf64_Shdr *sh;
+	struct http_resp r;
+	int fd, hit = 0;
+
+	ck_assert_ptr_nonnull(b);
+	sh = (Elf64_Shdr *)(void *)(b + eh->e_shoff);
+	for (unsigned i = 0; i < eh->e_shnum; i++) {
+		const char *name = (const char *)b +
+				   sh[eh->e_shstrndx].sh_offset + sh[i].sh_name;
+
+		if (strcmp(name, ".debug_line") == 0) {
+			memset(b + sh[i].sh_offset, 0xff, sh[i].sh_size);
+			hit = 1;
+		}
+	}
+	ck_assert(hit);
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, b, len), (ssize_t)len);
+	close(fd);
+	free(b);
+	deploy_path(&daemon_g, "clh", path);
+	unlink(path);
+	call(&daemon_g, "clh", "go", &r, rid, sizeof(rid));
+	ck_assert_int_eq(r.status, 502);
+	ck_assert_msg(strstr(r.body, " in glint_handle+0x") &&
+			      !strstr(r.body, "crashline.c"),
+		      "%s", r.body);
+	http_resp_free(&r);
+}
+END_TEST
+
 /* ---- versions in /metrics ---- */
 
 START_TEST(invocations_are_counted_per_version)
@@ -576,6 +682,8 @@ int main(void)
 	tcase_add_test(tc, crash_report_is_in_the_function_log);
 	tcase_add_test(tc, fault_details_reach_a_loopback_client);
 	tcase_add_test(tc, crash_after_failed_malloc_says_heap_exhausted);
+	tcase_add_test(tc, crash_report_names_file_and_line);
+	tcase_add_test(tc, hostile_debug_line_still_deploys);
 	tcase_add_test(tc, invocations_are_counted_per_version);
 	tcase_add_test(tc, failed_first_deploy_leaves_no_series);
 	suite_add_tcase(s, tc);

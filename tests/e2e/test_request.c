@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "daemon/common/sha256.h"
 #include "harness.h"
 #include "tests/kvm_required.h"
 #include "../check_run.h"
@@ -440,9 +441,36 @@ START_TEST(abi1_image_refused_with_rebuild_message)
 }
 END_TEST
 
-/* The webhook example: status codes, headers and a secret, as a user would
- * deploy it. */
-static void webhook(const char *method, const char *token, const char *body,
+/* The webhook example: status codes, headers and a secret used as an HMAC
+ * key, as a user would deploy it. */
+#define HOOK_SECRET "s3cr3t-hook-key"
+
+/* RFC 2104 HMAC-SHA256 on the host, on the daemon's SHA-256 (checked on
+ * the FIPS vectors by its own tests): the client's side of the signature,
+ * written apart from the SDK's. */
+static void host_hmac(const char *key, const char *msg, char hex[65])
+{
+	uint8_t k[64] = {0}, pad[64], inner[32], mac[32];
+	struct sha256_ctx c;
+
+	memcpy(k, key, strlen(key)); /* shorter than a block */
+	for (int i = 0; i < 64; i++)
+		pad[i] = k[i] ^ 0x36;
+	sha256_init(&c);
+	sha256_update(&c, pad, 64);
+	sha256_update(&c, msg, strlen(msg));
+	sha256_final(&c, inner);
+	for (int i = 0; i < 64; i++)
+		pad[i] = k[i] ^ 0x5c;
+	sha256_init(&c);
+	sha256_update(&c, pad, 64);
+	sha256_update(&c, inner, 32);
+	sha256_final(&c, mac);
+	sha256_hex(mac, hex);
+}
+
+/* POSTs (or method) body with X-Signature: sig (none when NULL). */
+static void webhook(const char *method, const char *sig, const char *body,
 		    struct raw_resp *r)
 {
 	char req[1024];
@@ -451,52 +479,87 @@ static void webhook(const char *method, const char *token, const char *body,
 	n = snprintf(req, sizeof(req),
 		     "%s /invoke/webhook HTTP/1.1\r\nHost: t\r\n%s%s%s"
 		     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-		     method, token ? "X-Webhook-Token: " : "",
-		     token ? token : "", token ? "\r\n" : "", strlen(body),
-		     body);
+		     method, sig ? "X-Signature: " : "", sig ? sig : "",
+		     sig ? "\r\n" : "", strlen(body), body);
 	ck_assert_int_lt(n, (int)sizeof(req));
 	raw(req, (size_t)n, r);
-	ck_assert_msg(strstr(r->all, "s3cr3t-hook-token") == NULL,
+	ck_assert_msg(strstr(r->all, HOOK_SECRET) == NULL,
 		      "the secret reached a client: %s", r->all);
+}
+
+/* "sha256=<hex>" of body under key. */
+static void sign(const char *key, const char *body, char sig[80])
+{
+	char hex[65];
+
+	host_hmac(key, body, hex);
+	snprintf(sig, 80, "sha256=%s", hex);
+}
+
+static void assert_unauthorized(struct raw_resp *r, const char *why)
+{
+	ck_assert_msg(r->status == 401, "%s", r->all);
+	ck_assert_str_eq(raw_header(r, "WWW-Authenticate", 0),
+			 "HMAC-SHA256 header=X-Signature");
+	assert_has(r, why);
+	raw_free(r);
 }
 
 START_TEST(webhook_example_statuses_headers_secret)
 {
-	static const char secret[] = "s3cr3t-hook-token";
+	static const char push[] = "{\"event\":\"push\"}";
+	char sig[80], other[80];
 	struct http_resp h;
 	struct raw_resp r;
 
 	deploy("webhook", "guest/examples/webhook.elf", "");
+	sign(HOOK_SECRET, push, sig);
 	/* Without its secret the function says so: its own error. */
-	webhook("POST", "x", "{\"event\":\"push\"}", &r);
-	assert_error(&r, 500, "function_error", "WEBHOOK_TOKEN is not set");
+	webhook("POST", sig, push, &r);
+	assert_error(&r, 500, "function_error", "WEBHOOK_SECRET is not set");
 	raw_free(&r);
 	ck_assert_int_eq(harness_request(&daemon_g, "PUT",
 					 "/functions/webhook/secrets/"
-					 "WEBHOOK_TOKEN",
-					 secret, sizeof(secret) - 1, &h),
+					 "WEBHOOK_SECRET",
+					 HOOK_SECRET, strlen(HOOK_SECRET), &h),
 			 0);
 	ck_assert_msg(h.status == 204, "%ld %s", h.status, h.body);
 	http_resp_free(&h);
 
-	webhook("POST", secret, "{\"event\":\"push\"}", &r);
+	webhook("POST", sig, push, &r);
 	ck_assert_msg(r.status == 202, "%s", r.all);
 	ck_assert_str_eq(raw_header(&r, "X-Event", 0), "push");
 	ck_assert_str_eq(r.body, "{\"accepted\":\"push\"}");
+	ck_assert_ptr_null(raw_header(&r, "WWW-Authenticate", 0));
 	raw_free(&r);
-	webhook("GET", secret, "", &r);
+	webhook("GET", sig, "", &r);
 	ck_assert_msg(r.status == 405, "%s", r.all);
 	ck_assert_str_eq(raw_header(&r, "Allow", 0), "POST");
 	raw_free(&r);
-	webhook("POST", NULL, "{\"event\":\"push\"}", &r);
-	ck_assert_msg(r.status == 401, "%s", r.all);
-	ck_assert_str_eq(raw_header(&r, "WWW-Authenticate", 0), "Token");
-	assert_has(&r, "X-Webhook-Token is missing");
-	raw_free(&r);
-	webhook("POST", "s3cr3t-hook-tokeN", "{\"event\":\"push\"}", &r);
-	ck_assert_msg(r.status == 403, "%s", r.all);
-	raw_free(&r);
-	webhook("POST", secret, "{\"kind\":1}", &r);
+
+	webhook("POST", NULL, push, &r);
+	assert_unauthorized(&r, "X-Signature is missing");
+	/* Signed under another key; the right MAC of another body; the
+	 * right MAC with one digit changed; not hex; no prefix. */
+	sign("s3cr3t-hook-keY", push, other);
+	webhook("POST", other, push, &r);
+	assert_unauthorized(&r, "X-Signature does not match the body");
+	webhook("POST", sig, "{\"event\":\"pusH\"}", &r);
+	assert_unauthorized(&r, "X-Signature does not match the body");
+	memcpy(other, sig, sizeof(other));
+	other[strlen(sig) - 1] = sig[strlen(sig) - 1] == '0' ? '1' : '0';
+	webhook("POST", other, push, &r);
+	assert_unauthorized(&r, "X-Signature does not match the body");
+	memcpy(other, sig, sizeof(other));
+	other[10] = 'g';
+	webhook("POST", other, push, &r);
+	assert_unauthorized(&r, "sha256= and 64 hex digits");
+	webhook("POST", sig + 7, push, &r);
+	assert_unauthorized(&r, "sha256= and 64 hex digits");
+
+	/* Signed, but not what the function accepts: its own 400. */
+	sign(HOOK_SECRET, "{\"kind\":1}", sig);
+	webhook("POST", sig, "{\"kind\":1}", &r);
 	ck_assert_msg(r.status == 400, "%s", r.all);
 	assert_has(&r, "must be a JSON object with an");
 	raw_free(&r);

@@ -6,6 +6,7 @@
 # and an optional dictionary is tests/fuzz/dict/T.dict.
 #
 #   image     image_parse                                     vmm/image.c
+#   imagesym  image_syms_parse and the DWARF lines (libdw)    vmm/imagesym.c
 #   exit      exit decoding, guest log lines                  vmm/ (library)
 #   json      the guest JSON reader, built for the host       guest/src/
 #   http      path decoding, routes, names, methods, query settings, tokens
@@ -32,16 +33,16 @@ check_PROGRAMS += tests/fuzz/replay_image tests/fuzz/replay_exit \
 	tests/fuzz/replay_json tests/fuzz/replay_http \
 	tests/fuzz/replay_settings tests/fuzz/replay_config \
 	tests/fuzz/replay_fetch tests/fuzz/replay_hostcall \
-	tests/fuzz/replay_kvapi
+	tests/fuzz/replay_kvapi tests/fuzz/replay_imagesym
 TESTS += tests/fuzz/replay_image tests/fuzz/replay_exit \
 	tests/fuzz/replay_json tests/fuzz/replay_http \
 	tests/fuzz/replay_settings tests/fuzz/replay_config \
 	tests/fuzz/replay_fetch tests/fuzz/replay_hostcall \
-	tests/fuzz/replay_kvapi
+	tests/fuzz/replay_kvapi tests/fuzz/replay_imagesym
 EXTRA_PROGRAMS = tests/fuzz/fuzz_image tests/fuzz/fuzz_exit \
 	tests/fuzz/fuzz_json tests/fuzz/fuzz_http tests/fuzz/fuzz_settings \
 	tests/fuzz/fuzz_config tests/fuzz/fuzz_fetch tests/fuzz/fuzz_hostcall \
-	tests/fuzz/fuzz_kvapi
+	tests/fuzz/fuzz_kvapi tests/fuzz/fuzz_imagesym
 
 # ---- image ----
 fuzz_image_sources = tests/fuzz/fuzz_image.c vmm/image.c vmm/image.h
@@ -49,6 +50,18 @@ tests_fuzz_replay_image_SOURCES = $(fuzz_image_sources) $(FUZZ_REPLAY)
 tests_fuzz_replay_image_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET='"image"'
 tests_fuzz_fuzz_image_SOURCES = $(fuzz_image_sources)
 tests_fuzz_fuzz_image_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
+
+# ---- imagesym: the symbol table and, through libdw, the line tables ----
+fuzz_imagesym_sources = tests/fuzz/fuzz_imagesym.c vmm/imagesym.c \
+	vmm/imageline.c
+tests_fuzz_replay_imagesym_SOURCES = $(fuzz_imagesym_sources) $(FUZZ_REPLAY)
+tests_fuzz_replay_imagesym_CPPFLAGS = $(AM_CPPFLAGS) $(DW_CFLAGS) \
+	-DFUZZ_TARGET='"imagesym"'
+tests_fuzz_replay_imagesym_LDADD = $(DW_LIBS)
+tests_fuzz_fuzz_imagesym_SOURCES = $(fuzz_imagesym_sources)
+tests_fuzz_fuzz_imagesym_CPPFLAGS = $(AM_CPPFLAGS) $(DW_CFLAGS)
+tests_fuzz_fuzz_imagesym_LDADD = $(DW_LIBS)
+tests_fuzz_fuzz_imagesym_LDFLAGS = $(FUZZ_ENGINE_LINK_FLAGS)
 
 # ---- exit ----
 tests_fuzz_replay_exit_SOURCES = tests/fuzz/fuzz_exit.c $(FUZZ_REPLAY)

@@ -13,12 +13,16 @@ GUEST_TEST_IMAGES = \
 	tests/guests/reqecho.elf tests/guests/badhead.elf \
 	tests/guests/abi1.elf tests/guests/envread.elf \
 	tests/guests/envsecret.elf tests/guests/hostcall.elf \
-	tests/guests/kvfn.elf
+	tests/guests/kvfn.elf tests/guests/crashline.elf tests/guests/digest.elf
 check_DATA += $(GUEST_TEST_IMAGES)
 CLEANFILES += $(GUEST_TEST_IMAGES) tests/guests/badabi-note.guest.o
 
 tests/guests/%.elf: tests/guests/%.c $(GUEST_IMAGE_DEPS)
 	$(GUEST_LINK_IMAGE)
+
+# crashline.elf: built with DWARF debug information, for crash reports that
+# name file:line.
+tests/guests/crashline.elf: GUEST_IMAGE_EXTRA = -g
 
 # badabi.elf: the echo example stamped with ABI version 999. Its own note
 # object defines the note symbol, so the library's note is not linked.
@@ -112,6 +116,9 @@ dist_noinst_SCRIPTS += tests/guests/examples.test
 # Every SDK header's functions inside a VM.
 TESTS += tests/guests/libc_vm.test
 dist_noinst_SCRIPTS += tests/guests/libc_vm.test
+# The SDK's digests on the FIPS 180-4 and RFC 4231 vectors, in a VM.
+TESTS += tests/guests/digest.test
+dist_noinst_SCRIPTS += tests/guests/digest.test
 
 # glibc's libm test data through the guest libm in a VM: the host program
 # reads the data and compares; libm_conf.elf evaluates. The data is fetched

@@ -28,9 +28,12 @@ tests_unit_test_image_mutate_LDADD = $(CHECK_LIBS)
 # Crash-report symbols from hostile images (no KVM).
 check_PROGRAMS += tests/unit/test_imagesym
 TESTS += tests/unit/test_imagesym
-tests_unit_test_imagesym_SOURCES = tests/unit/test_imagesym.c vmm/imagesym.c
-tests_unit_test_imagesym_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_unit_test_imagesym_LDADD = $(CHECK_LIBS)
+tests_unit_test_imagesym_SOURCES = tests/unit/test_imagesym.c vmm/imagesym.c \
+	vmm/imageline.c
+tests_unit_test_imagesym_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(DW_CFLAGS)
+tests_unit_test_imagesym_LDADD = $(CHECK_LIBS) $(DW_LIBS)
+# A real image with DWARF (tests/guests/crashline.elf) for the line tables.
+tests_unit_test_imagesym_DEPENDENCIES = tests/guests/crashline.elf
 
 tests_unit_test_abi_SOURCES = tests/unit/test_abi.c
 tests_unit_test_abi_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)

@@ -1,13 +1,15 @@
-/* test_imagesym.c: the crash-report symbol table: lookups, stripped images and hostile section and symbol tables. */
+/* test_imagesym.c: the crash-report symbol and line tables: lookups, stripped images, hostile section and symbol tables and hostile DWARF. */
 #include "config.h"
 
 #include <check.h>
 #include <elf.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "imageline.h"
 #include "imagesym.h"
 #include "../check_run.h"
 
@@ -277,6 +279,177 @@ START_TEST(shared_names_stay_bounded)
 }
 END_TEST
 
+/* ---- DWARF line tables, from a real image built with -g ---- */
+
+#define CRASHLINE "tests/guests/crashline.elf"
+
+static uint8_t *read_built(const char *rel, size_t *len)
+{
+	const char *top = getenv("GLINT_BUILDDIR");
+	char path[1024];
+	uint8_t *b;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", top ? top : ".", rel);
+	f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "%s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	b = malloc((size_t)n);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+/* "crashline.c:N" for the line of the guest's source with the marker. */
+static void marker_line(char *dst, size_t cap)
+{
+	const char *top = getenv("GLINT_SRCDIR");
+	char path[1024], line[256];
+	int no = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/guests/crashline.c",
+		 top ? top : "..");
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "%s", path);
+	while (fgets(line, sizeof(line), f)) {
+		no++;
+		if (strstr(line, "*target = 1; /* crash-marker"))
+			break;
+	}
+	fclose(f);
+	snprintf(dst, cap, "crashline.c:%d", no);
+}
+
+/* The section header named name, in place in the image. */
+static Elf64_Shdr *section(uint8_t *b, const char *name)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)(void *)b;
+	Elf64_Shdr *sh = (Elf64_Shdr *)(void *)(b + eh->e_shoff);
+	const char *names = (const char *)b + sh[eh->e_shstrndx].sh_offset;
+
+	for (unsigned i = 0; i < eh->e_shnum; i++)
+		if (strcmp(names + sh[i].sh_name, name) == 0)
+			return &sh[i];
+	ck_abort_msg("no section %s", name);
+	return NULL;
+}
+
+/* How many addresses of the image's first MiB the table names as want,
+ * and how many it names at all. */
+static unsigned addrs_named(const struct image_syms *s, const char *want,
+			    unsigned *any)
+{
+	char got[IMAGESYM_LINE_CAP];
+	unsigned hits = 0;
+
+	*any = 0;
+	for (uint64_t a = 0; a < (1u << 20); a++) {
+		if (image_syms_line(s, a, got, sizeof(got)) != 0)
+			continue;
+		(*any)++;
+		hits += strcmp(got, want) == 0;
+	}
+	return hits;
+}
+
+START_TEST(debug_lines_name_the_marked_line)
+{
+	size_t len;
+	uint8_t *b = read_built(CRASHLINE, &len);
+	struct image_syms *s;
+	char want[64], got[IMAGESYM_LINE_CAP];
+	unsigned any;
+
+	marker_line(want, sizeof(want));
+	ck_assert_int_eq(image_syms_parse(b, len, &s), 0);
+	ck_assert_uint_gt(image_syms_line_count(s), 0);
+	ck_assert_uint_gt(addrs_named(s, want, &any), 0);
+	/* Page zero and the SDK (built without -g) have no lines. */
+	ck_assert_int_eq(image_syms_line(s, 0, got, sizeof(got)), -ENOENT);
+	ck_assert_uint_lt(any, 0x1000);
+	ck_assert_int_eq(image_syms_line(NULL, 0x10000, got, sizeof(got)),
+			 -ENOENT);
+	image_syms_free(s);
+	free(b);
+}
+END_TEST
+
+/* A corrupted image still parses: names stay, lines go (or are garbage,
+ * bounded), nothing crashes. */
+static void assert_no_lines(uint8_t *b, size_t len, int expect_none)
+{
+	struct image_syms *s;
+	char want[64];
+	unsigned any;
+
+	marker_line(want, sizeof(want));
+	ck_assert_int_eq(image_syms_parse(b, len, &s), 0);
+	ck_assert_uint_gt(image_syms_count(s), 0);
+	ck_assert_uint_le(image_syms_line_count(s), IMAGELINE_MAX_ROWS);
+	if (expect_none) {
+		ck_assert_uint_eq(image_syms_line_count(s), 0);
+		ck_assert_uint_eq(addrs_named(s, want, &any), 0);
+		ck_assert_uint_eq(any, 0);
+	}
+	image_syms_free(s);
+}
+
+START_TEST(hostile_debug_line_gives_no_lines)
+{
+	size_t len;
+	uint8_t *b = read_built(CRASHLINE, &len), *big;
+	Elf64_Shdr *dl = section(b, ".debug_line"), keep = *dl;
+	uint32_t x = 2463534242u;
+
+	/* Every byte 0xff: a 64-bit unit length of 2^64 - 1. */
+	memset(b + dl->sh_offset, 0xff, dl->sh_size);
+	assert_no_lines(b, len, 1);
+	/* Random bytes, over the whole section and after its header. */
+	for (int round = 0; round < 200; round++) {
+		size_t from = round % 2 ? 0 : 40;
+
+		for (size_t i = from; i < dl->sh_size; i++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			b[dl->sh_offset + i] = (uint8_t)x;
+		}
+		assert_no_lines(b, len, 0);
+	}
+	free(b);
+
+	b = read_built(CRASHLINE, &len);
+	dl = section(b, ".debug_line");
+	dl->sh_size = len; /* runs off the end of the file */
+	assert_no_lines(b, len, 1);
+	*dl = keep;
+	dl->sh_flags |= SHF_COMPRESSED; /* libdw would inflate it */
+	assert_no_lines(b, len, 1);
+	*dl = keep;
+	section(b, ".debug_info")->sh_size = 3; /* a truncated unit */
+	assert_no_lines(b, len, 1);
+
+	/* Over the size cap, though inside the file. */
+	big = calloc(1, len + IMAGELINE_MAX_LINE_SECTION + 1);
+	ck_assert_ptr_nonnull(big);
+	free(b);
+	b = read_built(CRASHLINE, &len);
+	memcpy(big, b, len);
+	dl = section(big, ".debug_line");
+	dl->sh_offset = len;
+	dl->sh_size = IMAGELINE_MAX_LINE_SECTION + 1;
+	assert_no_lines(big, len + IMAGELINE_MAX_LINE_SECTION + 1, 1);
+	free(big);
+	free(b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("imagesym");
@@ -287,6 +460,8 @@ int main(void)
 	tcase_add_test(tc, hostile_tables_are_refused);
 	tcase_add_test(tc, hostile_names_are_skipped_or_cleaned);
 	tcase_add_test(tc, shared_names_stay_bounded);
+	tcase_add_test(tc, debug_lines_name_the_marked_line);
+	tcase_add_test(tc, hostile_debug_line_gives_no_lines);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
