@@ -324,6 +324,9 @@ struct fetch_run {
 	int n, rounds, failed;
 	uint64_t one, first, floor[FETCH_ROUNDS_MAX], wall[FETCH_ROUNDS_MAX];
 	uint64_t minus[FETCH_ROUNDS_MAX];
+	/* CPU time of glintd and of this process (client and server) */
+	uint64_t floor_cpu[FETCH_ROUNDS_MAX], fetch_cpu[FETCH_ROUNDS_MAX];
+	uint64_t floor_self[FETCH_ROUNDS_MAX], fetch_self[FETCH_ROUNDS_MAX];
 	uint64_t *lat; /* n x rounds per-call latencies of the fetch batches */
 };
 
@@ -335,6 +338,47 @@ struct fetch_run {
  * own; the rounds then alternate floor and fetch batches on VMs that
  * have served both kinds of call, so the difference is parking itself.
  */
+/* CPU time (user + system) of process pid, 0 = this one, in ns. */
+static uint64_t cpu_ns(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat",
+		 pid ? (int)pid : getpid());
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	/* Fields 14 and 15 (utime, stime) follow the ")" of the name. */
+	p = strrchr(buf, ')');
+	if (p == NULL || sscanf(p + 2,
+				"%*c %*d %*d %*d %*d %*d %*u %*u %*u "
+				"%*u %*u %llu %llu",
+				&ut, &st) != 2)
+		return 0;
+	return (ut + st) * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
+}
+
+/* One batch; *cpu and *self get glintd's and this process's CPU time. */
+static uint64_t timed_batch(const struct glintd_proc *g, const char *cmd,
+			    struct call *calls, struct fetch_run *fr,
+			    uint64_t *cpu, uint64_t *self)
+{
+	uint64_t c0 = cpu_ns(g->pid), s0 = cpu_ns(0), wall;
+	int failed;
+
+	wall = fetch_batch(g, cmd, calls, fr->n, &failed);
+	fr->failed += failed;
+	*cpu = cpu_ns(g->pid) - c0;
+	*self = cpu_ns(0) - s0;
+	return wall;
+}
+
 static void fetch_measure(const struct glintd_proc *g, const char *cmd,
 			  struct call *calls, struct fetch_run *fr)
 {
@@ -348,10 +392,10 @@ static void fetch_measure(const struct glintd_proc *g, const char *cmd,
 		/* The floor of the same run: n calls that make one NOOP host
 		 * call instead, so HTTP, scheduling and VM costs are in both. */
 		fr->floor[r] =
-			fetch_batch(g, "bench noop 1", calls, fr->n, &failed);
-		fr->failed += failed;
-		fr->wall[r] = fetch_batch(g, cmd, calls, fr->n, &failed);
-		fr->failed += failed;
+			timed_batch(g, "bench noop 1", calls, fr,
+				    &fr->floor_cpu[r], &fr->floor_self[r]);
+		fr->wall[r] = timed_batch(g, cmd, calls, fr, &fr->fetch_cpu[r],
+					  &fr->fetch_self[r]);
 		fr->minus[r] = fr->wall[r] > fr->floor[r]
 				       ? fr->wall[r] - fr->floor[r]
 				       : 0;
@@ -381,6 +425,12 @@ static void fetch_print(struct fetch_run *fr, int delay_ms, unsigned workers)
 	       "batch minus floor %.1f ms\n",
 	       fr->n, (double)pct(fr->floor, nr, 0.5) / 1e6,
 	       (double)pct(fr->minus, nr, 0.5) / 1e6);
+	printf("  CPU per batch         glintd %.1f ms fetch, %.1f ms floor; "
+	       "this process (client, server) %.1f ms fetch, %.1f ms floor\n",
+	       (double)pct(fr->fetch_cpu, nr, 0.5) / 1e6,
+	       (double)pct(fr->floor_cpu, nr, 0.5) / 1e6,
+	       (double)pct(fr->fetch_self, nr, 0.5) / 1e6,
+	       (double)pct(fr->floor_self, nr, 0.5) / 1e6);
 	printf("  per call              p50 %.1f ms, p99 %.1f ms\n",
 	       (double)pct(fr->lat, nr * (size_t)fr->n, 0.5) / 1e6,
 	       (double)pct(fr->lat, nr * (size_t)fr->n, 0.99) / 1e6);
