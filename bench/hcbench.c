@@ -4,7 +4,7 @@
  * request.
  *
  *   bench/hcbench kv [-b embedded|redis] [-n ops] [-r rounds]
- *   bench/hcbench fetch [-n calls] [-d delay_ms]
+ *   bench/hcbench fetch [-n calls] [-d delay_ms] [-r rounds]
  *
  * kv: the guest (tests/guests/kvfn.elf) times n KV_GETs, n KV_SETs and,
  * as the same-run floor, n NOOP host calls with the TSC; the TSC rate is
@@ -13,9 +13,11 @@
  * redis needs tests/kv/redis_server.sh (Debian's redis-server).
  *
  * fetch: n concurrent calls, each fetching /delay?ms=d from a server this
- * program starts on 127.0.0.1; prints the batch's wall time, per-call
- * p50/p99, glintd's worker count, and the wall time of one such call
- * alone (the floor). Run with GLINT_BUILDDIR set to the build directory.
+ * program starts on 127.0.0.1; after one batch on fresh VMs (shown on its
+ * own), r rounds of a floor batch (n calls making one NOOP host call) and
+ * a fetch batch; prints median wall times, fetch minus floor, per-call
+ * p50/p99 over all fetch batches, glintd's worker count and one call
+ * alone. Run with GLINT_BUILDDIR set to the build directory.
  */
 #include "config.h"
 
@@ -316,17 +318,139 @@ static unsigned workers_of(const struct glintd_proc *g)
 	return w;
 }
 
-static int bench_fetch(int n, int delay_ms)
+#define FETCH_ROUNDS_MAX 64
+
+struct fetch_run {
+	int n, rounds, failed;
+	uint64_t one, first, floor[FETCH_ROUNDS_MAX], wall[FETCH_ROUNDS_MAX];
+	uint64_t minus[FETCH_ROUNDS_MAX];
+	/* CPU time of glintd and of this process (client and server) */
+	uint64_t floor_cpu[FETCH_ROUNDS_MAX], fetch_cpu[FETCH_ROUNDS_MAX];
+	uint64_t floor_self[FETCH_ROUNDS_MAX], fetch_self[FETCH_ROUNDS_MAX];
+	uint64_t *lat; /* n x rounds per-call latencies of the fetch batches */
+};
+
+/*
+ * The first fetch batch is each warm VM's first fetch call: its first
+ * writes to pages the NOOP floor never touched (the fetch record, the
+ * response copied in) break copy-on-write sharing with the snapshot,
+ * which costs more the more VMs the process holds. It is shown on its
+ * own; the rounds then alternate floor and fetch batches on VMs that
+ * have served both kinds of call, so the difference is parking itself.
+ */
+/* CPU time (user + system) of process pid, 0 = this one, in ns. */
+static uint64_t cpu_ns(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat",
+		 pid ? (int)pid : getpid());
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	/* Fields 14 and 15 (utime, stime) follow the ")" of the name. */
+	p = strrchr(buf, ')');
+	if (p == NULL || sscanf(p + 2,
+				"%*c %*d %*d %*d %*d %*d %*u %*u %*u "
+				"%*u %*u %llu %llu",
+				&ut, &st) != 2)
+		return 0;
+	return (ut + st) * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
+}
+
+/* One batch; *cpu and *self get glintd's and this process's CPU time. */
+static uint64_t timed_batch(const struct glintd_proc *g, const char *cmd,
+			    struct call *calls, struct fetch_run *fr,
+			    uint64_t *cpu, uint64_t *self)
+{
+	uint64_t c0 = cpu_ns(g->pid), s0 = cpu_ns(0), wall;
+	int failed;
+
+	wall = fetch_batch(g, cmd, calls, fr->n, &failed);
+	fr->failed += failed;
+	*cpu = cpu_ns(g->pid) - c0;
+	*self = cpu_ns(0) - s0;
+	return wall;
+}
+
+static void fetch_measure(const struct glintd_proc *g, const char *cmd,
+			  struct call *calls, struct fetch_run *fr)
+{
+	int failed;
+
+	fr->one = fetch_batch(g, cmd, calls, 1, &failed);
+	fr->failed += failed;
+	fr->first = fetch_batch(g, cmd, calls, fr->n, &failed);
+	fr->failed += failed;
+	for (int r = 0; r < fr->rounds; r++) {
+		/* The floor of the same run: n calls that make one NOOP host
+		 * call instead, so HTTP, scheduling and VM costs are in both. */
+		fr->floor[r] =
+			timed_batch(g, "bench noop 1", calls, fr,
+				    &fr->floor_cpu[r], &fr->floor_self[r]);
+		fr->wall[r] = timed_batch(g, cmd, calls, fr, &fr->fetch_cpu[r],
+					  &fr->fetch_self[r]);
+		fr->minus[r] = fr->wall[r] > fr->floor[r]
+				       ? fr->wall[r] - fr->floor[r]
+				       : 0;
+		for (int i = 0; i < fr->n; i++)
+			fr->lat[(size_t)r * (size_t)fr->n + (size_t)i] =
+				calls[i].end_ns - calls[i].start_ns;
+	}
+}
+
+static void fetch_print(struct fetch_run *fr, int delay_ms, unsigned workers)
+{
+	size_t nr = (size_t)fr->rounds;
+	double one = (double)fr->one / 1e6;
+	double wall = (double)pct(fr->wall, nr, 0.5) / 1e6;
+
+	printf("fetch: %d concurrent calls, each parked on a %d ms outbound "
+	       "request; glintd workers %u; %d rounds (medians)\n",
+	       fr->n, delay_ms, workers, fr->rounds);
+	printf("  one call alone        %8.1f ms\n", one);
+	printf("  first batch, fresh VMs %7.1f ms wall (each VM's first "
+	       "fetch call)\n",
+	       (double)fr->first / 1e6);
+	printf("  all %d at once      %8.1f ms wall (%.1fx one call; %d "
+	       "failed)\n",
+	       fr->n, wall, wall / one, fr->failed);
+	printf("  %d no-fetch calls    %8.1f ms wall (same-run floor); fetch "
+	       "batch minus floor %.1f ms\n",
+	       fr->n, (double)pct(fr->floor, nr, 0.5) / 1e6,
+	       (double)pct(fr->minus, nr, 0.5) / 1e6);
+	printf("  CPU per batch         glintd %.1f ms fetch, %.1f ms floor; "
+	       "this process (client, server) %.1f ms fetch, %.1f ms floor\n",
+	       (double)pct(fr->fetch_cpu, nr, 0.5) / 1e6,
+	       (double)pct(fr->floor_cpu, nr, 0.5) / 1e6,
+	       (double)pct(fr->fetch_self, nr, 0.5) / 1e6,
+	       (double)pct(fr->floor_self, nr, 0.5) / 1e6);
+	printf("  per call              p50 %.1f ms, p99 %.1f ms\n",
+	       (double)pct(fr->lat, nr * (size_t)fr->n, 0.5) / 1e6,
+	       (double)pct(fr->lat, nr * (size_t)fr->n, 0.99) / 1e6);
+	printf("  serial estimate       %8.1f ms (n x one call / workers)\n",
+	       one * fr->n / (workers ? workers : 1));
+}
+
+static int bench_fetch(int n, int delay_ms, int rounds)
 {
 	struct fetch_server *srv;
 	struct glintd_proc g;
 	struct http_resp r;
 	struct call *calls = calloc((size_t)n, sizeof(*calls));
-	uint64_t *lat = calloc((size_t)n, sizeof(*lat)), one, wall, floor_ns;
+	struct fetch_run fr = {.n = n, .rounds = rounds};
 	char conf[256], q[256], cmd[128], dir[64], series[128];
-	int failed;
 
-	if (calls == NULL || lat == NULL || fetch_server_start(&srv) != 0)
+	if (fr.rounds > FETCH_ROUNDS_MAX)
+		fr.rounds = FETCH_ROUNDS_MAX;
+	fr.lat = calloc((size_t)n * (size_t)fr.rounds, sizeof(*fr.lat));
+	if (calls == NULL || fr.lat == NULL || fetch_server_start(&srv) != 0)
 		die("cannot start the local server", NULL);
 	snprintf(conf, sizeof(conf),
 		 "{\"max_connections\": %d, \"max_connections_per_ip\": 0}",
@@ -349,50 +473,30 @@ static int bench_fetch(int n, int delay_ms)
 		die("the pool did not reach its warm size", &g);
 	snprintf(cmd, sizeof(cmd), "fetch http://127.0.0.1:%u/delay?ms=%d",
 		 fetch_server_port(srv), delay_ms);
-	one = fetch_batch(&g, cmd, calls, 1, &failed);
-	/* The floor of the same run: n calls that make one NOOP host call
-	 * instead, so HTTP, scheduling and VM costs are in both. */
-	floor_ns = fetch_batch(&g, "bench noop 1", calls, n, &failed);
-	wall = fetch_batch(&g, cmd, calls, n, &failed);
-	for (int i = 0; i < n; i++)
-		lat[i] = calls[i].end_ns - calls[i].start_ns;
-	printf("fetch: %d concurrent calls, each parked on a %d ms outbound "
-	       "request; glintd workers %u\n",
-	       n, delay_ms, workers_of(&g));
-	printf("  one call alone      %8.1f ms\n", (double)one / 1e6);
-	printf("  all %d at once    %8.1f ms wall (%.1fx one call; %d "
-	       "failed)\n",
-	       n, (double)wall / 1e6, (double)wall / (double)one, failed);
-	printf("  %d no-fetch calls  %8.1f ms wall (same-run floor); fetch "
-	       "batch minus floor %.1f ms\n",
-	       n, (double)floor_ns / 1e6,
-	       ((double)wall - (double)floor_ns) / 1e6);
-	printf("  per call            p50 %.1f ms, p99 %.1f ms\n",
-	       (double)pct(lat, (size_t)n, 0.5) / 1e6,
-	       (double)pct(lat, (size_t)n, 0.99) / 1e6);
-	printf("  serial estimate     %8.1f ms (n x one call / workers)\n",
-	       (double)one * n / (workers_of(&g) ? workers_of(&g) : 1) / 1e6);
+	fetch_measure(&g, cmd, calls, &fr);
+	fetch_print(&fr, delay_ms, workers_of(&g));
 	harness_cleanup(&g);
 	fetch_server_stop(srv);
 	free(calls);
-	free(lat);
+	free(fr.lat);
 	snprintf(conf, sizeof(conf), "rm -rf '%s'", dir);
-	return failed || system(conf) != 0;
+	return fr.failed || system(conf) != 0;
 }
 
 /* The harness reports through Check, so the benchmark runs as one Check
  * test in this process (no fork); it prints numbers, it asserts nothing
  * about speed. */
 static const char *mode_g, *backend_g = "embedded";
-static int n_g, rounds_g = 11, delay_g = 50, result_g = 2;
+static int n_g, rounds_g, delay_g = 50, result_g = 2;
 
 START_TEST(run_bench)
 {
 	if (!strcmp(mode_g, "kv"))
 		result_g = bench_kv(backend_g, n_g > 0 ? (unsigned)n_g : 2000,
-				    rounds_g > 0 ? rounds_g : 1);
+				    rounds_g > 0 ? rounds_g : 11);
 	else if (!strcmp(mode_g, "fetch"))
-		result_g = bench_fetch(n_g > 0 ? n_g : 1000, delay_g);
+		result_g = bench_fetch(n_g > 0 ? n_g : 1000, delay_g,
+				       rounds_g > 0 ? rounds_g : 3);
 }
 END_TEST
 
@@ -420,7 +524,8 @@ int main(int argc, char **argv)
 	if (strcmp(mode_g, "kv") && strcmp(mode_g, "fetch")) {
 		fprintf(stderr,
 			"usage: hcbench kv [-b embedded|redis] [-n ops] "
-			"[-r rounds] | fetch [-n calls] [-d delay_ms]\n");
+			"[-r rounds] | fetch [-n calls] [-d delay_ms] [-r "
+			"rounds]\n");
 		return 2;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);

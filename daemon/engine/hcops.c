@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,6 +315,28 @@ static void fetch_answer(struct call *c, size_t cap,
 	respond(c, cap, buf, len);
 }
 
+/*
+ * Why a fetch failed, in the function's own log (warn, with the request
+ * id): the guest sees only an error code, its author needs the reason.
+ * The fetch client's messages name at most a URL's scheme, host, port and
+ * path, never its userinfo, query or a header, so they are safe to show.
+ */
+static void log_fetch_failure(const struct call *c, const char *verb,
+			      const char *why)
+{
+	char line[600];
+	int n = snprintf(line, sizeof(line), "fetch %s: %s", verb, why);
+
+	if (n <= 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = (int)sizeof(line) - 1;
+	fnlog_append(c->fn->log, LOG_LEVEL_WARN, c->inv->request_id,
+		     c->pvm->ver->version, line, (size_t)n);
+	engine_log(LOG_LEVEL_DEBUG, "request_id=%016" PRIx64 " function=%s %s",
+		   c->inv->request_id, c->fn->name, line);
+}
+
 static void fetch_done(struct fetch_op *fop, int err,
 		       const struct fetch_result *res, void *opaque)
 {
@@ -325,8 +348,10 @@ static void fetch_done(struct fetch_op *fop, int err,
 		c->hc_op = NULL;
 		metrics_fetch_record(c->fn->mf, monotime_ns() - op->start_ns);
 		if (err < 0) {
-			engine_log(LOG_LEVEL_DEBUG, "%s: fetch failed: %s",
-				   c->fn->name, res ? res->error : "");
+			log_fetch_failure(c, "failed",
+					  res && res->error[0]
+						  ? res->error
+						  : "no reason given");
 			c->hc_result = fetch_error(err);
 		} else {
 			fetch_answer(c, op->resp_cap, res);
@@ -360,19 +385,38 @@ static int make_policy(const char *list, char *err, size_t err_len,
 	return fetch_policy_create(entries, n, err, err_len, out);
 }
 
-/* What the client cannot judge for us, before anything is allocated. */
-static int64_t fetch_refusal(struct call *c, const struct hc_fetch_req *r)
+/* What the client cannot judge for us, before anything is allocated;
+ * *why says it in the function author's words. */
+static int64_t fetch_refusal(struct call *c, const struct hc_fetch_req *r,
+			     char *why, size_t why_len)
 {
-	if (!c->pvm->ver->settings.allow_fetch[0])
+	if (!c->pvm->ver->settings.allow_fetch[0]) {
+		snprintf(why, why_len,
+			 "outbound access is not enabled for this function "
+			 "(its allow_fetch list is empty)");
 		return GLINT_E_DENIED;
+	}
 	if (c->e->cfg.fetches_per_call &&
-	    c->nfetches >= c->e->cfg.fetches_per_call)
+	    c->nfetches >= c->e->cfg.fetches_per_call) {
+		snprintf(why, why_len,
+			 "this call has made its %u fetches (glintd's "
+			 "fetches_per_call)",
+			 c->e->cfg.fetches_per_call);
 		return GLINT_E_LIMIT;
-	if (r->method_len > FETCH_METHOD_MAX || r->url_len > FETCH_URL_MAX)
+	}
+	if (r->method_len > FETCH_METHOD_MAX || r->url_len > FETCH_URL_MAX) {
+		snprintf(why, why_len,
+			 "method over %d bytes or URL over %d bytes",
+			 FETCH_METHOD_MAX, FETCH_URL_MAX);
 		return GLINT_E_TOOLARGE;
+	}
 	if (memchr(r->method, '\0', r->method_len) ||
-	    memchr(r->url, '\0', r->url_len) || r->max_redirects > 10)
+	    memchr(r->url, '\0', r->url_len) || r->max_redirects > 10) {
+		snprintf(why, why_len,
+			 "NUL byte in the method or URL, or more than 10 "
+			 "redirects asked for");
 		return GLINT_E_INVALID;
+	}
 	return 0;
 }
 
@@ -430,12 +474,17 @@ static int fetch_begin(struct call *c)
 
 	if (hc_decode_fetch(c->hc.req, c->hc.req_len, &r, msg, sizeof(msg)) < 0)
 		return protocol_error(c, msg);
-	refused = fetch_refusal(c, &r);
-	if (refused < 0)
+	refused = fetch_refusal(c, &r, msg, sizeof(msg));
+	if (refused < 0) {
+		log_fetch_failure(c, "refused", msg);
 		return answer(c, refused);
+	}
 	c->nfetches++;
 	o = calloc(1, sizeof(*o));
 	if (o == NULL || c->e->fetch == NULL) {
+		log_fetch_failure(c, "failed",
+				  o ? "outbound HTTP is not available in glintd"
+				    : "out of memory");
 		free(o);
 		return answer(c, GLINT_E_UNAVAIL);
 	}
@@ -444,12 +493,17 @@ static int fetch_begin(struct call *c)
 	if (make_policy(c->pvm->ver->settings.allow_fetch, msg, sizeof(msg),
 			&o->allow) < 0) {
 		free(o);
+		log_fetch_failure(c, "refused", msg);
 		return answer(c, GLINT_E_DENIED);
 	}
 	rc = fetch_submit(c, &r, o);
 	if (rc < 0) {
 		fetch_policy_destroy(o->allow);
 		free(o);
+		log_fetch_failure(c, "failed",
+				  rc == -EAGAIN ? "too many fetches in flight "
+						  "in glintd"
+						: strerror(-rc));
 		return answer(c, fetch_error(rc));
 	}
 	c->hc_op = o;

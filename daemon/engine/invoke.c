@@ -236,14 +236,6 @@ static void note_private(struct pvm *p, const struct vm_restore_stats *rs)
 
 /* To the loop: from a worker through its mailbox; a call that ran on the
  * loop itself defers it, as the loop's callers expect it later. */
-static void to_loop(struct call *c, struct worker_item *it)
-{
-	if (c->on_loop)
-		workers_defer(c->e->workers, it);
-	else
-		workers_post(c->e->workers, it);
-}
-
 /* Worker (or the loop, for a call run there): puts the VM back to its
  * snapshot and returns it to the pool. */
 static void restore_and_return(struct pvm *p, struct worker_item *done)
@@ -287,11 +279,18 @@ static void call_finish(struct call *c, int ret, struct vm_call_result *res,
 
 	if (ret == -EINPROGRESS) {
 		/* The VM waits on a host call: the loop takes it from here
-		 * and this worker is free; it resumes on a worker. */
+		 * and this worker is free; it resumes on a worker. Once
+		 * posted, c is the loop's (an answer that comes at once may
+		 * end and free it): on_loop is cleared before, not after. */
+		int on_loop = c->on_loop;
+
 		c->hc = res->hostcall;
 		c->park.fn = hostcall_parked;
-		to_loop(c, &c->park);
 		c->on_loop = 0;
+		if (on_loop)
+			workers_defer(c->e->workers, &c->park);
+		else
+			workers_post(c->e->workers, &c->park);
 		return;
 	}
 	engine_guest_log_dropped(&p->ver->log_src, c->inv->request_id,

@@ -569,23 +569,50 @@ static void redirect_method(struct fetch_op *op, long code)
 	set_method(op);
 }
 
+/* location as scheme://host[:port]/path for a message: a redirect target
+ * may carry credentials or tokens in its userinfo, query or fragment, and
+ * the message reaches the function's log. */
+static void shown_url(const char *location, char *out, size_t len)
+{
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
+	CURLU *u = curl_url();
+
+	snprintf(out, len, "a URL that does not parse");
+	if (u && curl_url_set(u, CURLUPART_URL, location, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK) {
+		/* Each part is optional but the scheme (file: has no host). */
+		curl_url_get(u, CURLUPART_HOST, &host, 0);
+		curl_url_get(u, CURLUPART_PORT, &port, 0);
+		curl_url_get(u, CURLUPART_PATH, &path, 0);
+		snprintf(out, len, "%.16s://%.100s%s%.8s%.120s", scheme,
+			 host ? host : "", port ? ":" : "", port ? port : "",
+			 path ? path : "");
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_url_cleanup(u);
+}
+
 static int follow(struct fetch_op *op, long code, const char *location)
 {
 	struct fetch_target t;
-	char why[400];
+	char why[400], shown[260];
 	CURLU *u;
 	int rc;
 
 	rc = fetch_policy_check_url(op->allow, location, &t, why, sizeof(why));
 	if (rc < 0) {
-		say(op, "redirect to %.200s refused: %s", location, why);
+		shown_url(location, shown, sizeof(shown));
+		say(op, "redirect to %s refused: %s", shown, why);
 		return rc == -ENOMEM ? rc : -EACCES;
 	}
 	if (!(u = curl_url()))
 		return -ENOMEM;
 	if (curl_url_set(u, CURLUPART_URL, location, 0) != CURLUE_OK) {
 		curl_url_cleanup(u);
-		say(op, "redirect to %.200s: URL does not parse", location);
+		say(op, "redirect to a URL that does not parse");
 		return -EINVAL;
 	}
 	if (strcmp(t.scheme, op->target.scheme) ||

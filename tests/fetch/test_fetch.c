@@ -340,6 +340,23 @@ START_TEST(redirects_checked_at_every_hop)
 	ck_assert_int_eq(o.err, -EACCES);
 	ck_assert_str_eq(o.error, "redirect to file:///etc/passwd refused: "
 				  "scheme 'file' is not http or https");
+	/* The message reaches the function's log: a redirect target's
+	 * userinfo, query and fragment stay out of it. */
+	get(p,
+	    redirect("http://u:hunter1@169.254.169.254:8080/meta/x?token="
+		     "hunter2#hunter3",
+		     302),
+	    5, &o);
+	ck_assert_int_eq(o.err, -EACCES);
+	ck_assert_str_eq(o.error,
+			 "redirect to http://169.254.169.254:8080/meta/x "
+			 "refused: credentials in the URL are not "
+			 "accepted (send an Authorization header)");
+	get(p, redirect("http://169.254.169.254/x?token=hunter2", 302), 5, &o);
+	ck_assert_int_eq(o.err, -EACCES);
+	ck_assert_str_eq(o.error, "redirect to http://169.254.169.254/x "
+				  "refused: http://169.254.169.254:80/x is not "
+				  "on the allow-list");
 	/* On the list by name, resolving to loopback: the DNS answer does
 	 * not escape the list either. */
 	snprintf(target, sizeof(target), "http://fake.test:%u/echo", port);

@@ -3,12 +3,14 @@
  * and outbound HTTP to a server this test starts on 127.0.0.1. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -316,6 +318,118 @@ START_TEST(fetch_forbidden)
 }
 END_TEST
 
+/* A loopback port nothing listens on (the kernel just gave it out and
+ * it is closed again; nothing in this test binds ports). */
+static unsigned closed_port(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+/* Invokes fn with in, expects want as the body; the request id. */
+static void invoke_id(const char *fn, const char *in, const char *want,
+		      char *rid, size_t rid_len)
+{
+	struct http_resp r;
+	char *id;
+
+	robust_invoke(&daemon_g, fn, in, strlen(in), &r);
+	ck_assert_msg(r.status == 200 && !strcmp(r.body, want),
+		      "%s %s: %ld \"%s\", want \"%s\"", fn, in, r.status,
+		      r.body, want);
+	id = http_resp_header(&r, "X-Request-Id");
+	ck_assert_ptr_nonnull(id);
+	snprintf(rid, rid_len, "%s", id);
+	free(id);
+	http_resp_free(&r);
+}
+
+/* fn's log lines of request rid hold line (after the timestamp) and
+ * nothing of the URL's query. */
+static void expect_log_line(const char *fn, const char *rid, const char *line)
+{
+	struct http_resp r;
+	char path[160], want[512];
+
+	snprintf(path, sizeof(path), "/functions/%s/logs?request_id=%s", fn,
+		 rid);
+	ck_assert_int_eq(harness_request(&daemon_g, "GET", path, NULL, 0, &r),
+			 0);
+	ck_assert_msg(r.status == 200, "GET %s: %ld %s", path, r.status,
+		      r.body);
+	/* A line ending in ": " is a prefix (words of libcurl follow). */
+	snprintf(want, sizeof(want), " warn request_id=%s version=1 %s%s", rid,
+		 line, line[strlen(line) - 1] == ' ' ? "" : "\n");
+	ck_assert_msg(strstr(r.body, want), "GET %s: want \"%s\" in:\n%s", path,
+		      want, r.body);
+	ck_assert_msg(!strstr(r.body, "hunter"), "a secret in the log: %s",
+		      r.body);
+	http_resp_free(&r);
+}
+
+/* A failed fetch gives the guest an error code; the function's log says
+ * why, with the request id, and never the URL's query or userinfo. */
+START_TEST(fetch_failure_reason_in_function_log)
+{
+	static const char denied[] =
+		"rc=-5 status=0 method=- got=- len=0 body=";
+	unsigned port = fetch_server_port(srv),
+		 other = port == 65535 ? 1 : port + 1;
+	char cmd[256], line[256], rid[32];
+
+	snprintf(cmd, sizeof(cmd),
+		 "fetch http://127.0.0.1:%u/secret/path?token=hunter2", other);
+	invoke_id("net", cmd, denied, rid, sizeof(rid));
+	snprintf(line, sizeof(line),
+		 "fetch failed: http://127.0.0.1:%u/secret/path is not on "
+		 "the allow-list",
+		 other);
+	expect_log_line("net", rid, line);
+
+	snprintf(cmd, sizeof(cmd), "fetch http://127.0.0.1:%u/echo", port);
+	invoke_id("nonet", cmd, denied, rid, sizeof(rid));
+	expect_log_line("nonet", rid,
+			"fetch refused: outbound access is not enabled for "
+			"this function (its allow_fetch list is empty)");
+
+	snprintf(cmd, sizeof(cmd),
+		 "fetchr http://127.0.0.1:%u/redirect?to=http%%3A%%2F%%2F"
+		 "169.254.169.254%%2Fx%%3Ftoken%%3Dhunter2",
+		 port);
+	invoke_id("net", cmd, denied, rid, sizeof(rid));
+	expect_log_line("net", rid,
+			"fetch failed: redirect to http://169.254.169.254/x "
+			"refused: http://169.254.169.254:80/x is not on the "
+			"allow-list");
+
+	/* Allowed, and nothing listens there: the log names the
+	 * connection that failed (libcurl's own words follow). */
+	other = closed_port();
+	snprintf(cmd, sizeof(cmd),
+		 "allow_fetch=http%%3A%%2F%%2F127.0.0.1%%3A%u%%2F&"
+		 "timeout_ms=60000",
+		 other);
+	robust_deploy(&daemon_g, "netdead", "tests/guests/kvfn.elf", cmd, 201);
+	snprintf(cmd, sizeof(cmd), "fetch http://127.0.0.1:%u/x?token=hunter2",
+		 other);
+	invoke_id("netdead", cmd,
+		  "rc=-12 status=0 method=- got=- len=0 body=", rid,
+		  sizeof(rid));
+	snprintf(line, sizeof(line),
+		 "fetch failed: could not connect to 127.0.0.1 port %u: ",
+		 other);
+	expect_log_line("netdead", rid, line);
+}
+END_TEST
+
 START_TEST(deadline_while_fetch_parked)
 {
 	char cmd[128];
@@ -489,6 +603,7 @@ static Suite *suite(void)
 		tcase_add_test(t, limits_are_errors_the_function_handles);
 		tcase_add_test(t, fetch_exact_answer);
 		tcase_add_test(t, fetch_forbidden);
+		tcase_add_test(t, fetch_failure_reason_in_function_log);
 		tcase_add_test(t, deadline_while_fetch_parked);
 		tcase_add_test(t, parked_calls_hold_no_worker);
 		tcase_add_test(t, redeploy_and_shutdown_while_parked);
