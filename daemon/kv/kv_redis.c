@@ -67,9 +67,9 @@ struct rs_conn {
 	struct redis_store *r;
 	redisAsyncContext *ac; /* NULL once hiredis has cleaned up */
 	uv_poll_t poll;
-	int events;	 /* UV_READABLE | UV_WRITABLE hiredis asked for */
-	int connected;	 /* connect completed */
-	int fail_status; /* what pending operations get when it goes away */
+	int events;	  /* UV_READABLE | UV_WRITABLE hiredis asked for */
+	int connected;	  /* connect completed */
+	int fail_status;  /* what pending operations get when it goes away */
 	unsigned pending; /* operations waiting for an answer */
 };
 
@@ -83,7 +83,7 @@ struct redis_store {
 	uint64_t connect_timeout_ms;
 	uint64_t op_timeout_ms;
 	uv_timer_t watchdog; /* connect, then answer deadline of r->ac */
-	uv_timer_t reaper; /* frees the store after a close, see rs_close */
+	uv_timer_t reaper;   /* frees the store after a close, see rs_close */
 };
 
 static int parse_url(struct redis_store *r, const char *url, char *err,
