@@ -1360,6 +1360,7 @@ START_TEST(test_redis_down)
 	kill_redis();
 	for (int i = 0; i < 100 && rc != -ECONNREFUSED; i++) {
 		rc = get_r(&c, fn, "k", 1, &r);
+		res_free(&r);
 		ck_assert_msg(rc == -ECONNRESET || rc == -ECONNREFUSED,
 			      "get with redis down: %d", rc);
 	}
@@ -1493,13 +1494,16 @@ START_TEST(test_redis_reset)
 	ck_assert_int_eq(set_s(&c, fn, "k", "before"), 0);
 	kill_redis();
 	rc = get_r(&c, fn, "k", 1, &r); /* the old connection goes */
+	res_free(&r);
 	ck_assert(rc == -ECONNRESET || rc == -ECONNREFUSED);
 
 	k.listen_fd = blackhole_listen(16);
 	uv_timer_init(&c.loop, &k.t);
 	k.t.data = &k;
 	uv_timer_start(&k.t, on_resetter, 0, 1);
-	ck_assert_int_eq(get_r(&c, fn, "k", 1, &r), -ECONNRESET);
+	rc = get_r(&c, fn, "k", 1, &r);
+	res_free(&r);
+	ck_assert_int_eq(rc, -ECONNRESET);
 	ck_assert_int_eq(k.reset, 1); /* the reset really happened */
 	uv_close((uv_handle_t *)&k.t, NULL);
 	close(k.listen_fd);
@@ -1525,6 +1529,7 @@ START_TEST(test_redis_blackhole)
 	ck_assert_int_eq(set_s(&c, fn, "k", "before"), 0);
 	kill_redis();
 	rc = get_r(&c, fn, "k", 1, &r); /* the old connection goes */
+	res_free(&r);
 	ck_assert(rc == -ECONNRESET || rc == -ECONNREFUSED);
 
 	bh = blackhole_listen(16);
