@@ -340,6 +340,8 @@ const char *kv_strerror(int status)
 		return "key-value store full";
 	case -ECONNRESET:
 		return "key-value server connection lost";
+	case -ECONNREFUSED:
+		return "key-value server unreachable";
 	case -ECANCELED:
 		return "key-value store closed";
 	case -ENOMEM:

@@ -17,9 +17,13 @@
  *   -E2BIG         value longer than kv_config.max_value
  *   -ERANGE        incr would overflow a signed 64-bit integer
  *   -ENOSPC        embedded store full (kv_config.map_size)
- *   -ECONNRESET    redis connection lost before the answer came (the write
- *                  may or may not have happened)
- *   -ECONNREFUSED  (submit) redis unreachable when reconnecting
+ *   -ECONNRESET    redis connection lost before the answer came, or no
+ *                  answer on it for kv_config.op_timeout_ms (the write
+ *                  may or may not have happened); the connection is
+ *                  dropped and the next operation connects again
+ *   -ECONNREFUSED  redis unreachable when (re)connecting: refused at once
+ *                  (from the submit) or failed, or not connected within
+ *                  kv_config.connect_timeout_ms (from the callback)
  *   -ECANCELED     store closed before the operation completed
  *   -EIO           anything else the engine reports
  *
@@ -56,6 +60,12 @@ struct kv_config {
 	size_t max_value;      /* 0 = KV_MAX_VALUE_DEFAULT */
 	size_t map_size;       /* embedded: largest database size; 0 = 1 GiB */
 	unsigned sweep_ms;     /* expired-key sweep period; 0 = 1000 */
+	/* redis: a connect not done within this fails what waits on it
+	 * (kv_open's own start-up check waits up to 5 s). 0 = 1000. */
+	unsigned connect_timeout_ms;
+	/* redis: operations left without any answer this long on a live
+	 * connection fail with -ECONNRESET. 0 = 5000. */
+	unsigned op_timeout_ms;
 };
 
 /* What an operation reports. Pointers are valid only during the callback. */

@@ -1,5 +1,6 @@
 /* kv_redis.c: the Redis KV backend, for several glintd hosts sharing state.
- * hiredis's async API on the glintd loop (its libuv adapter).
+ * hiredis's async API on the glintd loop, attached by a small adapter of
+ * our own (one uv_poll_t per connection, below).
  *
  * Keys: glint:kv:<fn>:<key>. Function names pass function_name_valid(), so
  * they hold no ':' and the first ':' after "glint:kv:" ends the name: no
@@ -19,25 +20,24 @@
  * than the limit asked for (COUNT is a hint) or none at all while the
  * cursor says there is more.
  *
- * A lost connection fails the operations in flight with -ECONNRESET (a
- * write may or may not have happened); the next operation reconnects once
- * the server answers a blocking PING (at most 1 s on the loop, not tried
- * again within PROBE_BACKOFF_MS of a failure: meanwhile -ECONNREFUSED). */
+ * Nothing blocks the loop after kv_open. A connect runs in the background
+ * with the operations queued behind it; one refused, failed or not done
+ * within connect_timeout_ms fails them with -ECONNREFUSED. On a live
+ * connection, operations waiting op_timeout_ms without any answer (a
+ * server that stopped answering: packets dropped, process stopped) fail
+ * with -ECONNRESET and the connection is dropped, as is a connection lost
+ * outright (a write may or may not have happened either way). The next
+ * operation connects again. */
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wmissing-prototypes"
-#include <hiredis/adapters/libuv.h>
-#pragma GCC diagnostic pop
 
 #include "kv_internal.h"
 
@@ -55,20 +55,36 @@ static const char cas_script[] = "local v = redis.call('GET', KEYS[1])\n"
 				 "redis.call('SET', KEYS[1], ARGV[3])\n"
 				 "return 1\n";
 
+#define CONNECT_TIMEOUT_DEFAULT_MS 1000
+#define OP_TIMEOUT_DEFAULT_MS 5000
+
+struct redis_store;
+
+/* One connection: the hiredis context and the poll handle watching its
+ * socket. Freed when the poll handle's close completes, which is after
+ * hiredis's last call into it (cleanup comes last in redisAsyncFree). */
+struct rs_conn {
+	struct redis_store *r;
+	redisAsyncContext *ac; /* NULL once hiredis has cleaned up */
+	uv_poll_t poll;
+	int events;	  /* UV_READABLE | UV_WRITABLE hiredis asked for */
+	int connected;	  /* connect completed */
+	int fail_status;  /* what pending operations get when it goes away */
+	unsigned pending; /* operations waiting for an answer */
+};
+
 struct redis_store {
 	struct kv *kv;
-	redisAsyncContext *ac;
+	redisAsyncContext *ac; /* the current connection, or NULL */
 	char host[256];
 	int port;
 	int db;
 	int closing;
-	uint64_t probe_failed_ms; /* loop time of the last failed probe, 0 */
-	uv_timer_t reaper; /* frees the store after a close, see rs_close */
+	uint64_t connect_timeout_ms;
+	uint64_t op_timeout_ms;
+	uv_timer_t watchdog; /* connect, then answer deadline of r->ac */
+	uv_timer_t reaper;   /* frees the store after a close, see rs_close */
 };
-
-/* After a failed probe, operations fail at once for this long: a probe
- * blocks the loop (up to 1 s for a server that does not answer). */
-#define PROBE_BACKOFF_MS 1000
 
 static int parse_url(struct redis_store *r, const char *url, char *err,
 		     size_t errlen)
@@ -115,27 +131,178 @@ bad:
 	return -EINVAL;
 }
 
+static void on_watchdog(uv_timer_t *t);
+
+static void on_poll_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+	struct rs_conn *cn = h->data;
+
+	/* libuv reports a socket error (connect refused, connection reset)
+	 * as a negative status with no events and stops the handle; hiredis
+	 * only learns of the error by looking at the socket, which a read
+	 * does (SO_ERROR while connecting, read(2) after): without it the
+	 * connection would hang with its operations unanswered. */
+	if (status < 0)
+		events = UV_READABLE;
+	if ((events & UV_READABLE) && cn->ac != NULL)
+		redisAsyncHandleRead(cn->ac);
+	/* The read may have freed the context (cleanup clears cn->ac). */
+	if ((events & UV_WRITABLE) && cn->ac != NULL)
+		redisAsyncHandleWrite(cn->ac);
+}
+
+/* uv_poll_start on an active handle only changes its events, and also
+ * re-arms a handle libuv stopped after an error. */
+static void set_events(struct rs_conn *cn, int events)
+{
+	cn->events = events;
+	if (events != 0)
+		uv_poll_start(&cn->poll, events, on_poll);
+	else
+		uv_poll_stop(&cn->poll);
+}
+
+static void ev_add_read(void *p)
+{
+	struct rs_conn *cn = p;
+
+	set_events(cn, cn->events | UV_READABLE);
+}
+
+static void ev_del_read(void *p)
+{
+	struct rs_conn *cn = p;
+
+	set_events(cn, cn->events & ~UV_READABLE);
+}
+
+static void ev_add_write(void *p)
+{
+	struct rs_conn *cn = p;
+
+	set_events(cn, cn->events | UV_WRITABLE);
+}
+
+static void ev_del_write(void *p)
+{
+	struct rs_conn *cn = p;
+
+	set_events(cn, cn->events & ~UV_WRITABLE);
+}
+
+/* hiredis's last call into a connection; the memory stays until the
+ * handle's close completes on the loop. */
+static void ev_cleanup(void *p)
+{
+	struct rs_conn *cn = p;
+
+	cn->ac = NULL;
+	uv_close((uv_handle_t *)&cn->poll, on_poll_closed);
+}
+
+static int attach(struct redis_store *r, redisAsyncContext *ac)
+{
+	struct rs_conn *cn = calloc(1, sizeof(*cn));
+
+	if (cn == NULL)
+		return -ENOMEM;
+	if (uv_poll_init_socket(r->kv->loop, &cn->poll, ac->c.fd) < 0) {
+		free(cn);
+		return -ENOMEM;
+	}
+	cn->poll.data = cn;
+	cn->r = r;
+	cn->ac = ac;
+	cn->fail_status = -ECONNREFUSED;
+	ac->data = cn;
+	ac->ev.data = cn;
+	ac->ev.addRead = ev_add_read;
+	ac->ev.delRead = ev_del_read;
+	ac->ev.addWrite = ev_add_write;
+	ac->ev.delWrite = ev_del_write;
+	ac->ev.cleanup = ev_cleanup;
+	return 0;
+}
+
+/* The current connection is gone (or going): the next operation connects
+ * again. */
+static void forget(struct redis_store *r, const redisAsyncContext *c)
+{
+	if (r->ac == c) {
+		r->ac = NULL;
+		uv_timer_stop(&r->watchdog);
+	}
+}
+
 static void on_connect(const redisAsyncContext *c, int status)
 {
-	struct redis_store *r = c->data;
+	struct rs_conn *cn = c->data;
+	struct redis_store *r = cn->r;
 
-	/* hiredis frees a context whose connect failed. */
-	if (status != REDIS_OK && r != NULL && r->ac == c)
-		r->ac = NULL;
+	/* hiredis frees a context whose connect failed, answering what was
+	 * queued on it with NULL (fail_status is still -ECONNREFUSED). */
+	if (status != REDIS_OK) {
+		forget(r, c);
+		return;
+	}
+	cn->connected = 1;
+	cn->fail_status = -ECONNRESET;
+	if (r->ac != c)
+		return;
+	if (cn->pending)
+		uv_timer_start(&r->watchdog, on_watchdog, r->op_timeout_ms, 0);
+	else
+		uv_timer_stop(&r->watchdog);
 }
 
 static void on_disconnect(const redisAsyncContext *c, int status)
 {
-	struct redis_store *r = c->data;
+	struct rs_conn *cn = c->data;
 
 	(void)status;
-	if (r != NULL && r->ac == c)
-		r->ac = NULL;
+	forget(cn->r, c);
+}
+
+/* A connect that did not complete in time, or a connection that left its
+ * operations unanswered for op_timeout_ms: dropped, so that its operations
+ * get their answer (the connection's fail_status) now. */
+static void on_watchdog(uv_timer_t *t)
+{
+	struct redis_store *r = t->data;
+	redisAsyncContext *ac = r->ac;
+	struct rs_conn *cn;
+	struct pollfd pfd;
+
+	if (ac == NULL)
+		return;
+	/* libuv runs timers before it polls: after the loop stalled, the
+	 * connect or an answer may be waiting in the socket. Then this turn's
+	 * poll hands it to hiredis and the deadline starts again; a working
+	 * connection is never dropped for the loop's own slowness. */
+	cn = ac->data;
+	pfd.fd = ac->c.fd;
+	pfd.events = cn->connected ? POLLIN : POLLOUT;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, 0) > 0) {
+		uv_timer_start(t, on_watchdog,
+			       cn->connected ? r->op_timeout_ms
+					     : r->connect_timeout_ms,
+			       0);
+		return;
+	}
+	r->ac = NULL;
+	redisAsyncFree(ac);
 }
 
 static int rs_connect(struct redis_store *r)
 {
 	redisAsyncContext *ac = redisAsyncConnect(r->host, r->port);
+	int rc;
 
 	if (ac == NULL)
 		return -ENOMEM;
@@ -143,14 +310,19 @@ static int rs_connect(struct redis_store *r)
 		redisAsyncFree(ac);
 		return -ECONNREFUSED;
 	}
-	ac->data = r;
-	if (redisLibuvAttach(ac, r->kv->loop) != REDIS_OK) {
+	rc = attach(r, ac);
+	if (rc < 0) {
 		redisAsyncFree(ac);
-		return -ENOMEM;
+		return rc;
 	}
+	/* Hooks first: setting the connect callback arms the write watch. */
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
 	r->ac = ac;
+	/* The loop's clock may be stale (a submit outside a callback, after
+	 * the loop was idle): deadlines run from now. */
+	uv_update_time(r->kv->loop);
+	uv_timer_start(&r->watchdog, on_watchdog, r->connect_timeout_ms, 0);
 	if (r->db != 0 &&
 	    redisAsyncCommand(ac, NULL, NULL, "SELECT %d", r->db) != REDIS_OK)
 		return -ECONNRESET;
@@ -203,39 +375,28 @@ static int arg_key(struct cmd *c, const struct kv_op *op, const char *b,
 
 static void on_reply(redisAsyncContext *ac, void *reply, void *priv);
 
-static int probe(struct redis_store *r, long timeout_s, char *err,
-		 size_t errlen);
-
-/* 0 when the server answers a PING now; -ECONNREFUSED when it did not, or
- * did not a moment ago. */
-static int reachable(struct redis_store *r)
-{
-	uint64_t now = uv_now(r->kv->loop);
-	char err[160];
-
-	if (r->probe_failed_ms && now - r->probe_failed_ms < PROBE_BACKOFF_MS)
-		return -ECONNREFUSED;
-	if (probe(r, 1, err, sizeof(err)) < 0) {
-		r->probe_failed_ms = now ? now : 1;
-		return -ECONNREFUSED;
-	}
-	r->probe_failed_ms = 0;
-	return 0;
-}
-
 static int send_cmd(struct redis_store *r, struct kv_op *op, struct cmd *c)
 {
+	struct rs_conn *cn;
 	int rc = 0;
 
-	/* hiredis 0.14's libuv adapter drops a failed connect (libuv reports
-	 * it as an error status, which the adapter ignores), so a command
-	 * queued on it would never be answered: the server must answer
-	 * before the context is made. */
-	if (r->ac == NULL && (rc = reachable(r)) == 0)
+	if (r->ac == NULL)
 		rc = rs_connect(r);
 	if (rc == 0 && redisAsyncCommandArgv(r->ac, on_reply, op, c->argc,
 					     c->argv, c->len) != REDIS_OK)
 		rc = -ECONNRESET;
+	if (rc == 0) {
+		cn = r->ac->data;
+		cn->pending++;
+		/* The deadline runs from the oldest unanswered moment: a
+		 * stream of new operations does not extend it. */
+		if (cn->connected &&
+		    !uv_is_active((uv_handle_t *)&r->watchdog)) {
+			uv_update_time(r->kv->loop);
+			uv_timer_start(&r->watchdog, on_watchdog,
+				       r->op_timeout_ms, 0);
+		}
+	}
 	free(c->owned[0]);
 	free(c->owned[1]);
 	return rc;
@@ -422,12 +583,20 @@ static void on_value(struct kv_op *op, const redisReply *rep)
 
 static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
 {
-	struct redis_store *r = ac->data;
+	struct rs_conn *cn = ac->data;
+	struct redis_store *r = cn->r;
 	struct kv_op *op = priv;
 	const redisReply *rep = reply;
 
+	if (cn->pending > 0)
+		cn->pending--;
+	/* An answer is progress: the deadline starts again for the rest. */
+	if (rep != NULL && r->ac == ac && cn->pending > 0)
+		uv_timer_start(&r->watchdog, on_watchdog, r->op_timeout_ms, 0);
+	else if (rep != NULL && r->ac == ac)
+		uv_timer_stop(&r->watchdog);
 	if (rep == NULL) {
-		op->res.status = r->closing ? -ECANCELED : -ECONNRESET;
+		op->res.status = r->closing ? -ECANCELED : cn->fail_status;
 	} else if (rep->type == REDIS_REPLY_ERROR) {
 		op->res.status = reply_error(rep);
 	} else if (op->code == KV_OP_GET) {
@@ -462,6 +631,13 @@ static void on_reaper(uv_timer_t *t)
 	uv_close((uv_handle_t *)t, on_reaper_closed);
 }
 
+static void on_watchdog_closed(uv_handle_t *h)
+{
+	struct redis_store *r = h->data;
+
+	uv_timer_start(&r->reaper, on_reaper, 0, 0);
+}
+
 /* redisAsyncFree answers every pending command with NULL (-ECANCELED here)
  * at once, or, when called from inside a reply callback, right after that
  * callback returns; the store is freed on a later loop turn, once hiredis
@@ -470,20 +646,23 @@ static void rs_close(struct kv *kv)
 {
 	struct redis_store *r = kv->impl;
 
+	redisAsyncContext *ac = r->ac;
+
 	r->closing = 1;
-	if (r->ac != NULL)
-		redisAsyncFree(r->ac);
-	uv_timer_start(&r->reaper, on_reaper, 0, 0);
+	r->ac = NULL;
+	if (ac != NULL)
+		redisAsyncFree(ac);
+	uv_close((uv_handle_t *)&r->watchdog, on_watchdog_closed);
 }
 
 static const struct kv_ops redis_ops = {rs_submit, rs_close};
 
-/* One blocking PING at start-up, for a precise error when the server is
- * unreachable; afterwards everything is asynchronous. */
-static int probe(struct redis_store *r, long timeout_s, char *err,
-		 size_t errlen)
+/* One blocking PING at start-up, before the loop serves anything, for a
+ * precise error when the server is unreachable; afterwards everything is
+ * asynchronous. */
+static int probe(struct redis_store *r, char *err, size_t errlen)
 {
-	struct timeval tv = {timeout_s, 0};
+	struct timeval tv = {5, 0};
 	redisContext *c = redisConnectWithTimeout(r->host, r->port, tv);
 	redisReply *rep = NULL;
 	int rc = 0;
@@ -516,16 +695,20 @@ int kv_redis_open(struct kv *kv, const struct kv_config *cfg, char *err,
 	if (r == NULL)
 		return -ENOMEM;
 	r->kv = kv;
+	r->connect_timeout_ms = cfg->connect_timeout_ms
+					? cfg->connect_timeout_ms
+					: CONNECT_TIMEOUT_DEFAULT_MS;
+	r->op_timeout_ms =
+		cfg->op_timeout_ms ? cfg->op_timeout_ms : OP_TIMEOUT_DEFAULT_MS;
 	rc = parse_url(r, cfg->redis_url, err, errlen);
 	if (rc == 0)
-		rc = probe(r, 5, err, errlen);
-	if (rc == 0 && (rc = rs_connect(r)) < 0)
-		snprintf(err, errlen, "kv: cannot connect to redis at %s:%d",
-			 r->host, r->port);
+		rc = probe(r, err, errlen);
 	if (rc < 0) {
 		free(r);
 		return rc;
 	}
+	uv_timer_init(kv->loop, &r->watchdog);
+	r->watchdog.data = r;
 	uv_timer_init(kv->loop, &r->reaper);
 	r->reaper.data = r;
 	kv->ops = &redis_ops;

@@ -6,12 +6,16 @@
 #include "config.h"
 
 #include <check.h>
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
@@ -1324,6 +1328,231 @@ START_TEST(test_redis_reconnect)
 	ctx_close(&c);
 }
 END_TEST
+
+/* A store with short deadlines for the outage tests: they only bound how
+ * long a test waits, nothing asserts how long anything took. */
+static void ctx_open_deadlines(struct ctx *c, unsigned op_timeout_ms)
+{
+	char err[256];
+
+	memset(c, 0, sizeof(*c));
+	uv_loop_init(&c->loop);
+	c->cfg.backend = KV_REDIS;
+	c->cfg.redis_url = redis_url;
+	c->cfg.connect_timeout_ms = 200;
+	c->cfg.op_timeout_ms = op_timeout_ms;
+	ck_assert_msg(kv_open(&c->loop, &c->cfg, &c->kv, err, sizeof(err)) == 0,
+		      "kv_open: %s", err);
+}
+
+/* Redis stopped: every operation is answered (wait_for fails on a lost
+ * callback), first -ECONNRESET on the old connection at most, then
+ * -ECONNREFUSED; once the server is back, operations succeed again. */
+START_TEST(test_redis_down)
+{
+	struct ctx c;
+	struct res r;
+	const char *fn = fname("down");
+	int rc = 0;
+
+	ctx_open_deadlines(&c, 300);
+	ck_assert_int_eq(set_s(&c, fn, "k", "before"), 0);
+	kill_redis();
+	for (int i = 0; i < 100 && rc != -ECONNREFUSED; i++) {
+		rc = get_r(&c, fn, "k", 1, &r);
+		res_free(&r);
+		ck_assert_msg(rc == -ECONNRESET || rc == -ECONNREFUSED,
+			      "get with redis down: %d", rc);
+	}
+	ck_assert_int_eq(rc, -ECONNREFUSED);
+	ck_assert_int_eq(set_s(&c, fn, "k", "x"), -ECONNREFUSED);
+	ck_assert_str_eq(kv_strerror(-ECONNREFUSED),
+			 "key-value server unreachable");
+	redis_restart();
+	expect_val(&c, fn, "k", "before");
+	ck_assert_int_eq(set_s(&c, fn, "k", "after"), 0);
+	expect_val(&c, fn, "k", "after");
+	ctx_close(&c);
+}
+END_TEST
+
+/* A listening socket on the redis port that never answers: backlog
+ * connections complete in the kernel and are never read; with backlog 0
+ * and one connection queued, further SYNs are dropped. */
+static int blackhole_listen(int backlog)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)atoi(redis_port));
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(fd, backlog), 0);
+	return fd;
+}
+
+/* Fills a backlog-0 listener's accept queue: one connection completed
+ * (polled for, with a generous cap). */
+static int blackhole_fill(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+
+	ck_assert_int_ge(fd, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)atoi(redis_port));
+	ck_assert(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 ||
+		  errno == EINPROGRESS);
+	ck_assert_int_eq(poll(&p, 1, 30000), 1);
+	return fd;
+}
+
+struct ticker {
+	uv_timer_t t;
+	const struct res *op;
+	int while_pending; /* ticks seen before op completed */
+};
+
+static void on_ticker(uv_timer_t *t)
+{
+	struct ticker *k = t->data;
+
+	if (!k->op->done)
+		k->while_pending++;
+}
+
+/* Submits a get and runs the loop until it completes, with a timer
+ * ticking meanwhile; returns the status and how many ticks the loop served
+ * while the get was pending. */
+static int get_ticking(struct ctx *c, const char *fn, int *ticks)
+{
+	struct res r;
+	struct ticker k = {.op = &r};
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	uv_timer_init(&c->loop, &k.t);
+	k.t.data = &k;
+	rc = kv_get(c->kv, fn, "k", 1, on_done, &r);
+	ck_assert_int_eq(rc, 0); /* nothing waits inside the submit */
+	uv_timer_start(&k.t, on_ticker, 0, 1);
+	wait_for(c, &r);
+	uv_close((uv_handle_t *)&k.t, NULL);
+	uv_run(&c->loop, UV_RUN_NOWAIT);
+	*ticks = k.while_pending;
+	rc = r.status;
+	res_free(&r);
+	return rc;
+}
+
+struct resetter {
+	uv_timer_t t;
+	int listen_fd;
+	int fd;	   /* the store's connection, once accepted; else -1 */
+	int reset; /* it was reset with the command sent on it */
+};
+
+/* Once the store is connected and has sent its command (readable on our
+ * side): reset the connection (linger 0 makes close send RST), which the
+ * store sees as a socket error. */
+static void on_resetter(uv_timer_t *t)
+{
+	struct resetter *k = t->data;
+	struct linger l = {1, 0};
+	struct pollfd p = {.events = POLLIN};
+
+	if (k->reset)
+		return;
+	if (k->fd < 0)
+		k->fd = accept4(k->listen_fd, NULL, NULL, SOCK_NONBLOCK);
+	p.fd = k->fd;
+	if (k->fd < 0 || poll(&p, 1, 0) != 1)
+		return;
+	ck_assert_int_eq(
+		setsockopt(k->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)), 0);
+	close(k->fd);
+	k->reset = 1;
+}
+
+/* A connection reset while an operation waits on it is answered from the
+ * socket error itself (libuv reports it as an error status): the answer
+ * deadline is far beyond the test's own time limit, so only that path can
+ * answer. */
+START_TEST(test_redis_reset)
+{
+	struct ctx c;
+	struct res r;
+	struct resetter k = {.fd = -1};
+	const char *fn = fname("reset");
+	int rc;
+
+	ctx_open_deadlines(&c, 3600 * 1000);
+	ck_assert_int_eq(set_s(&c, fn, "k", "before"), 0);
+	kill_redis();
+	rc = get_r(&c, fn, "k", 1, &r); /* the old connection goes */
+	res_free(&r);
+	ck_assert(rc == -ECONNRESET || rc == -ECONNREFUSED);
+
+	k.listen_fd = blackhole_listen(16);
+	uv_timer_init(&c.loop, &k.t);
+	k.t.data = &k;
+	uv_timer_start(&k.t, on_resetter, 0, 1);
+	rc = get_r(&c, fn, "k", 1, &r);
+	res_free(&r);
+	ck_assert_int_eq(rc, -ECONNRESET);
+	ck_assert_int_eq(k.reset, 1); /* the reset really happened */
+	uv_close((uv_handle_t *)&k.t, NULL);
+	close(k.listen_fd);
+
+	redis_restart();
+	expect_val(&c, fn, "k", "before");
+	ctx_close(&c);
+}
+END_TEST
+
+/* A server that accepts and never answers, then one whose connect never
+ * completes: the operation fails after the configured deadline with the
+ * documented error while the loop keeps serving; then the real server is
+ * back and operations succeed again. */
+START_TEST(test_redis_blackhole)
+{
+	struct ctx c;
+	struct res r;
+	const char *fn = fname("blackhole");
+	int bh, fill, acc, ticks = 0, rc;
+
+	ctx_open_deadlines(&c, 300);
+	ck_assert_int_eq(set_s(&c, fn, "k", "before"), 0);
+	kill_redis();
+	rc = get_r(&c, fn, "k", 1, &r); /* the old connection goes */
+	res_free(&r);
+	ck_assert(rc == -ECONNRESET || rc == -ECONNREFUSED);
+
+	bh = blackhole_listen(16);
+	ck_assert_int_eq(get_ticking(&c, fn, &ticks), -ECONNRESET);
+	ck_assert_int_ge(ticks, 1);
+	/* The store really was connected to the blackhole. */
+	acc = accept(bh, NULL, NULL);
+	ck_assert_int_ge(acc, 0);
+	close(acc);
+	close(bh);
+
+	bh = blackhole_listen(0);
+	fill = blackhole_fill();
+	ck_assert_int_eq(get_ticking(&c, fn, &ticks), -ECONNREFUSED);
+	ck_assert_int_ge(ticks, 1);
+	close(fill);
+	close(bh);
+
+	redis_restart();
+	expect_val(&c, fn, "k", "before");
+	ctx_close(&c);
+}
+END_TEST
 #endif
 
 /* Starts the run's redis-server; 77 (skip) when it is not installed, unless
@@ -1411,6 +1640,15 @@ int main(void)
 	tcase_set_timeout(dur, 0);
 	tcase_add_test(dur, test_kill9_durability);
 	suite_add_tcase(s, dur);
+#if KV_TEST_REDIS
+	/* Last: they stop and restart the run's server. */
+	TCase *outage = tcase_create("outage");
+
+	tcase_add_test(outage, test_redis_down);
+	tcase_add_test(outage, test_redis_blackhole);
+	tcase_add_test(outage, test_redis_reset);
+	suite_add_tcase(s, outage);
+#endif
 	rc = check_run(s);
 	if (KV_TEST_REDIS)
 		redis_stop();
