@@ -11,7 +11,7 @@ WASM_RT_H = /usr/include/wasm-rt.h
 WASM_RT_FOUND := $(wildcard $(WASM_RT_H))
 
 GUEST_WASI_SRCS = guest/wasi/wasm_rt.c guest/wasi/wasi.c guest/wasi/cgi.c \
-	guest/wasi/wasi_env.c
+	guest/wasi/wasi_env.c guest/wasi/glint_host.c
 GUEST_WASI_HDRS = guest/wasi/glint_wasi.h guest/wasi/cgi.h \
 	guest/wasi/wasi_env.h
 GUEST_WASI_OBJS = $(GUEST_WASI_SRCS:.c=.guest.o)
