@@ -205,8 +205,8 @@ static int64_t join_headers(const struct glint_fetch *f, uint8_t *out,
  * rr, writing status and lengths back. */
 static int answer(host_t *h, const struct glint_fetch *f, uint8_t *rr)
 {
-	uint8_t *hb = mem(h, "http_fetch", "response headers",
-			  get_u32(rr + 4), get_u32(rr + 8));
+	uint8_t *hb = mem(h, "http_fetch", "response headers", get_u32(rr + 4),
+			  get_u32(rr + 8));
 	uint8_t *bb = mem(h, "http_fetch", "response body", get_u32(rr + 16),
 			  get_u32(rr + 20));
 	int64_t hl = join_headers(f, hb, get_u32(rr + 8));

@@ -23,13 +23,13 @@ struct Z_glint_instance_t {
 typedef struct Z_glint_instance_t glint_host_t;
 uint32_t Z_glintZ_kv_get(glint_host_t *, uint32_t, uint32_t, uint32_t,
 			 uint32_t);
-uint32_t Z_glintZ_kv_set(glint_host_t *, uint32_t, uint32_t, uint32_t,
-			 uint32_t, uint64_t);
+uint32_t Z_glintZ_kv_set(glint_host_t *, uint32_t, uint32_t, uint32_t, uint32_t,
+			 uint64_t);
 uint32_t Z_glintZ_kv_delete(glint_host_t *, uint32_t, uint32_t);
 uint32_t Z_glintZ_kv_incr(glint_host_t *, uint32_t, uint32_t, uint64_t,
 			  uint32_t);
-uint32_t Z_glintZ_kv_cas(glint_host_t *, uint32_t, uint32_t, uint32_t,
-			 uint32_t, uint32_t, uint32_t);
+uint32_t Z_glintZ_kv_cas(glint_host_t *, uint32_t, uint32_t, uint32_t, uint32_t,
+			 uint32_t, uint32_t);
 uint32_t Z_glintZ_kv_list(glint_host_t *, uint32_t, uint32_t, uint32_t,
 			  uint32_t, uint32_t, uint32_t, uint32_t, uint32_t);
 uint32_t Z_glintZ_http_fetch(glint_host_t *, uint32_t, uint32_t);

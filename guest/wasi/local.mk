@@ -49,6 +49,9 @@ if_wasm = $(if $(WASM_RT_FOUND),$(1))
 noinst_DATA += $(call if_wasm,guest/libglint-wasi.a guest/wasi/sdk/stamp)
 guestlib_DATA += $(call if_wasm,guest/libglint-wasi.a)
 guestinclude_HEADERS += guest/wasi/glint_wasi.h
+# For modules built with wasi-libc (clang --target=wasm32-wasi), not for
+# guest code: installed next to the SDK's headers.
+guestinclude_HEADERS += guest/wasi/include/glint_wasm.h
 dist_guestld_DATA += guest/wasi/wasm_main.c
 CLEANFILES += $(GUEST_WASI_OBJS) guest/libglint-wasi.a guest/wasi/wabt/wasm-rt.h
 
