@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/internal.h"
 #include "glint.h"
 #include "glint_wasi.h"
 
@@ -22,10 +23,17 @@ typedef struct Z_glint_instance_t host_t;
  * is the host's default limit on them (daemon/fetch). */
 #define HEADER_ROOM 65536u
 
-/* [off, off + len) of linear memory; traps when it is not all inside. */
+/* [off, off + len) of linear memory; traps when it is not all inside.
+ * Every call checks its first argument here first, so this is also where
+ * a call made during start-up is refused: the host serves host calls only
+ * while a request is handled. */
 static uint8_t *mem(host_t *h, const char *call, const char *arg, uint32_t off,
 		    uint64_t len)
 {
+	if (!glint__in_call())
+		glint_fail("glint.%s: host calls work only during a call, "
+			   "after the module's first read of standard input",
+			   call);
 	if (h->memory == NULL)
 		glint_fail("wasm trap: glint.%s needs the module to export "
 			   "its memory as \"memory\"",

@@ -21,6 +21,15 @@
 
 static struct glintd_proc g;
 
+static void deploy_as(const char *name, const char *query, struct http_resp *r)
+{
+	ck_assert_int_eq(
+		harness_deploy(&g, name,
+			       harness_built("tests/wasm/hostcalls.wasm"),
+			       query, r),
+		0);
+}
+
 static void deploy_ok(const char *name, const char *query)
 {
 	struct http_resp r;
@@ -183,6 +192,29 @@ START_TEST(pointer_outside_linear_memory_is_a_named_trap)
 }
 END_TEST
 
+START_TEST(host_call_during_start_up_fails_the_deploy)
+{
+	struct http_resp r;
+	json_t *j;
+	const char *code = NULL, *msg = NULL;
+
+	deploy_as("hc-early", "", &r);
+	ck_assert_msg(r.status == 422, "%ld %s", r.status, r.body);
+	j = json_loads(r.body, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(json_unpack(j, "{s:{s:s,s:s}}", "error", "code", &code,
+				     "message", &msg),
+			 0);
+	ck_assert_str_eq(code, "init_failed");
+	ck_assert_str_eq(msg, "init failed: glint.kv_incr: host calls work "
+			      "only during a call, after the module's first "
+			      "read of standard input");
+	json_decref(j);
+	http_resp_free(&r);
+	expect("hc", "get nothing", "error -6\n");
+}
+END_TEST
+
 static Suite *hostcalls_suite(void)
 {
 	Suite *s = suite_create("wasm-hostcalls");
@@ -194,6 +226,7 @@ static Suite *hostcalls_suite(void)
 	tcase_add_test(tc, set_list_cas_delete);
 	tcase_add_test(tc, fetch_with_and_without_the_allow_list);
 	tcase_add_test(tc, pointer_outside_linear_memory_is_a_named_trap);
+	tcase_add_test(tc, host_call_during_start_up_fails_the_deploy);
 	suite_add_tcase(s, tc);
 	return s;
 }
