@@ -36,27 +36,52 @@ static const char *const wasi_calls[] = {
 	"proc_exit",
 };
 
-/* The "glint" import module (guest/wasi/glint_host.c). */
-static const char *const glint_calls[] = {
-	"kv_get", "kv_set",  "kv_delete",  "kv_incr",
-	"kv_cas", "kv_list", "http_fetch",
+/* The "glint" import module (guest/wasi/glint_host.c), with the
+ * parameter list wasm2c declares for the signature glint_wasm.h gives:
+ * an import with another signature would not compile against
+ * glint_wasi.h, so it is refused here, by name. */
+static const struct {
+	const char *name, *params;
+} glint_calls[] = {
+	{"kv_get", "(struct Z_glint_instance_t*, u32, u32, u32, u32);"},
+	{"kv_set", "(struct Z_glint_instance_t*, u32, u32, u32, u32, u64);"},
+	{"kv_delete", "(struct Z_glint_instance_t*, u32, u32);"},
+	{"kv_incr", "(struct Z_glint_instance_t*, u32, u32, u64, u32);"},
+	{"kv_cas",
+	 "(struct Z_glint_instance_t*, u32, u32, u32, u32, u32, u32);"},
+	{"kv_list", "(struct Z_glint_instance_t*, u32, u32, u32, u32, u32, "
+		    "u32, u32, u32);"},
+	{"http_fetch", "(struct Z_glint_instance_t*, u32, u32);"},
 };
 
-int wasm_glint_supported(const char *name)
+int wasm_glint_supported(const char *name, const char *decl)
 {
+	static const char ret[] = "u32 Z_glintZ_";
+
 	for (size_t i = 0; i < sizeof(glint_calls) / sizeof(glint_calls[0]);
-	     i++)
-		if (strcmp(name, glint_calls[i]) == 0)
-			return 1;
+	     i++) {
+		size_t n = strlen(glint_calls[i].name);
+		size_t p = strlen(glint_calls[i].params);
+
+		if (strcmp(name, glint_calls[i].name) != 0)
+			continue;
+		return decl && strncmp(decl, ret, sizeof(ret) - 1) == 0 &&
+		       strncmp(decl + sizeof(ret) - 1, name, n) == 0 &&
+		       strncmp(decl + sizeof(ret) - 1 + n,
+			       glint_calls[i].params, p) == 0 &&
+		       (decl[sizeof(ret) - 1 + n + p] == '\n' ||
+			decl[sizeof(ret) - 1 + n + p] == '\0');
+	}
 	return 0;
 }
 
-/* 1 when mod.name is provided in the guest. */
-static int provided(const char *mod, const char *name)
+/* 1 when mod.name, declared by wasm2c as decl (the line after its import
+ * comment), is provided in the guest. */
+static int provided(const char *mod, const char *name, const char *decl)
 {
 	if (strcmp(mod, "wasi_snapshot_preview1") == 0)
 		return wasm_wasi_supported(name);
-	return strcmp(mod, "glint") == 0 && wasm_glint_supported(name);
+	return strcmp(mod, "glint") == 0 && wasm_glint_supported(name, decl);
 }
 
 int wasm_wasi_supported(const char *name)
@@ -104,7 +129,7 @@ static void add_unsupported(struct wasm_header_info *info, const char *mod,
 
 /* A function import's comment is at the start of its line; those of
  * memories, tables and globals are indented inside the instance struct. */
-static void on_import(const char *p, int indented,
+static void on_import(const char *p, const char *decl, int indented,
 		      struct wasm_header_info *info)
 {
 	char mod[128], name[128];
@@ -119,8 +144,11 @@ static void on_import(const char *p, int indented,
 		if (strcmp(name, "fd_read") == 0)
 			info->reads_stdin = 1;
 	}
-	if (!indented && provided(mod, name))
+	if (!indented && provided(mod, name, decl))
 		return;
+	if (strcmp(mod, "glint") == 0 && !indented)
+		strncat(name, " (signature differs from glint_wasm.h)",
+			sizeof(name) - strlen(name) - 1);
 	add_unsupported(info, mod, name, indented);
 }
 
@@ -153,7 +181,8 @@ void wasm_header_parse(const char *text, struct wasm_header_info *info)
 
 		line += indent;
 		if (strncmp(line, imp, sizeof(imp) - 1) == 0)
-			on_import(line + sizeof(imp) - 1, indent > 0, info);
+			on_import(line + sizeof(imp) - 1, next, indent > 0,
+				  info);
 		else if (strncmp(line, exp, sizeof(exp) - 1) == 0)
 			on_export(line + sizeof(exp) - 1, next, info);
 		line = next;
@@ -276,7 +305,7 @@ static int stub_line(struct text *t, const char *line, size_t len,
 	p += strspn(p, " ");
 	if (*p != '\'' || quoted(p + 1, name, sizeof(name)) == NULL)
 		return 0;
-	if (provided(mod, name))
+	if (provided(mod, name, line))
 		return 0;
 	return stub_from_decl(t, line, len);
 }

@@ -41,7 +41,8 @@ int wasm_header_instantiate(const char *text, char *inst_def, size_t inst_len);
 
 /* 1 when wasi_snapshot_preview1.name is implemented in the guest. */
 int wasm_wasi_supported(const char *name);
-/* 1 when glint.name is implemented in the guest (glint_host.c). */
-int wasm_glint_supported(const char *name);
+/* 1 when glint.name is implemented in the guest (glint_host.c) and decl,
+ * wasm2c's declaration line of the import, has glint's signature. */
+int wasm_glint_supported(const char *name, const char *decl);
 
 #endif /* GLINT_WASM_HEADER_H */

@@ -9,7 +9,8 @@ WAT2WASM = wat2wasm
 TESTS_WASM_MODULES = tests/wasm/traps.wasm tests/wasm/echo.wasm \
 	tests/wasm/imports.wasm tests/wasm/nostart.wasm \
 	tests/wasm/bigmem.wasm tests/wasm/invalid.wasm tests/wasm/exit.wasm \
-	tests/wasm/starttrap.wasm tests/wasm/stubbed.wasm
+	tests/wasm/starttrap.wasm tests/wasm/stubbed.wasm \
+	tests/wasm/badsig.wasm
 EXTRA_DIST += $(TESTS_WASM_MODULES:.wasm=.wat)
 CLEANFILES += $(TESTS_WASM_MODULES)
 
@@ -50,7 +51,7 @@ tests_wasm_test_wasm_hostcalls_SOURCES = tests/wasm/test_wasm_hostcalls.c \
 tests_wasm_test_wasm_hostcalls_CPPFLAGS = $(E2E_CPPFLAGS) $(MHD_CFLAGS)
 tests_wasm_test_wasm_hostcalls_LDADD = $(E2E_LDADD) $(MHD_LIBS)
 tests_wasm_test_wasm_hostcalls_DEPENDENCIES = glintd$(EXEEXT) \
-	tests/wasm/hostcalls.wasm guest/wasi/sdk/stamp
+	tests/wasm/hostcalls.wasm tests/wasm/badsig.wasm guest/wasi/sdk/stamp
 
 # AssemblyScript: the compiler is installed from npm at test time into the
 # build tree (tests/wasm/assemblyscript.sh), never kept in the source tree.

@@ -215,6 +215,31 @@ START_TEST(host_call_during_start_up_fails_the_deploy)
 }
 END_TEST
 
+START_TEST(import_with_another_signature_is_refused)
+{
+	struct http_resp r;
+	json_t *j;
+	const char *code = NULL, *msg = NULL;
+
+	ck_assert_int_eq(harness_deploy(&g, "badsig",
+					harness_built("tests/wasm/badsig.wasm"),
+					"", &r),
+			 0);
+	ck_assert_msg(r.status == 422, "%ld %s", r.status, r.body);
+	j = json_loads(r.body, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(json_unpack(j, "{s:{s:s,s:s}}", "error", "code", &code,
+				     "message", &msg),
+			 0);
+	ck_assert_str_eq(code, "unsupported_imports");
+	ck_assert_str_eq(msg, "the module imports 1 item(s) glint does not "
+			      "provide: glint.kv_get (signature differs from "
+			      "glint_wasm.h)");
+	json_decref(j);
+	http_resp_free(&r);
+}
+END_TEST
+
 static Suite *hostcalls_suite(void)
 {
 	Suite *s = suite_create("wasm-hostcalls");
@@ -227,6 +252,7 @@ static Suite *hostcalls_suite(void)
 	tcase_add_test(tc, fetch_with_and_without_the_allow_list);
 	tcase_add_test(tc, pointer_outside_linear_memory_is_a_named_trap);
 	tcase_add_test(tc, host_call_during_start_up_fails_the_deploy);
+	tcase_add_test(tc, import_with_another_signature_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
