@@ -376,6 +376,9 @@ static int inspect(const char *dir, int stub_unknown,
 	ret = check_module(info, stub_unknown, err);
 	if (ret == 0 && stub_unknown && info->nunsupported)
 		ret = write_stubs(dfd, text, info, inst, sizeof(inst), err);
+	else if (ret == 0 && wasm_header_instantiate(text, inst, sizeof(inst)))
+		ret = set_err(err, ENGINE_INTERNAL,
+			      "wasm2c's header declares no instantiate call");
 	free(text);
 	if (ret < 0) {
 		close(dfd);

@@ -36,6 +36,54 @@ static const char *const wasi_calls[] = {
 	"proc_exit",
 };
 
+/* The "glint" import module (guest/wasi/glint_host.c), with the
+ * parameter list wasm2c declares for the signature glint_wasm.h gives:
+ * an import with another signature would not compile against
+ * glint_wasi.h, so it is refused here, by name. */
+static const struct {
+	const char *name, *params;
+} glint_calls[] = {
+	{"kv_get", "(struct Z_glint_instance_t*, u32, u32, u32, u32);"},
+	{"kv_set", "(struct Z_glint_instance_t*, u32, u32, u32, u32, u64);"},
+	{"kv_delete", "(struct Z_glint_instance_t*, u32, u32);"},
+	{"kv_incr", "(struct Z_glint_instance_t*, u32, u32, u64, u32);"},
+	{"kv_cas",
+	 "(struct Z_glint_instance_t*, u32, u32, u32, u32, u32, u32);"},
+	{"kv_list", "(struct Z_glint_instance_t*, u32, u32, u32, u32, u32, "
+		    "u32, u32, u32);"},
+	{"http_fetch", "(struct Z_glint_instance_t*, u32, u32);"},
+};
+
+int wasm_glint_supported(const char *name, const char *decl)
+{
+	static const char ret[] = "u32 Z_glintZ_";
+
+	for (size_t i = 0; i < sizeof(glint_calls) / sizeof(glint_calls[0]);
+	     i++) {
+		size_t n = strlen(glint_calls[i].name);
+		size_t p = strlen(glint_calls[i].params);
+
+		if (strcmp(name, glint_calls[i].name) != 0)
+			continue;
+		return decl && strncmp(decl, ret, sizeof(ret) - 1) == 0 &&
+		       strncmp(decl + sizeof(ret) - 1, name, n) == 0 &&
+		       strncmp(decl + sizeof(ret) - 1 + n,
+			       glint_calls[i].params, p) == 0 &&
+		       (decl[sizeof(ret) - 1 + n + p] == '\n' ||
+			decl[sizeof(ret) - 1 + n + p] == '\0');
+	}
+	return 0;
+}
+
+/* 1 when mod.name, declared by wasm2c as decl (the line after its import
+ * comment), is provided in the guest. */
+static int provided(const char *mod, const char *name, const char *decl)
+{
+	if (strcmp(mod, "wasi_snapshot_preview1") == 0)
+		return wasm_wasi_supported(name);
+	return strcmp(mod, "glint") == 0 && wasm_glint_supported(name, decl);
+}
+
 int wasm_wasi_supported(const char *name)
 {
 	for (size_t i = 0; i < sizeof(wasi_calls) / sizeof(wasi_calls[0]); i++)
@@ -81,7 +129,7 @@ static void add_unsupported(struct wasm_header_info *info, const char *mod,
 
 /* A function import's comment is at the start of its line; those of
  * memories, tables and globals are indented inside the instance struct. */
-static void on_import(const char *p, int indented,
+static void on_import(const char *p, const char *decl, int indented,
 		      struct wasm_header_info *info)
 {
 	char mod[128], name[128];
@@ -95,9 +143,12 @@ static void on_import(const char *p, int indented,
 		info->imports_wasi = 1;
 		if (strcmp(name, "fd_read") == 0)
 			info->reads_stdin = 1;
-		if (wasm_wasi_supported(name))
-			return;
 	}
+	if (!indented && provided(mod, name, decl))
+		return;
+	if (strcmp(mod, "glint") == 0 && !indented)
+		strncat(name, " (signature differs from glint_wasm.h)",
+			sizeof(name) - strlen(name) - 1);
 	add_unsupported(info, mod, name, indented);
 }
 
@@ -130,7 +181,8 @@ void wasm_header_parse(const char *text, struct wasm_header_info *info)
 
 		line += indent;
 		if (strncmp(line, imp, sizeof(imp) - 1) == 0)
-			on_import(line + sizeof(imp) - 1, indent > 0, info);
+			on_import(line + sizeof(imp) - 1, next, indent > 0,
+				  info);
 		else if (strncmp(line, exp, sizeof(exp) - 1) == 0)
 			on_export(line + sizeof(exp) - 1, next, info);
 		line = next;
@@ -207,27 +259,32 @@ static int stub_from_decl(struct text *t, const char *decl, size_t len)
 }
 
 /* "void Z_module_instantiate(Z_module_instance_t*, struct X*, ...);" to
- * the macro that passes wasi for the WASI instance and NULL otherwise. */
+ * the macro that passes wasi for the WASI instance, glint for glint's and
+ * NULL otherwise. */
 static int instantiate_macro(const char *line, size_t len, char *out,
 			     size_t out_len)
 {
 	static const char wasi[] =
-		"struct Z_wasi_snapshot_preview1_instance_t*";
+		"struct Z_wasi_snapshot_preview1_instance_t*",
+			  glint[] = "struct Z_glint_instance_t*";
 	const char *p = memchr(line, ',', len), *end = line + len;
 	size_t used;
 
 	used = (size_t)snprintf(out, out_len,
-				"#define GLINT_WASM_INSTANTIATE(inst, wasi) "
-				"Z_module_instantiate(inst");
+				"#define GLINT_WASM_INSTANTIATE(inst, wasi, "
+				"glint) Z_module_instantiate(inst");
 	while (p && p < end && used < out_len) {
-		const char *q;
+		const char *q, *arg = "(void *)0";
 
 		p += strspn(p + 1, " ") + 1;
 		q = memchr(p, ',', (size_t)(end - p));
+
+		if (strncmp(p, wasi, sizeof(wasi) - 1) == 0)
+			arg = "wasi";
+		else if (strncmp(p, glint, sizeof(glint) - 1) == 0)
+			arg = "glint";
 		used += (size_t)snprintf(out + used, out_len - used, ", %s",
-					 strncmp(p, wasi, sizeof(wasi) - 1) == 0
-						 ? "wasi"
-						 : "(void *)0");
+					 arg);
 		p = q;
 	}
 	if (used + 2 >= out_len)
@@ -248,8 +305,7 @@ static int stub_line(struct text *t, const char *line, size_t len,
 	p += strspn(p, " ");
 	if (*p != '\'' || quoted(p + 1, name, sizeof(name)) == NULL)
 		return 0;
-	if (strcmp(mod, "wasi_snapshot_preview1") == 0 &&
-	    wasm_wasi_supported(name))
+	if (provided(mod, name, line))
 		return 0;
 	return stub_from_decl(t, line, len);
 }
@@ -288,4 +344,19 @@ int wasm_header_stubs(const char *text, char **c_out, char *inst_def,
 	}
 	*c_out = t.buf;
 	return 0;
+}
+
+int wasm_header_instantiate(const char *text, char *inst_def, size_t inst_len)
+{
+	static const char inst[] = "void Z_module_instantiate(";
+
+	for (const char *line = text; line && *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+
+		if (strncmp(line, inst, sizeof(inst) - 1) == 0)
+			return instantiate_macro(line, len, inst_def, inst_len);
+		line = nl ? nl + 1 : NULL;
+	}
+	return -EINVAL;
 }

@@ -26,7 +26,7 @@ void wasm_header_parse(const char *text, struct wasm_header_info *info);
  * For wasi_stub_unknown: C source (malloc'd, NUL-terminated, into *c_out)
  * that defines every unsupported imported function as a stub returning
  * 52, WASI's ENOSYS (nothing for a void function), and the line
- * "#define GLINT_WASM_INSTANTIATE(inst, wasi) ..." that calls
+ * "#define GLINT_WASM_INSTANTIATE(inst, wasi, glint) ..." that calls
  * Z_module_instantiate with the WASI instance where it takes one and NULL
  * for every other import module. 0, -ENOMEM, or -EINVAL when the header
  * is not as wasm2c writes it.
@@ -34,7 +34,15 @@ void wasm_header_parse(const char *text, struct wasm_header_info *info);
 int wasm_header_stubs(const char *text, char **c_out, char *inst_def,
 		      size_t inst_len);
 
+/* Only the "#define GLINT_WASM_INSTANTIATE(inst, wasi, glint) ..." line
+ * (for a module without stubs). 0, or -EINVAL when the header has no
+ * instantiate declaration as wasm2c writes it. */
+int wasm_header_instantiate(const char *text, char *inst_def, size_t inst_len);
+
 /* 1 when wasi_snapshot_preview1.name is implemented in the guest. */
 int wasm_wasi_supported(const char *name);
+/* 1 when glint.name is implemented in the guest (glint_host.c) and decl,
+ * wasm2c's declaration line of the import, has glint's signature. */
+int wasm_glint_supported(const char *name, const char *decl);
 
 #endif /* GLINT_WASM_HEADER_H */

@@ -14,6 +14,26 @@ struct Z_wasi_snapshot_preview1_instance_t {
 	wasm_rt_memory_t *memory;
 };
 
+/* The host instance of the "glint" import module (glint_host.c): the
+ * same exported memory. Its calls, as wasm2c names them; the contract for
+ * module authors is in glint_wasm.h. */
+struct Z_glint_instance_t {
+	wasm_rt_memory_t *memory;
+};
+typedef struct Z_glint_instance_t glint_host_t;
+uint32_t Z_glintZ_kv_get(glint_host_t *, uint32_t, uint32_t, uint32_t,
+			 uint32_t);
+uint32_t Z_glintZ_kv_set(glint_host_t *, uint32_t, uint32_t, uint32_t, uint32_t,
+			 uint64_t);
+uint32_t Z_glintZ_kv_delete(glint_host_t *, uint32_t, uint32_t);
+uint32_t Z_glintZ_kv_incr(glint_host_t *, uint32_t, uint32_t, uint64_t,
+			  uint32_t);
+uint32_t Z_glintZ_kv_cas(glint_host_t *, uint32_t, uint32_t, uint32_t, uint32_t,
+			 uint32_t, uint32_t);
+uint32_t Z_glintZ_kv_list(glint_host_t *, uint32_t, uint32_t, uint32_t,
+			  uint32_t, uint32_t, uint32_t, uint32_t, uint32_t);
+uint32_t Z_glintZ_http_fetch(glint_host_t *, uint32_t, uint32_t);
+
 /* The calls this layer implements, as wasm2c names the imports. */
 typedef struct Z_wasi_snapshot_preview1_instance_t glint_wasi_t;
 #define GLINT_WASI_CALL(name) Z_wasi_snapshot_preview1Z_##name

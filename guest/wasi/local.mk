@@ -11,7 +11,7 @@ WASM_RT_H = /usr/include/wasm-rt.h
 WASM_RT_FOUND := $(wildcard $(WASM_RT_H))
 
 GUEST_WASI_SRCS = guest/wasi/wasm_rt.c guest/wasi/wasi.c guest/wasi/cgi.c \
-	guest/wasi/wasi_env.c
+	guest/wasi/wasi_env.c guest/wasi/glint_host.c
 GUEST_WASI_HDRS = guest/wasi/glint_wasi.h guest/wasi/cgi.h \
 	guest/wasi/wasi_env.h
 GUEST_WASI_OBJS = $(GUEST_WASI_SRCS:.c=.guest.o)
@@ -49,6 +49,9 @@ if_wasm = $(if $(WASM_RT_FOUND),$(1))
 noinst_DATA += $(call if_wasm,guest/libglint-wasi.a guest/wasi/sdk/stamp)
 guestlib_DATA += $(call if_wasm,guest/libglint-wasi.a)
 guestinclude_HEADERS += guest/wasi/glint_wasi.h
+# For modules built with wasi-libc (clang --target=wasm32-wasi), not for
+# guest code: installed next to the SDK's headers.
+guestinclude_HEADERS += guest/wasi/include/glint_wasm.h
 dist_guestld_DATA += guest/wasi/wasm_main.c
 CLEANFILES += $(GUEST_WASI_OBJS) guest/libglint-wasi.a guest/wasi/wabt/wasm-rt.h
 

@@ -6,8 +6,9 @@
  *   GLINT_WASM_IMPORTS_WASI  it imports from wasi_snapshot_preview1
  *   GLINT_WASM_HAS_MEMORY    it exports its linear memory as "memory"
  *   GLINT_WASM_READS_STDIN   it imports fd_read
- *   GLINT_WASM_INSTANTIATE   (with wasi_stub_unknown) the instantiate call
- *                            for a module whose unknown imports are stubs
+ *   GLINT_WASM_INSTANTIATE   the instantiate call: wasm2c takes one
+ *                            instance per import module (wasi, glint;
+ *                            NULL for stubbed ones, wasi_stub_unknown)
  */
 #include "glint.h"
 #include "glint_wasi.h"
@@ -16,6 +17,7 @@
 
 static Z_module_instance_t instance;
 static struct Z_wasi_snapshot_preview1_instance_t wasi;
+static struct Z_glint_instance_t glint;
 
 static void run_start(void *inst)
 {
@@ -27,8 +29,8 @@ void glint_init(void)
 	wasm_rt_init();
 	Z_module_init_module();
 #if defined(GLINT_WASM_INSTANTIATE)
-	/* Stubbed imports (wasi_stub_unknown): the daemon wrote the call. */
-	GLINT_WASM_INSTANTIATE(&instance, &wasi);
+	/* The daemon wrote the call from wasm2c's header. */
+	GLINT_WASM_INSTANTIATE(&instance, &wasi, &glint);
 #elif GLINT_WASM_IMPORTS_WASI
 	Z_module_instantiate(&instance, &wasi);
 #else
@@ -36,6 +38,7 @@ void glint_init(void)
 #endif
 #if GLINT_WASM_HAS_MEMORY
 	wasi.memory = Z_moduleZ_memory(&instance);
+	glint.memory = wasi.memory;
 #endif
 	glint_wasi_init(&wasi, run_start, &instance, GLINT_WASM_READS_STDIN);
 }

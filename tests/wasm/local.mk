@@ -9,7 +9,8 @@ WAT2WASM = wat2wasm
 TESTS_WASM_MODULES = tests/wasm/traps.wasm tests/wasm/echo.wasm \
 	tests/wasm/imports.wasm tests/wasm/nostart.wasm \
 	tests/wasm/bigmem.wasm tests/wasm/invalid.wasm tests/wasm/exit.wasm \
-	tests/wasm/starttrap.wasm tests/wasm/stubbed.wasm
+	tests/wasm/starttrap.wasm tests/wasm/stubbed.wasm \
+	tests/wasm/badsig.wasm
 EXTRA_DIST += $(TESTS_WASM_MODULES:.wasm=.wat)
 CLEANFILES += $(TESTS_WASM_MODULES)
 
@@ -22,6 +23,14 @@ CLEANFILES += $(TESTS_WASM_C_MODULES)
 tests/wasm/%.wasm: tests/wasm/%.c
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
 	$(WASM_CLANG) --target=wasm32-wasi --sysroot=/usr -O2 -o $@ $<
+# Host calls through the "glint" import module, with the SDK's glint_wasm.h.
+tests/wasm/hostcalls.wasm: tests/wasm/hostcalls.c \
+		guest/wasi/include/glint_wasm.h
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
+	$(WASM_CLANG) --target=wasm32-wasi --sysroot=/usr -O2 \
+		-I$(top_srcdir)/guest/wasi/include -o $@ $<
+EXTRA_DIST += tests/wasm/hostcalls.c
+CLEANFILES += tests/wasm/hostcalls.wasm
 # Invalid on purpose: assembled without validation.
 tests/wasm/invalid.wasm: tests/wasm/invalid.wat
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(WAT2WASM) --no-check $< -o $@
@@ -34,6 +43,15 @@ tests_wasm_test_wasm_LDADD = $(E2E_LDADD)
 tests_wasm_test_wasm_DEPENDENCIES = glintd$(EXEEXT) glint$(EXEEXT) \
 	$(TESTS_WASM_MODULES) $(TESTS_WASM_C_MODULES) \
 	$(GUEST_WASM_EXAMPLES) guest/wasi/sdk/stamp
+
+check_PROGRAMS += tests/wasm/test_wasm_hostcalls
+TESTS += tests/wasm/test_wasm_hostcalls
+tests_wasm_test_wasm_hostcalls_SOURCES = tests/wasm/test_wasm_hostcalls.c \
+	$(E2E_HARNESS)
+tests_wasm_test_wasm_hostcalls_CPPFLAGS = $(E2E_CPPFLAGS) $(MHD_CFLAGS)
+tests_wasm_test_wasm_hostcalls_LDADD = $(E2E_LDADD) $(MHD_LIBS)
+tests_wasm_test_wasm_hostcalls_DEPENDENCIES = glintd$(EXEEXT) \
+	tests/wasm/hostcalls.wasm tests/wasm/badsig.wasm guest/wasi/sdk/stamp
 
 # AssemblyScript: the compiler is installed from npm at test time into the
 # build tree (tests/wasm/assemblyscript.sh), never kept in the source tree.
