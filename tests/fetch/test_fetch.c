@@ -610,7 +610,7 @@ END_TEST
 START_TEST(deadline_ends_a_stalled_fetch)
 {
 	struct fetch_policy *p = allow("http://127.0.0.1:PORT/", NULL);
-	struct fetch_request req = {.url = url("/stall"), .timeout_ms = 300};
+	struct fetch_request req = {.url = url("/stall"), .timeout_ms = 3000};
 	struct outcome o = {0};
 
 	run(p, &req, &o);
