@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "cli_kv.h"
+#include "text.h"
 
 #define KV_TTL_MAX_MS 315360000000ULL /* glintd's limit: ten years */
 #define LIST_PAGE 100 /* keys a request; the cursor gives the rest */
@@ -35,31 +36,6 @@ static int oom(void)
 {
 	fputs("glint: out of memory\n", stderr);
 	return CLI_EXIT_REFUSED;
-}
-
-char *cli_kv_encode(const void *src, size_t len, int path)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *s = src;
-	char *d = malloc(3 * len + 1), *p = d;
-
-	if (!d)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = s[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || (c && strchr("-._~", c)) ||
-		    (path && c && strchr(":@!$'()*,;=/", c))) {
-			*p++ = (char)c;
-			continue;
-		}
-		*p++ = '%';
-		*p++ = hex[c >> 4];
-		*p++ = hex[c & 15];
-	}
-	*p = '\0';
-	return d;
 }
 
 static int hex_digit(int c)
@@ -97,7 +73,7 @@ long cli_kv_decode(char *src)
 /* "/functions/NAME/kv/KEY" plus query (may be ""); malloc'd. */
 static char *key_path(const char *name, const char *key, const char *query)
 {
-	char *enc = cli_kv_encode(key, strlen(key), 1), *path;
+	char *enc = text_percent_encode(key, strlen(key), 1), *path;
 	size_t cap;
 
 	if (!enc)
@@ -264,8 +240,8 @@ static int list_page(const struct cli_kv_io *io, const struct cli_resp *r,
 static int kv_ls(const struct cli_kv_io *io, const char *name,
 		 const char *prefix)
 {
-	char *pre = cli_kv_encode(prefix ? prefix : "",
-				  prefix ? strlen(prefix) : 0, 0);
+	char *pre = text_percent_encode(prefix ? prefix : "",
+					prefix ? strlen(prefix) : 0, 0);
 	char *cursor = NULL, path[32768];
 	json_t *all = json_array();
 	struct cli_resp r;

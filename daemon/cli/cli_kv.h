@@ -26,10 +26,6 @@ struct cli_kv_io {
  * CLI_EXIT_* code. */
 int cli_kv_run(const struct cli_kv_io *io, const struct cli_args *a);
 
-/* Percent-encodes len bytes of src for a URL: in a path (path set: '/'
- * and the other characters a path may hold stay) or in a query value
- * (only the unreserved ones stay). malloc'd, NULL when out of memory. */
-char *cli_kv_encode(const void *src, size_t len, int path);
 /* Decodes %XX escapes of src in place; returns the decoded length, or
  * -EINVAL for a '%' not followed by two hex digits. */
 long cli_kv_decode(char *src);

@@ -30,4 +30,10 @@ static inline int text_is_safe(unsigned char c)
  * NUL-terminates. dst may equal src. Returns the bytes written. */
 size_t text_sanitize(char *dst, size_t cap, const void *src, size_t len);
 
+/* Percent-encodes len bytes of src for a URL: in a path (path set: '/'
+ * and the other characters a path segment may hold stay as they are) or
+ * in a query value (only the unreserved ones stay). malloc'd, NULL when
+ * out of memory. The CLI and glintd's KV routes encode keys alike. */
+char *text_percent_encode(const void *src, size_t len, int path);
+
 #endif /* GLINT_TEXT_H */

@@ -13,6 +13,7 @@
 
 #include "kv.h"
 #include "kvapi.h"
+#include "text.h"
 
 static int hex_digit(int c)
 {
@@ -54,31 +55,6 @@ static int decode(const char *src, size_t len, char **out, size_t *out_len)
 	*out = d;
 	*out_len = n;
 	return 0;
-}
-
-char *kvapi_encode(const void *src, size_t len, int path)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *s = src;
-	char *d = malloc(3 * len + 1), *p = d;
-
-	if (!d)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = s[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || (c && strchr("-._~", c)) ||
-		    (path && c && strchr(":@!$'()*,;=/", c))) {
-			*p++ = (char)c;
-			continue;
-		}
-		*p++ = '%';
-		*p++ = hex[c >> 4];
-		*p++ = hex[c & 15];
-	}
-	*p = '\0';
-	return d;
 }
 
 int kvapi_key_from_target(const char *raw_uri, char **key, size_t *klen)
@@ -252,7 +228,7 @@ static void fail_status(struct kvapi_call *c, int status)
 
 static int add_encoded(json_t *arr, const void *s, size_t len, int path)
 {
-	char *e = kvapi_encode(s, len, path);
+	char *e = text_percent_encode(s, len, path);
 	int rc = e ? json_array_append_new(arr, json_string(e)) : -1;
 
 	free(e);
@@ -268,7 +244,7 @@ static int list_body(struct kvapi_call *c, const struct kv_result *r)
 		if (add_encoded(keys, r->keys[i], r->key_lens[i], 1) < 0)
 			goto oom;
 	if (r->cursor_len &&
-	    !(cursor = kvapi_encode(r->cursor, r->cursor_len, 0)))
+	    !(cursor = text_percent_encode(r->cursor, r->cursor_len, 0)))
 		goto oom;
 	doc = json_pack("{s:o,s:s?}", "keys", keys, "cursor", cursor);
 	keys = NULL;

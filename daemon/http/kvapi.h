@@ -73,9 +73,4 @@ void kvapi_call_clean(struct kvapi_call *c);
  * buffer (NUL-terminated; klen excludes it). 0 or -EINVAL. */
 int kvapi_key_from_target(const char *raw_uri, char **key, size_t *klen);
 
-/* Percent-encodes src into a malloc'd string, keeping the characters a
- * path segment may hold as they are when path is set, else only the
- * unreserved ones. NULL when out of memory. */
-char *kvapi_encode(const void *src, size_t len, int path);
-
 #endif /* GLINT_KVAPI_H */

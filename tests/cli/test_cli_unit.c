@@ -20,6 +20,7 @@
 #include "cli_templates.h"
 #include "run_glint.h"
 #include "../check_run.h"
+#include "text.h"
 
 /* ---- argument parsing ---- */
 
@@ -526,17 +527,17 @@ END_TEST
  * query value keeps only the unreserved ones; decoding undoes both. */
 START_TEST(test_kv_encoding)
 {
-	char *e = cli_kv_encode("a b/c?%\xff:~", 10, 1);
+	char *e = text_percent_encode("a b/c?%\xff:~", 10, 1);
 	char bad[] = "a%2", bad2[] = "%zz1";
 
 	ck_assert_str_eq(e, "a%20b/c%3F%25%FF:~");
 	free(e);
-	e = cli_kv_encode("a b/c?%\xff:~", 10, 0);
+	e = text_percent_encode("a b/c?%\xff:~", 10, 0);
 	ck_assert_str_eq(e, "a%20b%2Fc%3F%25%FF%3A~");
 	ck_assert_int_eq(cli_kv_decode(e), 10);
 	ck_assert(memcmp(e, "a b/c?%\xff:~", 10) == 0);
 	free(e);
-	e = cli_kv_encode("\0x", 2, 1);
+	e = text_percent_encode("\0x", 2, 1);
 	ck_assert_str_eq(e, "%00x");
 	ck_assert_int_eq(cli_kv_decode(e), 2);
 	ck_assert(memcmp(e, "\0x", 2) == 0);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kvapi.h"
+#include "text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kvapi_call_clean(&c);
 	}
 	if (kvapi_key_from_target(target, &key, &klen) == 0 &&
-	    (enc = kvapi_encode(key, klen, 1)) != NULL) {
+	    (enc = text_percent_encode(key, klen, 1)) != NULL) {
 		size_t n = strlen(enc) + 20;
 		char *path = malloc(n);
 
