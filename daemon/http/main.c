@@ -3,11 +3,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,7 +29,8 @@ struct glintd {
 	int argc; /* kept to build the settings again on reload */
 	char **argv;
 	uv_loop_t loop;
-	uv_signal_t sigterm, sigint, sighup;
+	uv_poll_t signals;	      /* SIGTERM, SIGINT, SIGHUP, read */
+	int signal_fd;		      /* from a signalfd */
 	uv_timer_t ready_timer;	      /* polls engine_ready until READY=1 */
 	uv_timer_t hold_timer;	      /* ends the start-up hold */
 	struct sockaddr_storage addr; /* where we serve */
@@ -52,9 +55,10 @@ static void startup_error(const char *msg)
 
 static void close_handles(struct glintd *g)
 {
-	uv_close((uv_handle_t *)&g->sigterm, NULL);
-	uv_close((uv_handle_t *)&g->sigint, NULL);
-	uv_close((uv_handle_t *)&g->sighup, NULL);
+	uv_close((uv_handle_t *)&g->signals, NULL);
+	if (g->signal_fd >= 0)
+		close(g->signal_fd); /* no longer polled: uv_close stopped it */
+	g->signal_fd = -1;
 	uv_close((uv_handle_t *)&g->ready_timer, NULL);
 	uv_close((uv_handle_t *)&g->hold_timer, NULL);
 	if (g->listen_fd >= 0 && !g->http)
@@ -69,12 +73,6 @@ static void on_drained(void *opaque)
 	http_destroy(g->http);
 	g->http = NULL;
 	close_handles(g);
-	/* Closing the watchers restored the default action; a repeated stop
-	 * request during the last teardown must not turn a clean exit 0 into
-	 * death by signal. */
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
 	log_msg(LOG_LEVEL_INFO, "stopped");
 }
 
@@ -89,10 +87,8 @@ static void on_engine_stopped(void *opaque)
 		on_drained(g);
 }
 
-static void on_signal(uv_signal_t *h, int signum)
+static void on_stop_request(struct glintd *g, int signum)
 {
-	struct glintd *g = h->data;
-
 	if (g->stopping) {
 		log_msg(LOG_LEVEL_WARN, "shutdown already in progress");
 		return;
@@ -224,13 +220,11 @@ static void notify_reloading(void)
 }
 
 /* SIGHUP: settings and secrets read again; what can change live does. */
-static void on_reload(uv_signal_t *h, int signum)
+static void on_reload(struct glintd *g)
 {
-	struct glintd *g = h->data;
 	struct glintd_config_reload_report rep;
 	char status[320];
 
-	(void)signum;
 	if (g->stopping)
 		return;
 	if (g->ready_sent)
@@ -408,25 +402,63 @@ static int start(struct glintd *g, int fd)
 	return 0;
 }
 
-static void watch_signals(struct glintd *g)
+/* Stop and reload requests are never delivered as signals: they stay
+ * blocked in every thread (all inherit the mask of main) and are read from
+ * a signalfd on the loop. No thread can be killed by one, whatever phase of
+ * start-up or teardown it lands in, and one arriving after the loop is gone
+ * stays pending until the process has exited. */
+static void blocked_signals(sigset_t *set)
 {
-	uv_signal_init(&g->loop, &g->sigterm);
-	uv_signal_init(&g->loop, &g->sigint);
-	uv_signal_init(&g->loop, &g->sighup);
-	g->sigterm.data = g->sigint.data = g->sighup.data = g;
-	uv_signal_start(&g->sigterm, on_signal, SIGTERM);
-	uv_signal_start(&g->sigint, on_signal, SIGINT);
-	uv_signal_start(&g->sighup, on_reload, SIGHUP);
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
+static void on_signals(uv_poll_t *h, int status, int events)
+{
+	struct glintd *g = h->data;
+	struct signalfd_siginfo si;
+
+	(void)status;
+	(void)events;
+	while (read(g->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			on_reload(g);
+		else
+			on_stop_request(g, (int)si.ssi_signo);
+		if (g->signal_fd < 0)
+			break; /* a stop that finished at once closed it */
+	}
+}
+
+static int watch_signals(struct glintd *g)
+{
+	sigset_t set;
+
+	blocked_signals(&set);
+	g->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (g->signal_fd < 0)
+		return -errno;
+	uv_poll_init(&g->loop, &g->signals, g->signal_fd);
+	g->signals.data = g;
+	uv_poll_start(&g->signals, UV_READABLE, on_signals);
 	uv_timer_init(&g->loop, &g->ready_timer);
 	uv_timer_init(&g->loop, &g->hold_timer);
 	g->ready_timer.data = g->hold_timer.data = g;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static struct glintd g = {.listen_fd = -1};
+	static struct glintd g = {.listen_fd = -1, .signal_fd = -1};
 	char err[512] = "";
 	int rc, fd, nfds;
+	sigset_t stop_signals;
+
+	/* Before any thread exists, so that every thread inherits it. */
+	blocked_signals(&stop_signals);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
 	g.argc = argc;
 	g.argv = argv;
@@ -460,7 +492,12 @@ int main(int argc, char **argv)
 	/* A client that goes away mid-response must not kill the daemon. */
 	signal(SIGPIPE, SIG_IGN);
 	uv_loop_init(&g.loop);
-	watch_signals(&g);
+	rc = watch_signals(&g);
+	if (rc < 0) {
+		startup_error("cannot watch for stop requests (signalfd)");
+		glintd_config_release(&g.cfg);
+		return 2;
+	}
 	rc = start(&g, fd);
 	if (rc == 0) {
 		uv_run(&g.loop, UV_RUN_DEFAULT);

@@ -60,6 +60,7 @@ static void child_exec(const char *dir, char *const argv[],
 		       char *const envp[])
 {
 	int null_fd = open("/dev/null", O_RDWR);
+	sigset_t none;
 
 	setpgid(0, 0);
 	if (geteuid() == 0)
@@ -76,6 +77,11 @@ static void child_exec(const char *dir, char *const argv[],
 	if (close_range(3, ~0u, 0) < 0)
 		for (int fd = 3; fd < 1024; fd++)
 			close(fd);
+	/* glintd's stop signals are blocked and SIGPIPE ignored; both would
+	 * outlive execve and change how the tool ends. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
 	execve(argv[0], argv, envp);
 	_exit(127);
 }
