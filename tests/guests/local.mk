@@ -105,7 +105,7 @@ CLEANFILES += tests/guests/libglint-rt-host.a
 # Building a function with pkg-config, as a user would.
 TESTS += tests/guests/pkgconfig.test
 dist_noinst_SCRIPTS += tests/guests/pkgconfig.test
-EXTRA_DIST += tests/guests/cxx_headers.cpp scripts/libm-test-data.sh
+EXTRA_DIST += tests/guests/cxx_headers.cpp scripts/debian-source-data.sh
 check_DATA += guest/glint-guest-uninstalled.pc guest/libglint-guest.a \
 	guest/libglint-rt.a
 
@@ -122,7 +122,7 @@ dist_noinst_SCRIPTS += tests/guests/digest.test
 
 # glibc's libm test data through the guest libm in a VM: the host program
 # reads the data and compares; libm_conf.elf evaluates. The data is fetched
-# at test time (scripts/libm-test-data.sh) into the build directory.
+# at test time (scripts/debian-source-data.sh) into the build directory.
 check_PROGRAMS += tests/guests/libm_conformance
 tests_guests_libm_conformance_SOURCES = tests/guests/libm_conformance.c
 tests_guests_libm_conformance_LDADD = -lm

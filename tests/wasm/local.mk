@@ -78,8 +78,7 @@ tests_wasm_spec_gen_SOURCES = tests/wasm/spec_gen.c
 tests_wasm_spec_gen_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
 tests_wasm_spec_gen_LDADD = $(JANSSON_LIBS)
 TESTS += tests/wasm/spec.test
-dist_noinst_SCRIPTS += tests/wasm/spec.test tests/wasm/spec.sh \
-	scripts/wasm-spec-tests.sh
+dist_noinst_SCRIPTS += tests/wasm/spec.test tests/wasm/spec.sh
 EXTRA_tests_wasm_spec_gen_DEPENDENCIES = glint-run$(EXEEXT) \
 	guest/wasi/sdk/stamp
 

@@ -32,7 +32,10 @@ tot_glint=0
 
 count() { sed -n 's|^\([0-9]*\)/\([0-9]*\) passed.*|\1 \2|p' "$1" | tail -n1; }
 
-for wast in "$@"; do
+# run_one WAST: converts, translates, builds and runs one file; prints its
+# line (and why it failed); returns 1 when glint's count differs.
+run_one() {
+	local wast=$1 f w i m mods n gl skipped
 	f=$(basename "$wast" .wast)
 	w="$tmp/$f"
 	mkdir -p "$w"
@@ -51,7 +54,7 @@ for wast in "$@"; do
 	if ! wast2json "$w/$f.wast" -o "$w/$f.json" 2>"$w/wast2json.err"; then
 		printf '%-28s not converted by wast2json: %s\n' "$f" \
 			"$(head -c 120 "$w/wast2json.err" | head -n1)"
-		continue
+		return 0
 	fi
 	i=0
 	while read -r m; do
@@ -64,7 +67,7 @@ for wast in "$@"; do
 		i=$((i + 1))
 	done < <("$b/tests/wasm/spec_gen" --modules "$w/$f.json")
 	"$b/tests/wasm/spec_gen" "$w/$f.json" "$w" >"$w/harness.c" || {
-		echo "$f: spec_gen failed"; bad=1; continue; }
+		echo "$f: spec_gen failed"; return 1; }
 	ln -sf /usr/include/wasm-rt.h "$w/wasm-rt.h"
 	mods=$(ls "$w"/m*.c 2>/dev/null)
 	# shellcheck disable=SC2086
@@ -85,14 +88,36 @@ for wast in "$@"; do
 	skipped=$(sed -n 's|.* passed, \([0-9]*\) skipped|\1|p' "$w/glint.out" 2>/dev/null | tail -n1)
 	printf '%-28s native %-11s glint %-11s skipped %s\n' "$f" \
 		"${n/ //}" "${gl/ //}" "${skipped:-?}"
+	echo "${n%% *} ${gl%% *}" >"$w/passed"
 	if [ -z "$gl" ] || [ "$n" != "$gl" ]; then
-		bad=1
 		grep -h '^line' "$w/glint.out" 2>/dev/null | head -n5
 		head -n3 "$w/guest.err" 2>/dev/null
 		tail -n2 "$w/glint.out" 2>/dev/null
+		return 1
 	fi
-	[ -n "$n" ] && tot_native=$((tot_native + ${n%% *}))
-	[ -n "$gl" ] && tot_glint=$((tot_glint + ${gl%% *}))
+}
+
+# Files run side by side, GLINT_SPEC_JOBS at a time (default: one per
+# CPU); their lines are printed in the order given.
+jobs=${GLINT_SPEC_JOBS:-$(nproc)}
+running=0
+for wast in "$@"; do
+	f=$(basename "$wast" .wast)
+	{ run_one "$wast" >"$tmp/$f.line" 2>&1; echo $? >"$tmp/$f.rc"; } &
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+done
+wait
+for wast in "$@"; do
+	f=$(basename "$wast" .wast)
+	cat "$tmp/$f.line"
+	[ "$(cat "$tmp/$f.rc")" = 0 ] || bad=1
+	read -r n gl 2>/dev/null <"$tmp/$f/passed" || continue
+	[ -n "$n" ] && tot_native=$((tot_native + n))
+	[ -n "$gl" ] && tot_glint=$((tot_glint + gl))
 done
 echo "total passed: native $tot_native, glint $tot_glint"
 exit $bad
