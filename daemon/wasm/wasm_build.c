@@ -320,12 +320,13 @@ static int write_stubs(int dfd, const char *text,
 	char *c = NULL;
 	int ret;
 
-	if (info->nunsupported_data)
+	if (info->nunstubbable)
 		return set_err(err, ENGINE_UNSUPPORTED_IMPORTS,
-			       "the module imports %d memory, table or global "
-			       "item(s) glint does not provide (no stub can "
-			       "stand in for them): %s",
-			       info->nunsupported_data, info->unsupported_data);
+			       "the module imports %d item(s) glint does not "
+			       "provide and no stub can stand in for (a "
+			       "memory, table or global, or a glint call of "
+			       "another signature): %s",
+			       info->nunstubbable, info->unstubbable);
 	ret = wasm_header_stubs(text, &c, inst, inst_len);
 	if (ret == 0)
 		ret = write_file_at(dfd, "stubs.c", c, strlen(c), 0);

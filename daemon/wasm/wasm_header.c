@@ -118,13 +118,13 @@ static void list_add(char *list, size_t size, int *count, const char *mod,
 }
 
 static void add_unsupported(struct wasm_header_info *info, const char *mod,
-			    const char *name, int is_data)
+			    const char *name, int stubbable)
 {
 	list_add(info->unsupported, sizeof(info->unsupported),
 		 &info->nunsupported, mod, name);
-	if (is_data)
-		list_add(info->unsupported_data, sizeof(info->unsupported_data),
-			 &info->nunsupported_data, mod, name);
+	if (!stubbable)
+		list_add(info->unstubbable, sizeof(info->unstubbable),
+			 &info->nunstubbable, mod, name);
 }
 
 /* A function import's comment is at the start of its line; those of
@@ -146,10 +146,13 @@ static void on_import(const char *p, const char *decl, int indented,
 	}
 	if (!indented && provided(mod, name, decl))
 		return;
-	if (strcmp(mod, "glint") == 0 && !indented)
+	if (strcmp(mod, "glint") == 0 && !indented) {
 		strncat(name, " (signature differs from glint_wasm.h)",
 			sizeof(name) - strlen(name) - 1);
-	add_unsupported(info, mod, name, indented);
+		add_unsupported(info, mod, name, 0);
+		return;
+	}
+	add_unsupported(info, mod, name, !indented);
 }
 
 static void on_export(const char *p, const char *next_line,

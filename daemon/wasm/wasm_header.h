@@ -13,10 +13,11 @@ struct wasm_header_info {
 	 * comma-separated, cut at the buffer's end. */
 	char unsupported[400];
 	int nunsupported;
-	/* The same for the unsupported imports that are not functions
-	 * (memories, tables, globals): no stub can stand in for them. */
-	char unsupported_data[400];
-	int nunsupported_data;
+	/* The same for the unsupported imports no stub can stand in for:
+	 * memories, tables and globals, and glint calls whose signature
+	 * differs from glint_wasm.h (their stub would clash with it). */
+	char unstubbable[400];
+	int nunstubbable;
 };
 
 /* Reads the header text (NUL-terminated) that wasm2c -n module wrote. */

@@ -489,9 +489,10 @@ START_TEST(wasi_stub_unknown_links_stubs_returning_enosys)
 	deploy_file("imports", "tests/wasm/imports.wasm", "wasi_stub_unknown=1",
 		    &r);
 	assert_error(&r, 422, "unsupported_imports",
-		     "the module imports 2 memory, table or global item(s) "
-		     "glint does not provide (no stub can stand in for "
-		     "them): env.counter, env.table");
+		     "the module imports 2 item(s) glint does not provide "
+		     "and no stub can stand in for (a memory, table or "
+		     "global, or a glint call of another signature): "
+		     "env.counter, env.table");
 	http_resp_free(&r);
 	deploy_bytes("bad", "\0asm\1\0\0\0", 8, "wasi_stub_unknown=2", &r);
 	ck_assert_int_eq(r.status, 400);
