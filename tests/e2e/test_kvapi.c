@@ -16,6 +16,7 @@
 #include "harness.h"
 #include "tests/kvm_required.h"
 #include "../check_run.h"
+#include "../redis_server.h"
 
 /* One daemon (embedded store) for the suite; every test uses its own
  * function names. */
@@ -312,29 +313,7 @@ END_TEST
 /* ---- Redis: the same routes, and a store that goes away ---- */
 
 #if KVAPI_REDIS
-static char redis_dir[128], redis_port[16];
-
-/* Runs tests/kv/redis_server.sh ACTION; the port it prints goes to
- * redis_port. Returns its exit status. */
-static int redis_script(const char *action)
-{
-	const char *src = getenv("GLINT_SRCDIR") ? getenv("GLINT_SRCDIR") : ".";
-	char cmd[600], line[16] = "";
-	FILE *p;
-	int st;
-
-	snprintf(cmd, sizeof(cmd),
-		 "bash '%s/tests/kv/redis_server.sh' %s '%s' %s", src, action,
-		 redis_dir, strcmp(action, "start") == 0 ? redis_port : "");
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	if (fgets(line, sizeof(line), p) && strcmp(action, "start") == 0)
-		snprintf(redis_port, sizeof(redis_port), "%.*s",
-			 (int)strcspn(line, "\n"), line);
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+static struct test_redis redis;
 
 START_TEST(redis_backend_and_redis_down)
 {
@@ -346,13 +325,11 @@ START_TEST(redis_backend_and_redis_down)
 	FILE *f;
 	int rc;
 
-	snprintf(conf, sizeof(conf), "%s/glintd.conf", redis_dir);
+	snprintf(conf, sizeof(conf), "%s/glintd.conf", redis.dir);
 	f = fopen(conf, "w");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f,
-		"{\"kv_backend\": \"redis\", "
-		"\"kv_redis_url\": \"redis://127.0.0.1:%s\"}\n",
-		redis_port);
+	fprintf(f, "{\"kv_backend\": \"redis\", \"kv_redis_url\": \"%s\"}\n",
+		redis.url);
 	fclose(f);
 	extra[1] = conf;
 	rc = harness_start(&g, extra);
@@ -369,7 +346,7 @@ START_TEST(redis_backend_and_redis_down)
 	expect_error(&g, "GET", "/functions/kv-redis/kv/none", NULL, 0, 404,
 		     "key_not_found");
 	/* Redis goes away: a precise 503, and glintd keeps serving. */
-	ck_assert_int_eq(redis_script("stop"), 0);
+	ck_assert_int_eq(test_redis_script(&redis, "stop"), 0);
 	expect_error(&g, "GET", "/functions/kv-redis/kv/a%00b", NULL, 0, 503,
 		     "kv_unavailable");
 	expect_error(&g, "PUT", "/functions/kv-redis/kv/b", "x", 1, 503,
@@ -385,35 +362,6 @@ START_TEST(redis_backend_and_redis_down)
 }
 END_TEST
 
-static void redis_start(void)
-{
-	int st;
-
-	snprintf(redis_dir, sizeof(redis_dir), "/tmp/glint-kvapi-redis-XXXXXX");
-	if (!mkdtemp(redis_dir)) {
-		perror("mkdtemp");
-		exit(1);
-	}
-	st = redis_script("start");
-	if (st == 77)
-		test_skip("redis-server is not installed (Debian package "
-			  "redis-server)",
-			  0);
-	if (st != 0 || !redis_port[0]) {
-		fprintf(stderr, "FAIL: cannot start redis-server\n");
-		exit(1);
-	}
-}
-
-static void redis_cleanup(void)
-{
-	char cmd[300];
-
-	redis_script("stop");
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", redis_dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", redis_dir);
-}
 #endif
 
 /* ---- the routes need the admin token ---- */
@@ -481,11 +429,11 @@ int main(void)
 
 	kvm_required();
 #if KVAPI_REDIS
-	redis_start();
+	test_redis_start(&redis, "kvapi");
 #endif
 	rc = check_run(kvapi_suite());
 #if KVAPI_REDIS
-	redis_cleanup();
+	test_redis_stop(&redis);
 #endif
 	return rc;
 }

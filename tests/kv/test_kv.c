@@ -21,6 +21,7 @@
 #include <uv.h>
 
 #include "check_run.h"
+#include "../redis_server.h"
 #include "kv.h"
 
 #if !KV_TEST_REDIS
@@ -31,9 +32,7 @@
 #error "build with -DKV_TEST_REDIS=0 or 1"
 #endif
 
-static char redis_dir[256];
-static char redis_url[64];
-static char redis_port[16];
+static struct test_redis redis; /* KV_TEST_REDIS */
 
 struct ctx {
 	uv_loop_t loop;
@@ -128,7 +127,7 @@ static void ctx_open_cfg(struct ctx *c, size_t max_key, size_t max_value)
 	c->cfg.sweep_ms = 50;
 	if (KV_TEST_REDIS) {
 		c->cfg.backend = KV_REDIS;
-		c->cfg.redis_url = redis_url;
+		c->cfg.redis_url = redis.url;
 	} else {
 		c->cfg.backend = KV_EMBEDDED;
 		if (c->dir[0] == '\0') {
@@ -1064,7 +1063,7 @@ static void writer_child(const char *dir, const char *fn, int round, int fd)
 	w.fn = fn;
 	w.c.cfg.backend = KV_TEST_REDIS ? KV_REDIS : KV_EMBEDDED;
 	w.c.cfg.dir = dir;
-	w.c.cfg.redis_url = redis_url;
+	w.c.cfg.redis_url = redis.url;
 	w.c.cfg.map_size = (size_t)256 << 20;
 	if (kv_open(&w.c.loop, &w.c.cfg, &w.c.kv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "writer: %s\n", err);
@@ -1094,15 +1093,10 @@ static int read_acks(int fd, int *out, int n, int want)
 	return n;
 }
 
+/* The run's server again, on its port, after a kill. */
 static void redis_restart(void)
 {
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd),
-		 "bash '%s/tests/kv/redis_server.sh' start '%s' %s >/dev/null",
-		 getenv("GLINT_SRCDIR") ? getenv("GLINT_SRCDIR") : ".",
-		 redis_dir, redis_port);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(test_redis_script(&redis, "start"), 0);
 }
 
 static void kill_redis(void)
@@ -1111,7 +1105,7 @@ static void kill_redis(void)
 	FILE *f;
 	int pid = 0;
 
-	snprintf(path, sizeof(path), "%s/redis.pid", redis_dir);
+	snprintf(path, sizeof(path), "%s/redis.pid", redis.dir);
 	f = fopen(path, "r");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_eq(fscanf(f, "%d", &pid), 1);
@@ -1338,7 +1332,7 @@ static void ctx_open_deadlines(struct ctx *c, unsigned op_timeout_ms)
 	memset(c, 0, sizeof(*c));
 	uv_loop_init(&c->loop);
 	c->cfg.backend = KV_REDIS;
-	c->cfg.redis_url = redis_url;
+	c->cfg.redis_url = redis.url;
 	c->cfg.connect_timeout_ms = 200;
 	c->cfg.op_timeout_ms = op_timeout_ms;
 	ck_assert_msg(kv_open(&c->loop, &c->cfg, &c->kv, err, sizeof(err)) == 0,
@@ -1388,7 +1382,7 @@ static int blackhole_listen(int backlog)
 	ck_assert_int_eq(
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons((uint16_t)atoi(redis_port));
+	a.sin_port = htons((uint16_t)atoi(redis.port));
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	ck_assert_int_eq(listen(fd, backlog), 0);
 	return fd;
@@ -1404,7 +1398,7 @@ static int blackhole_fill(void)
 
 	ck_assert_int_ge(fd, 0);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons((uint16_t)atoi(redis_port));
+	a.sin_port = htons((uint16_t)atoi(redis.port));
 	ck_assert(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 ||
 		  errno == EINPROGRESS);
 	ck_assert_int_eq(poll(&p, 1, 30000), 1);
@@ -1555,56 +1549,6 @@ START_TEST(test_redis_blackhole)
 END_TEST
 #endif
 
-/* Starts the run's redis-server; 77 (skip) when it is not installed, unless
- * GLINT_REQUIRE_KVM=1 (CI), where a missing server is a failure. */
-static void redis_start(void)
-{
-	const char *src = getenv("GLINT_SRCDIR") ? getenv("GLINT_SRCDIR") : ".";
-	const char *req = getenv("GLINT_REQUIRE_KVM");
-	char cmd[600];
-	FILE *p;
-	int st;
-
-	snprintf(redis_dir, sizeof(redis_dir), "/tmp/glint-kv-redis-XXXXXX");
-	if (mkdtemp(redis_dir) == NULL) {
-		perror("mkdtemp");
-		exit(1);
-	}
-	snprintf(cmd, sizeof(cmd),
-		 "bash '%s/tests/kv/redis_server.sh' start '%s'", src,
-		 redis_dir);
-	p = popen(cmd, "r");
-	if (p == NULL || fgets(redis_port, sizeof(redis_port), p) == NULL)
-		redis_port[0] = '\0';
-	st = p ? pclose(p) : -1;
-	redis_port[strcspn(redis_port, "\n")] = '\0';
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && redis_port[0] != '\0') {
-		snprintf(redis_url, sizeof(redis_url), "redis://127.0.0.1:%s",
-			 redis_port);
-		return;
-	}
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 77 &&
-	    !(req && strcmp(req, "1") == 0)) {
-		fprintf(stderr, "SKIP: redis-server is not installed\n");
-		exit(77);
-	}
-	fprintf(stderr, "FAIL: cannot start redis-server (install the Debian "
-			"package redis-server)\n");
-	exit(1);
-}
-
-static void redis_stop(void)
-{
-	char cmd[900];
-	const char *src = getenv("GLINT_SRCDIR") ? getenv("GLINT_SRCDIR") : ".";
-
-	snprintf(cmd, sizeof(cmd),
-		 "bash '%s/tests/kv/redis_server.sh' stop '%s' && rm -rf '%s'",
-		 src, redis_dir, redis_dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "warning: could not stop redis-server\n");
-}
-
 int main(void)
 {
 	Suite *s = suite_create(KV_TEST_REDIS ? "kv-redis" : "kv-embedded");
@@ -1613,7 +1557,7 @@ int main(void)
 	int rc;
 
 	if (KV_TEST_REDIS)
-		redis_start();
+		test_redis_start(&redis, "kv");
 	tcase_add_test(tc, test_basic);
 	tcase_add_test(tc, test_reopen);
 	tcase_add_test(tc, test_isolation);
@@ -1651,6 +1595,6 @@ int main(void)
 #endif
 	rc = check_run(s);
 	if (KV_TEST_REDIS)
-		redis_stop();
+		test_redis_stop(&redis);
 	return rc;
 }

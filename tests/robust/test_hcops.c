@@ -18,6 +18,7 @@
 #include "robust_util.h"
 #include "tests/kvm_required.h"
 #include "../check_run.h"
+#include "../redis_server.h"
 
 #ifndef HC_TEST_REDIS
 #define HC_TEST_REDIS 0
@@ -29,7 +30,7 @@
 static struct glintd_proc daemon_g;
 static struct fetch_server *srv;
 static char conf_dir[64], conf_path[128];
-static char redis_dir[64], redis_port[16];
+static struct test_redis redis; /* HC_TEST_REDIS */
 
 static void write_config(void)
 {
@@ -48,8 +49,8 @@ static void write_config(void)
 	if (HC_TEST_REDIS)
 		fprintf(f,
 			", \"kv_backend\": \"redis\", \"kv_redis_url\": "
-			"\"redis://127.0.0.1:%s\"",
-			redis_port);
+			"\"%s\"",
+			redis.url);
 	fprintf(f, "}\n");
 	fclose(f);
 }
@@ -546,50 +547,6 @@ START_TEST(redeploy_and_shutdown_while_parked)
 }
 END_TEST
 
-static void redis_start(void)
-{
-	const char *src = getenv("GLINT_SRCDIR") ? getenv("GLINT_SRCDIR") : ".";
-	const char *req = getenv("GLINT_REQUIRE_KVM");
-	char cmd[600];
-	FILE *p;
-	int st;
-
-	snprintf(redis_dir, sizeof(redis_dir), "/tmp/glint-hcops-redis-XXXXXX");
-	if (mkdtemp(redis_dir) == NULL) {
-		perror("mkdtemp");
-		exit(1);
-	}
-	snprintf(cmd, sizeof(cmd),
-		 "bash '%s/tests/kv/redis_server.sh' start '%s'", src,
-		 redis_dir);
-	p = popen(cmd, "r");
-	if (p == NULL || fgets(redis_port, sizeof(redis_port), p) == NULL)
-		redis_port[0] = '\0';
-	st = p ? pclose(p) : -1;
-	redis_port[strcspn(redis_port, "\n")] = '\0';
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && redis_port[0] != '\0')
-		return;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 77 &&
-	    !(req && strcmp(req, "1") == 0)) {
-		fprintf(stderr, "SKIP: redis-server is not installed\n");
-		exit(77);
-	}
-	fprintf(stderr, "FAIL: cannot start redis-server\n");
-	exit(1);
-}
-
-static void redis_stop(void)
-{
-	const char *src = getenv("GLINT_SRCDIR") ? getenv("GLINT_SRCDIR") : ".";
-	char cmd[900];
-
-	snprintf(cmd, sizeof(cmd),
-		 "bash '%s/tests/kv/redis_server.sh' stop '%s' && rm -rf '%s'",
-		 src, redis_dir, redis_dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "warning: could not stop redis-server\n");
-}
-
 static Suite *suite(void)
 {
 	Suite *s = suite_create(HC_TEST_REDIS ? "hcops-redis" : "hcops");
@@ -620,9 +577,9 @@ int main(void)
 
 	kvm_required();
 	if (HC_TEST_REDIS)
-		redis_start();
+		test_redis_start(&redis, "hcops");
 	rc = check_run(suite());
 	if (HC_TEST_REDIS)
-		redis_stop();
+		test_redis_stop(&redis);
 	return rc;
 }
