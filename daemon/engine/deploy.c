@@ -309,6 +309,15 @@ static int op_prepare_secrets(struct op *op, struct fn *fn)
 	return 0;
 }
 
+int deploy__blocks(struct op *op)
+{
+	if (fnconfig_env_block(op->env, &op->env_block, &op->env_len) < 0 ||
+	    fnconfig_secrets_block(&op->secrets, &op->sec_block, &op->sec_len) <
+		    0)
+		return -ENOMEM;
+	return 0;
+}
+
 /* Loop, when a deploy starts: what it boots with, from the function's
  * state now (earlier ops of the function have finished). */
 static int op_prepare(struct op *op)
@@ -342,9 +351,7 @@ static int op_prepare(struct op *op)
 	}
 	if (op_prepare_secrets(op, fn) < 0 || release_prepare(op) < 0)
 		return -1;
-	if (fnconfig_env_block(op->env, &op->env_block, &op->env_len) < 0 ||
-	    fnconfig_secrets_block(&op->secrets, &op->sec_block, &op->sec_len) <
-		    0) {
+	if (deploy__blocks(op) < 0) {
 		deploy__outcome(op, ENGINE_INTERNAL, "out of memory");
 		return -ENOMEM;
 	}

@@ -12,6 +12,10 @@
 void deploy__outcome(struct op *op, enum engine_outcome o, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The thread that holds op: the environment and secrets blocks its boot
+ * reads, from op->env and op->secrets. 0 or -ENOMEM. */
+int deploy__blocks(struct op *op);
+
 /* Worker: checks image (a Wasm module is compiled to one first, or taken
  * from the cache) and boots it to its snapshot with op's settings,
  * environment and secrets. 0 with op->snap and op->vm set, or a negative

@@ -147,9 +147,7 @@ static int op_load_config(struct op *op, char *msg, size_t msg_len)
 		snprintf(msg, msg_len, "%s: unreadable or corrupt", fname);
 		return ret;
 	}
-	if (fnconfig_env_block(op->env, &op->env_block, &op->env_len) < 0 ||
-	    fnconfig_secrets_block(&op->secrets, &op->sec_block, &op->sec_len) <
-		    0) {
+	if (deploy__blocks(op) < 0) {
 		snprintf(msg, msg_len, "out of memory");
 		return -ENOMEM;
 	}
