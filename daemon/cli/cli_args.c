@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +166,41 @@ int cli_args_parse(int argc, char **argv, unsigned cmd_mask,
 int cli_name_ok(const char *name)
 {
 	return function_name_valid(name, strlen(name));
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("glint: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see: glint %s%s--help)\n", cmd ? cmd : "",
+		cmd ? " " : "");
+	return CLI_EXIT_USAGE;
+}
+
+int cli_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("glint: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CLI_EXIT_REFUSED;
+}
+
+int cli_bad_name(const char *cmd, const char *name)
+{
+	if (cli_name_ok(name))
+		return CLI_EXIT_OK;
+	return cli_usage_error(cmd,
+			       "bad function name '%s': use 1-63 of a-z, 0-9, "
+			       "'-' and '_'",
+			       name);
 }
 
 int cli_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)

@@ -57,6 +57,8 @@ int cli_args_parse(int argc, char **argv, unsigned cmd_mask,
 
 /* The daemon's rule for function names (function_name_valid). */
 int cli_name_ok(const char *name);
+/* CLI_EXIT_OK, or a usage error for cmd saying what names may be. */
+int cli_bad_name(const char *cmd, const char *name);
 /* A decimal integer in [min, max]; 0 or -EINVAL. */
 int cli_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 /* "http://..." or "https://..." with a host, no spaces or control bytes;
@@ -64,6 +66,13 @@ int cli_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 int cli_url_normalize(const char *url, char *dst, size_t cap);
 /* A token fit for a header line: printable ASCII without spaces. */
 int cli_token_ok(const char *token);
+
+/* "glint: " and the message on stderr, with where to find help for cmd
+ * (NULL: glint's own); returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "glint: " and the message on stderr; returns CLI_EXIT_REFUSED. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Reads a whole file ("-" = stdin) into a malloc'd buffer with a NUL after

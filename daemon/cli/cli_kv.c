@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,26 +16,6 @@
 
 #define KV_TTL_MAX_MS 315360000000ULL /* glintd's limit: ten years */
 #define LIST_PAGE 100 /* keys a request; the cursor gives the rest */
-
-static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("glint: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see: glint kv --help)\n", stderr);
-	return CLI_EXIT_USAGE;
-}
-
-static int oom(void)
-{
-	fputs("glint: out of memory\n", stderr);
-	return CLI_EXIT_REFUSED;
-}
 
 static int hex_digit(int c)
 {
@@ -110,7 +89,7 @@ static int kv_get(const struct cli_kv_io *io, const char *name, const char *key)
 	int rc;
 
 	if (!path)
-		return oom();
+		return cli_fail("out of memory");
 	rc = exchange(io, "GET", path, NULL, 0, name, 200, &r);
 	free(path);
 	if (rc != CLI_EXIT_OK)
@@ -131,18 +110,20 @@ static int set_value(const struct cli_args *a, char **buf, size_t *len)
 	int rc;
 
 	if (a->npos == 4 && a->stdin_dash)
-		return usage("give VALUE or -, not both");
+		return cli_usage_error("kv", "give VALUE or -, not both");
 	if (a->npos == 4) {
 		*len = strlen(a->pos[3]);
 		*buf = strdup(a->pos[3]);
-		return *buf ? CLI_EXIT_OK : oom();
+		return *buf ? CLI_EXIT_OK : cli_fail("out of memory");
 	}
 	if (!a->stdin_dash && isatty(STDIN_FILENO))
-		return usage("kv set needs VALUE, or - to read it from "
-			     "standard input");
+		return cli_usage_error(
+			"kv", "kv set needs VALUE, or - to read it from "
+			      "standard input");
 	rc = cli_read_file("-", buf, len);
 	if (rc < 0)
-		return usage("cannot read standard input: %s", strerror(-rc));
+		return cli_usage_error("kv", "cannot read standard input: %s",
+				       strerror(-rc));
 	return CLI_EXIT_OK;
 }
 
@@ -161,9 +142,11 @@ static int kv_set(const struct cli_kv_io *io, const struct cli_args *a)
 		ttl = strtoull(a->ttl, &end, 10);
 		if (a->ttl[0] < '0' || a->ttl[0] > '9' || *end || errno ||
 		    ttl == 0 || ttl > KV_TTL_MAX_MS)
-			return usage("--ttl must be milliseconds from 1 to "
-				     "%llu, not '%s'",
-				     KV_TTL_MAX_MS, a->ttl);
+			return cli_usage_error(
+				"kv",
+				"--ttl must be milliseconds from 1 to "
+				"%llu, not '%s'",
+				KV_TTL_MAX_MS, a->ttl);
 		snprintf(query, sizeof(query), "?ttl_ms=%llu", ttl);
 	}
 	if ((rc = set_value(a, &val, &len)) != CLI_EXIT_OK)
@@ -171,7 +154,7 @@ static int kv_set(const struct cli_kv_io *io, const struct cli_args *a)
 	path = key_path(name, a->pos[2], query);
 	if (!path) {
 		free(val);
-		return oom();
+		return cli_fail("out of memory");
 	}
 	rc = exchange(io, "PUT", path, val, len, name, 204, &r);
 	free(path);
@@ -188,7 +171,7 @@ static int kv_rm(const struct cli_kv_io *io, const char *name, const char *key)
 	int rc;
 
 	if (!path)
-		return oom();
+		return cli_fail("out of memory");
 	rc = exchange(io, "DELETE", path, NULL, 0, name, 204, &r);
 	free(path);
 	if (rc == CLI_EXIT_OK)
@@ -245,7 +228,7 @@ static int kv_ls(const struct cli_kv_io *io, const char *name,
 	char *cursor = NULL, path[32768];
 	json_t *all = json_array();
 	struct cli_resp r;
-	int rc = pre && all ? CLI_EXIT_OK : oom();
+	int rc = pre && all ? CLI_EXIT_OK : cli_fail("out of memory");
 
 	while (rc == CLI_EXIT_OK) {
 		snprintf(path, sizeof(path),
@@ -286,29 +269,29 @@ static int kv_ls(const struct cli_kv_io *io, const char *name,
 int cli_kv_run(const struct cli_kv_io *io, const struct cli_args *a)
 {
 	const char *act = a->pos[0];
-	int ls = strcmp(act, "ls") == 0, set = strcmp(act, "set") == 0;
+	int ls = strcmp(act, "ls") == 0, set = strcmp(act, "set") == 0, rc;
 
 	if (!ls && !set && strcmp(act, "get") && strcmp(act, "rm"))
-		return usage("unknown action '%s': use get, set, rm or ls",
-			     act);
-	if (!cli_name_ok(a->pos[1]))
-		return usage("bad function name '%s': use 1-63 of a-z, 0-9, "
-			     "'-' and '_'",
-			     a->pos[1]);
+		return cli_usage_error(
+			"kv", "unknown action '%s': use get, set, rm or ls",
+			act);
+	if ((rc = cli_bad_name("kv", a->pos[1])) != CLI_EXIT_OK)
+		return rc;
 	if (a->prefix && !ls)
-		return usage("--prefix goes with kv ls");
+		return cli_usage_error("kv", "--prefix goes with kv ls");
 	if (a->ttl && !set)
-		return usage("--ttl goes with kv set");
+		return cli_usage_error("kv", "--ttl goes with kv set");
 	if (a->stdin_dash && !set)
-		return usage("unexpected argument '-'");
+		return cli_usage_error("kv", "unexpected argument '-'");
 	if (ls)
-		return a->npos != 2 ? usage("kv ls takes only NAME")
-				    : kv_ls(io, a->pos[1], a->prefix);
+		return a->npos != 2
+			       ? cli_usage_error("kv", "kv ls takes only NAME")
+			       : kv_ls(io, a->pos[1], a->prefix);
 	if (a->npos < 3 || a->npos > (set ? 4 : 3))
-		return usage("kv %s takes NAME KEY%s", act,
-			     set ? " [VALUE | -]" : "");
+		return cli_usage_error("kv", "kv %s takes NAME KEY%s", act,
+				       set ? " [VALUE | -]" : "");
 	if (!a->pos[2][0])
-		return usage("the key is empty");
+		return cli_usage_error("kv", "the key is empty");
 	if (set)
 		return kv_set(io, a);
 	return act[0] == 'g' ? kv_get(io, a->pos[1], a->pos[2])

@@ -11,6 +11,20 @@
 
 #include "cli_templates.h"
 
+/* How every Makefile ends: deploy, invoke with data, clean; out is the
+ * built file's extension. */
+#define MAKEFILE_TAIL(out, data)                                               \
+	"deploy: $(NAME)." out "\n"                                            \
+	"\t$(GLINT) deploy $(NAME) $(NAME)." out " $(DEPLOY_FLAGS)\n"          \
+	"\n"                                                                   \
+	"invoke:\n"                                                            \
+	"\t$(GLINT) invoke $(NAME) --data '" data "'\n"                        \
+	"\n"                                                                   \
+	"clean:\n"                                                             \
+	"\trm -f $(NAME)." out "\n"                                            \
+	"\n"                                                                   \
+	".PHONY: all deploy invoke clean\n"
+
 /* "@NAME@" in a template becomes the function's name. */
 static const char function_c[] =
 	"/* @NAME@.c: a glint function; reads {\"name\": ...} and answers "
@@ -85,17 +99,7 @@ static const char makefile[] =
 	"\n"
 	"$(NAME).elf: $(NAME).c\n"
 	"\t$(CC) $(GLINT_GUEST) $(CFLAGS) $(NAME).c -o $@\n"
-	"\n"
-	"deploy: $(NAME).elf\n"
-	"\t$(GLINT) deploy $(NAME) $(NAME).elf $(DEPLOY_FLAGS)\n"
-	"\n"
-	"invoke:\n"
-	"\t$(GLINT) invoke $(NAME) --data '{\"name\": \"glint\"}'\n"
-	"\n"
-	"clean:\n"
-	"\trm -f $(NAME).elf\n"
-	"\n"
-	".PHONY: all deploy invoke clean\n";
+	"\n" MAKEFILE_TAIL("elf", "{\"name\": \"glint\"}");
 
 static const char readme[] =
 	"# @NAME@\n"
@@ -161,17 +165,7 @@ static const char wasm_c_makefile[] =
 	"$(NAME).wasm: $(NAME).c\n"
 	"\t$(WASM_CC) --target=wasm32-wasi --sysroot=/usr -O2 $(NAME).c -o "
 	"$@\n"
-	"\n"
-	"deploy: $(NAME).wasm\n"
-	"\t$(GLINT) deploy $(NAME) $(NAME).wasm $(DEPLOY_FLAGS)\n"
-	"\n"
-	"invoke:\n"
-	"\t$(GLINT) invoke $(NAME) --data 'hello'\n"
-	"\n"
-	"clean:\n"
-	"\trm -f $(NAME).wasm\n"
-	"\n"
-	".PHONY: all deploy invoke clean\n";
+	"\n" MAKEFILE_TAIL("wasm", "hello");
 
 static const char wasm_rs[] =
 	"// @NAME@.rs: a glint function as a WASI module (WAGI): the request "
@@ -210,17 +204,7 @@ static const char wasm_rs_makefile[] =
 	"$(NAME).wasm: $(NAME).rs\n"
 	"\t$(RUSTC) --target wasm32-wasi -O -C strip=symbols $(NAME).rs -o "
 	"$@\n"
-	"\n"
-	"deploy: $(NAME).wasm\n"
-	"\t$(GLINT) deploy $(NAME) $(NAME).wasm $(DEPLOY_FLAGS)\n"
-	"\n"
-	"invoke:\n"
-	"\t$(GLINT) invoke $(NAME) --data 'hello'\n"
-	"\n"
-	"clean:\n"
-	"\trm -f $(NAME).wasm\n"
-	"\n"
-	".PHONY: all deploy invoke clean\n";
+	"\n" MAKEFILE_TAIL("wasm", "hello");
 
 static const char wasm_readme[] =
 	"# @NAME@\n"
@@ -292,17 +276,7 @@ static const char wasm_ts_makefile[] =
 	"\t$(ASC) $(NAME).ts --config "
 	"node_modules/@assemblyscript/wasi-shim/asconfig.json \\\n"
 	"\t\t-O3 -o $@\n"
-	"\n"
-	"deploy: $(NAME).wasm\n"
-	"\t$(GLINT) deploy $(NAME) $(NAME).wasm $(DEPLOY_FLAGS)\n"
-	"\n"
-	"invoke:\n"
-	"\t$(GLINT) invoke $(NAME) --data 'hello'\n"
-	"\n"
-	"clean:\n"
-	"\trm -f $(NAME).wasm\n"
-	"\n"
-	".PHONY: all deploy invoke clean\n";
+	"\n" MAKEFILE_TAIL("wasm", "hello");
 
 static const char wasm_ts_gitignore[] = "*.wasm\nnode_modules/\n";
 

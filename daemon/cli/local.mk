@@ -8,7 +8,10 @@ GLINT_CLI_MODULES = daemon/cli/cli_args.c daemon/cli/cli_args.h \
 	daemon/cli/cli_output.c daemon/cli/cli_output.h \
 	daemon/cli/cli_stats.c daemon/cli/cli_stats.h \
 	daemon/cli/cli_templates.c daemon/cli/cli_templates.h
-glint_SOURCES = daemon/cli/glint.c $(GLINT_CLI_MODULES)
+# The subcommands and what they share; only glint itself links them.
+GLINT_CLI_COMMANDS = daemon/cli/cli_cmd.c daemon/cli/cli_cmd.h \
+	daemon/cli/cli_cmd_config.c daemon/cli/cli_cmd_fn.c
+glint_SOURCES = daemon/cli/glint.c $(GLINT_CLI_COMMANDS) $(GLINT_CLI_MODULES)
 CLI_CPPFLAGS = -I$(top_srcdir)/daemon/cli $(COMMON_CPPFLAGS) $(CURL_CFLAGS) \
 	$(JANSSON_CFLAGS)
 glint_CPPFLAGS = $(AM_CPPFLAGS) $(CLI_CPPFLAGS)

@@ -1,26 +1,18 @@
-/* deploy.c: deploying, loading and removing functions, one op at a time per name. */
+/* deploy.c: deploying, loading and removing functions, one op at a time per name: the ops' queue and life on the loop. */
 #include "config.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "engine_internal.h"
-#include "image.h"
+#include "deploy_internal.h"
 #include "log.h"
 #include "metrics.h"
 #include "release.h"
-#include "wasm_build.h"
-#include "wasm_scan.h"
 
-static void set_outcome(struct op *op, enum engine_outcome o, const char *fmt,
-			...) __attribute__((format(printf, 3, 4)));
-
-static void set_outcome(struct op *op, enum engine_outcome o, const char *fmt,
-			...)
+void deploy__outcome(struct op *op, enum engine_outcome o, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -29,423 +21,6 @@ static void set_outcome(struct op *op, enum engine_outcome o, const char *fmt,
 	vsnprintf(op->message, sizeof(op->message), fmt, ap);
 	va_end(ap);
 }
-
-static void boot_failed(struct op *op, int ret, const struct vm_error *err,
-			const struct vm_config *cfg)
-{
-	switch (err->kind) {
-	case VM_ERR_IMAGE:
-		set_outcome(op, ENGINE_INVALID_IMAGE, "%s", err->message);
-		break;
-	case VM_ERR_HOST:
-	case VM_ERR_NONE:
-		set_outcome(op, ENGINE_INTERNAL, "cannot boot: %s",
-			    err->kind ? err->message : strerror(-ret));
-		break;
-	case VM_ERR_TIMEOUT:
-		set_outcome(op, ENGINE_INIT_FAILED,
-			    "init did not finish within %u ms",
-			    cfg->init_timeout_ms);
-		break;
-	default:
-		set_outcome(op, ENGINE_INIT_FAILED, "%s", err->message);
-		break;
-	}
-}
-
-static void boot_error(struct op *op, int ret, const struct vm_error *err,
-		       const struct vm_config *cfg)
-{
-	op->snap = NULL;
-	op->vm = NULL;
-	if (ret == -ECANCELED)
-		set_outcome(op, ENGINE_UNAVAILABLE,
-			    "glintd is shutting down: init interrupted");
-	else
-		boot_failed(op, ret, err, cfg);
-}
-
-/* What a Wasm deploy adds to the boot; freed by wasm_prep_free. */
-struct wasm_prep {
-	struct wasm_build wb; /* the image */
-	char *env;	      /* env block with GLINT_FUNCTION first */
-	size_t env_len;
-};
-
-static void wasm_prep_free(struct wasm_prep *w)
-{
-	free(w->wb.elf);
-	free(w->env);
-}
-
-/* A Wasm function's environment starts with GLINT_FUNCTION=<name>: its
- * WASI layer builds SCRIPT_NAME and X_FULL_URL from it (the image itself
- * is shared by every function made from the same module). */
-static char *wasm_env_block(const struct op *op, size_t *len)
-{
-	static const char var[] = "GLINT_FUNCTION=";
-	size_t vlen = sizeof(var) - 1 + strlen(op->fn->name) + 1;
-	size_t rest = op->env_len ? op->env_len : 1;
-	char *b = malloc(vlen + rest);
-
-	if (b == NULL)
-		return NULL;
-	snprintf(b, vlen, "%s%s", var, op->fn->name);
-	if (op->env_len)
-		memcpy(b + vlen, op->env_block, op->env_len);
-	else
-		b[vlen] = '\0';
-	*len = vlen + rest;
-	return b;
-}
-
-/* Worker: a Wasm module becomes an image (compiled, or from the cache). */
-static int op_wasm_image(struct op *op, const uint8_t *module, size_t len,
-			 struct wasm_prep *w)
-{
-	struct wasm_error werr = {0};
-	uint8_t digest[SHA256_DIGEST_BYTES];
-	int ret;
-
-	sha256(module, len, digest);
-	ret = wasm_build(op->e->dirfd, module, len, digest,
-			 op->rec.settings.wasi_stub_unknown != 0, &w->wb,
-			 &werr);
-	if (ret < 0) {
-		set_outcome(op, werr.outcome, "%s", werr.message);
-		return ret;
-	}
-	w->env = wasm_env_block(op, &w->env_len);
-	if (w->env == NULL) {
-		set_outcome(op, ENGINE_INTERNAL, "out of memory");
-		return -ENOMEM;
-	}
-	op->wasm = 1;
-	op->compile_ns = w->wb.compile_ns;
-	return 0;
-}
-
-/* Worker: validate, boot to the snapshot. On success op->snap/vm are set. */
-static int op_boot(struct op *op, const uint8_t *image, size_t len)
-{
-	struct engine *e = op->e;
-	struct vm_error err = {0};
-	struct wasm_prep wp = {0};
-	struct vm_config cfg;
-	struct image img;
-	char msg[256];
-	int ret;
-
-	if (wasm_is_module(image, len)) {
-		ret = op_wasm_image(op, image, len, &wp);
-		if (ret < 0)
-			goto out;
-		image = wp.wb.elf;
-		len = wp.wb.elf_len;
-	}
-	ret = image_parse(image, len, &img, msg, sizeof(msg));
-	if (ret < 0) {
-		set_outcome(op, ENGINE_INVALID_IMAGE, "%s", msg);
-		goto out;
-	}
-	/* Names for crash reports; an image whose symbol table is malformed
-	 * still runs, its reports just give bare addresses. */
-	if (image_syms_parse(image, len, &op->syms) < 0)
-		op->syms = NULL;
-	vm_config_default(&cfg, (uint64_t)op->rec.settings.memory_mb << 20);
-	cfg.env = wp.env ? wp.env : op->env_block;
-	cfg.env_bytes = wp.env ? wp.env_len : op->env_len;
-	cfg.secrets = op->sec_block;
-	cfg.secrets_bytes = op->sec_len;
-	ret = vm_config_check(&cfg, msg, sizeof(msg));
-	if (ret < 0) {
-		set_outcome(op, ENGINE_INVALID_SETTING, "%s", msg);
-		goto release;
-	}
-	op->log_src = (struct guest_log_src){op->fn, op->rec.version};
-	ret = vm_boot_cancellable(e->vmm, &img, &cfg, op->cancel,
-				  engine_guest_log, &op->log_src, &op->snap,
-				  &op->vm, &op->stats, &err);
-	engine_guest_log_flush();
-	if (ret < 0)
-		boot_error(op, ret, &err, &cfg);
-	else
-		op->in_cap = vm_snapshot_layout(op->snap)->in_cap;
-release:
-	image_release(&img);
-out:
-	wasm_prep_free(&wp);
-	return ret;
-}
-
-static void op_done(struct worker_item *it);
-
-static void file_name(char *buf, size_t len, const char *fn, const char *ext)
-{
-	snprintf(buf, len, "%s.%s", fn, ext);
-}
-
-/* Worker: the environment, secrets and kept images of a function. A
- * crash in a removal can leave them behind its function file; the first
- * deploy of the name removes them, so they never come back to life. */
-static void remove_companions(struct op *op)
-{
-	char fname[96];
-
-	file_name(fname, sizeof(fname), op->fn->name, "env");
-	store_unlink(op->e->dirfd, fname);
-	file_name(fname, sizeof(fname), op->fn->name, "secrets");
-	store_unlink(op->e->dirfd, fname);
-	release_remove_all(op);
-}
-
-/* Worker, after a successful boot: stores the one file the op changes, so
- * a crash leaves the old or the new state of it. */
-static int op_store(struct op *op, char *msg, size_t msg_len)
-{
-	int dirfd = op->e->dirfd, ret;
-	char fname[96];
-
-	if (op->fresh)
-		remove_companions(op);
-	switch (op->change) {
-	case ENGINE_CHANGE_IMAGE:
-	case ENGINE_CHANGE_ROLLBACK:
-		op->rec.image = op->image;
-		ret = store_write(dirfd, &op->rec, msg, msg_len);
-		op->rec.image = NULL; /* borrowed from op->image */
-		return ret;
-	case ENGINE_CHANGE_ENV:
-		file_name(fname, sizeof(fname), op->fn->name, "env");
-		if (op->env_file == NULL)
-			return store_unlink(dirfd, fname);
-		return store_put(dirfd, fname, op->env_file,
-				 strlen(op->env_file), msg, msg_len);
-	case ENGINE_CHANGE_SECRET_PUT:
-	case ENGINE_CHANGE_SECRET_DELETE:
-		file_name(fname, sizeof(fname), op->fn->name, "secrets");
-		if (op->secrets.n == 0)
-			return store_unlink(dirfd, fname);
-		return store_put(dirfd, fname, op->sec_file, op->sec_file_len,
-				 msg, msg_len);
-	default:
-		return 0;
-	}
-}
-
-/* Worker: a change other than a new image boots the stored one. */
-static int op_read_image(struct op *op)
-{
-	struct store_record r;
-	char msg[256];
-	int ret;
-
-	if (op->change == ENGINE_CHANGE_IMAGE)
-		return 0;
-	if (op->change == ENGINE_CHANGE_ROLLBACK)
-		return release_read(op);
-	ret = store_read(op->e->dirfd, op->fn->name, op->e->cfg.max_image_bytes,
-			 &r, msg, sizeof(msg));
-	if (ret < 0) {
-		set_outcome(op, ENGINE_INTERNAL, "%s", msg);
-		return ret;
-	}
-	op->image = r.image;
-	op->image_len = r.image_len;
-	return 0;
-}
-
-static void op_deploy_run(struct worker_item *it)
-{
-	struct op *op = container_of(it, struct op, item);
-	char msg[256];
-	int ret;
-
-	if (op_read_image(op) < 0)
-		goto out;
-	sha256(op->image, op->image_len, op->rec.sha256);
-	op->rec.image_len = op->image_len;
-	if (op_boot(op, op->image, op->image_len) < 0)
-		goto out;
-	ret = op_store(op, msg, sizeof(msg));
-	if (ret < 0) {
-		if (ret == -ENOSPC || ret == -EDQUOT)
-			set_outcome(op, ENGINE_STORAGE_FULL, "%s", msg);
-		else
-			set_outcome(op, ENGINE_INTERNAL, "%s", msg);
-		vm_destroy(op->vm);
-		vm_snapshot_unref(op->snap);
-		op->vm = NULL;
-		op->snap = NULL;
-		goto out;
-	}
-	if (op->change == ENGINE_CHANGE_IMAGE)
-		release_store(op);
-	set_outcome(op, ENGINE_OK, "%s", "");
-out:
-	op->item.fn = op_done;
-	workers_post(op->e->workers, &op->item);
-}
-
-/* Worker: the stored environment and secrets of a function being loaded.
- * A missing file is an empty one; a torn or edited one is refused. */
-static int op_load_config(struct op *op, char *msg, size_t msg_len)
-{
-	uint8_t *buf = NULL;
-	char fname[96];
-	size_t len;
-	int ret;
-
-	file_name(fname, sizeof(fname), op->fn->name, "env");
-	ret = store_get(op->e->dirfd, fname, FNCONFIG_ENV_BYTES_MAX * 8, &buf,
-			&len);
-	if (ret == 0) {
-		op->env = json_loadb((char *)buf, len, JSON_REJECT_DUPLICATES,
-				     NULL);
-		free(buf);
-		if (fnconfig_env_check(op->env, msg, msg_len) < 0)
-			ret = -EINVAL;
-	}
-	if (ret < 0 && ret != -ENOENT) {
-		snprintf(msg, msg_len, "%s: unreadable or corrupt", fname);
-		return ret;
-	}
-	file_name(fname, sizeof(fname), op->fn->name, "secrets");
-	ret = store_get(op->e->dirfd, fname, FNCONFIG_SECRETS_BYTES_MAX * 2,
-			&buf, &len);
-	if (ret == 0) {
-		ret = fnconfig_secrets_decode(buf, len, &op->secrets);
-		explicit_bzero(buf, len);
-		free(buf);
-	}
-	if (ret < 0 && ret != -ENOENT) {
-		snprintf(msg, msg_len, "%s: unreadable or corrupt", fname);
-		return ret;
-	}
-	if (fnconfig_env_block(op->env, &op->env_block, &op->env_len) < 0 ||
-	    fnconfig_secrets_block(&op->secrets, &op->sec_block, &op->sec_len) <
-		    0) {
-		snprintf(msg, msg_len, "out of memory");
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static void op_load_run(struct worker_item *it)
-{
-	struct op *op = container_of(it, struct op, item);
-	char msg[256];
-	int ret;
-
-	ret = store_read(op->e->dirfd, op->fn->name, op->e->cfg.max_image_bytes,
-			 &op->rec, msg, sizeof(msg));
-	if (ret < 0 || (ret = op_load_config(op, msg, sizeof(msg))) < 0 ||
-	    (ret = release_load(op)) < 0) {
-		if (ret == -ENOMEM || ret == -EMFILE)
-			snprintf(msg, sizeof(msg), "%s", strerror(-ret));
-		set_outcome(op, ENGINE_INTERNAL, "%s", msg);
-		goto out;
-	}
-	if (op_boot(op, op->rec.image, op->rec.image_len) == 0)
-		set_outcome(op, ENGINE_OK, "%s", "");
-out:
-	/* Keep the record's metadata (image_len included) for install(). */
-	free(op->rec.image);
-	op->rec.image = NULL;
-	op->item.fn = op_done;
-	workers_post(op->e->workers, &op->item);
-}
-
-static void op_remove_run(struct worker_item *it)
-{
-	struct op *op = container_of(it, struct op, item);
-	int ret = store_remove(op->e->dirfd, op->fn->name);
-
-	/* The function file first: without it nothing is loaded again. */
-	remove_companions(op);
-
-	if (ret < 0 && ret != -ENOENT)
-		set_outcome(op, ENGINE_INTERNAL,
-			    "cannot remove the state file: %s", strerror(-ret));
-	else
-		set_outcome(op, ENGINE_OK, "%s", "");
-	op->item.fn = op_done;
-	workers_post(op->e->workers, &op->item);
-}
-
-static uint64_t ns_to_ms(uint64_t ns)
-{
-	return (ns + 500000) / 1000000;
-}
-
-static void format_time(int64_t ms, char *buf, size_t len)
-{
-	time_t s = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&s, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-}
-
-/* The allow-list as the API shows it: an array of URL prefixes. */
-static json_t *allow_fetch_json(const char *list)
-{
-	json_t *a = json_array();
-
-	for (const char *p = list; a && *p;) {
-		const char *end = strchr(p, '\n');
-		size_t l = end ? (size_t)(end - p) : strlen(p);
-
-		json_array_append_new(a, json_stringn(p, l));
-		p += l + (end != NULL);
-	}
-	return a;
-}
-
-json_t *deploy_describe_version(const struct fn_version *v)
-{
-	char hex[SHA256_HEX_BYTES], when[64];
-	const struct function_settings *s = &v->settings;
-
-	sha256_hex(v->sha256, hex);
-	format_time(v->deployed_at_ms, when, sizeof(when));
-	return json_pack(
-		"{s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-		"s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:o}",
-		"name", v->fn->name, "version", (json_int_t)v->version,
-		"sha256", hex, "image_bytes", (json_int_t)v->image_len,
-		"memory_mb", (json_int_t)s->memory_mb, "timeout_ms",
-		(json_int_t)s->timeout_ms, "max_concurrency",
-		(json_int_t)s->max_concurrency, "min_warm",
-		(json_int_t)s->min_warm, "queue_max", (json_int_t)s->queue_max,
-		"queue_timeout_ms", (json_int_t)s->queue_timeout_ms, "idle_ms",
-		(json_int_t)s->idle_ms, "max_output_bytes",
-		(json_int_t)s->max_output_bytes, "wasi_stub_unknown",
-		(json_int_t)s->wasi_stub_unknown, "deployed_at", when,
-		"input_max_bytes", (json_int_t)v->in_cap, "boot_ms",
-		(json_int_t)ns_to_ms(v->boot_ns), "init_ms",
-		(json_int_t)ns_to_ms(v->init_ns), "snapshot_ms",
-		(json_int_t)ns_to_ms(v->snapshot_ns), "allow_fetch",
-		allow_fetch_json(s->allow_fetch));
-}
-
-/* Wasm deploys also say how long translation and compilation took (0 when
- * the image came from the cache). */
-static json_t *describe_version(const struct fn_version *v)
-{
-	json_t *o = deploy_describe_version(v);
-
-	if (o && v->wasm) {
-		json_object_set_new(o, "kind", json_string("wasm"));
-		json_object_set_new(
-			o, "compile_ms",
-			json_integer((json_int_t)ns_to_ms(v->compile_ns)));
-	}
-	return o;
-}
-
 /* Loop: a booted snapshot becomes the function's live version. */
 static struct fn_version *install(struct op *op)
 {
@@ -538,7 +113,7 @@ static void finish_deploy(struct op *op, struct fn_version *ver)
 
 	d->outcome = op->outcome;
 	snprintf(d->message, sizeof(d->message), "%s", op->message);
-	d->description = ver ? describe_version(ver) : NULL;
+	d->description = ver ? deploy__describe_deployed(ver) : NULL;
 	if (e->metrics)
 		metrics_deploy_inc(e->metrics, code);
 	/* The HTTP layer logs the request's outcome with its request id. */
@@ -589,8 +164,8 @@ static void load_fit(struct op *op)
 			   op->fn->name, op->rec.settings.min_warm, stored,
 			   msg);
 	else if (ret < 0)
-		set_outcome(op, ENGINE_BUDGET_EXCEEDED,
-			    "not loaded, its file is kept: %s", msg);
+		deploy__outcome(op, ENGINE_BUDGET_EXCEEDED,
+				"not loaded, its file is kept: %s", msg);
 }
 
 /* Loop: what the op booted with becomes the function's (a remove's op
@@ -631,7 +206,7 @@ static void op_done(struct worker_item *it)
 	} else if (op->outcome == ENGINE_OK) {
 		ver = install(op);
 		if (ver == NULL)
-			set_outcome(op, ENGINE_INTERNAL, "out of memory");
+			deploy__outcome(op, ENGINE_INTERNAL, "out of memory");
 		else if (e->shutting_down)
 			pool_retire(ver);
 		if (ver) {
@@ -662,6 +237,21 @@ static void op_done(struct worker_item *it)
 	engine_dispatch(e);
 }
 
+/* Worker: the op's work off the loop; its end goes back to the loop. */
+static void op_run(struct worker_item *it)
+{
+	struct op *op = container_of(it, struct op, item);
+
+	if (op->kind == OP_DEPLOY)
+		deploy__run_deploy(op);
+	else if (op->kind == OP_LOAD)
+		deploy__run_load(op);
+	else
+		deploy__run_remove(op);
+	op->item.fn = op_done;
+	workers_post(op->e->workers, &op->item);
+}
+
 /* Loop: removal starts now; the file goes on a worker. */
 static void op_remove_start(struct op *op)
 {
@@ -669,7 +259,7 @@ static void op_remove_start(struct op *op)
 
 	if (fn->live)
 		pool_retire(fn->live);
-	op->item.fn = op_remove_run;
+	op->item.fn = op_run;
 }
 
 static int64_t now_ms(void)
@@ -687,14 +277,14 @@ static int op_prepare_secrets(struct op *op, struct fn *fn)
 	int ret;
 
 	if (fnconfig_secrets_copy(&op->secrets, &fn->secrets) < 0) {
-		set_outcome(op, ENGINE_INTERNAL, "out of memory");
+		deploy__outcome(op, ENGINE_INTERNAL, "out of memory");
 		return -ENOMEM;
 	}
 	if (op->change == ENGINE_CHANGE_SECRET_DELETE &&
 	    fnconfig_secrets_del(&op->secrets, op->d->secret_name) < 0) {
-		set_outcome(op, ENGINE_SECRET_NOT_FOUND,
-			    "function %s has no secret %s", fn->name,
-			    op->d->secret_name);
+		deploy__outcome(op, ENGINE_SECRET_NOT_FOUND,
+				"function %s has no secret %s", fn->name,
+				op->d->secret_name);
 		return -ENOENT;
 	}
 	if (op->change == ENGINE_CHANGE_SECRET_PUT) {
@@ -702,10 +292,10 @@ static int op_prepare_secrets(struct op *op, struct fn *fn)
 					   op->secret_value, op->secret_len,
 					   now_ms(), msg, sizeof(msg));
 		if (ret < 0) {
-			set_outcome(op,
-				    ret == -ENOMEM ? ENGINE_INTERNAL
-						   : ENGINE_INVALID_SECRET,
-				    "%s", msg);
+			deploy__outcome(op,
+					ret == -ENOMEM ? ENGINE_INTERNAL
+						       : ENGINE_INVALID_SECRET,
+					"%s", msg);
 			return ret;
 		}
 	}
@@ -713,9 +303,18 @@ static int op_prepare_secrets(struct op *op, struct fn *fn)
 	    op->change != ENGINE_CHANGE_ENV &&
 	    fnconfig_secrets_encode(&op->secrets, &op->sec_file,
 				    &op->sec_file_len) < 0) {
-		set_outcome(op, ENGINE_INTERNAL, "out of memory");
+		deploy__outcome(op, ENGINE_INTERNAL, "out of memory");
 		return -ENOMEM;
 	}
+	return 0;
+}
+
+int deploy__blocks(struct op *op)
+{
+	if (fnconfig_env_block(op->env, &op->env_block, &op->env_len) < 0 ||
+	    fnconfig_secrets_block(&op->secrets, &op->sec_block, &op->sec_len) <
+		    0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -731,8 +330,9 @@ static int op_prepare(struct op *op)
 	op->fresh = op->change == ENGINE_CHANGE_IMAGE && fn->live == NULL;
 	if (op->change != ENGINE_CHANGE_IMAGE) {
 		if (live == NULL || !fn->visible) {
-			set_outcome(op, ENGINE_NOT_FOUND,
-				    "function '%s' is not deployed", fn->name);
+			deploy__outcome(op, ENGINE_NOT_FOUND,
+					"function '%s' is not deployed",
+					fn->name);
 			return -ENOENT;
 		}
 		op->rec.settings = live->settings;
@@ -751,10 +351,8 @@ static int op_prepare(struct op *op)
 	}
 	if (op_prepare_secrets(op, fn) < 0 || release_prepare(op) < 0)
 		return -1;
-	if (fnconfig_env_block(op->env, &op->env_block, &op->env_len) < 0 ||
-	    fnconfig_secrets_block(&op->secrets, &op->sec_block, &op->sec_len) <
-		    0) {
-		set_outcome(op, ENGINE_INTERNAL, "out of memory");
+	if (deploy__blocks(op) < 0) {
+		deploy__outcome(op, ENGINE_INTERNAL, "out of memory");
 		return -ENOMEM;
 	}
 	return 0;
@@ -769,20 +367,17 @@ void deploy_run_next(struct fn *fn)
 	op = container_of(fn->ops.next, struct op, link);
 	dlist_remove(&op->link);
 	fn->op_running = op;
-	if (op->kind == OP_DEPLOY) {
-		if (op_prepare(op) < 0) {
-			op->item.fn = op_done;
-			workers_post(fn->e->workers, &op->item);
-			return;
-		}
-		op->item.fn = op_deploy_run;
-	} else if (op->kind == OP_LOAD) {
-		op->item.fn = op_load_run;
-	} else {
+	if (op->kind == OP_REMOVE) {
 		op_remove_start(op);
 		workers_submit(fn->e->workers, &op->item, 0);
 		return;
 	}
+	if (op->kind == OP_DEPLOY && op_prepare(op) < 0) {
+		op->item.fn = op_done;
+		workers_post(fn->e->workers, &op->item);
+		return;
+	}
+	op->item.fn = op_run;
 	/* Validation and init may take init_timeout_ms each: boots get a
 	 * bounded share of the workers (engine.h). */
 	dlist_push_tail(&fn->e->boot_queue, &op->boot_link);
@@ -1028,7 +623,8 @@ static void cancel_queued_boot(struct fn *fn)
 	fn->op_running = NULL;
 	fn->refs++; /* keep fn across op_free */
 	if (op->kind == OP_DEPLOY) {
-		set_outcome(op, ENGINE_UNAVAILABLE, "glintd is shutting down");
+		deploy__outcome(op, ENGINE_UNAVAILABLE,
+				"glintd is shutting down");
 		finish_deploy(op, NULL);
 	} else {
 		fn->e->loads_pending--;
@@ -1059,43 +655,12 @@ void deploy_cancel_pending(struct fn *fn)
 			continue;
 		dlist_remove(&op->link);
 		if (op->kind == OP_DEPLOY) {
-			set_outcome(op, ENGINE_UNAVAILABLE,
-				    "glintd is shutting down");
+			deploy__outcome(op, ENGINE_UNAVAILABLE,
+					"glintd is shutting down");
 			finish_deploy(op, NULL);
 		} else {
 			fn->e->loads_pending--;
 		}
 		op_free(op);
 	}
-}
-
-json_t *engine_env(struct engine *e, const char *name)
-{
-	struct fn *fn = engine_fn_find(e, name);
-
-	if (fn == NULL || !fn->visible || fn->live == NULL)
-		return NULL;
-	return json_pack("{s:o}", "env",
-			 fn->env ? json_deep_copy(fn->env) : json_object());
-}
-
-json_t *engine_secrets(struct engine *e, const char *name)
-{
-	struct fn *fn = engine_fn_find(e, name);
-
-	if (fn == NULL || !fn->visible || fn->live == NULL)
-		return NULL;
-	return json_pack("{s:o}", "secrets",
-			 fnconfig_secrets_list(&fn->secrets));
-}
-
-int engine_settings(struct engine *e, const char *name,
-		    struct function_settings *out)
-{
-	struct fn *fn = engine_fn_find(e, name);
-
-	if (fn == NULL || !fn->visible || fn->live == NULL)
-		return -ENOENT;
-	*out = fn->live->settings;
-	return 0;
 }

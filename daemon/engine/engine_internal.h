@@ -442,7 +442,7 @@ void hostcall_answered(struct call *c);
 int services_open(struct engine *e, char *err, size_t err_len);
 void services_close(struct engine *e); /* after the last call ended */
 
-/* deploy.c */
+/* deploy.c (deploy_internal.h: what its split files share) */
 void deploy_run_next(struct fn *fn);
 void deploy_start_load(struct engine *e, const char *name);
 void deploy_cancel_pending(struct fn *fn);
@@ -450,6 +450,7 @@ void deploy_cancel_pending(struct fn *fn);
  * ENGINE_UNAVAILABLE instead of running to its init timeout. */
 void deploy_interrupt_running(struct fn *fn);
 int deploy_boot_next(struct engine *e); /* 1 when a boot was dispatched */
+/* deploy_describe.c */
 json_t *deploy_describe_version(const struct fn_version *ver);
 
 #endif /* GLINT_ENGINE_INTERNAL_H */

@@ -3,7 +3,10 @@ noinst_LIBRARIES += daemon/engine/libglintengine.a
 daemon_engine_libglintengine_a_SOURCES = \
 	daemon/engine/engine.h daemon/engine/engine_internal.h \
 	daemon/engine/engine.c \
-	daemon/engine/budget.c daemon/engine/deploy.c \
+	daemon/engine/budget.c \
+	daemon/engine/deploy.c daemon/engine/deploy_internal.h \
+	daemon/engine/deploy_boot.c daemon/engine/deploy_describe.c \
+	daemon/engine/deploy_store.c \
 	daemon/engine/hostcall.c \
 	daemon/engine/hcdecode.c daemon/engine/hcdecode.h \
 	daemon/engine/hcops.c \
