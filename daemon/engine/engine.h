@@ -171,6 +171,11 @@ struct engine_invocation {
 	uint64_t request_id;
 	engine_invoke_fn done;
 	void *opaque;
+	/* 1: done() may be called from inside engine_invoke, when the call
+	 * ran to completion on the loop at once (a caller that can answer
+	 * before engine_invoke returns, as the HTTP layer can); 0: always
+	 * later. */
+	int done_inline_ok;
 
 	/* set by the engine before done() */
 	enum engine_outcome outcome;
@@ -191,7 +196,8 @@ struct engine_invocation {
 	void *engine_private;
 };
 
-/* Starts an invocation; inv->done is always called later on the loop. */
+/* Starts an invocation; inv->done is called later on the loop, or before
+ * this returns where inv->done_inline_ok allows it. */
 void engine_invoke(struct engine *e, struct engine_invocation *inv);
 
 struct engine_deploy;

@@ -252,6 +252,9 @@ struct call {
 	int interrupted; /* set by shutdown, read by the worker */
 	int on_loop;	 /* ran on the loop thread: its result and its VM's
 	                    restore go through workers_defer */
+	int inline_ok;	 /* inside engine_invoke, and its caller allows
+	                    done() there: a result on the loop is
+	                    delivered at once (invoke.c) */
 
 	/* Host calls (hostcall.c). A parked call holds its VM (busy, with
 	 * its vCPU state) but no worker slot: from the park item until it

@@ -270,6 +270,8 @@ static void restore_on_loop(struct worker_item *it)
 	restore_and_return(p, NULL);
 }
 
+static void call_delivered(struct worker_item *it);
+
 /* The worker's part after vm_call/vm_resume returned: park, or deliver
  * and restore. */
 static void call_finish(struct call *c, int ret, struct vm_call_result *res,
@@ -305,9 +307,15 @@ static void call_finish(struct call *c, int ret, struct vm_call_result *res,
 	log_failure(c);
 	c->inv->run_ns = res->run_ns;
 	/* The response goes out first; c belongs to the loop from here.
-	 * On the loop, call_delivered defers the restore. */
+	 * On the loop, call_delivered defers the restore. Inside
+	 * engine_invoke, where the caller allows it, the result goes to it
+	 * at once: the HTTP layer then answers in the same run of
+	 * libmicrohttpd, with no suspend, resume and further runs. */
 	if (c->on_loop) {
-		workers_defer(c->e->workers, &c->result);
+		if (c->inline_ok)
+			call_delivered(&c->result);
+		else
+			workers_defer(c->e->workers, &c->result);
 		return;
 	}
 	workers_post(c->e->workers, &c->result);
@@ -767,6 +775,10 @@ static void invoke_admit(struct fn *fn, struct call *c)
 
 		dlist_remove(&p->link);
 		ver->nready--;
+		/* Only here, not for a call started from the wait queue:
+		 * engine_invoke is the caller's own frame. c may be freed
+		 * once invoke_start returns. */
+		c->inline_ok = inv->done_inline_ok;
 		invoke_start(c, p);
 		pool_publish(fn);
 		return;

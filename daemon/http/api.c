@@ -518,6 +518,8 @@ static void handle_invoke(struct api_req *q)
 	inv->request_id = http_request_id(q->http);
 	inv->done = on_invoked;
 	inv->opaque = q;
+	/* http_respond may come from inside the handler (http.h). */
+	inv->done_inline_ok = 1;
 	q->in_engine = 1;
 	engine_invoke(q->api->engine, inv);
 }
