@@ -84,6 +84,9 @@ static void make_ready(struct call *c, enum call_resume how)
 
 static void on_park_timer(uv_timer_t *t);
 
+/* Timers run in whole milliseconds: a wait due within this is over. */
+#define PARK_SLACK_NS 500000u
+
 static void arm(struct engine *e, uint64_t due_ns)
 {
 	uint64_t now = monotime_ns(), ms = 0;
@@ -118,8 +121,7 @@ static void on_park_timer(uv_timer_t *t)
 		uint64_t due = due_of(c);
 
 		l = l->next;
-		/* Timers run in whole milliseconds: allow for that. */
-		if (due > now + 500000) {
+		if (due > now + PARK_SLACK_NS) {
 			if (next == 0 || due < next)
 				next = due;
 			continue;
@@ -150,7 +152,15 @@ static uint64_t wake_of(const struct call *c, int64_t *result)
 
 void hostcall_answered(struct call *c)
 {
-	make_ready(c, RESUME_ANSWER);
+	/* A fetch has the rest of the call's deadline as its own timeout, so
+	 * its answer and the park timer race at the deadline: whichever comes
+	 * first, a wait that lasted until the deadline ends as the deadline
+	 * (504, counted as "deadline"), as it would a moment later anyway. */
+	if (c->run_deadline_ns &&
+	    monotime_ns() + PARK_SLACK_NS >= c->run_deadline_ns)
+		make_ready(c, RESUME_EXPIRED);
+	else
+		make_ready(c, RESUME_ANSWER);
 	engine_dispatch(c->e);
 }
 
