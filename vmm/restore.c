@@ -459,8 +459,10 @@ static int restore_memory(struct vm *vm, struct vm_restore_stats *st)
 	rc = get_log(vm);
 	if (rc)
 		return rc;
+	/* Most words are 0, and without -mpopcnt every popcount is a call. */
 	for (uint64_t i = 0; i < vm->bm_words; i++)
-		dirty += (uint64_t)__builtin_popcountll(vm->dirty[i]);
+		if (vm->dirty[i])
+			dirty += (uint64_t)__builtin_popcountll(vm->dirty[i]);
 	if (vm->mode == VM_RESTORE_WHOLE_COPY ||
 	    (vm->mode == VM_RESTORE_AUTO && dirty > FULL_COPY_MIN_PAGES)) {
 		vm->host_in_bytes = 0;
