@@ -1,5 +1,5 @@
 # bench/vmm.mk: the VMM benchmark.
-# bench/vmbench [-c cpu] [-n samples] [-m all|warm|restore|request|hostcall] [builddir]
+# bench/vmbench [-c cpu] [-n samples] [-m all|warm|restore|request|hostcall|thread] [builddir]
 # prints median and p99 of warm calls, restores, clones, boots and the
 # bare-exit floor (-m restore: the restore-strategy table); `make
 # bench-vmm` runs it pinned to CPU 1. Not part of make check.
