@@ -383,9 +383,9 @@ static void *hop_thread(void *arg)
  * after a call on the other. KVM_RUN notes a new thread: kernels before
  * late 2024 (Debian 12's 6.1 among them) wait there for an RCU grace
  * period (synchronize_rcu, milliseconds), later ones take a lock; and the
- * vCPU's state may be cold on the new CPU. glintd moves VMs between its loop and its
- * workers: this is what a host charges for each move. The hand-over is
- * outside the timed part. */
+ * vCPU's state may be cold on the new CPU. glintd moves VMs between its
+ * loop and its workers: this is what a host charges for each move. The
+ * hand-over is outside the timed part. */
 static void bench_thread(uint64_t *same, uint64_t *other)
 {
 	struct image img;
