@@ -33,6 +33,9 @@
 
 #define MiB (1024ull * 1024ull)
 
+/* Calls run before a series' samples are kept. */
+#define WARMUP 100
+
 static int samples = 1000;
 static const char *builddir = ".";
 static struct vmm *vmm;
@@ -178,7 +181,7 @@ static double bench_floor(uint64_t *ns)
 	double med;
 
 	floor_open(&f);
-	for (int i = -100; i < samples; i++) {
+	for (int i = -WARMUP; i < samples; i++) {
 		uint64_t t = floor_exit(&f);
 
 		if (i >= 0)
@@ -210,10 +213,10 @@ static double bench_warm(uint64_t *fl, uint64_t *ns, uint64_t *ns_call)
 	load("guest/examples/echo.elf", &img);
 	snap = boot(&img, 16 * MiB, &vm);
 	floor_open(&f);
-	for (int i = -100; i < samples; i++) {
+	for (int i = -WARMUP; i < samples; i++) {
 		uint64_t c0, t0, t1, t2;
 
-		if ((i + 100) % FLOOR_BLOCK == 0)
+		if ((i + WARMUP) % FLOOR_BLOCK == 0)
 			floor_block(&f, fl, i);
 		c0 = thread_cpu_ns();
 		t0 = now_ns();
@@ -303,8 +306,8 @@ static double bench_request(uint64_t *fl, uint64_t *bare, uint64_t *full)
 	load("guest/examples/echo.elf", &img);
 	snap = boot(&img, 16 * MiB, &vm);
 	floor_open(&fv);
-	for (int i = -100; i < samples; i++) {
-		if ((i + 100) % FLOOR_BLOCK == 0)
+	for (int i = -WARMUP; i < samples; i++) {
+		if ((i + WARMUP) % FLOOR_BLOCK == 0)
 			floor_block(&fv, fl, i);
 		for (int k = 0; k < 2; k++) {
 			uint64_t t0 = now_ns();

@@ -134,15 +134,26 @@ static int clear_log(struct vm *vm, uint64_t *bm)
 	return ioctl(vm->vm_fd, KVM_CLEAR_DIRTY_LOG, &cl) ? -errno : 0;
 }
 
-int vm_restore_reset_log(struct vm *vm, uint64_t *dirty_pages)
+/* Pages set in the dirty log just read. Most words are 0, and without
+ * -mpopcnt every popcount is a call. */
+static uint64_t count_dirty(const struct vm *vm)
 {
 	uint64_t n = 0;
+
+	for (uint64_t i = 0; i < vm->bm_words; i++)
+		if (vm->dirty[i])
+			n += (uint64_t)__builtin_popcountll(vm->dirty[i]);
+	return n;
+}
+
+int vm_restore_reset_log(struct vm *vm, uint64_t *dirty_pages)
+{
+	uint64_t n;
 	int rc = get_log(vm);
 
 	if (rc)
 		return rc;
-	for (uint64_t i = 0; i < vm->bm_words; i++)
-		n += (uint64_t)__builtin_popcountll(vm->dirty[i]);
+	n = count_dirty(vm);
 	*dirty_pages = n;
 	reset_hot(vm);
 	/* RAM was just mapped afresh over the snapshot: nothing private. */
@@ -451,7 +462,7 @@ static int restore_logged(struct vm *vm, struct vm_restore_stats *st)
 
 static int restore_memory(struct vm *vm, struct vm_restore_stats *st)
 {
-	uint64_t dirty = 0;
+	uint64_t dirty;
 	int rc;
 
 	if (vm->full_copy)
@@ -459,10 +470,7 @@ static int restore_memory(struct vm *vm, struct vm_restore_stats *st)
 	rc = get_log(vm);
 	if (rc)
 		return rc;
-	/* Most words are 0, and without -mpopcnt every popcount is a call. */
-	for (uint64_t i = 0; i < vm->bm_words; i++)
-		if (vm->dirty[i])
-			dirty += (uint64_t)__builtin_popcountll(vm->dirty[i]);
+	dirty = count_dirty(vm);
 	if (vm->mode == VM_RESTORE_WHOLE_COPY ||
 	    (vm->mode == VM_RESTORE_AUTO && dirty > FULL_COPY_MIN_PAGES)) {
 		vm->host_in_bytes = 0;
