@@ -462,7 +462,14 @@ int engine_create(uv_loop_t *loop, const struct engine_config *cfg,
 	struct engine *e = calloc(1, sizeof(*e));
 	int ret = -ENOMEM;
 
-	if (e == NULL || (e->state_dir = strdup(cfg->state_dir)) == NULL) {
+	if (e == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&e->chain_lock, NULL);
+	e->dirfd = -1;
+	e->state_dir = strdup(cfg->state_dir);
+	if (e->state_dir == NULL) {
 		snprintf(err, err_len, "out of memory");
 		goto fail;
 	}
@@ -470,7 +477,6 @@ int engine_create(uv_loop_t *loop, const struct engine_config *cfg,
 	e->cfg = *cfg;
 	e->cfg.state_dir = e->state_dir;
 	e->metrics = metrics;
-	e->dirfd = -1;
 	dlist_init(&e->fns);
 	dlist_init(&e->versions);
 	dlist_init(&e->runnable);
@@ -508,12 +514,11 @@ fail_workers:
 		      e->workers);
 	e->workers = NULL;
 fail:
-	if (e) {
-		vmm_close(e->vmm);
-		store_close(e->dirfd);
-		free(e->state_dir);
-		free(e);
-	}
+	vmm_close(e->vmm);
+	store_close(e->dirfd);
+	pthread_mutex_destroy(&e->chain_lock);
+	free(e->state_dir);
+	free(e);
 	return ret;
 }
 
@@ -540,6 +545,7 @@ void engine_destroy(struct engine *e)
 	workers_destroy(e->workers);
 	vmm_close(e->vmm);
 	store_close(e->dirfd);
+	pthread_mutex_destroy(&e->chain_lock);
 	free(e->state_dir);
 	free(e);
 }
@@ -612,7 +618,7 @@ json_t *engine_describe(struct engine *e, const char *name)
 			  (json_int_t)v->nready, "busy", (json_int_t)v->nbusy,
 			  "parked", (json_int_t)fn->nparked, "creating",
 			  (json_int_t)v->ncreating, "queued",
-			  (json_int_t)fn->nwaiters, "total",
+			  (json_int_t)fn_queued(fn), "total",
 			  (json_int_t)(v->nready + v->nbusy + v->ncreating)));
 	return d;
 }

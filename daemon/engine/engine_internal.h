@@ -2,6 +2,7 @@
 #ifndef GLINT_ENGINE_INTERNAL_H
 #define GLINT_ENGINE_INTERNAL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -92,7 +93,14 @@ struct pvm {
 	int failed; /* clone or restore failed: destroy, do not reuse */
 	char err[256];
 	uint64_t idle_since_ns;
-	struct call *call;   /* BUSY: the call running on it */
+	/* BUSY: the call running on it; atomic, as a worker starts the
+	 * calls chained on it (chain.c). */
+	struct call *call;
+	/* Calls to run right after the current one (chain.c), linked by
+	 * their wait_link; under e->chain_lock. */
+	struct dlist chain;
+	unsigned nchained;
+	int chain_open; /* its call runs on a worker: more may be chained */
 	uint32_t charged_mb; /* memory charged to the budget while alive */
 	/* Worker, before the return: what the last restore left private,
 	 * and 1 when that is worth handing back once idle (pool.c). */
@@ -201,6 +209,7 @@ struct fn {
 	unsigned delete_pending; /* removes queued or running */
 	struct dlist waiters;	 /* struct call, FIFO */
 	unsigned nwaiters;
+	unsigned nchained;	/* more queued on its VMs (chain.c); atomic */
 	struct dlist run_link;	/* in engine->runnable while nwaiters > 0 */
 	unsigned nrunning;	/* workers held by its calls */
 	unsigned nparked;	/* calls parked on host calls (hostcall.c):
@@ -241,7 +250,7 @@ struct hc_op;
 struct call {
 	struct worker_item run;	   /* worker: vm_call */
 	struct worker_item result; /* loop: deliver */
-	struct dlist wait_link;	   /* in fn->waiters while queued */
+	struct dlist wait_link;	   /* in fn->waiters or a pvm's chain */
 	struct engine *e;
 	struct engine_invocation *inv;
 	struct fn *fn;
@@ -318,6 +327,7 @@ struct engine {
 	unsigned loop_poll_us;
 	int loop_runs;		/* short calls may run on the loop (invoke.c) */
 	unsigned loop_restores; /* of nvms_busy: restores deferred on it */
+	pthread_mutex_t chain_lock; /* every pvm's chain (chain.c) */
 
 	/* Parked calls (hostcall.c): waiting on a host call, then waiting
 	 * for a worker to resume them; one timer for their sleeps and
@@ -390,6 +400,12 @@ void pool_reclaim_idle(struct engine *e);
 void pool_interrupt_all(struct engine *e);
 void pool_publish(struct fn *fn);
 
+/* Calls of fn waiting to start: in its queue or chained on a VM. */
+static inline unsigned fn_queued(const struct fn *fn)
+{
+	return fn->nwaiters + __atomic_load_n(&fn->nchained, __ATOMIC_RELAXED);
+}
+
 /* VMs of ver that exist or are being made. */
 static inline unsigned pool_vm_count(const struct fn_version *ver)
 {
@@ -412,6 +428,25 @@ enum engine_outcome invoke_error_outcome(int ret, const struct vm_error *err,
 /* Retry-After seconds for a full queue: 1..60, growing with the queue. */
 unsigned invoke_retry_after(unsigned nwaiters, uint64_t avg_run_ns,
 			    uint32_t max_concurrency);
+
+/* The wait queue, for chain.c: a call leaves it, or goes back to its
+ * head; invoke_prepare readies a call to run on p (loop),
+ * invoke_started marks it running (the thread that runs it). */
+void invoke_waiter_remove(struct fn *fn, struct call *c);
+void invoke_waiter_requeue(struct fn *fn, struct call *c);
+void invoke_prepare(struct call *c, struct pvm *p);
+void invoke_started(struct call *c);
+
+/* chain.c: calls queued on a VM at work, run by its worker next. Loop:
+ * chain_open as p goes to a worker, chain_attach after a dispatch,
+ * chain_reclaim(_all) to put chained calls back in their queue. Worker:
+ * chain_next once p is restored, chain_close when p parks or failed. */
+void chain_open(struct pvm *p);
+void chain_attach(struct engine *e);
+struct call *chain_next(struct pvm *p);
+void chain_close(struct pvm *p);
+void chain_reclaim(struct pvm *p);
+void chain_reclaim_all(struct engine *e, const struct fn *fn);
 
 /* hostcall.c: host calls and parked calls */
 /* Synchronous operations on the worker (vm_hostcall_fn; opaque = call). */

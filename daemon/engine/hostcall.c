@@ -172,6 +172,7 @@ void hostcall_parked(struct worker_item *it)
 	invoke_release_slot(c->fn);
 	if (--e->nvms_busy == 0)
 		workers_poll_stop(e->workers);
+	chain_reclaim(c->pvm); /* not to wait behind the host call */
 	e->nparked++;
 	c->fn->nparked++;
 	c->parked_ns = monotime_ns();

@@ -234,12 +234,14 @@ static void note_private(struct pvm *p, const struct vm_restore_stats *rs)
 	p->heavy = rs->private_bytes * 16 >= mem_bytes;
 }
 
-/* To the loop: from a worker through its mailbox; a call that ran on the
- * loop itself defers it, as the loop's callers expect it later. */
 /* Worker (or the loop, for a call run there): puts the VM back to its
- * snapshot and returns it to the pool. */
-static void restore_and_return(struct pvm *p, struct worker_item *done)
+ * snapshot and returns it to the pool: on a worker (done: p's item,
+ * posted to the loop) unless a call is chained on it, which is returned
+ * to run next; on the loop at once. */
+static struct call *restore_and_return(struct pvm *p, struct worker_item *done)
 {
+	struct call *next = NULL;
+
 	struct vm_restore_stats rs = {0};
 	int ret = vm_restore(p->vm, &rs);
 
@@ -247,17 +249,22 @@ static void restore_and_return(struct pvm *p, struct worker_item *done)
 		p->failed = 1;
 		snprintf(p->err, sizeof(p->err), "restore failed: %s",
 			 strerror(-ret));
+		if (done)
+			chain_close(p);
 	} else {
 		note_private(p, &rs);
 		if (p->ver->fn->mf)
 			metrics_restore_record(p->ver->fn->mf, rs.dirty_pages,
 					       rs.restore_ns);
 	}
+	if (done && !p->failed && (next = chain_next(p)) != NULL)
+		return next;
 	p->item.fn = pool_vm_returned;
 	if (done)
 		workers_post(p->ver->fn->e->workers, done);
 	else
 		pool_vm_returned(&p->item);
+	return NULL;
 }
 
 /* Loop: the restore of a VM whose call ran on the loop, deferred until
@@ -273,9 +280,11 @@ static void restore_on_loop(struct worker_item *it)
 static void call_delivered(struct worker_item *it);
 
 /* The worker's part after vm_call/vm_resume returned: park, or deliver
- * and restore. */
-static void call_finish(struct call *c, int ret, struct vm_call_result *res,
-			struct vm_error *err)
+ * and restore. Returns the call chained on the VM, which the worker runs
+ * next (on the loop: NULL). */
+static struct call *call_finish(struct call *c, int ret,
+				struct vm_call_result *res,
+				struct vm_error *err)
 {
 	struct pvm *p = c->pvm;
 
@@ -289,11 +298,13 @@ static void call_finish(struct call *c, int ret, struct vm_call_result *res,
 		c->hc = res->hostcall;
 		c->park.fn = hostcall_parked;
 		c->on_loop = 0;
-		if (on_loop)
+		if (on_loop) {
 			workers_defer(c->e->workers, &c->park);
-		else
+		} else {
+			chain_close(p);
 			workers_post(c->e->workers, &c->park);
-		return;
+		}
+		return NULL;
 	}
 	engine_guest_log_dropped(&p->ver->log_src, c->inv->request_id,
 				 res->log_dropped);
@@ -316,10 +327,10 @@ static void call_finish(struct call *c, int ret, struct vm_call_result *res,
 			call_delivered(&c->result);
 		else
 			workers_defer(c->e->workers, &c->result);
-		return;
+		return NULL;
 	}
 	workers_post(c->e->workers, &c->result);
-	restore_and_return(p, &p->item);
+	return restore_and_return(p, &p->item);
 }
 
 /* What vm_call needs for c; slice_us 0 on a worker. */
@@ -345,17 +356,21 @@ static void call_args(struct call *c, uint32_t slice_us,
 	};
 }
 
+/* Worker: c, then the calls chained on its VM, one after the other. */
 static void call_run(struct worker_item *it)
 {
 	struct call *c = container_of(it, struct call, run);
 	struct vm_call_args args;
 	struct vm_call_result res;
-	struct vm_error err = {0};
 	int ret;
 
-	call_args(c, 0, &args);
-	ret = vm_call(c->pvm->vm, &args, &res, &err);
-	call_finish(c, ret, &res, &err);
+	do {
+		struct vm_error err = {0};
+
+		call_args(c, 0, &args);
+		ret = vm_call(c->pvm->vm, &args, &res, &err);
+		c = call_finish(c, ret, &res, &err);
+	} while (c);
 }
 
 /* Worker: a parked call continues with its answer, or ends. */
@@ -383,7 +398,9 @@ static void call_resumed(struct worker_item *it)
 	free(c->hc_resp);
 	c->hc_resp = NULL;
 	c->hc_resp_len = 0;
-	call_finish(c, ret, &res, &err);
+	c = call_finish(c, ret, &res, &err);
+	if (c)
+		call_run(&c->run);
 }
 
 /* Worker: a call the loop started and stopped at its slice runs on. */
@@ -399,7 +416,9 @@ static void call_continued(struct worker_item *it)
 				 "call interrupted by the host", &res, &err);
 	else
 		ret = vm_continue(c->pvm->vm, &res, &err);
-	call_finish(c, ret, &res, &err);
+	c = call_finish(c, ret, &res, &err);
+	if (c)
+		call_run(&c->run);
 }
 
 static void call_delivered(struct worker_item *it)
@@ -419,8 +438,9 @@ static void call_delivered(struct worker_item *it)
 					  inv->total_ns, inv->run_ns,
 					  inv->queue_ns);
 	inv->engine_private = NULL;
-	if (c->pvm->call == c)
-		c->pvm->call = NULL;
+	/* Unless a chained call already runs on it. */
+	__atomic_compare_exchange_n(&c->pvm->call, &(struct call *){c}, NULL, 0,
+				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	if (c->on_loop) {
 		e->loop_restores++;
 		c->pvm->item.fn = restore_on_loop;
@@ -449,12 +469,21 @@ static void waiter_push(struct fn *fn, struct call *c)
 	}
 }
 
-static void waiter_remove(struct fn *fn, struct call *c)
+void invoke_waiter_remove(struct fn *fn, struct call *c)
 {
 	dlist_remove(&c->wait_link);
 	if (--fn->nwaiters == 0) {
 		dlist_remove(&fn->run_link);
 		fn->e->nrunnable--;
+	}
+}
+
+void invoke_waiter_requeue(struct fn *fn, struct call *c)
+{
+	dlist_push_head(&fn->waiters, &c->wait_link);
+	if (fn->nwaiters++ == 0) {
+		dlist_push_tail(&fn->e->runnable, &fn->run_link);
+		fn->e->nrunnable++;
 	}
 }
 
@@ -518,27 +547,40 @@ static void run_on_loop(struct call *c)
 	call_finish(c, ret, &res, &err);
 }
 
+void invoke_prepare(struct call *c, struct pvm *p)
+{
+	c->pvm = p;
+	c->timeout_ms = p->ver->settings.timeout_ms;
+	c->run.fn = call_run;
+	c->result.fn = call_delivered;
+}
+
+void invoke_started(struct call *c)
+{
+	uint64_t now = monotime_ns();
+
+	c->inv->queue_ns = now - c->start_ns;
+	if (c->timeout_ms)
+		c->run_deadline_ns = now + (uint64_t)c->timeout_ms * 1000000;
+	__atomic_store_n(&c->pvm->call, c, __ATOMIC_RELEASE);
+}
+
 /* c runs on p, on a worker slot it holds until p is back (restored). */
 static void invoke_start(struct call *c, struct pvm *p)
 {
 	struct fn_version *ver = p->ver;
 
 	p->state = PVM_BUSY;
-	p->call = c;
 	dlist_push_tail(&ver->busy, &p->link);
 	ver->nbusy++;
-	c->pvm = p;
-	c->timeout_ms = ver->settings.timeout_ms;
-	c->inv->queue_ns = monotime_ns() - c->start_ns;
-	if (c->timeout_ms)
-		c->run_deadline_ns =
-			monotime_ns() + (uint64_t)c->timeout_ms * 1000000;
-	c->run.fn = call_run;
-	c->result.fn = call_delivered;
-	if (short_enough(c))
+	invoke_prepare(c, p);
+	invoke_started(c);
+	if (short_enough(c)) {
 		run_on_loop(c);
-	else
+	} else {
+		chain_open(p);
 		take_slot(c);
+	}
 }
 
 void invoke_resume(struct call *c)
@@ -567,7 +609,7 @@ static int serve_one(struct fn *fn)
 	dlist_remove(&p->link);
 	ver->nready--;
 	c = container_of(fn->waiters.next, struct call, wait_link);
-	waiter_remove(fn, c);
+	invoke_waiter_remove(fn, c);
 	invoke_start(c, p);
 	return 1;
 }
@@ -604,6 +646,7 @@ void engine_dispatch(struct engine *e)
 			idle++;
 		}
 	}
+	chain_attach(e);
 }
 
 static void on_queue_timer(uv_timer_t *t)
@@ -699,11 +742,12 @@ static void call_fail(struct call *c, enum engine_outcome o, const char *msg)
 
 void pool_fail_waiters(struct fn *fn, enum engine_outcome o, const char *msg)
 {
+	chain_reclaim_all(fn->e, fn);
 	while (!dlist_empty(&fn->waiters)) {
 		struct call *c =
 			container_of(fn->waiters.next, struct call, wait_link);
 
-		waiter_remove(fn, c);
+		invoke_waiter_remove(fn, c);
 		call_fail(c, o, msg);
 	}
 	pool_publish(fn);
@@ -734,6 +778,9 @@ void pool_expire_waiters(struct engine *e)
 	uint64_t now = monotime_ns(), next = 0;
 	char msg[256];
 
+	/* Chained calls wait too: they expire as waiters, and the rest are
+	 * chained again below. */
+	chain_reclaim_all(e, NULL);
 	for (struct dlist *l = e->fns.next; l != &e->fns; l = l->next) {
 		struct fn *fn = container_of(l, struct fn, link);
 		struct dlist *w = fn->waiters.next;
@@ -750,7 +797,7 @@ void pool_expire_waiters(struct engine *e)
 					next = c->deadline_ns;
 				continue;
 			}
-			waiter_remove(fn, c);
+			invoke_waiter_remove(fn, c);
 			changed = 1;
 			expired_message(fn, c, msg, sizeof(msg));
 			call_fail(c, ENGINE_QUEUE_TIMEOUT, msg);
@@ -760,6 +807,7 @@ void pool_expire_waiters(struct engine *e)
 	}
 	if (next)
 		arm_queue_timer(e, next);
+	chain_attach(e);
 }
 
 /* Decides what to do with a call whose function has a live version. */
@@ -787,9 +835,9 @@ static void invoke_admit(struct fn *fn, struct call *c)
 	 * queue_max: they are not waiting beyond max_concurrency. */
 	fn->blocked_by = NULL;
 	grow_for_waiters(fn, 1);
-	if (fn->nwaiters >= ver->settings.queue_max + ver->ncreating) {
+	if (fn_queued(fn) >= ver->settings.queue_max + ver->ncreating) {
 		inv->retry_after_s =
-			invoke_retry_after(fn->nwaiters, fn->avg_run_ns,
+			invoke_retry_after(fn_queued(fn), fn->avg_run_ns,
 					   ver->settings.max_concurrency);
 		if (fn->blocked_by)
 			snprintf(msg, sizeof(msg),
@@ -810,6 +858,7 @@ static void invoke_admit(struct fn *fn, struct call *c)
 			 (uint64_t)ver->settings.queue_timeout_ms * 1000000;
 	waiter_push(fn, c);
 	arm_queue_timer(c->e, c->deadline_ns);
+	chain_attach(c->e);
 	pool_publish(fn);
 }
 

@@ -4,6 +4,7 @@ daemon_engine_libglintengine_a_SOURCES = \
 	daemon/engine/engine.h daemon/engine/engine_internal.h \
 	daemon/engine/engine.c \
 	daemon/engine/budget.c \
+	daemon/engine/chain.c \
 	daemon/engine/deploy.c daemon/engine/deploy_internal.h \
 	daemon/engine/deploy_boot.c daemon/engine/deploy_describe.c \
 	daemon/engine/deploy_store.c \

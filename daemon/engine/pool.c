@@ -23,7 +23,7 @@ void pool_publish(struct fn *fn)
 	if (fn->mf == NULL)
 		return;
 	metrics_pool_set(fn->mf, v ? v->nready : 0, v ? v->nbusy : 0,
-			 fn->nwaiters);
+			 fn_queued(fn));
 }
 
 /* ---- versions ---------------------------------------------------------- */
@@ -133,6 +133,7 @@ static struct pvm *pvm_new(struct fn_version *ver)
 	if (p == NULL)
 		return NULL;
 	dlist_init(&p->link);
+	dlist_init(&p->chain);
 	p->ver = ver;
 	p->charged_mb = ver->settings.memory_mb;
 	budget_charge_vm(ver->fn->e, 1, p->charged_mb);
@@ -267,7 +268,8 @@ void pool_vm_returned(struct worker_item *it)
 
 	dlist_remove(&p->link);
 	ver->nbusy--;
-	p->call = NULL;
+	__atomic_store_n(&p->call, NULL, __ATOMIC_RELAXED);
+	chain_reclaim(p); /* what a failed restore left chained */
 	/* The worker was held through the restore: the function that
 	 * dirtied the memory pays for putting it back. */
 	invoke_release_slot(ver->fn);
@@ -410,8 +412,11 @@ void pool_interrupt_all(struct engine *e)
 		     b = b->next) {
 			struct pvm *p = container_of(b, struct pvm, link);
 
-			if (p->call)
-				__atomic_store_n(&p->call->interrupted, 1,
+			struct call *c =
+				__atomic_load_n(&p->call, __ATOMIC_ACQUIRE);
+
+			if (c)
+				__atomic_store_n(&c->interrupted, 1,
 						 __ATOMIC_RELEASE);
 			vm_interrupt(p->vm);
 		}
