@@ -17,62 +17,119 @@
  * one at once, on the same thread and slot.
  *
  * Fairness is that of the slots: a chain only extends a slot its function
- * already holds (never more than fn_slots_max), calls are chained only
- * while no other function has calls waiting, and only for a function whose
- * calls are short, so a call of another function that arrives meanwhile
- * waits for at most CHAIN_MAX short calls before the slot comes back to the
- * round-robin. A chained call is still a queued call to everything else:
- * a deadline, a deletion or a shutdown puts it back in its function's wait
- * queue first (chain_reclaim) and it ends there as any waiter does.
+ * already holds (never more than fn_slots_max), and calls are chained only
+ * for a function whose calls are short, while no other function has calls
+ * waiting: once one has, every chained call goes back to its queue and the
+ * slots go round-robin again as they free. A chained call is still a
+ * queued call to everything else: it counts in queue_max and pool.queued,
+ * and a deadline, a deletion or a shutdown puts it back in its function's
+ * wait queue first, where it ends as any waiter does. A VM of the function
+ * that becomes ready takes the chained calls back too, to spread them
+ * again (a VM whose chain ran dry, or a new one).
  *
  * Threads: the loop adds (chain_attach) and takes back (chain_reclaim);
  * the worker running the VM takes the next call (chain_next) or closes the
- * chain (chain_close). p->chain, p->nchained and p->chain_open are under
- * e->chain_lock; a chained call belongs to whoever took it off the chain.
+ * chain (chain_close). p->chain, p->nchained, p->chain_open, e->nchained
+ * and fn->nchained are under e->chain_lock (fn->nchained is also read
+ * without it, atomically); a chained call belongs to whoever took it off
+ * the chain.
  */
-#define CHAIN_MAX 2
+#define CHAIN_MAX 32
 #define CHAIN_RUN_NS_MAX 250000
+
+static void count(struct fn *fn, int delta)
+{
+	fn->e->nchained += delta;
+	__atomic_add_fetch(&fn->nchained, delta, __ATOMIC_RELAXED);
+}
 
 void chain_open(struct pvm *p)
 {
 	p->chain_open = 1;
 }
 
-/* Loop: the waiters of the one function with calls waiting go onto its
- * VMs at work, oldest first, up to CHAIN_MAX each. */
-void chain_attach(struct engine *e)
+/* p's chained calls back at the head of their queue, in their order. */
+static void unchain_locked(struct pvm *p)
 {
-	struct fn_version *ver;
-	struct fn *fn;
+	struct fn *fn = p->ver->fn;
 
-	if (e->nrunnable != 1 || e->shutting_down)
-		return;
-	fn = container_of(e->runnable.next, struct fn, run_link);
-	ver = fn->live;
-	if (ver == NULL || fn->avg_run_ns >= CHAIN_RUN_NS_MAX)
-		return;
-	pthread_mutex_lock(&e->chain_lock);
-	for (struct dlist *l = ver->busy.next;
-	     l != &ver->busy && fn->nwaiters > 0; l = l->next) {
-		struct pvm *p = container_of(l, struct pvm, link);
+	while (p->nchained > 0) {
+		struct call *c =
+			container_of(p->chain.prev, struct call, wait_link);
 
-		while (p->chain_open && p->nchained < CHAIN_MAX &&
-		       fn->nwaiters > 0) {
-			struct call *c = container_of(fn->waiters.next,
-						      struct call, wait_link);
+		dlist_remove(&c->wait_link);
+		p->nchained--;
+		count(fn, -1);
+		c->pvm = NULL;
+		invoke_waiter_requeue(fn, c);
+	}
+}
 
+static void unchain_busy_locked(struct fn_version *ver)
+{
+	for (struct dlist *l = ver->busy.next; l != &ver->busy; l = l->next)
+		unchain_locked(container_of(l, struct pvm, link));
+}
+
+/* fn (every function when NULL), on every version. */
+static void unchain_all_locked(struct engine *e, const struct fn *fn)
+{
+	for (struct dlist *l = e->versions.next;
+	     l != &e->versions && e->nchained > 0; l = l->next) {
+		struct fn_version *ver =
+			container_of(l, struct fn_version, link);
+
+		if (fn == NULL || ver->fn == fn)
+			unchain_busy_locked(ver);
+	}
+}
+
+/* fn's waiters, oldest first, one per open chain in turn. */
+static void attach_locked(struct fn *fn)
+{
+	struct fn_version *ver = fn->live;
+	int more = 1;
+
+	while (more) {
+		more = 0;
+		for (struct dlist *l = ver->busy.next;
+		     l != &ver->busy && fn->nwaiters > 0; l = l->next) {
+			struct pvm *p = container_of(l, struct pvm, link);
+			struct call *c;
+
+			if (!p->chain_open || p->nchained >= CHAIN_MAX)
+				continue;
+			c = container_of(fn->waiters.next, struct call,
+					 wait_link);
 			invoke_waiter_remove(fn, c);
 			invoke_prepare(c, p);
 			dlist_push_tail(&p->chain, &c->wait_link);
 			p->nchained++;
-			__atomic_add_fetch(&fn->nchained, 1, __ATOMIC_RELAXED);
+			count(fn, 1);
+			more = 1;
 		}
 	}
+}
+
+void chain_attach(struct engine *e)
+{
+	struct fn *fn = NULL;
+
+	if (e->nrunnable == 0)
+		return; /* nothing waits outside the chains */
+	if (e->nrunnable == 1 && !e->shutting_down) {
+		fn = container_of(e->runnable.next, struct fn, run_link);
+		if (fn->live == NULL || fn->avg_run_ns >= CHAIN_RUN_NS_MAX)
+			fn = NULL;
+	}
+	pthread_mutex_lock(&e->chain_lock);
+	if (e->nchained > (fn ? fn->nchained : 0))
+		unchain_all_locked(e, NULL); /* someone else waits */
+	else if (fn)
+		attach_locked(fn);
 	pthread_mutex_unlock(&e->chain_lock);
 }
 
-/* Worker, p restored: the call to run on it next (started: p->call is
- * it), or NULL with the chain closed, p then going back to the loop. */
 struct call *chain_next(struct pvm *p)
 {
 	struct engine *e = p->ver->fn->e;
@@ -83,7 +140,7 @@ struct call *chain_next(struct pvm *p)
 		c = container_of(p->chain.next, struct call, wait_link);
 		dlist_remove(&c->wait_link);
 		p->nchained--;
-		__atomic_sub_fetch(&p->ver->fn->nchained, 1, __ATOMIC_RELAXED);
+		count(p->ver->fn, -1);
 	} else {
 		p->chain_open = 0;
 	}
@@ -93,8 +150,6 @@ struct call *chain_next(struct pvm *p)
 	return c;
 }
 
-/* Worker: p will not run another call of this dispatch (it parks, or its
- * restore failed); what is chained goes back when the loop has p. */
 void chain_close(struct pvm *p)
 {
 	struct engine *e = p->ver->fn->e;
@@ -104,40 +159,28 @@ void chain_close(struct pvm *p)
 	pthread_mutex_unlock(&e->chain_lock);
 }
 
-/* Loop: p's chained calls go back to the head of their function's wait
- * queue, in their order. An open chain stays open: the worker closes it. */
 void chain_reclaim(struct pvm *p)
 {
-	struct fn *fn = p->ver->fn;
-	struct engine *e = fn->e;
+	struct engine *e = p->ver->fn->e;
 
 	pthread_mutex_lock(&e->chain_lock);
-	while (p->nchained > 0) {
-		struct call *c =
-			container_of(p->chain.prev, struct call, wait_link);
-
-		dlist_remove(&c->wait_link);
-		p->nchained--;
-		__atomic_sub_fetch(&fn->nchained, 1, __ATOMIC_RELAXED);
-		c->pvm = NULL;
-		invoke_waiter_requeue(fn, c);
-	}
+	unchain_locked(p);
 	pthread_mutex_unlock(&e->chain_lock);
 }
 
-/* Loop: every chained call of fn (of every function when fn is NULL)
- * back in its wait queue. */
+void chain_reclaim_fn(struct fn *fn)
+{
+	if (fn->live == NULL ||
+	    __atomic_load_n(&fn->nchained, __ATOMIC_RELAXED) == 0)
+		return;
+	pthread_mutex_lock(&fn->e->chain_lock);
+	unchain_busy_locked(fn->live);
+	pthread_mutex_unlock(&fn->e->chain_lock);
+}
+
 void chain_reclaim_all(struct engine *e, const struct fn *fn)
 {
-	for (struct dlist *l = e->versions.next; l != &e->versions;
-	     l = l->next) {
-		struct fn_version *ver =
-			container_of(l, struct fn_version, link);
-
-		if (fn && ver->fn != fn)
-			continue;
-		for (struct dlist *b = ver->busy.next; b != &ver->busy;
-		     b = b->next)
-			chain_reclaim(container_of(b, struct pvm, link));
-	}
+	pthread_mutex_lock(&e->chain_lock);
+	unchain_all_locked(e, fn);
+	pthread_mutex_unlock(&e->chain_lock);
 }

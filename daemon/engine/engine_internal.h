@@ -328,6 +328,7 @@ struct engine {
 	int loop_runs;		/* short calls may run on the loop (invoke.c) */
 	unsigned loop_restores; /* of nvms_busy: restores deferred on it */
 	pthread_mutex_t chain_lock; /* every pvm's chain (chain.c) */
+	unsigned nchained;	    /* calls chained, all functions */
 
 	/* Parked calls (hostcall.c): waiting on a host call, then waiting
 	 * for a worker to resume them; one timer for their sleeps and
@@ -437,15 +438,23 @@ void invoke_waiter_requeue(struct fn *fn, struct call *c);
 void invoke_prepare(struct call *c, struct pvm *p);
 void invoke_started(struct call *c);
 
-/* chain.c: calls queued on a VM at work, run by its worker next. Loop:
- * chain_open as p goes to a worker, chain_attach after a dispatch,
- * chain_reclaim(_all) to put chained calls back in their queue. Worker:
- * chain_next once p is restored, chain_close when p parks or failed. */
+/* chain.c: calls queued on a VM at work, run by its worker next. */
+/* Loop: p goes to a worker, and may take chained calls. */
 void chain_open(struct pvm *p);
+/* Loop, whenever calls queued: chains the one waiting function's calls,
+ * or, if another one waits too, puts every chained call back. */
 void chain_attach(struct engine *e);
+/* Worker, p restored: the call to run on it next, started (p->call is
+ * it), or NULL with p's chain closed: p then goes back to the loop. */
 struct call *chain_next(struct pvm *p);
+/* Worker: p runs no further call of this dispatch (it parks, or its
+ * restore failed); the loop takes back what is chained. */
 void chain_close(struct pvm *p);
+/* Loop: chained calls back at the head of their wait queue, in order:
+ * p's; those on fn's live VMs; fn's on any version (every function's
+ * when fn is NULL). An open chain stays open. */
 void chain_reclaim(struct pvm *p);
+void chain_reclaim_fn(struct fn *fn);
 void chain_reclaim_all(struct engine *e, const struct fn *fn);
 
 /* hostcall.c: host calls and parked calls */

@@ -687,7 +687,7 @@ static void grow_for_waiters(struct fn *fn, unsigned extra)
 {
 	struct fn_version *ver = fn->live;
 
-	while (ver && ver->ncreating + ver->nready < fn->nwaiters + extra &&
+	while (ver && ver->ncreating + ver->nready < fn_queued(fn) + extra &&
 	       pool_vm_count(ver) < ver->settings.max_concurrency)
 		if (pool_spawn(ver) < 0)
 			break;

@@ -303,9 +303,12 @@ static void pvm_make_ready(struct pvm *p)
 	p->idle_since_ns = monotime_ns();
 	dlist_push_head(&ver->ready, &p->link);
 	ver->nready++;
-	/* Waiters get it in their round-robin turn for a worker. */
-	if (fn->live == ver && fn->nwaiters)
+	/* Waiters get it in their round-robin turn for a worker; calls
+	 * chained on busy VMs first come back to be spread again. */
+	if (fn->live == ver && fn_queued(fn)) {
+		chain_reclaim_fn(fn);
 		engine_dispatch(fn->e);
+	}
 	pool_publish(fn);
 }
 

@@ -294,6 +294,16 @@ static void expect_deadline_then_serves(struct call *a)
 	release(&c);
 }
 
+/* A new engine that runs every call on a worker (none on the loop),
+ * where a VM at work takes waiters (chain.c). */
+static void engine_restart_on_workers(void)
+{
+	engine_down(1000);
+	ck_assert_int_eq(setenv("GLINT_LOOP_RUNS", "0", 1), 0);
+	engine_up();
+	unsetenv("GLINT_LOOP_RUNS");
+}
+
 /* ---- tests -------------------------------------------------------------- */
 
 START_TEST(deploy_and_invoke_echo)
@@ -877,11 +887,7 @@ START_TEST(chained_call_keeps_its_queue_deadline)
 {
 	struct call warm, a, b;
 
-	/* Every call on a worker: a VM at work there takes waiters. */
-	engine_down(1000);
-	ck_assert_int_eq(setenv("GLINT_LOOP_RUNS", "0", 1), 0);
-	engine_up();
-	unsetenv("GLINT_LOOP_RUNS");
+	engine_restart_on_workers();
 	ck_assert_int_eq(
 		deploy("spin", "tests/guests/spin.elf",
 		       (const char *const[]){"max_concurrency=1", "min_warm=1",
@@ -901,6 +907,52 @@ START_TEST(chained_call_keeps_its_queue_deadline)
 	ck_assert_int_eq(pool_int("spin", "queued"), 1);
 	expect_vm_wait_timeout(&b, &a);
 	expect_deadline_then_serves(&a);
+}
+END_TEST
+
+/* Calls chained on a function's VM (chain.c) go back to its queue once
+ * another function waits for a worker: the slot comes back in turn, not
+ * after the whole chain. */
+START_TEST(chained_calls_yield_to_another_function)
+{
+	static struct call echo[40];
+	struct call warm, spin, other;
+
+	engine_restart_on_workers();
+	ck_assert_int_eq(deploy("spin", "tests/guests/spin.elf",
+				(const char *const[]){"timeout_ms=1500", NULL}),
+			 ENGINE_OK);
+	ck_assert_int_eq(deploy("echo", "guest/examples/echo.elf",
+				(const char *const[]){"max_concurrency=1",
+						      "queue_max=64", NULL}),
+			 ENGINE_OK);
+	ck_assert_int_eq(deploy("other", "guest/examples/echo.elf", NULL),
+			 ENGINE_OK);
+	for (int i = 0; i < 32; i++) {
+		invoke(&warm, "echo", "warm");
+		release(&warm);
+	}
+	wait_pool_ready("echo", 1);
+	/* Two workers: spin holds one, echo the other, 39 echo calls are
+	 * chained behind its running one. */
+	start(&spin, "spin", "100000000000000");
+	for (size_t i = 0; i < sizeof(echo) / sizeof(echo[0]); i++)
+		start(&echo[i], "echo", "e");
+	finished = 0;
+	start(&other, "other", "first");
+	wait_call(&other);
+	expect_output(&other, "first");
+	release(&other);
+	/* Before it: the echo call that was running, and at most one its
+	 * worker had already taken. */
+	ck_assert_int_le(other.order, 3);
+	for (size_t i = 0; i < sizeof(echo) / sizeof(echo[0]); i++) {
+		wait_call(&echo[i]);
+		expect_output(&echo[i], "e");
+		release(&echo[i]);
+	}
+	wait_call(&spin);
+	ck_assert_int_eq(spin.inv.outcome, ENGINE_DEADLINE);
 }
 END_TEST
 
@@ -1175,6 +1227,7 @@ static Suite *suite(void)
 	tcase_add_test(t, spinner_holds_one_worker_of_two);
 	tcase_add_test(t, wait_for_worker_times_out);
 	tcase_add_test(t, chained_call_keeps_its_queue_deadline);
+	tcase_add_test(t, chained_calls_yield_to_another_function);
 	tcase_add_test(t, deploy_queue_bounded);
 	tcase_add_test(t, budget_charges_follow_vms);
 	tcase_add_test(t, hostcall_bad_buffers);
