@@ -152,14 +152,17 @@ static void *worker_main(void *arg)
 
 void workers_submit(struct workers *w, struct worker_item *it, int urgent)
 {
+	unsigned spinner;
 	int wake;
 
 	pthread_mutex_lock(&w->lock);
 	fifo_push(urgent ? &w->urgent : &w->background, it);
 	__atomic_add_fetch(&w->pending, 1, __ATOMIC_RELEASE);
-	/* A spinner picks the job up by itself; wake a sleeper otherwise. */
-	wake = w->sleepers > 0 &&
-	       !__atomic_load_n(&w->spinning, __ATOMIC_ACQUIRE);
+	/* A spinner picks up one job by itself; a sleeper is woken for
+	 * every other, or a job would wait for a running one to end, which
+	 * for a worker running chained calls (chain.c) can be seconds. */
+	spinner = __atomic_load_n(&w->spinning, __ATOMIC_ACQUIRE) ? 1 : 0;
+	wake = w->sleepers > 0 && w->pending > spinner;
 	pthread_mutex_unlock(&w->lock);
 	/* Signalled after unlocking: a sleeper woken while we still held the
 	 * lock would block on it at once and need a second futex wake-up.

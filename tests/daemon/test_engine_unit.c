@@ -3,6 +3,8 @@
 
 #include <check.h>
 #include <pthread.h>
+#include <sched.h>
+#include <time.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -537,6 +539,63 @@ START_TEST(workers_poll_end_keeps_late_posts)
 }
 END_TEST
 
+/* Two jobs submitted while a worker spins: the spinner takes one, and a
+ * sleeper must be woken for the other even though the first never ends
+ * on its own (a worker running chained calls). The first waits for the
+ * second, so a second job left for the spinner hangs the round. */
+struct pair {
+	struct worker_item first, second;
+	int second_ran; /* atomic */
+	int first_saw_second;
+};
+
+static void pair_second(struct worker_item *it)
+{
+	struct pair *p = container_of(it, struct pair, second);
+
+	__atomic_store_n(&p->second_ran, 1, __ATOMIC_RELEASE);
+}
+
+static void pair_first(struct worker_item *it)
+{
+	struct pair *p = container_of(it, struct pair, first);
+	struct timespec ts = {0, 100000};
+
+	/* At most 10 s, so a hang fails the round instead of the run. */
+	for (int i = 0; i < 100000; i++) {
+		if (__atomic_load_n(&p->second_ran, __ATOMIC_ACQUIRE)) {
+			p->first_saw_second = 1;
+			break;
+		}
+		nanosleep(&ts, NULL);
+	}
+	__atomic_store_n(&p->second_ran, 2, __ATOMIC_RELEASE);
+}
+
+START_TEST(workers_spinner_takes_one_job_only)
+{
+	struct workers *w;
+	uv_loop_t loop;
+
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	/* A spinner for up to a second each time a worker runs dry. */
+	ck_assert_int_eq(workers_create(&loop, 3, 1000000, &w), 0);
+	for (int round = 0; round < 200; round++) {
+		struct pair p = {.first.fn = pair_first,
+				 .second.fn = pair_second};
+
+		workers_submit(w, &p.first, 1);
+		workers_submit(w, &p.second, 1);
+		while (__atomic_load_n(&p.second_ran, __ATOMIC_ACQUIRE) != 2)
+			sched_yield();
+		ck_assert_msg(p.first_saw_second,
+			      "round %d: the second job waited for the first",
+			      round);
+	}
+	workers_down(w, &loop);
+}
+END_TEST
+
 /* store_put/store_get: round trip, 0600, torn or edited files refused. */
 START_TEST(store_blob_round_trip_and_torn)
 {
@@ -1034,6 +1093,7 @@ static Suite *suite(void)
 			    2); /* spin 0, 20 us */
 	tcase_add_test(t, workers_poll_delivers);
 	tcase_add_test(t, workers_poll_end_keeps_late_posts);
+	tcase_add_test(t, workers_spinner_takes_one_job_only);
 	suite_add_tcase(s, t);
 	t = tcase_create("outcomes");
 	tcase_add_test(t, outcome_codes_stable);
