@@ -296,9 +296,12 @@ static void commit_image(struct fn *fn, struct op *op)
 void release_commit(struct fn *fn, struct op *op)
 {
 	if (op->kind == OP_REMOVE) {
+		/* Its next deploy is version 1 again, even while its last
+		 * VMs are still being torn down and keep fn alive. */
 		free(fn->hist);
 		fn->hist = NULL;
 		fn->nhist = 0;
+		fn->last_version = 0;
 	} else if (op->kind == OP_LOAD) {
 		free(fn->hist);
 		fn->hist = op->hist;
