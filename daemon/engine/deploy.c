@@ -35,7 +35,7 @@ static struct fn_version *install(struct op *op)
 	dlist_init(&ver->busy);
 	dlist_push_tail(&op->e->versions, &ver->link);
 	ver->version = op->rec.version;
-	ver->log_src = (struct guest_log_src){fn, ver->version};
+	ver->log_src = (struct guest_log_src){fn, ver->version, NULL};
 	ver->settings = op->rec.settings;
 	ver->snap = op->snap;
 	ver->in_cap = op->in_cap;
@@ -607,6 +607,7 @@ int engine_delete(struct engine *e, const char *name)
 	pool_fail_waiters(fn, ENGINE_NOT_FOUND, "the function was deleted");
 	if (fn->live)
 		pool_retire(fn->live);
+	engine_fn_series_retire(fn);
 	deploy_run_next(fn);
 	return 0;
 }

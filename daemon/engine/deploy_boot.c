@@ -142,7 +142,8 @@ int deploy__boot(struct op *op, const uint8_t *image, size_t len)
 		deploy__outcome(op, ENGINE_INVALID_SETTING, "%s", msg);
 		goto release;
 	}
-	op->log_src = (struct guest_log_src){op->fn, op->rec.version};
+	op->log_src =
+		(struct guest_log_src){op->fn, op->rec.version, op->fn->mf};
 	ret = vm_boot_cancellable(e->vmm, &img, &cfg, op->cancel,
 				  engine_guest_log, &op->log_src, &op->snap,
 				  &op->vm, &op->stats, &err);

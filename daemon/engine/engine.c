@@ -43,6 +43,7 @@ void engine_log(int level, const char *fmt, ...)
 struct guest_log_batch {
 	struct fn *fn; /* NULL: empty */
 	uint32_t version;
+	struct metrics_fn *mf;
 	uint64_t call_id;
 	unsigned lines, dropped;
 	unsigned guest_dropped; /* by the guest: its log buffer was full */
@@ -73,7 +74,7 @@ void engine_guest_log_flush(void)
 		int n;
 
 		cfg = &b->fn->e->cfg;
-		metrics_guest_log_dropped_add(b->fn->mf,
+		metrics_guest_log_dropped_add(b->mf,
 					      b->dropped + b->guest_dropped);
 		n = snprintf(cut, sizeof(cut),
 			     "guest log cut: %u line(s) dropped: %u by the "
@@ -110,6 +111,7 @@ void engine_guest_log_dropped(const struct guest_log_src *src, uint64_t call_id,
 	if (b->fn != src->fn || b->call_id != call_id) {
 		engine_guest_log_flush();
 		*b = (struct guest_log_batch){.fn = src->fn,
+					      .mf = src->mf,
 					      .version = src->version,
 					      .call_id = call_id};
 	}
@@ -142,8 +144,10 @@ void engine_guest_log(void *opaque, uint64_t call_id, int level,
 
 	if (b->fn != fn || b->call_id != call_id) {
 		engine_guest_log_flush();
-		*b = (struct guest_log_batch){
-			.fn = fn, .version = src->version, .call_id = call_id};
+		*b = (struct guest_log_batch){.fn = fn,
+					      .version = src->version,
+					      .mf = src->mf,
+					      .call_id = call_id};
 	}
 	if (b->lines >= cfg->guest_log_lines_per_call ||
 	    len > cfg->guest_log_bytes_per_call - b->bytes ||
@@ -259,8 +263,21 @@ void engine_fn_went_live(struct fn *fn)
 {
 	if (fn->mf == NULL && fn->e->metrics)
 		fn->mf = metrics_fn_get(fn->e->metrics, fn->name);
-	if (fn->live)
+	if (fn->live) {
+		fn->live->mf = fn->mf;
+		fn->live->log_src.mf = fn->mf;
 		metrics_fn_version_live(fn->mf, fn->live->version);
+	}
+}
+
+/* Deleted: its series leave /metrics now, though calls still running and
+ * VMs being torn down go on recording into them (through their version);
+ * a deploy of the name starts new ones. */
+void engine_fn_series_retire(struct fn *fn)
+{
+	if (fn->e->metrics)
+		metrics_fn_retire(fn->e->metrics, fn->mf);
+	fn->mf = NULL;
 }
 
 /* Everything a struct fn owns, and fn itself (unlinked already). */
@@ -278,9 +295,12 @@ void engine_fn_maybe_free(struct fn *fn)
 	if (fn->visible || fn->live || fn->refs || fn->op_running ||
 	    !dlist_empty(&fn->ops) || !dlist_empty(&fn->waiters))
 		return;
-	/* Nothing runs for fn any more: no worker records into its series. */
-	if (fn->e->metrics)
+	/* Nothing runs for fn any more: no worker records into its series,
+	 * nor into those it had before a delete. */
+	if (fn->e->metrics) {
 		metrics_fn_forget(fn->e->metrics, fn->mf);
+		metrics_fn_forget_retired(fn->e->metrics, fn->name);
+	}
 	dlist_remove(&fn->link);
 	fn_free(fn);
 }

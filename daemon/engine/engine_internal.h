@@ -112,6 +112,7 @@ struct pvm {
 struct guest_log_src {
 	struct fn *fn;
 	uint32_t version;
+	struct metrics_fn *mf; /* where dropped lines are counted; NULL: not */
 };
 
 /* A kept image ("<name>@<version>.img"), for versions and rollback. */
@@ -143,6 +144,7 @@ struct fn_version {
 	unsigned ntrimming; /* idle VMs handing their private pages back */
 	unsigned refs;	    /* VMs alive, plus one while it is fn->live */
 	int retired;
+	struct metrics_fn *mf; /* fn->mf when it went live; NULL: none */
 	int charged; /* its snapshot is charged to the memory budget */
 };
 
@@ -228,6 +230,10 @@ struct fn {
 	struct fn_secrets secrets; /* committed secrets */
 	uint64_t counts[ENGINE_CALL_OUTCOMES];
 	uint64_t avg_run_ns;
+	/* Its series in /metrics, from its first version that went live
+	 * until it is deleted; loop thread only. What a call or VM records
+	 * goes to its version's series (fn_version.mf), which outlive a
+	 * delete until the function's record is freed. */
 	struct metrics_fn *mf;
 	struct fnlog *log; /* recent guest lines; NULL when out of memory */
 	/* guest log lines in the current second, from any worker */
@@ -365,7 +371,8 @@ void engine_finish_now(struct engine *e, struct engine_invocation *inv,
 struct fn *engine_fn_find(struct engine *e, const char *name);
 struct fn *engine_fn_get(struct engine *e, const char *name);
 void engine_fn_maybe_free(struct fn *fn);
-void engine_fn_went_live(struct fn *fn); /* creates its metrics series */
+void engine_fn_went_live(struct fn *fn);     /* creates its metrics series */
+void engine_fn_series_retire(struct fn *fn); /* deleted: out of /metrics */
 void engine_check_shutdown(struct engine *e);
 void engine_guest_log(void *opaque, uint64_t call_id, int level,
 		      const char *line, size_t len);

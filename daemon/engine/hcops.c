@@ -166,7 +166,8 @@ static void kv_done(const struct kv_result *r, void *opaque)
 
 	if (c != NULL) {
 		c->hc_op = NULL;
-		metrics_kv_record(c->fn->mf, monotime_ns() - op->start_ns);
+		metrics_kv_record(c->pvm->ver->mf,
+				  monotime_ns() - op->start_ns);
 		kv_answer(c, op, r);
 		hostcall_answered(c);
 	}
@@ -346,7 +347,8 @@ static void fetch_done(struct fetch_op *fop, int err,
 	(void)fop;
 	if (c != NULL) {
 		c->hc_op = NULL;
-		metrics_fetch_record(c->fn->mf, monotime_ns() - op->start_ns);
+		metrics_fetch_record(c->pvm->ver->mf,
+				     monotime_ns() - op->start_ns);
 		if (err < 0) {
 			log_fetch_failure(c, "failed",
 					  res && res->error[0]

@@ -49,7 +49,7 @@ int hostcall_sync(void *opaque, const struct vm_hostcall *hc, int64_t *result)
 	if (hc->op != GLINT_HOSTCALL_NOOP)
 		return 0;
 	*result = 0;
-	metrics_hostcall_add(c->fn->mf, op_name(hc->op), "ok", 1);
+	metrics_hostcall_add(c->pvm->ver->mf, op_name(hc->op), "ok", 1);
 	return 1;
 }
 
@@ -57,8 +57,8 @@ void hostcall_count_limited(struct call *c, const struct vm_call_result *res)
 {
 	for (unsigned op = 0; op < GLINT_HOSTCALL_OP_COUNT; op++)
 		if (res->limited_by_op[op])
-			metrics_hostcall_add(c->fn->mf, op_name(op), "limit",
-					     res->limited_by_op[op]);
+			metrics_hostcall_add(c->pvm->ver->mf, op_name(op),
+					     "limit", res->limited_by_op[op]);
 }
 
 /* The answer came or the wait is over: queue c for a worker. */
@@ -73,12 +73,12 @@ static void make_ready(struct call *c, enum call_resume how)
 	c->resume = how;
 	if (how == RESUME_EXPIRED || how == RESUME_SHUTDOWN)
 		hcops_detach(c);
-	metrics_hostcall_add(c->fn->mf, op_name(c->hc.op),
+	metrics_hostcall_add(c->pvm->ver->mf, op_name(c->hc.op),
 			     how == RESUME_EXPIRED || how == RESUME_SHUTDOWN
 				     ? outcome[how]
 				     : answer_outcome(c),
 			     1);
-	metrics_parked_record(c->fn->mf, monotime_ns() - c->parked_ns);
+	metrics_parked_record(c->pvm->ver->mf, monotime_ns() - c->parked_ns);
 	dlist_push_tail(&c->e->resumes, &c->park_link);
 }
 

@@ -253,9 +253,8 @@ static struct call *restore_and_return(struct pvm *p, struct worker_item *done)
 			chain_close(p);
 	} else {
 		note_private(p, &rs);
-		if (p->ver->fn->mf)
-			metrics_restore_record(p->ver->fn->mf, rs.dirty_pages,
-					       rs.restore_ns);
+		metrics_restore_record(p->ver->mf, rs.dirty_pages,
+				       rs.restore_ns);
 	}
 	if (done && !p->failed && (next = chain_next(p)) != NULL)
 		return next;
@@ -432,11 +431,9 @@ static void call_delivered(struct worker_item *it)
 	fn->counts[inv->outcome]++;
 	fn->avg_run_ns = fn->avg_run_ns ? (fn->avg_run_ns * 7 + inv->run_ns) / 8
 					: inv->run_ns;
-	if (fn->mf)
-		metrics_invocation_record(fn->mf, c->pvm->ver->version,
-					  engine_outcome_code(inv->outcome),
-					  inv->total_ns, inv->run_ns,
-					  inv->queue_ns);
+	metrics_invocation_record(c->pvm->ver->mf, c->pvm->ver->version,
+				  engine_outcome_code(inv->outcome),
+				  inv->total_ns, inv->run_ns, inv->queue_ns);
 	inv->engine_private = NULL;
 	/* Unless a chained call already runs on it. */
 	__atomic_compare_exchange_n(&c->pvm->call, &(struct call *){c}, NULL, 0,

@@ -107,8 +107,7 @@ static void pvm_destroy_run(struct worker_item *it)
 
 	vm_destroy(p->vm);
 	p->vm = NULL;
-	if (p->ver->fn->mf)
-		metrics_vm_destroyed_inc(p->ver->fn->mf);
+	metrics_vm_destroyed_inc(p->ver->mf);
 	p->item.fn = pvm_destroyed;
 	workers_post(p->ver->fn->e->workers, &p->item);
 }
@@ -161,8 +160,7 @@ static void pvm_created(struct worker_item *it)
 		pvm_destroy(p);
 		return;
 	}
-	if (fn->mf)
-		metrics_vm_created_inc(fn->mf);
+	metrics_vm_created_inc(ver->mf);
 	pvm_make_ready(p);
 }
 
@@ -254,8 +252,7 @@ void pool_add_booted(struct fn_version *ver, struct vm *vm)
 		return;
 	}
 	p->vm = vm;
-	if (ver->fn->mf)
-		metrics_vm_created_inc(ver->fn->mf);
+	metrics_vm_created_inc(ver->mf);
 	pvm_make_ready(p);
 }
 

@@ -104,7 +104,8 @@ struct metrics {
 	struct metrics_fn *fns; /* loop thread appends; newest first */
 	unsigned nfns, max_fns; /* own series, and their cap */
 	struct metrics_fn *other;
-	pthread_mutex_t lock; /* guards the slot tables' membership */
+	struct metrics_fn *retired; /* unlisted, recorded into until freed */
+	pthread_mutex_t lock;	    /* guards the slot tables' membership */
 	struct label_counter deploys[LABEL_SLOTS];
 	struct label_counter http[LABEL_SLOTS];
 };
@@ -138,6 +139,10 @@ void metrics_destroy(struct metrics *m)
 	if (!m)
 		return;
 	for (f = m->fns; f; f = next) {
+		next = f->next;
+		free(f);
+	}
+	for (f = m->retired; f; f = next) {
 		next = f->next;
 		free(f);
 	}
@@ -189,22 +194,57 @@ struct metrics_fn *metrics_fn_get(struct metrics *m, const char *name)
 	return m->other;
 }
 
-void metrics_fn_forget(struct metrics *m, struct metrics_fn *f)
+/* Unlinks f from list; 0 if it is not there. */
+static int series_unlink(struct metrics_fn **list, struct metrics_fn *f)
 {
 	struct metrics_fn **pp;
 
-	if (!f || f->shared)
-		return;
-	for (pp = &m->fns; *pp && *pp != f; pp = &(*pp)->next)
+	for (pp = list; *pp && *pp != f; pp = &(*pp)->next)
 		;
 	if (!*pp)
-		return;
+		return 0;
 	*pp = f->next;
-	m->nfns--;
+	return 1;
+}
+
+/* A render in progress may still list f: the last one frees it. */
+static void series_free(struct metrics_fn *f)
+{
 	if (f->refs)
 		f->dead = 1;
 	else
 		free(f);
+}
+
+void metrics_fn_forget(struct metrics *m, struct metrics_fn *f)
+{
+	if (!f || f->shared || !series_unlink(&m->fns, f))
+		return;
+	m->nfns--;
+	series_free(f);
+}
+
+void metrics_fn_retire(struct metrics *m, struct metrics_fn *f)
+{
+	if (!f || f->shared || !series_unlink(&m->fns, f))
+		return;
+	m->nfns--;
+	f->next = m->retired;
+	m->retired = f;
+}
+
+void metrics_fn_forget_retired(struct metrics *m, const char *name)
+{
+	struct metrics_fn **pp = &m->retired, *f;
+
+	while ((f = *pp)) {
+		if (strcmp(f->name, name) == 0) {
+			*pp = f->next;
+			series_free(f);
+		} else {
+			pp = &f->next;
+		}
+	}
 }
 
 void metrics_guest_log_dropped_add(struct metrics_fn *f, uint64_t lines)

@@ -31,6 +31,13 @@ struct metrics_fn *metrics_fn_get(struct metrics *m, const char *name);
  * and the shared series are ignored. No thread may record into f any
  * more. */
 void metrics_fn_forget(struct metrics *m, struct metrics_fn *f);
+/* Takes a deleted function's series out of /metrics at once, while the
+ * calls and VMs it had may still record into f: the next metrics_fn_get
+ * of the name starts new series. f lives on until
+ * metrics_fn_forget_retired of its name, once nothing records into it.
+ * NULL and the shared series are ignored. */
+void metrics_fn_retire(struct metrics *m, struct metrics_fn *f);
+void metrics_fn_forget_retired(struct metrics *m, const char *name);
 /* The cap on function series; 0 restores the default (1000). */
 void metrics_set_max_functions(struct metrics *m, unsigned max);
 

@@ -611,6 +611,20 @@ END_TEST
 
 /* ---- versions in /metrics ---- */
 
+/* /metrics has no series of function name. */
+static void assert_no_series(const char *name, const char *why)
+{
+	char label[96];
+	struct http_resp r;
+
+	snprintf(label, sizeof(label), "function=\"%s\"", name);
+	ck_assert_int_eq(
+		harness_request(&daemon_g, "GET", "/metrics", NULL, 0, &r), 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_msg(!strstr(r.body, label), "%s", why);
+	http_resp_free(&r);
+}
+
 START_TEST(invocations_are_counted_per_version)
 {
 	const char *v1 = "glint_invocations_total{function=\"vv\","
@@ -638,11 +652,69 @@ START_TEST(invocations_are_counted_per_version)
 			 0);
 	ck_assert_int_eq(r.status, 204);
 	http_resp_free(&r);
-	/* Once its last VM is gone, which a loaded host may take a while
-	 * to get to. */
-	ck_assert_int_eq(harness_wait_metric(&daemon_g, v1, -1, 30000), 0);
+	ck_assert_int_eq(harness_metric(&daemon_g, v1), -1);
 	ck_assert_int_eq(harness_metric(&daemon_g, v2), -1);
 	ck_assert_int_eq(harness_metric(&daemon_g, v2_err), -1);
+}
+END_TEST
+
+struct late_call {
+	struct http_resp r;
+	int rc;
+};
+
+static void *late_call_run(void *opaque)
+{
+	struct late_call *lc = opaque;
+
+	lc->rc = harness_request(&daemon_g, "POST", "/invoke/vd", "loop", 4,
+				 &lc->r);
+	return NULL;
+}
+
+/* A call still running when its function is deleted does not keep the
+ * function's series in /metrics, nor count in those of a new function
+ * deployed under the name meanwhile. */
+START_TEST(deleted_series_leave_while_a_call_runs)
+{
+	const char *ok1 = "glint_invocations_total{function=\"vd\","
+			  "outcome=\"ok\",version=\"1\"}";
+	const char *late = "glint_invocations_total{function=\"vd\","
+			   "outcome=\"deadline_exceeded\",version=\"1\"}";
+	const char *busy = "glint_pool_vms{function=\"vd\",state=\"busy\"}";
+	struct late_call lc = {0};
+	struct http_resp r;
+	pthread_t t;
+
+	/* The looping call must outlive the delete and the new deploy:
+	 * its 8 s deadline is far above that on any host. */
+	ck_assert_int_eq(harness_deploy(&daemon_g, "vd", harness_built(HOSTILE),
+					"timeout_ms=8000&min_warm=1", &r),
+			 0);
+	ck_assert_int_eq(r.status, 201);
+	http_resp_free(&r);
+	invoke(&daemon_g, "vd", "ok", 200);
+	ck_assert_int_eq(harness_metric(&daemon_g, ok1), 1);
+	ck_assert_int_eq(pthread_create(&t, NULL, late_call_run, &lc), 0);
+	ck_assert_msg(harness_wait_metric(&daemon_g, busy, 1, 60000) == 0,
+		      "the looping call never started");
+	ck_assert_int_eq(harness_request(&daemon_g, "DELETE", "/functions/vd",
+					 NULL, 0, &r),
+			 0);
+	ck_assert_int_eq(r.status, 204);
+	http_resp_free(&r);
+	assert_no_series("vd", "a deleted function's series stayed while its "
+			       "call ran");
+	deploy(&daemon_g, "vd", 201);
+	ck_assert_int_eq(harness_metric(&daemon_g, ok1), 0);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(lc.rc, 0);
+	ck_assert_int_eq(lc.r.status, 504);
+	http_resp_free(&lc.r);
+	ck_assert_int_eq(harness_metric(&daemon_g, late), -1);
+	ck_assert_int_eq(harness_metric(&daemon_g, ok1), 0);
+	invoke(&daemon_g, "vd", "ok", 200);
+	ck_assert_int_eq(harness_metric(&daemon_g, ok1), 1);
 }
 END_TEST
 
@@ -656,12 +728,7 @@ START_TEST(failed_first_deploy_leaves_no_series)
 			 0);
 	ck_assert_int_eq(r.status, 400);
 	http_resp_free(&r);
-	ck_assert_int_eq(
-		harness_request(&daemon_g, "GET", "/metrics", NULL, 0, &r), 0);
-	ck_assert_int_eq(r.status, 200);
-	ck_assert_msg(!strstr(r.body, "function=\"never\""),
-		      "a failed first deploy left a series");
-	http_resp_free(&r);
+	assert_no_series("never", "a failed first deploy left a series");
 }
 END_TEST
 
@@ -685,6 +752,7 @@ int main(void)
 	tcase_add_test(tc, crash_report_names_file_and_line);
 	tcase_add_test(tc, hostile_debug_line_still_deploys);
 	tcase_add_test(tc, invocations_are_counted_per_version);
+	tcase_add_test(tc, deleted_series_leave_while_a_call_runs);
 	tcase_add_test(tc, failed_first_deploy_leaves_no_series);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(j, 120);

@@ -319,6 +319,43 @@ START_TEST(function_series_are_capped)
 }
 END_TEST
 
+/* A deleted function's series leave at once; what its last calls record
+ * goes nowhere visible, and a new function of the name starts at zero. */
+START_TEST(retired_series_leave_and_the_name_starts_again)
+{
+	const char *ok1 = "glint_invocations_total{function=\"r\","
+			  "outcome=\"ok\",version=\"1\"}";
+	struct metrics *m;
+	struct metrics_fn *old, *cur;
+	char *s;
+
+	ck_assert_int_eq(metrics_create(&m), 0);
+	metrics_set_max_functions(m, 1);
+	old = metrics_fn_get(m, "r");
+	metrics_invocation_record(old, 1, "ok", 1, 1, 1);
+	metrics_fn_retire(m, old);
+	metrics_invocation_record(old, 1, "ok", 1, 1, 1); /* a late call */
+	metrics_vm_destroyed_inc(old);
+	s = render(m);
+	ck_assert_ptr_null(strstr(s, "function=\"r\""));
+	free(s);
+	/* Its slot under the cap is free again, and the name is new. */
+	cur = metrics_fn_get(m, "r");
+	ck_assert_ptr_ne(cur, old);
+	metrics_fn_version_live(cur, 1);
+	s = render(m);
+	ck_assert(sample(s, ok1) == 0);
+	ck_assert_ptr_null(strstr(s, "(other)"));
+	free(s);
+	metrics_invocation_record(cur, 1, "ok", 1, 1, 1);
+	metrics_fn_forget_retired(m, "r"); /* frees old only */
+	s = render(m);
+	ck_assert(sample(s, ok1) == 1);
+	free(s);
+	metrics_destroy(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("metrics");
@@ -330,6 +367,7 @@ int main(void)
 	tcase_add_test(tc, promtool_accepts_output);
 	tcase_add_test(tc, render_in_pieces_and_forget);
 	tcase_add_test(tc, function_series_are_capped);
+	tcase_add_test(tc, retired_series_leave_and_the_name_starts_again);
 	tcase_add_test(tc, invocations_carry_the_version);
 	suite_add_tcase(s, tc);
 	return check_run(s);
