@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -51,6 +52,16 @@ void glintd_config_default(struct glintd_config *cfg)
 	cfg->shutdown_grace_ms = 10000;
 	cfg->startup_hold_ms = 10000;
 	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->batch_scheduling = 1;
+}
+
+int glintd_config_apply_scheduling(const struct glintd_config *cfg)
+{
+	const struct sched_param none = {.sched_priority = 0};
+
+	if (!cfg->batch_scheduling)
+		return 0;
+	return sched_setscheduler(0, SCHED_BATCH, &none) == 0 ? 0 : -errno;
 }
 
 int glintd_config_set_listen(struct glintd_config *cfg, const char *spec)
@@ -159,6 +170,7 @@ static const struct key_desc keys[] = {
 	{"allow_insecure_remote", K_BOOL, FIELD(allow_insecure_remote), 0, 0},
 	{"metrics_public", K_BOOL, FIELD(metrics_public), 0, 0},
 	{"fault_details_to_clients", K_BOOL, FIELD(fault_details), 0, 0},
+	{"batch_scheduling", K_BOOL, FIELD(batch_scheduling), 0, 0},
 	KEY_PATH("tls_cert_file", tls_cert_file),
 	KEY_PATH("tls_key_file", tls_key_file),
 	{"function_defaults", K_DEFAULTS, 0, 0, 0, 0},
@@ -841,6 +853,8 @@ static void list_restart_needed(const struct glintd_config *a,
 		list_add(out, len, "connection_memory_bytes");
 	if (a->startup_hold_ms != b->startup_hold_ms)
 		list_add(out, len, "startup_hold_ms");
+	if (a->batch_scheduling != b->batch_scheduling)
+		list_add(out, len, "batch_scheduling");
 	if (strcmp(a->tls_cert_file, b->tls_cert_file) ||
 	    strcmp(a->tls_key_file, b->tls_key_file) ||
 	    pem_differs(a->tls_cert_pem, b->tls_cert_pem) ||

@@ -489,6 +489,13 @@ int main(int argc, char **argv)
 		glintd_config_release(&g.cfg);
 		return 2;
 	}
+	/* Before any thread exists, so that every thread inherits it. */
+	rc = glintd_config_apply_scheduling(&g.cfg);
+	if (rc < 0)
+		log_msg(LOG_LEVEL_WARN,
+			"batch_scheduling: cannot run under SCHED_BATCH (%s); "
+			"threads keep the policy glintd was started with",
+			strerror(-rc));
 	/* A client that goes away mid-response must not kill the daemon. */
 	signal(SIGPIPE, SIG_IGN);
 	uv_loop_init(&g.loop);

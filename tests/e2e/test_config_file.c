@@ -89,6 +89,8 @@ START_TEST(invalid_files)
 		   "\"connection_memory_bytes\" must be an integer from 4096");
 	assert_bad("{\"allow_insecure_remote\": 1}",
 		   "\"allow_insecure_remote\" must be true or false");
+	assert_bad("{\"batch_scheduling\": \"yes\"}",
+		   "\"batch_scheduling\" must be true or false");
 	assert_bad("{\"listen\": \"localhost:80\"}", "\"listen\" must be");
 	assert_bad("{\"log_level\": \"loud\"}", "\"log_level\" must be");
 	assert_bad("{\"state_dir\": 7}", "\"state_dir\" must be");
@@ -169,6 +171,8 @@ START_TEST(example_file_loads)
 	ck_assert_uint_eq(c.shutdown_grace_ms, def.shutdown_grace_ms);
 	ck_assert_int_eq(c.log_level, def.log_level);
 	ck_assert_int_eq(c.allow_insecure_remote, 0);
+	ck_assert_int_eq(c.batch_scheduling, 1);
+	ck_assert_int_eq(c.batch_scheduling, def.batch_scheduling);
 	ck_assert_str_eq(c.admin_token_file, "");
 	ck_assert_str_eq(c.tls_cert_file, "");
 	ck_assert_mem_eq(&c.engine.defaults, &def.engine.defaults,

@@ -3,10 +3,12 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -520,15 +522,18 @@ START_TEST(sighup_reloads_tokens)
 
 	/* A new token, and a change only a restart applies. */
 	write_text(tok, "rotated-0123456789-abcdef\n", 0600);
-	write_conf(conf, tok, ", \"workers\": 3");
+	write_conf(conf, tok, ", \"workers\": 3, \"batch_scheduling\": false");
 	reload(&s, msg, sizeof(msg));
-	ck_assert_msg(strstr(msg, "restart needed for workers"), "%s", msg);
+	ck_assert_msg(strstr(msg, "restart needed for workers, "
+				  "batch_scheduling"),
+		      "%s", msg);
 	invoke_expect(c, &s, INVOKE_TOKEN, 403);
 	invoke_expect(c, &s, "rotated-0123456789-abcdef", 200);
 	log = read_log(&s);
 	ck_assert_msg(strstr(log, "applied: invoke token"), "%s", log);
-	ck_assert_msg(strstr(log, "only applied by a restart: workers"), "%s",
-		      log);
+	ck_assert_msg(strstr(log, "only applied by a restart: workers, "
+				  "batch_scheduling"),
+		      "%s", log);
 	free(log);
 
 	/* A broken file changes nothing, and glintd serves on. */
@@ -548,6 +553,67 @@ START_TEST(sighup_reloads_tokens)
 	close(s.notify_fd);
 	curl_easy_cleanup(c);
 	harness_cleanup(&s.g);
+}
+END_TEST
+
+/* ---- scheduling ---- */
+
+/* Invokes echo (so that every kind of thread has worked), then asserts
+ * that every thread of glintd runs under policy; returns how many there
+ * are. */
+static int assert_policy_after_a_call(const struct glintd_proc *g, int policy,
+				      const char *name)
+{
+	struct http_resp r;
+	char dir[64];
+	struct dirent *e;
+	DIR *d;
+	int n = 0, got;
+
+	ck_assert_int_eq(
+		harness_request(g, "POST", "/invoke/echo", "hi", 2, &r), 0);
+	assert_status(&r, 200, NULL);
+	http_resp_free(&r);
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)g->pid);
+	d = opendir(dir);
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		got = sched_getscheduler((pid_t)atoi(e->d_name));
+		ck_assert_msg(got == policy, "thread %s: policy %d, want %s",
+			      e->d_name, got, name);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Every thread, loop and VM workers alike, runs under SCHED_BATCH by
+ * default; "batch_scheduling": false leaves the policy glintd was started
+ * with (this test's, SCHED_OTHER). */
+START_TEST(threads_run_under_batch_scheduling)
+{
+	struct glintd_proc g = {0};
+	struct http_resp r;
+	char conf[320];
+	const char *extra[] = {"--config", conf, NULL};
+
+	ck_assert_int_eq(sched_getscheduler(0), SCHED_OTHER);
+	ck_assert_int_eq(harness_start(&g, NULL), 0);
+	ck_assert_int_eq(harness_deploy(&g, "echo", echo_elf(), "", &r), 0);
+	assert_status(&r, 201, NULL);
+	http_resp_free(&r);
+	ck_assert_int_ge(
+		assert_policy_after_a_call(&g, SCHED_BATCH, "SCHED_BATCH"), 2);
+	ck_assert_int_eq(harness_stop(&g, 10000), 0);
+
+	snprintf(conf, sizeof(conf), "%s/glintd.conf", g.dir);
+	write_text(conf, "{\"batch_scheduling\": false}", 0644);
+	ck_assert_int_eq(harness_restart(&g, extra), 0);
+	ck_assert_int_ge(
+		assert_policy_after_a_call(&g, SCHED_OTHER, "SCHED_OTHER"), 2);
+	harness_cleanup(&g);
 }
 END_TEST
 
@@ -760,6 +826,7 @@ int main(void)
 		tcase_add_test(tc, missing_credential_exit_2);
 		tcase_add_test(tc, journal_priority_prefix);
 		tcase_add_test(tc, journal_prefix_only_for_the_journal);
+		tcase_add_test(tc, threads_run_under_batch_scheduling);
 	}
 	suite_add_tcase(s, tc);
 	failed = check_run(s);
