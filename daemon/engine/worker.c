@@ -19,6 +19,16 @@ struct fifo {
 	struct worker_item *head, *tail;
 };
 
+/* One worker thread. A sleeping worker waits on its own condition
+ * variable, so that a job can wake a chosen one (workers_submit). */
+struct worker_thread {
+	struct workers *w;
+	pthread_t id;
+	pthread_cond_t cond;
+	struct worker_thread *below; /* next on the sleepers' stack */
+	int woken;		     /* under lock: popped for a job */
+};
+
 /*
  * The loop is woken through an eventfd of ours rather than a uv_async:
  * libuv 1.44's async callback spins until the sending thread has left
@@ -31,9 +41,12 @@ struct workers {
 	uv_poll_t wake; /* readable: wake_fd was written */
 	int wake_fd;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
 	struct fifo urgent, background;
-	unsigned sleepers;
+	/* Sleeping workers, the last to fall asleep on top: a job wakes the
+	 * top one, so the fewest threads do the work and stay warm (their
+	 * CPU, their cache, the vCPU they ran last), and a worker kept for
+	 * other functions' calls does not take turns with the busy ones. */
+	struct worker_thread *sleeping;
 	unsigned pending; /* queued jobs; read without the lock by spinners */
 	int spinning;	  /* one spinner at a time */
 	int stop;
@@ -52,7 +65,7 @@ struct workers {
 	unsigned handles_open;
 
 	unsigned nthreads;
-	pthread_t *threads;
+	struct worker_thread *threads;
 	void (*close_cb)(void *);
 	void *close_opaque;
 };
@@ -121,9 +134,27 @@ static struct worker_item *take(struct workers *w)
 	return it;
 }
 
+/* Under lock: sleeps until a job pops this worker or the pool stops. */
+static void sleep_until_woken(struct workers *w, struct worker_thread *t)
+{
+	struct worker_thread **p;
+
+	t->woken = 0;
+	t->below = w->sleeping;
+	w->sleeping = t;
+	while (!t->woken && !w->stop)
+		pthread_cond_wait(&t->cond, &w->lock);
+	if (t->woken)
+		return;
+	for (p = &w->sleeping; *p != t; p = &(*p)->below)
+		;
+	*p = t->below;
+}
+
 static void *worker_main(void *arg)
 {
-	struct workers *w = arg;
+	struct worker_thread *t = arg;
+	struct workers *w = t->w;
 	struct worker_item *it;
 
 	pthread_mutex_lock(&w->lock);
@@ -142,9 +173,7 @@ static void *worker_main(void *arg)
 		pthread_mutex_lock(&w->lock);
 		if (found || w->pending || w->stop)
 			continue;
-		w->sleepers++;
-		pthread_cond_wait(&w->cond, &w->lock);
-		w->sleepers--;
+		sleep_until_woken(w, t);
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -152,8 +181,8 @@ static void *worker_main(void *arg)
 
 void workers_submit(struct workers *w, struct worker_item *it, int urgent)
 {
+	struct worker_thread *wake = NULL;
 	unsigned spinner;
-	int wake;
 
 	pthread_mutex_lock(&w->lock);
 	fifo_push(urgent ? &w->urgent : &w->background, it);
@@ -162,14 +191,19 @@ void workers_submit(struct workers *w, struct worker_item *it, int urgent)
 	 * every other, or a job would wait for a running one to end, which
 	 * for a worker running chained calls (chain.c) can be seconds. */
 	spinner = __atomic_load_n(&w->spinning, __ATOMIC_ACQUIRE) ? 1 : 0;
-	wake = w->sleepers > 0 && w->pending > spinner;
+	if (w->sleeping && w->pending > spinner) {
+		wake = w->sleeping;
+		w->sleeping = wake->below;
+		wake->woken = 1;
+	}
 	pthread_mutex_unlock(&w->lock);
 	/* Signalled after unlocking: a sleeper woken while we still held the
 	 * lock would block on it at once and need a second futex wake-up.
 	 * No wake-up is lost: sleepers re-check the queue under the lock
-	 * before waiting, and the job was queued under it. */
+	 * before waiting, the job was queued under it, and the worker popped
+	 * for it leaves its wait once woken is set, signalled or not yet. */
 	if (wake)
-		pthread_cond_signal(&w->cond);
+		pthread_cond_signal(&wake->cond);
 }
 
 static void wake_loop(struct workers *w)
@@ -326,14 +360,18 @@ int workers_create(uv_loop_t *loop, unsigned n, unsigned spin_us,
 	}
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_mutex_init(&w->mbox_lock, NULL);
-	pthread_cond_init(&w->cond, NULL);
 	/* Threads only touch the wake-up once jobs exist, so it can be set
 	 * up after them and a failure unwinds without closing a handle. */
 	for (ret = 0; w->nthreads < n; w->nthreads++) {
-		ret = -pthread_create(&w->threads[w->nthreads], NULL,
-				      worker_main, w);
-		if (ret < 0)
+		struct worker_thread *t = &w->threads[w->nthreads];
+
+		t->w = w;
+		pthread_cond_init(&t->cond, NULL);
+		ret = -pthread_create(&t->id, NULL, worker_main, t);
+		if (ret < 0) {
+			pthread_cond_destroy(&t->cond);
 			break;
+		}
 	}
 	if (w->nthreads > 0) {
 		w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -362,10 +400,13 @@ void workers_stop(struct workers *w)
 {
 	pthread_mutex_lock(&w->lock);
 	w->stop = 1;
-	pthread_cond_broadcast(&w->cond);
-	pthread_mutex_unlock(&w->lock);
 	for (unsigned i = 0; i < w->nthreads; i++)
-		pthread_join(w->threads[i], NULL);
+		pthread_cond_signal(&w->threads[i].cond);
+	pthread_mutex_unlock(&w->lock);
+	for (unsigned i = 0; i < w->nthreads; i++) {
+		pthread_join(w->threads[i].id, NULL);
+		pthread_cond_destroy(&w->threads[i].cond);
+	}
 	w->nthreads = 0;
 }
 
@@ -396,7 +437,6 @@ void workers_destroy(struct workers *w)
 		return;
 	if (w->nthreads)
 		workers_stop(w);
-	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->mbox_lock);
 	pthread_mutex_destroy(&w->lock);
 	if (w->wake_fd >= 0) /* its poll handle is closed by now */
@@ -408,4 +448,15 @@ void workers_destroy(struct workers *w)
 unsigned workers_count(const struct workers *w)
 {
 	return w->nthreads;
+}
+
+unsigned workers_sleeping(struct workers *w)
+{
+	unsigned n = 0;
+
+	pthread_mutex_lock(&w->lock);
+	for (struct worker_thread *t = w->sleeping; t; t = t->below)
+		n++;
+	pthread_mutex_unlock(&w->lock);
+	return n;
 }

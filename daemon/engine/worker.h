@@ -15,8 +15,9 @@
  * teardown).
  *
  * A worker that runs out of work spins for a short while before sleeping
- * on its condition variable, so back-to-back calls do not pay a futex
- * wake-up each; at most one worker spins at a time.
+ * on its own condition variable, so back-to-back calls do not pay a futex
+ * wake-up each; at most one worker spins at a time. A job wakes the worker
+ * that fell asleep last: as few threads as the load needs do the work.
  *
  * Threads: workers_create/stop/close/destroy on the loop thread;
  * workers_submit and workers_post from any thread.
@@ -72,5 +73,8 @@ void workers_destroy(struct workers *w);
 
 /* Number of threads. */
 unsigned workers_count(const struct workers *w);
+
+/* Number of threads asleep, waiting for a job (a snapshot; for tests). */
+unsigned workers_sleeping(struct workers *w);
 
 #endif /* GLINT_WORKER_H */

@@ -596,6 +596,28 @@ START_TEST(workers_spinner_takes_one_job_only)
 }
 END_TEST
 
+/* One job at a time, each submitted once every worker sleeps: the worker
+ * that fell asleep last is woken, so one thread runs them all and the
+ * other two stay asleep. */
+START_TEST(workers_wake_the_last_sleeper)
+{
+	static struct job jobs[50];
+	struct workers *w;
+	uv_loop_t loop;
+
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	ck_assert_int_eq(workers_create(&loop, 3, 0, &w), 0);
+	for (int i = 0; i < 50; i++) {
+		while (workers_sleeping(w) != 3)
+			sched_yield();
+		run_jobs(w, &jobs[i], 1, 1, &loop);
+		ck_assert_msg(pthread_equal(jobs[i].ran_on, jobs[0].ran_on),
+			      "job %d ran on another thread than job 0", i);
+	}
+	workers_down(w, &loop);
+}
+END_TEST
+
 /* store_put/store_get: round trip, 0600, torn or edited files refused. */
 START_TEST(store_blob_round_trip_and_torn)
 {
@@ -1094,6 +1116,7 @@ static Suite *suite(void)
 	tcase_add_test(t, workers_poll_delivers);
 	tcase_add_test(t, workers_poll_end_keeps_late_posts);
 	tcase_add_test(t, workers_spinner_takes_one_job_only);
+	tcase_add_test(t, workers_wake_the_last_sleeper);
 	suite_add_tcase(s, t);
 	t = tcase_create("outcomes");
 	tcase_add_test(t, outcome_codes_stable);
