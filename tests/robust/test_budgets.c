@@ -314,9 +314,12 @@ START_TEST(pool_growth_stops_at_max_vms)
 	robust_deploy(&g, "echo", "guest/examples/echo.elf", "", 201);
 	/* The three spinners must be there at once, however slowly the host
 	 * starts them: a deadline far above that, and the two waiting for
-	 * spin's worker wait longer than all three run. */
+	 * spin's worker wait longer than all three run. Two of them wait for
+	 * the worker with a VM each, and a waiter whose VM is ready counts
+	 * against queue_max: with less than 2, the third is refused when the
+	 * second's VM is ready before it arrives. */
 	robust_deploy(&g, "spin", "tests/guests/spin.elf",
-		      "max_concurrency=8&queue_max=0&timeout_ms=10000&"
+		      "max_concurrency=8&queue_max=2&timeout_ms=10000&"
 		      "queue_timeout_ms=60000",
 		      201);
 	memset(bg, 0, sizeof(bg));
@@ -326,17 +329,22 @@ START_TEST(pool_growth_stops_at_max_vms)
 						bg_spin_run, &bg[i]),
 				 0);
 	}
+	/* Until the three are in and their VMs made: a VM still in creation
+	 * would let a fourth call queue for it. */
 	for (int i = 0; i < 3000; i++) {
 		if (pool_field(&g, "spin", "busy") +
-			    pool_field(&g, "spin", "queued") >=
-		    3)
+				    pool_field(&g, "spin", "queued") >=
+			    3 &&
+		    pool_field(&g, "spin", "creating") == 0)
 			break;
 		usleep(10000);
 	}
 	ck_assert_int_eq(pool_field(&g, "spin", "busy") +
 				 pool_field(&g, "spin", "queued"),
 			 3);
-	/* echo's VM and spin's three: the budget is spent. */
+	ck_assert_int_eq(pool_field(&g, "spin", "total"), 3);
+	/* echo's VM and spin's three: the budget is spent, and the queue is
+	 * full. */
 	ck_assert_int_eq(harness_request(&g, "POST", "/invoke/spin", forever,
 					 strlen(forever), &r),
 			 0);
