@@ -6,10 +6,10 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sched.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
