@@ -912,44 +912,56 @@ END_TEST
 
 /* Calls chained on a function's VM (chain.c) go back to its queue once
  * another function waits for a worker: the slot comes back in turn, not
- * after the whole chain. */
+ * after the whole chain. The chain is built behind a call that holds its
+ * VM until its deadline, so no chained call can run (and none can finish)
+ * before the other function's call arrives, however fast the worker. */
 START_TEST(chained_calls_yield_to_another_function)
 {
-	static struct call echo[40];
-	struct call warm, spin, other;
+	static struct call chained[39];
+	struct call warm, spin, held, other;
+	const char *forever = "100000000000000";
 
 	engine_restart_on_workers();
-	ck_assert_int_eq(deploy("spin", "tests/guests/spin.elf",
-				(const char *const[]){"timeout_ms=1500", NULL}),
-			 ENGINE_OK);
-	ck_assert_int_eq(deploy("echo", "guest/examples/echo.elf",
-				(const char *const[]){"max_concurrency=1",
-						      "queue_max=64", NULL}),
-			 ENGINE_OK);
+	/* Outlasts everything below: it holds one of the two workers. */
+	ck_assert_int_eq(
+		deploy("spin", "tests/guests/spin.elf",
+		       (const char *const[]){"timeout_ms=10000", NULL}),
+		ENGINE_OK);
+	ck_assert_int_eq(
+		deploy("chain", "tests/guests/spin.elf",
+		       (const char *const[]){"max_concurrency=1",
+					     "queue_max=64", "timeout_ms=2000",
+					     "queue_timeout_ms=60000", NULL}),
+		ENGINE_OK);
 	ck_assert_int_eq(deploy("other", "guest/examples/echo.elf", NULL),
 			 ENGINE_OK);
+	/* Short calls so far: the next waiters are chained. */
 	for (int i = 0; i < 32; i++) {
-		invoke(&warm, "echo", "warm");
+		invoke(&warm, "chain", "10");
+		expect_output(&warm, "10");
 		release(&warm);
 	}
-	wait_pool_ready("echo", 1);
-	/* Two workers: spin holds one, echo the other, 39 echo calls are
-	 * chained behind its running one. */
-	start(&spin, "spin", "100000000000000");
-	for (size_t i = 0; i < sizeof(echo) / sizeof(echo[0]); i++)
-		start(&echo[i], "echo", "e");
+	wait_pool_ready("chain", 1);
+	start(&spin, "spin", forever);
+	start(&held, "chain", forever);
+	for (size_t i = 0; i < sizeof(chained) / sizeof(chained[0]); i++)
+		start(&chained[i], "chain", "10");
+	ck_assert_int_eq(pool_int("chain", "queued"), 39);
 	finished = 0;
 	start(&other, "other", "first");
 	wait_call(&other);
 	expect_output(&other, "first");
 	release(&other);
-	/* Before it: the echo call that was running, and at most one its
-	 * worker had already taken. */
+	/* Before it: the held call at its deadline, and at most one chained
+	 * call that took the slot back in turn. Without the yield, all 39. */
 	ck_assert_int_le(other.order, 3);
-	for (size_t i = 0; i < sizeof(echo) / sizeof(echo[0]); i++) {
-		wait_call(&echo[i]);
-		expect_output(&echo[i], "e");
-		release(&echo[i]);
+	wait_call(&held);
+	ck_assert_int_eq(held.inv.outcome, ENGINE_DEADLINE);
+	release(&held);
+	for (size_t i = 0; i < sizeof(chained) / sizeof(chained[0]); i++) {
+		wait_call(&chained[i]);
+		expect_output(&chained[i], "10");
+		release(&chained[i]);
 	}
 	wait_call(&spin);
 	ck_assert_int_eq(spin.inv.outcome, ENGINE_DEADLINE);
