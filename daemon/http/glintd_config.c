@@ -256,7 +256,9 @@ static int load_string(struct glintd_config *cfg, const struct key_desc *d,
 	char *field = (char *)cfg + d->off;
 	enum log_level level;
 
-	if ((d->kind == K_PATH || d->kind == K_REDIS_URL) && json_is_null(v)) {
+	/* null clears an optional path; glintd cannot run without state_dir. */
+	if ((d->kind == K_PATH || d->kind == K_REDIS_URL) && json_is_null(v) &&
+	    d->off != offsetof(struct glintd_config, state_dir)) {
 		field[0] = '\0';
 		return 0;
 	}
