@@ -94,6 +94,7 @@ int glintd_config_set_listen(struct glintd_config *cfg, const char *spec)
 
 enum key_kind {
 	K_LISTEN,
+	K_DIR, /* a required directory path: no null, no "" */
 	K_PATH,
 	K_UINT,
 	K_BOOL,
@@ -124,7 +125,7 @@ struct key_desc {
 
 static const struct key_desc keys[] = {
 	{"listen", K_LISTEN, 0, 0, 0, 0},
-	KEY_PATH("state_dir", state_dir),
+	{"state_dir", K_DIR, FIELD(state_dir), 0, 0},
 	KEY_UINT("workers", engine.workers, 0, 1024),
 	{"log_level", K_LOG_LEVEL, FIELD(log_level), 0, 0},
 	KEY_UINT("shutdown_grace_ms", shutdown_grace_ms, 0, 600000),
@@ -256,9 +257,8 @@ static int load_string(struct glintd_config *cfg, const struct key_desc *d,
 	char *field = (char *)cfg + d->off;
 	enum log_level level;
 
-	/* null clears an optional path; glintd cannot run without state_dir. */
-	if ((d->kind == K_PATH || d->kind == K_REDIS_URL) && json_is_null(v) &&
-	    d->off != offsetof(struct glintd_config, state_dir)) {
+	/* null clears an optional path. */
+	if ((d->kind == K_PATH || d->kind == K_REDIS_URL) && json_is_null(v)) {
 		field[0] = '\0';
 		return 0;
 	}
@@ -281,8 +281,7 @@ static int load_string(struct glintd_config *cfg, const struct key_desc *d,
 	/* The rest of the URL is the kv module's to judge at start-up. */
 	if (d->kind == K_REDIS_URL && strncmp(s, "redis://", 8) != 0)
 		goto bad;
-	if (strlen(s) >= d->width ||
-	    (!s[0] && d->off == offsetof(struct glintd_config, state_dir)))
+	if (strlen(s) >= d->width || (d->kind == K_DIR && !s[0]))
 		goto bad;
 	memcpy(field, s, strlen(s) + 1);
 	return 0;
@@ -295,6 +294,8 @@ static const char *expectation(const struct key_desc *d, char *buf, size_t len)
 	switch (d->kind) {
 	case K_LISTEN:
 		return "a string \"ADDR:PORT\" with an IPv4 address";
+	case K_DIR:
+		return "a directory path (a non-empty string)";
 	case K_PATH:
 		return "a file or directory path (string), or null";
 	case K_BOOL:

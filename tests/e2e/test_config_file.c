@@ -93,7 +93,15 @@ START_TEST(invalid_files)
 		   "\"batch_scheduling\" must be true or false");
 	assert_bad("{\"listen\": \"localhost:80\"}", "\"listen\" must be");
 	assert_bad("{\"log_level\": \"loud\"}", "\"log_level\" must be");
-	assert_bad("{\"state_dir\": 7}", "\"state_dir\" must be");
+	assert_bad("{\"state_dir\": 7}",
+		   ": \"state_dir\" must be a directory path (a non-empty "
+		   "string)");
+	assert_bad("{\"state_dir\": null}",
+		   ": \"state_dir\" must be a directory path (a non-empty "
+		   "string)");
+	assert_bad("{\"state_dir\": \"\"}",
+		   ": \"state_dir\" must be a directory path (a non-empty "
+		   "string)");
 	assert_bad("{\"function_defaults\": {\"memory_mb\": 5000}}",
 		   "memory_mb must be an integer from 1 to 1024");
 	assert_bad("{\"function_defaults\": {\"min_warm\": 9, "
