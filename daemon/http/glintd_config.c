@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,15 +52,6 @@ void glintd_config_default(struct glintd_config *cfg)
 	cfg->startup_hold_ms = 10000;
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->batch_scheduling = 1;
-}
-
-int glintd_config_apply_scheduling(const struct glintd_config *cfg)
-{
-	const struct sched_param none = {.sched_priority = 0};
-
-	if (!cfg->batch_scheduling)
-		return 0;
-	return sched_setscheduler(0, SCHED_BATCH, &none) == 0 ? 0 : -errno;
 }
 
 int glintd_config_set_listen(struct glintd_config *cfg, const char *spec)

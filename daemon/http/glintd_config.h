@@ -47,7 +47,7 @@ struct glintd_config {
 	uint32_t shutdown_grace_ms;	/* in-flight calls after SIGTERM */
 	uint32_t startup_hold_ms; /* connections wait this long for ready */
 	enum log_level log_level;
-	/* Every thread runs under SCHED_BATCH (glintd_config_apply_scheduling):
+	/* Every thread runs under SCHED_BATCH (set in main.c):
 	 * a thread woken by a request or a finished call does not preempt the
 	 * thread running, so wake-ups coalesce under load. */
 	int batch_scheduling;
@@ -123,12 +123,6 @@ int glintd_config_check_exposure(const struct glintd_config *cfg,
  * details reach HTTP clients. */
 void glintd_config_resolve(struct glintd_config *cfg,
 			   const struct sockaddr *addr);
-
-/* Puts the calling thread, and so every thread it starts afterwards, under
- * SCHED_BATCH when cfg->batch_scheduling is set; leaves the policy it was
- * started with otherwise. Returns 0 or -errno (a seccomp filter can refuse
- * it). */
-int glintd_config_apply_scheduling(const struct glintd_config *cfg);
 
 /* A secret file setting (token or TLS file) -> the file to open: a name
  * without '/' is $CREDENTIALS_DIRECTORY/NAME when the service manager set

@@ -3,8 +3,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -407,6 +408,15 @@ static int start(struct glintd *g, int fd)
  * a signalfd on the loop. No thread can be killed by one, whatever phase of
  * start-up or teardown it lands in, and one arriving after the loop is gone
  * stays pending until the process has exited. */
+/* Puts the calling thread, and so every thread it starts afterwards, under
+ * SCHED_BATCH. 0 or -errno (a seccomp filter can refuse it). */
+static int run_under_batch_scheduling(void)
+{
+	const struct sched_param none = {.sched_priority = 0};
+
+	return sched_setscheduler(0, SCHED_BATCH, &none) == 0 ? 0 : -errno;
+}
+
 static void blocked_signals(sigset_t *set)
 {
 	sigemptyset(set);
@@ -490,7 +500,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* Before any thread exists, so that every thread inherits it. */
-	rc = glintd_config_apply_scheduling(&g.cfg);
+	rc = g.cfg.batch_scheduling ? run_under_batch_scheduling() : 0;
 	if (rc < 0)
 		log_msg(LOG_LEVEL_WARN,
 			"batch_scheduling: cannot run under SCHED_BATCH (%s); "
