@@ -922,15 +922,16 @@ START_TEST(chained_calls_yield_to_another_function)
 	const char *forever = "100000000000000";
 
 	engine_restart_on_workers();
-	/* Outlasts everything below: it holds one of the two workers. */
+	/* Outlasts everything below: it holds one of the two workers. The
+	 * held call's 4 s leave a slow host time to queue the 40 calls. */
 	ck_assert_int_eq(
 		deploy("spin", "tests/guests/spin.elf",
-		       (const char *const[]){"timeout_ms=10000", NULL}),
+		       (const char *const[]){"timeout_ms=12000", NULL}),
 		ENGINE_OK);
 	ck_assert_int_eq(
 		deploy("chain", "tests/guests/spin.elf",
 		       (const char *const[]){"max_concurrency=1",
-					     "queue_max=64", "timeout_ms=2000",
+					     "queue_max=64", "timeout_ms=4000",
 					     "queue_timeout_ms=60000", NULL}),
 		ENGINE_OK);
 	ck_assert_int_eq(deploy("other", "guest/examples/echo.elf", NULL),
