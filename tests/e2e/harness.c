@@ -345,6 +345,7 @@ int harness_request_on(void *curl, const struct glintd_proc *g,
 	/* A 413 sent before the upload ended may reset the connection. */
 	if (rc != CURLE_OK && !(out->status && rc == CURLE_SEND_ERROR)) {
 		http_resp_free(out);
+		out->error = curl_easy_strerror(rc);
 		return -EIO;
 	}
 	check_common_headers(out);

@@ -28,6 +28,7 @@ struct http_resp {
 	char *headers; /* raw header block of the final response */
 	size_t headers_len;
 	double total_s;
+	const char *error; /* libcurl's words when the request failed */
 };
 
 /* Path of a built artefact under GLINT_BUILDDIR (static buffer). */

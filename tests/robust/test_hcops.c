@@ -458,6 +458,7 @@ END_TEST
 struct par {
 	pthread_t t;
 	char cmd[128];
+	int rc; /* harness_request's: -EIO when the request itself failed */
 	struct http_resp r;
 };
 
@@ -465,9 +466,27 @@ static void *par_run(void *arg)
 {
 	struct par *p = arg;
 
-	harness_request(&daemon_g, "POST", "/invoke/net", p->cmd,
-			strlen(p->cmd), &p->r);
+	p->rc = harness_request(&daemon_g, "POST", "/invoke/net", p->cmd,
+				strlen(p->cmd), &p->r);
 	return NULL;
+}
+
+/* What a failed parallel test needs to be understood: every call's
+ * outcome, the function's pool and glintd's log. */
+static void report_calls(const struct par *p, int n)
+{
+	struct http_resp r;
+
+	for (int i = 0; i < n; i++)
+		fprintf(stderr, "call %d: rc %d, HTTP %ld after %.3f s: %s\n",
+			i, p[i].rc, p[i].r.status, p[i].r.total_s,
+			p[i].r.body ? p[i].r.body : p[i].r.error);
+	if (harness_request(&daemon_g, "GET", "/functions/net", NULL, 0, &r) ==
+	    0) {
+		fprintf(stderr, "GET /functions/net: %s\n", r.body);
+		http_resp_free(&r);
+	}
+	harness_dump_log(&daemon_g);
 }
 
 /* /barrier answers only once all NPARALLEL wait on it at the same time:
@@ -483,10 +502,14 @@ START_TEST(parked_calls_hold_no_worker)
 		ck_assert_int_eq(pthread_create(&p[i].t, NULL, par_run, &p[i]),
 				 0);
 	}
-	for (int i = 0; i < NPARALLEL; i++) {
+	for (int i = 0; i < NPARALLEL; i++)
 		pthread_join(p[i].t, NULL);
-		ck_assert_msg(p[i].r.status == 200, "call %d: %ld %s", i,
-			      p[i].r.status, p[i].r.body ? p[i].r.body : "");
+	for (int i = 0; i < NPARALLEL; i++) {
+		if (p[i].r.status != 200)
+			report_calls(p, NPARALLEL);
+		ck_assert_msg(p[i].r.status == 200, "call %d: HTTP %ld %s", i,
+			      p[i].r.status,
+			      p[i].r.body ? p[i].r.body : p[i].r.error);
 		ck_assert_str_eq(p[i].r.body, "rc=0 status=200 method=- got=- "
 					      "len=2 body=ok");
 		http_resp_free(&p[i].r);
