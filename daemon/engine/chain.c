@@ -27,19 +27,34 @@
  * that becomes ready takes the chained calls back too, to spread them
  * again (a VM whose chain ran dry, or a new one).
  *
+ * A chain must never hold calls that a VM and a worker could serve now:
+ * the VMs counted for them (invoke.c, grow_for_waiters) would sit idle,
+ * or go to a later call, while they wait behind a call that may park on a
+ * host call for as long as its deadline. So whenever the function has a
+ * ready VM and a worker it may take (a slot freed by a call that parked,
+ * or by another function), its chained calls come back to its queue
+ * (chain_reclaim_servable, at each dispatch) and are served there.
+ *
  * Threads: the loop adds (chain_attach) and takes back (chain_reclaim);
  * the worker running the VM takes the next call (chain_next) or closes the
- * chain (chain_close). p->chain, p->nchained, p->chain_open, e->nchained
- * and fn->nchained are under e->chain_lock (fn->nchained is also read
- * without it, atomically); a chained call belongs to whoever took it off
- * the chain.
+ * chain (chain_close). p->chain, p->nchained, p->chain_open, e->nchained,
+ * e->chained_fn and fn->nchained are under e->chain_lock (the counts are
+ * also read without it, atomically); a chained call belongs to whoever
+ * took it off the chain. Every chained call belongs to one function,
+ * e->chained_fn: chain_attach chains a function's calls only while no
+ * other function's are chained.
  */
 #define CHAIN_MAX 32
 #define CHAIN_RUN_NS_MAX 250000
 
 static void count(struct fn *fn, int delta)
 {
-	fn->e->nchained += delta;
+	struct engine *e = fn->e;
+
+	if (__atomic_add_fetch(&e->nchained, delta, __ATOMIC_RELAXED) == 0)
+		e->chained_fn = NULL;
+	else
+		e->chained_fn = fn;
 	__atomic_add_fetch(&fn->nchained, delta, __ATOMIC_RELAXED);
 }
 
@@ -176,6 +191,20 @@ void chain_reclaim_fn(struct fn *fn)
 	pthread_mutex_lock(&fn->e->chain_lock);
 	unchain_busy_locked(fn->live);
 	pthread_mutex_unlock(&fn->e->chain_lock);
+}
+
+void chain_reclaim_servable(struct engine *e,
+			    int (*may_run)(const struct fn *fn))
+{
+	struct fn *fn;
+
+	if (__atomic_load_n(&e->nchained, __ATOMIC_RELAXED) == 0)
+		return;
+	pthread_mutex_lock(&e->chain_lock);
+	fn = e->chained_fn;
+	if (fn && fn->live && !dlist_empty(&fn->live->ready) && may_run(fn))
+		unchain_busy_locked(fn->live);
+	pthread_mutex_unlock(&e->chain_lock);
 }
 
 void chain_reclaim_all(struct engine *e, const struct fn *fn)

@@ -334,7 +334,8 @@ struct engine {
 	int loop_runs;		/* short calls may run on the loop (invoke.c) */
 	unsigned loop_restores; /* of nvms_busy: restores deferred on it */
 	pthread_mutex_t chain_lock; /* every pvm's chain (chain.c) */
-	unsigned nchained;	    /* calls chained, all functions */
+	unsigned nchained;	    /* calls chained, all functions; atomic */
+	struct fn *chained_fn; /* the one function they belong to, or NULL */
 
 	/* Parked calls (hostcall.c): waiting on a host call, then waiting
 	 * for a worker to resume them; one timer for their sleeps and
@@ -463,6 +464,10 @@ void chain_close(struct pvm *p);
 void chain_reclaim(struct pvm *p);
 void chain_reclaim_fn(struct fn *fn);
 void chain_reclaim_all(struct engine *e, const struct fn *fn);
+/* Loop: the chained calls back in their queue if their function has a
+ * ready VM and may_run says it may take a worker now. */
+void chain_reclaim_servable(struct engine *e,
+			    int (*may_run)(const struct fn *fn));
 
 /* hostcall.c: host calls and parked calls */
 /* Synchronous operations on the worker (vm_hostcall_fn; opaque = call). */

@@ -628,6 +628,7 @@ void engine_dispatch(struct engine *e)
 			break;
 		invoke_resume(c);
 	}
+	chain_reclaim_servable(e, can_run);
 	/* One call per function per turn; a function that cannot run now
 	 * (no ready VM, or at its share) keeps its place in the ring. */
 	while (e->slots_used < e->slots_total && idle < e->nrunnable) {
@@ -814,8 +815,9 @@ static void invoke_admit(struct fn *fn, struct call *c)
 	struct engine_invocation *inv = c->inv;
 	char msg[256];
 
-	if (dlist_empty(&fn->waiters) && !dlist_empty(&ver->ready) &&
-	    can_run(fn)) {
+	/* Straight to a VM only past nobody: a call chained on a busy VM
+	 * is still queued, and the ready VM was counted for it. */
+	if (fn_queued(fn) == 0 && !dlist_empty(&ver->ready) && can_run(fn)) {
 		struct pvm *p = container_of(ver->ready.next, struct pvm, link);
 
 		dlist_remove(&p->link);

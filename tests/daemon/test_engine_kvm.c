@@ -50,18 +50,26 @@ static void run_until(const int *flag)
 		uv_run(&loop, UV_RUN_ONCE);
 }
 
-static void engine_up(void)
+/* An engine on workers threads, of which a function may hold
+ * fn_workers_max (0: the default, all but one). */
+static void engine_up_on(unsigned workers, unsigned fn_workers_max)
 {
 	struct engine_config cfg;
 	char err[256];
 
 	engine_config_default(&cfg);
 	cfg.state_dir = state;
-	cfg.workers = 2;
+	cfg.workers = workers;
+	cfg.function_workers_max = fn_workers_max;
 	ck_assert_int_eq(
 		engine_create(&loop, &cfg, mets, &eng, err, sizeof(err)), 0);
 	while (!engine_ready(eng))
 		uv_run(&loop, UV_RUN_ONCE);
+}
+
+static void engine_up(void)
+{
+	engine_up_on(2, 0);
 }
 
 static void shutdown_done(void *opaque)
@@ -270,6 +278,20 @@ static json_int_t pool_int(const char *name, const char *key)
 	return v;
 }
 
+/* Warms name with short calls, so that its next waiters are chained
+ * (chain.c), and waits for n ready VMs. */
+static void warm_for_chains(const char *name, json_int_t n)
+{
+	struct call warm;
+
+	for (int i = 0; i < 32; i++) {
+		invoke(&warm, name, "10");
+		expect_output(&warm, "10");
+		release(&warm);
+	}
+	wait_pool_ready(name, n);
+}
+
 /* b waits for spin's only VM, which a holds: it ends at its 100 ms queue
  * deadline, a still running. */
 static void expect_vm_wait_timeout(struct call *b, const struct call *a)
@@ -296,12 +318,18 @@ static void expect_deadline_then_serves(struct call *a)
 
 /* A new engine that runs every call on a worker (none on the loop),
  * where a VM at work takes waiters (chain.c). */
-static void engine_restart_on_workers(void)
+/* Calls run on workers only (none on the loop), workers of them. */
+static void engine_restart_on(unsigned workers)
 {
 	engine_down(1000);
 	ck_assert_int_eq(setenv("GLINT_LOOP_RUNS", "0", 1), 0);
-	engine_up();
+	engine_up_on(workers, 0);
 	unsetenv("GLINT_LOOP_RUNS");
+}
+
+static void engine_restart_on_workers(void)
+{
+	engine_restart_on(2);
 }
 
 /* ---- tests -------------------------------------------------------------- */
@@ -885,7 +913,7 @@ END_TEST
  * hold it. */
 START_TEST(chained_call_keeps_its_queue_deadline)
 {
-	struct call warm, a, b;
+	struct call a, b;
 
 	engine_restart_on_workers();
 	ck_assert_int_eq(
@@ -896,12 +924,7 @@ START_TEST(chained_call_keeps_its_queue_deadline)
 		ENGINE_OK);
 	/* Short calls so far (the estimate is a moving average, and a new
 	 * VM's first call is slow): the next waiter is chained. */
-	for (int i = 0; i < 32; i++) {
-		invoke(&warm, "spin", "10");
-		expect_output(&warm, "10");
-		release(&warm);
-	}
-	wait_pool_ready("spin", 1);
+	warm_for_chains("spin", 1);
 	start(&a, "spin", "100000000000000");
 	start(&b, "spin", "10");
 	ck_assert_int_eq(pool_int("spin", "queued"), 1);
@@ -918,7 +941,7 @@ END_TEST
 START_TEST(chained_calls_yield_to_another_function)
 {
 	static struct call chained[39];
-	struct call warm, spin, held, other;
+	struct call spin, held, other;
 	const char *forever = "100000000000000";
 
 	engine_restart_on_workers();
@@ -936,13 +959,7 @@ START_TEST(chained_calls_yield_to_another_function)
 		ENGINE_OK);
 	ck_assert_int_eq(deploy("other", "guest/examples/echo.elf", NULL),
 			 ENGINE_OK);
-	/* Short calls so far: the next waiters are chained. */
-	for (int i = 0; i < 32; i++) {
-		invoke(&warm, "chain", "10");
-		expect_output(&warm, "10");
-		release(&warm);
-	}
-	wait_pool_ready("chain", 1);
+	warm_for_chains("chain", 1);
 	start(&spin, "spin", forever);
 	start(&held, "chain", forever);
 	for (size_t i = 0; i < sizeof(chained) / sizeof(chained[0]); i++)
@@ -966,6 +983,98 @@ START_TEST(chained_calls_yield_to_another_function)
 	}
 	wait_call(&spin);
 	ck_assert_int_eq(spin.inv.outcome, ENGINE_DEADLINE);
+}
+END_TEST
+
+/* A call chained behind a running call is served as soon as its function
+ * has a ready VM and may take a worker: here when another function's
+ * calls end. It must not wait for the running call, which may take until
+ * its deadline, nor lose its VM to a call that comes after it. */
+START_TEST(chained_call_takes_a_worker_another_function_frees)
+{
+	struct call other[2], held, chained, later;
+	const char *forever = "100000000000000";
+
+	engine_restart_on(3); /* a function may hold 2 of them */
+	ck_assert_int_eq(
+		deploy("f", "tests/guests/spin.elf",
+		       (const char *const[]){"min_warm=2", "max_concurrency=2",
+					     "timeout_ms=6000",
+					     "queue_timeout_ms=60000", NULL}),
+		ENGINE_OK);
+	ck_assert_int_eq(
+		deploy("g", "tests/guests/spin.elf",
+		       (const char *const[]){"min_warm=2", "max_concurrency=2",
+					     "timeout_ms=1000", NULL}),
+		ENGINE_OK);
+	warm_for_chains("f", 2);
+	wait_pool_ready("g", 2);
+	/* g holds two workers until its deadline, f's held call the third:
+	 * f has a ready VM but no worker, so the next call is chained. */
+	start(&other[0], "g", forever);
+	start(&other[1], "g", forever);
+	start(&held, "f", forever);
+	start(&chained, "f", "10");
+	ck_assert_int_eq(pool_int("f", "queued"), 1);
+	wait_call(&other[0]);
+	wait_call(&other[1]);
+	ck_assert_int_eq(other[0].inv.outcome, ENGINE_DEADLINE);
+	ck_assert_int_eq(other[1].inv.outcome, ENGINE_DEADLINE);
+	release(&other[0]);
+	release(&other[1]);
+	start(&later, "f", "10");
+	wait_call(&chained);
+	expect_output(&chained, "10");
+	ck_assert_msg(!held.done, "the chained call waited for the held one");
+	wait_call(&later);
+	expect_output(&later, "10");
+	ck_assert_int_lt(chained.order, later.order);
+	release(&chained);
+	release(&later);
+	wait_call(&held);
+	ck_assert_int_eq(held.inv.outcome, ENGINE_DEADLINE);
+	release(&held);
+}
+END_TEST
+
+/* The same when the worker frees because a call of the function parks on
+ * a host call: the call chained on its other running VM takes the ready
+ * VM at once, not when the parked call comes back. */
+START_TEST(chained_call_takes_the_worker_a_parked_call_frees)
+{
+	struct call held, parked, chained;
+
+	engine_restart_on(3); /* a function may hold 2 of them */
+	/* No VM beyond the three: the chained call can only have the
+	 * ready one. */
+	ck_assert_int_eq(
+		deploy("hc", "tests/guests/hostcall.elf",
+		       (const char *const[]){"min_warm=3", "max_concurrency=3",
+					     "timeout_ms=6000",
+					     "queue_timeout_ms=60000", NULL}),
+		ENGINE_OK);
+	for (int i = 0; i < 32; i++) {
+		invoke(&held, "hc", "noop");
+		expect_output(&held, "noop=0");
+		release(&held);
+	}
+	wait_pool_ready("hc", 3);
+	start(&held, "hc", "spin");
+	start(&parked, "hc", "sleep 5000");
+	start(&chained, "hc", "noop");
+	ck_assert_int_eq(pool_int("hc", "queued"), 1);
+	wait_call(&chained);
+	expect_output(&chained, "noop=0");
+	ck_assert_msg(!parked.done, "the chained call waited for the parked "
+				    "one to come back");
+	ck_assert_msg(!held.done, "the chained call waited for the held one");
+	release(&chained);
+	wait_call(&parked);
+	expect_output(&parked, "slept=0");
+	release(&parked);
+	wait_call(&held);
+	ck_assert_int_eq(held.inv.outcome, ENGINE_DEADLINE);
+	release(&held);
 }
 END_TEST
 
@@ -1241,6 +1350,8 @@ static Suite *suite(void)
 	tcase_add_test(t, wait_for_worker_times_out);
 	tcase_add_test(t, chained_call_keeps_its_queue_deadline);
 	tcase_add_test(t, chained_calls_yield_to_another_function);
+	tcase_add_test(t, chained_call_takes_a_worker_another_function_frees);
+	tcase_add_test(t, chained_call_takes_the_worker_a_parked_call_frees);
 	tcase_add_test(t, deploy_queue_bounded);
 	tcase_add_test(t, budget_charges_follow_vms);
 	tcase_add_test(t, hostcall_bad_buffers);

@@ -14,6 +14,7 @@
  *   bytes           NOOPs with a 1 MiB request until     "calls=N rc=-1"
  *                   one fails
  *   regs            NOOP, checks callee-visible regs     "regs=ok"
+ *   spin            spins, no host call, until stopped   deadline exceeded
  *   unknown-op      op 999                               protocol error
  *   req-null        request at gpa 0 (unmapped)          protocol error
  *   req-sys         request in the system slot           protocol error
@@ -137,6 +138,9 @@ void glint_handle(const char *input, size_t input_len)
 		loop(sizeof(heap_buf));
 	else if (!strcmp(m, "regs"))
 		regs();
+	else if (!strcmp(m, "spin"))
+		for (;;)
+			__asm__ volatile("pause");
 	else if (!bad_buffers(m, input))
 		glint_fail("unknown mode");
 }
