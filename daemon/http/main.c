@@ -403,11 +403,6 @@ static int start(struct glintd *g, int fd)
 	return 0;
 }
 
-/* Stop and reload requests are never delivered as signals: they stay
- * blocked in every thread (all inherit the mask of main) and are read from
- * a signalfd on the loop. No thread can be killed by one, whatever phase of
- * start-up or teardown it lands in, and one arriving after the loop is gone
- * stays pending until the process has exited. */
 /* Puts the calling thread, and so every thread it starts afterwards, under
  * SCHED_BATCH. 0 or -errno (a seccomp filter can refuse it). */
 static int run_under_batch_scheduling(void)
@@ -417,6 +412,11 @@ static int run_under_batch_scheduling(void)
 	return sched_setscheduler(0, SCHED_BATCH, &none) == 0 ? 0 : -errno;
 }
 
+/* Stop and reload requests are never delivered as signals: they stay
+ * blocked in every thread (all inherit the mask of main) and are read from
+ * a signalfd on the loop. No thread can be killed by one, whatever phase of
+ * start-up or teardown it lands in, and one arriving after the loop is gone
+ * stays pending until the process has exited. */
 static void blocked_signals(sigset_t *set)
 {
 	sigemptyset(set);
