@@ -278,15 +278,16 @@ static json_int_t pool_int(const char *name, const char *key)
 	return v;
 }
 
-/* Warms name with short calls, so that its next waiters are chained
- * (chain.c), and waits for n ready VMs. */
-static void warm_for_chains(const char *name, json_int_t n)
+/* Warms name with short calls (input, answered with output), so that its
+ * next waiters are chained (chain.c), and waits for n ready VMs. */
+static void warm_for_chains(const char *name, const char *input,
+			    const char *output, json_int_t n)
 {
 	struct call warm;
 
 	for (int i = 0; i < 32; i++) {
-		invoke(&warm, name, "10");
-		expect_output(&warm, "10");
+		invoke(&warm, name, input);
+		expect_output(&warm, output);
 		release(&warm);
 	}
 	wait_pool_ready(name, n);
@@ -316,9 +317,8 @@ static void expect_deadline_then_serves(struct call *a)
 	release(&c);
 }
 
-/* A new engine that runs every call on a worker (none on the loop),
- * where a VM at work takes waiters (chain.c). */
-/* Calls run on workers only (none on the loop), workers of them. */
+/* A new engine on workers threads that runs every call on a worker (none
+ * on the loop), where a VM at work takes waiters (chain.c). */
 static void engine_restart_on(unsigned workers)
 {
 	engine_down(1000);
@@ -924,7 +924,7 @@ START_TEST(chained_call_keeps_its_queue_deadline)
 		ENGINE_OK);
 	/* Short calls so far (the estimate is a moving average, and a new
 	 * VM's first call is slow): the next waiter is chained. */
-	warm_for_chains("spin", 1);
+	warm_for_chains("spin", "10", "10", 1);
 	start(&a, "spin", "100000000000000");
 	start(&b, "spin", "10");
 	ck_assert_int_eq(pool_int("spin", "queued"), 1);
@@ -959,7 +959,7 @@ START_TEST(chained_calls_yield_to_another_function)
 		ENGINE_OK);
 	ck_assert_int_eq(deploy("other", "guest/examples/echo.elf", NULL),
 			 ENGINE_OK);
-	warm_for_chains("chain", 1);
+	warm_for_chains("chain", "10", "10", 1);
 	start(&spin, "spin", forever);
 	start(&held, "chain", forever);
 	for (size_t i = 0; i < sizeof(chained) / sizeof(chained[0]); i++)
@@ -1007,7 +1007,7 @@ START_TEST(chained_call_takes_a_worker_another_function_frees)
 		       (const char *const[]){"min_warm=2", "max_concurrency=2",
 					     "timeout_ms=1000", NULL}),
 		ENGINE_OK);
-	warm_for_chains("f", 2);
+	warm_for_chains("f", "10", "10", 2);
 	wait_pool_ready("g", 2);
 	/* g holds two workers until its deadline, f's held call the third:
 	 * f has a ready VM but no worker, so the next call is chained. */
@@ -1053,12 +1053,7 @@ START_TEST(chained_call_takes_the_worker_a_parked_call_frees)
 					     "timeout_ms=6000",
 					     "queue_timeout_ms=60000", NULL}),
 		ENGINE_OK);
-	for (int i = 0; i < 32; i++) {
-		invoke(&held, "hc", "noop");
-		expect_output(&held, "noop=0");
-		release(&held);
-	}
-	wait_pool_ready("hc", 3);
+	warm_for_chains("hc", "noop", "noop=0", 3);
 	start(&held, "hc", "spin");
 	start(&parked, "hc", "sleep 5000");
 	start(&chained, "hc", "noop");

@@ -471,6 +471,14 @@ static void *par_run(void *arg)
 	return NULL;
 }
 
+/* A call's answer, or why there was none. */
+static const char *answer_of(const struct http_resp *r)
+{
+	if (r->body)
+		return r->body;
+	return r->error ? r->error : "(no response)";
+}
+
 /* What a failed parallel test needs to be understood: every call's
  * outcome, the function's pool and glintd's log. */
 static void report_calls(const struct par *p, int n)
@@ -480,7 +488,7 @@ static void report_calls(const struct par *p, int n)
 	for (int i = 0; i < n; i++)
 		fprintf(stderr, "call %d: rc %d, HTTP %ld after %.3f s: %s\n",
 			i, p[i].rc, p[i].r.status, p[i].r.total_s,
-			p[i].r.body ? p[i].r.body : p[i].r.error);
+			answer_of(&p[i].r));
 	if (harness_request(&daemon_g, "GET", "/functions/net", NULL, 0, &r) ==
 	    0) {
 		fprintf(stderr, "GET /functions/net: %s\n", r.body);
@@ -508,8 +516,7 @@ START_TEST(parked_calls_hold_no_worker)
 		if (p[i].r.status != 200)
 			report_calls(p, NPARALLEL);
 		ck_assert_msg(p[i].r.status == 200, "call %d: HTTP %ld %s", i,
-			      p[i].r.status,
-			      p[i].r.body ? p[i].r.body : p[i].r.error);
+			      p[i].r.status, answer_of(&p[i].r));
 		ck_assert_str_eq(p[i].r.body, "rc=0 status=200 method=- got=- "
 					      "len=2 body=ok");
 		http_resp_free(&p[i].r);
